@@ -1,0 +1,257 @@
+#include "absl/strings/string_view.h"
+#include "libs/outbox/outbox.h"
+
+#include <pqxx/pqxx>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "google/protobuf/message.h"
+#include "google/protobuf/util/json_util.h"
+#include "libs/common/log.h"
+#include "libs/common/random_ids.h"
+#include "libs/redis/client.h"
+#include "prometheus/counter.h"
+#include "prometheus/gauge.h"
+#include "prometheus/registry.h"
+
+namespace loyalty::outbox {
+namespace {
+
+constexpr pg::Migration kMigrations[] = {
+    {"outbox_0001_table", R"sql(
+CREATE TABLE outbox (
+  id bigserial PRIMARY KEY,
+  event_id uuid NOT NULL UNIQUE,
+  stream text NOT NULL,
+  event_type text NOT NULL,
+  program_id text NOT NULL,
+  payload text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  published_at timestamptz
+);
+CREATE INDEX outbox_pending ON outbox (id) WHERE published_at IS NULL;
+)sql"},
+};
+
+}  // namespace
+
+std::span<const pg::Migration> Migrations() { return kMigrations; }
+
+std::string StreamFor(absl::string_view service) {
+  return absl::StrCat("loyalty.", service, ".events");
+}
+
+std::string Append(pg::Tx& tx, absl::string_view stream, absl::string_view program_id,
+                   const google::protobuf::Message& event) {
+  std::string payload;
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  auto status = google::protobuf::util::MessageToJsonString(event, &payload, options);
+  if (!status.ok()) {
+    // Only possible for messages with invalid UTF-8 strings: a bug upstream.
+    throw std::runtime_error(absl::StrCat("cannot encode event: ", status.ToString()));
+  }
+  std::string event_id = NewUuid();
+  tx.exec_params(
+      "INSERT INTO outbox (event_id, stream, event_type, program_id, payload)"
+      " VALUES ($1, $2, $3, $4, $5)",
+      event_id, std::string(stream), event.GetDescriptor()->full_name(),
+      std::string(program_id), payload);
+  return event_id;
+}
+
+struct Relay::Metrics {
+  explicit Metrics(prometheus::Registry& registry)
+      : published(prometheus::BuildCounter()
+                      .Name("loyalty_outbox_published_total")
+                      .Help("Events published from the outbox to Redis Streams.")
+                      .Register(registry)
+                      .Add({})),
+        failures(prometheus::BuildCounter()
+                     .Name("loyalty_outbox_publish_failures_total")
+                     .Help("Failed outbox relay rounds.")
+                     .Register(registry)
+                     .Add({})),
+        lag(prometheus::BuildGauge()
+                .Name("loyalty_outbox_lag_seconds")
+                .Help("Age of the oldest unpublished event at the last relay round.")
+                .Register(registry)
+                .Add({})) {}
+  prometheus::Counter& published;
+  prometheus::Counter& failures;
+  prometheus::Gauge& lag;
+};
+
+Relay::Relay(pg::Pool& pool, redis::Client& redis, prometheus::Registry& registry,
+             RelayOptions options)
+    : pool_(pool),
+      redis_(redis),
+      options_(options),
+      metrics_(std::make_unique<Metrics>(registry)) {}
+
+Relay::~Relay() = default;
+
+absl::StatusOr<int> Relay::PublishBatch() {
+  int published = 0;
+  double lag_seconds = 0;
+  absl::Status status = pool_.Transact([&](pg::Tx& tx) -> absl::Status {
+    published = 0;
+    // SKIP LOCKED lets several replicas relay side by side without
+    // publishing the same row twice in the normal case.
+    pqxx::result rows = tx.exec_params(
+        "SELECT id, event_id, stream, event_type, program_id, payload,"
+        "       to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+        "       extract(epoch FROM now() - created_at)::float8"
+        " FROM outbox WHERE published_at IS NULL ORDER BY id"
+        " LIMIT $1 FOR UPDATE SKIP LOCKED",
+        options_.batch_size);
+    if (rows.empty()) return absl::OkStatus();
+    lag_seconds = rows[0][7].as<double>();
+    std::vector<int64_t> ids;
+    for (const auto& row : rows) {
+      absl::StatusOr<redis::Reply> reply = redis_.Command(
+          {"XADD", row[2].as<std::string>(), "MAXLEN", "~",
+           absl::StrCat(options_.stream_max_length), "*", "event_id",
+           row[1].as<std::string>(), "type", row[3].as<std::string>(), "program_id",
+           row[4].as<std::string>(), "payload", row[5].as<std::string>(),
+           "occurred_at", row[6].as<std::string>()});
+      // Whatever was added before a failure is published again on the next
+      // round: at-least-once, consumers deduplicate by event_id.
+      if (!reply.ok()) return reply.status();
+      ids.push_back(row[0].as<int64_t>());
+    }
+    std::string list = "{";
+    for (size_t i = 0; i < ids.size(); ++i) {
+      absl::StrAppend(&list, i == 0 ? "" : ",", ids[i]);
+    }
+    list += "}";
+    tx.exec_params("UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])",
+                   list);
+    published = static_cast<int>(ids.size());
+    return absl::OkStatus();
+  });
+  if (!status.ok()) {
+    metrics_->failures.Increment();
+    return status;
+  }
+  metrics_->lag.Set(lag_seconds);
+  metrics_->published.Increment(published);
+  return published;
+}
+
+void Relay::Run(std::stop_token stop) {
+  absl::Duration backoff = options_.idle_poll;
+  while (!stop.stop_requested()) {
+    absl::StatusOr<int> published = PublishBatch();
+    if (published.ok() && *published > 0) {
+      backoff = options_.idle_poll;
+      continue;  // more may be waiting
+    }
+    if (!published.ok()) {
+      log::Warn("outbox relay round failed", {{"error", published.status().message()}});
+      backoff = std::min(backoff * 2, absl::Seconds(5));
+    } else {
+      backoff = options_.idle_poll;
+    }
+    absl::Time until = absl::Now() + backoff;
+    while (!stop.stop_requested() && absl::Now() < until) {
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+  }
+}
+
+StreamConsumer::StreamConsumer(redis::Client& redis, std::string stream,
+                               std::string group, std::string consumer, Handler handler)
+    : redis_(redis),
+      stream_(std::move(stream)),
+      group_(std::move(group)),
+      consumer_(std::move(consumer)),
+      handler_(std::move(handler)) {}
+
+absl::Status StreamConsumer::EnsureGroup() {
+  if (group_ready_) return absl::OkStatus();
+  absl::StatusOr<redis::Reply> reply =
+      redis_.Command({"XGROUP", "CREATE", stream_, group_, "0", "MKSTREAM"});
+  if (!reply.ok() && reply.status().message().find("BUSYGROUP") == absl::string_view::npos) {
+    return reply.status();
+  }
+  group_ready_ = true;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> StreamConsumer::ReadAndHandle(const std::string& from,
+                                                  absl::Duration block) {
+  std::vector<std::string> args = {"XREADGROUP", "GROUP", group_, consumer_, "COUNT", "100"};
+  if (from == ">" && block > absl::ZeroDuration()) {
+    args.push_back("BLOCK");
+    args.push_back(absl::StrCat(absl::ToInt64Milliseconds(block)));
+  }
+  args.insert(args.end(), {"STREAMS", stream_, from});
+  absl::StatusOr<redis::Reply> reply = redis_.Command(args);
+  if (!reply.ok()) {
+    // The group vanishes when Redis loses its data; recreate it next round.
+    if (reply.status().message().find("NOGROUP") != absl::string_view::npos) {
+      group_ready_ = false;
+    }
+    return reply.status();
+  }
+  if (reply->type != redis::Reply::Type::kArray || reply->elements.empty()) return 0;
+  const redis::Reply& entries = reply->elements[0].elements.at(1);
+  int handled = 0;
+  for (const redis::Reply& entry : entries.elements) {
+    if (entry.elements.size() < 2) continue;
+    StreamEvent event;
+    event.entry_id = entry.elements[0].text;
+    const auto& fields = entry.elements[1].elements;
+    for (size_t i = 0; i + 1 < fields.size(); i += 2) {
+      const std::string& key = fields[i].text;
+      const std::string& value = fields[i + 1].text;
+      if (key == "event_id") event.event_id = value;
+      else if (key == "type") event.type = value;
+      else if (key == "program_id") event.program_id = value;
+      else if (key == "payload") event.payload = value;
+      else if (key == "occurred_at") event.occurred_at = value;
+    }
+    absl::Status status = handler_(event);
+    if (!status.ok()) return status;  // left pending; redelivered later
+    absl::StatusOr<redis::Reply> ack =
+        redis_.Command({"XACK", stream_, group_, event.entry_id});
+    if (!ack.ok()) return ack.status();
+    ++handled;
+  }
+  return handled;
+}
+
+absl::StatusOr<int> StreamConsumer::PollOnce(absl::Duration block) {
+  if (absl::Status status = EnsureGroup(); !status.ok()) return status;
+  if (!pending_drained_) {
+    // Entries delivered to this consumer before a crash and never acked.
+    absl::StatusOr<int> pending = ReadAndHandle("0", absl::ZeroDuration());
+    if (!pending.ok()) return pending.status();
+    if (*pending > 0) return pending;
+    pending_drained_ = true;
+  }
+  absl::StatusOr<int> handled = ReadAndHandle(">", block);
+  if (!handled.ok()) pending_drained_ = false;
+  return handled;
+}
+
+void StreamConsumer::Run(std::stop_token stop) {
+  absl::Duration backoff = absl::Milliseconds(100);
+  while (!stop.stop_requested()) {
+    absl::StatusOr<int> handled = PollOnce(absl::Milliseconds(500));
+    if (handled.ok()) {
+      backoff = absl::Milliseconds(100);
+      continue;
+    }
+    log::Warn("stream consumer round failed",
+              {{"stream", stream_}, {"error", handled.status().message()}});
+    absl::Time until = absl::Now() + backoff;
+    while (!stop.stop_requested() && absl::Now() < until) {
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    backoff = std::min(backoff * 2, absl::Seconds(5));
+  }
+}
+
+}  // namespace loyalty::outbox

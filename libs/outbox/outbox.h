@@ -1,0 +1,111 @@
+#pragma once
+
+// Transactional outbox: domain events are written in the same transaction
+// as the change they describe, and a relay publishes them to Redis Streams.
+// Delivery is at-least-once; consumers deduplicate by event id.
+
+#include "absl/strings/string_view.h"
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "libs/pg/migrations.h"
+#include "libs/pg/pool.h"
+
+namespace google::protobuf {
+class Message;
+}
+namespace prometheus {
+class Registry;
+}
+
+namespace loyalty::redis {
+class Client;
+}
+
+namespace loyalty::outbox {
+
+// The outbox table; append these to a service's own migrations.
+std::span<const pg::Migration> Migrations();
+
+// Stream a service publishes to: "loyalty.<service>.events".
+std::string StreamFor(absl::string_view service);
+
+// Records `event` (proto3 JSON of the message, type = its full name) in the
+// caller's transaction. Returns the event id.
+std::string Append(pg::Tx& tx, absl::string_view stream, absl::string_view program_id,
+                   const google::protobuf::Message& event);
+
+struct RelayOptions {
+  int batch_size = 200;
+  absl::Duration idle_poll = absl::Milliseconds(100);
+  int64_t stream_max_length = 1'000'000;  // approximate trimming
+};
+
+class Relay final {
+ public:
+  Relay(pg::Pool& pool, redis::Client& redis, prometheus::Registry& registry,
+        RelayOptions options = {});
+  ~Relay();
+
+  // Publishes one batch of pending events; returns how many, or an error.
+  absl::StatusOr<int> PublishBatch();
+
+  // Publishes until stop is requested, backing off while idle or failing.
+  void Run(std::stop_token stop);
+
+ private:
+  struct Metrics;
+  pg::Pool& pool_;
+  redis::Client& redis_;
+  RelayOptions options_;
+  std::unique_ptr<Metrics> metrics_;
+};
+
+// One event read from a stream.
+struct StreamEvent {
+  std::string entry_id;  // Redis stream entry id
+  std::string event_id;
+  std::string type;
+  std::string program_id;
+  std::string payload;  // proto3 JSON
+  std::string occurred_at;
+};
+
+// Reads a stream as a member of a consumer group; entries are acknowledged
+// only after the handler succeeds, so a crash redelivers them.
+class StreamConsumer final {
+ public:
+  using Handler = std::function<absl::Status(const StreamEvent&)>;
+
+  StreamConsumer(redis::Client& redis, std::string stream, std::string group,
+                 std::string consumer, Handler handler);
+
+  // Creates the group if needed, then handles pending and new entries.
+  // Returns how many entries were handled in this round.
+  absl::StatusOr<int> PollOnce(absl::Duration block);
+
+  void Run(std::stop_token stop);
+
+ private:
+  absl::Status EnsureGroup();
+  absl::StatusOr<int> ReadAndHandle(const std::string& from, absl::Duration block);
+
+  redis::Client& redis_;
+  std::string stream_;
+  std::string group_;
+  std::string consumer_;
+  Handler handler_;
+  bool group_ready_ = false;
+  bool pending_drained_ = false;
+};
+
+}  // namespace loyalty::outbox

@@ -1,0 +1,29 @@
+#pragma once
+
+#include "absl/strings/string_view.h"
+#include <span>
+#include <string_view>
+
+#include "absl/status/status.h"
+
+namespace loyalty::pg {
+
+// One versioned schema change. `name` orders migrations ("0001_init").
+struct Migration {
+  const char* name;
+  const char* sql;
+};
+
+class Pool;
+
+// Brings `schema` up to date: under a transaction-level advisory lock (so
+// that replicas starting together apply each migration once), creates the
+// schema and its `schema_migrations` table if needed, then applies, in name
+// order, every migration not yet recorded, each in the same transaction as
+// its record. Refuses to start (FAILED_PRECONDITION) when an applied
+// migration's text has changed since, or the database knows a migration
+// this binary does not (a newer version ran against it).
+absl::Status ApplyMigrations(Pool& pool, absl::string_view schema,
+                             std::span<const Migration> migrations);
+
+}  // namespace loyalty::pg
