@@ -1,0 +1,51 @@
+#pragma once
+
+// gRPC surface of `identity`: proto <-> domain, status mapping.
+
+#include "absl/time/clock.h"
+#include "loyalty/identity/v1/access_service.grpc.pb.h"
+#include "loyalty/identity/v1/identity_service.grpc.pb.h"
+#include "services/identity/storage/identity_store.h"
+
+namespace loyalty::identity {
+
+class IdentityApi final : public v1::IdentityService::Service {
+ public:
+  explicit IdentityApi(IdentityStore& store) : store_(store) {}
+
+  grpc::Status RegisterClient(grpc::ServerContext* context,
+                              const v1::RegisterClientRequest* request,
+                              v1::Client* response) override;
+  grpc::Status GetClient(grpc::ServerContext* context,
+                         const v1::GetClientRequest* request,
+                         v1::Client* response) override;
+  grpc::Status ListClients(grpc::ServerContext* context,
+                           const v1::ListClientsRequest* request,
+                           v1::ListClientsResponse* response) override;
+
+ private:
+  IdentityStore& store_;
+};
+
+class AccessApi final : public v1::AccessService::Service {
+ public:
+  explicit AccessApi(IdentityStore& store) : store_(store) {}
+
+  grpc::Status CreateProgram(grpc::ServerContext* context,
+                             const v1::CreateProgramRequest* request,
+                             v1::Program* response) override;
+  grpc::Status GetProgram(grpc::ServerContext* context,
+                          const v1::GetProgramRequest* request,
+                          v1::Program* response) override;
+  grpc::Status CreateApiKey(grpc::ServerContext* context,
+                            const v1::CreateApiKeyRequest* request,
+                            v1::CreateApiKeyResponse* response) override;
+  grpc::Status AuthenticateApiKey(grpc::ServerContext* context,
+                                  const v1::AuthenticateApiKeyRequest* request,
+                                  v1::Principal* response) override;
+
+ private:
+  IdentityStore& store_;
+};
+
+}  // namespace loyalty::identity

@@ -1,0 +1,22 @@
+// identity: programs, clients, API keys.
+#include "libs/common/config.h"
+#include "libs/rpc/server.h"
+#include "libs/service/runtime.h"
+#include "services/identity/api/identity_api.h"
+#include "services/identity/storage/identity_store.h"
+
+int main() {
+  loyalty::rpc::BlockTerminationSignals();
+  loyalty::EnvReader env;
+  auto runtime = loyalty::service::Runtime::Create(
+      env, "identity", loyalty::generated::IdentityMigrations());
+  if (!runtime.ok()) return loyalty::service::StartupFailure(runtime.status());
+
+  loyalty::identity::IdentityStore store((*runtime)->pool());
+  loyalty::identity::IdentityApi identity_api(store);
+  loyalty::identity::AccessApi access_api(store);
+  (*runtime)->host().AddService(&identity_api);
+  (*runtime)->host().AddService(&access_api);
+  (*runtime)->EnableOutboxRelay();
+  return (*runtime)->Run();
+}
