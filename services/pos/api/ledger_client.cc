@@ -1,0 +1,100 @@
+#include "services/pos/api/ledger_client.h"
+
+#include "libs/rpc/status.h"
+
+namespace loyalty::pos {
+namespace {
+
+Balance FromProto(const cards::v1::Balance& balance) {
+  return Balance{balance.available(), balance.pending(), balance.held()};
+}
+
+void SetTimestamp(absl::Time time, google::protobuf::Timestamp* out) {
+  int64_t micros = absl::ToUnixMicros(time);
+  out->set_seconds(micros / 1000000);
+  out->set_nanos(static_cast<int32_t>((micros % 1000000) * 1000));
+}
+
+cards::v1::TransferKind KindToProto(Ledger::Transfer::Kind kind) {
+  switch (kind) {
+    case Ledger::Transfer::Kind::kAccrual: return cards::v1::TRANSFER_KIND_ACCRUAL;
+    case Ledger::Transfer::Kind::kRedemption: return cards::v1::TRANSFER_KIND_REDEMPTION;
+    case Ledger::Transfer::Kind::kAccrualReversal:
+      return cards::v1::TRANSFER_KIND_ACCRUAL_REVERSAL;
+    case Ledger::Transfer::Kind::kRedemptionReversal:
+      return cards::v1::TRANSFER_KIND_REDEMPTION_REVERSAL;
+  }
+  return cards::v1::TRANSFER_KIND_UNSPECIFIED;
+}
+
+}  // namespace
+
+void GrpcLedger::Prepare(grpc::ClientContext& context) const {
+  rpc::WriteCallContext(call_, context);
+  context.set_deadline(absl::ToChronoTime(absl::Now() + stubs_.timeout));
+}
+
+absl::StatusOr<CardInfo> GrpcLedger::GetCard(const std::string& number) {
+  grpc::ClientContext context;
+  Prepare(context);
+  cards::v1::GetCardRequest request;
+  request.set_number(number);
+  cards::v1::Card card;
+  absl::Status status = rpc::FromGrpcStatus(stubs_.cards->GetCard(&context, request, &card));
+  if (!status.ok()) {
+    // An invalid number is, for the till, just a card we do not know.
+    if (absl::IsInvalidArgument(status)) return absl::NotFoundError(status.message());
+    return status;
+  }
+  return CardInfo{.number = card.number(),
+                  .active = card.status() == cards::v1::CARD_STATUS_ACTIVE,
+                  .balance = FromProto(card.balance())};
+}
+
+absl::Status GrpcLedger::Hold(const std::string& hold_id, const std::string& card_number,
+                              int64_t amount) {
+  grpc::ClientContext context;
+  Prepare(context);
+  cards::v1::HoldPointsRequest request;
+  request.set_hold_id(hold_id);
+  request.set_card_number(card_number);
+  request.set_amount(amount);
+  cards::v1::Hold hold;
+  return rpc::FromGrpcStatus(stubs_.ledger->HoldPoints(&context, request, &hold));
+}
+
+absl::Status GrpcLedger::VoidHold(const std::string& hold_id) {
+  grpc::ClientContext context;
+  Prepare(context);
+  cards::v1::VoidHoldRequest request;
+  request.set_hold_id(hold_id);
+  cards::v1::Hold hold;
+  return rpc::FromGrpcStatus(stubs_.ledger->VoidHold(&context, request, &hold));
+}
+
+absl::StatusOr<Ledger::CommitResult> GrpcLedger::Commit(const std::vector<Transfer>& transfers) {
+  grpc::ClientContext context;
+  Prepare(context);
+  cards::v1::CommitTransfersRequest request;
+  for (const Transfer& transfer : transfers) {
+    auto* spec = request.add_transfers();
+    spec->set_transfer_id(transfer.transfer_id);
+    spec->set_kind(KindToProto(transfer.kind));
+    spec->set_card_number(transfer.card_number);
+    spec->set_amount(transfer.amount);
+    spec->set_hold_id(transfer.hold_id);
+    if (transfer.activate_at) SetTimestamp(*transfer.activate_at, spec->mutable_activate_time());
+    if (transfer.expire_at) SetTimestamp(*transfer.expire_at, spec->mutable_expire_time());
+    spec->set_reference(transfer.reference);
+  }
+  cards::v1::CommitTransfersResponse response;
+  absl::Status status =
+      rpc::FromGrpcStatus(stubs_.ledger->CommitTransfers(&context, request, &response));
+  if (!status.ok()) return status;
+  CommitResult result;
+  for (const auto& moved : response.results()) result.moved.push_back(moved.amount());
+  result.balance = FromProto(response.balance());
+  return result;
+}
+
+}  // namespace loyalty::pos

@@ -1,0 +1,101 @@
+#pragma once
+
+// Receipts and refunds as the POS engine sees them, and the two ports it
+// works through: its own repository and the points ledger of `cards`.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "services/pos/domain/pricing.h"
+
+namespace loyalty::pos {
+
+enum class ReceiptState { kCalculated, kConfirming, kConfirmed, kCancelled };
+
+enum class NoLoyaltyReason { kNone = 0, kNoCard = 1, kCardNotFound = 2, kCardInactive = 3 };
+
+struct Balance {
+  int64_t available = 0;
+  int64_t pending = 0;
+  int64_t held = 0;
+};
+
+struct Receipt {
+  std::string receipt_id;
+  std::string program_id;
+  std::string store_id;
+  std::string receipt_number;
+  std::string card_number;
+  ReceiptState state = ReceiptState::kCalculated;
+  int32_t calculation = 1;  // bumps when the till recalculates
+  std::string hold_id;      // empty when no points are held
+  std::vector<PricedLine> lines;
+  int64_t total_amount = 0;
+  int64_t max_points_payable = 0;
+  int64_t points_spent = 0;
+  int64_t points_earned = 0;
+  int64_t point_value = 100;
+  NoLoyaltyReason no_loyalty_reason = NoLoyaltyReason::kNone;
+  std::optional<absl::Time> activate_at;  // of the points earned
+  std::optional<absl::Time> expire_at;
+  Balance balance;
+  std::vector<std::string> messages;
+  absl::Time create_time;
+  std::optional<absl::Time> confirm_time;
+};
+
+enum class RefundState { kPending, kDone };
+
+struct Refund {
+  std::string refund_id;
+  std::string receipt_id;
+  std::string store_id;
+  std::string card_number;
+  RefundState state = RefundState::kPending;
+  RefundPlan plan;
+  int64_t points_reversed = 0;
+  Balance balance;
+  absl::Time create_time;
+};
+
+struct CardInfo {
+  std::string number;
+  bool active = false;
+  Balance balance;
+};
+
+// What the engine needs from the ledger (`cards`). Every mutation carries
+// an id that makes a retry harmless.
+class Ledger {
+ public:
+  virtual ~Ledger() = default;
+  // NOT_FOUND when the card is not in the caller's program.
+  virtual absl::StatusOr<CardInfo> GetCard(const std::string& number) = 0;
+  virtual absl::Status Hold(const std::string& hold_id, const std::string& card_number,
+                            int64_t amount) = 0;
+  virtual absl::Status VoidHold(const std::string& hold_id) = 0;
+
+  struct Transfer {
+    enum class Kind { kAccrual, kRedemption, kAccrualReversal, kRedemptionReversal };
+    std::string transfer_id;
+    Kind kind = Kind::kAccrual;
+    std::string card_number;
+    int64_t amount = 0;
+    std::string hold_id;
+    std::optional<absl::Time> activate_at;
+    std::optional<absl::Time> expire_at;
+    std::string reference;
+  };
+  struct CommitResult {
+    std::vector<int64_t> moved;  // per transfer
+    Balance balance;
+  };
+  // All or nothing.
+  virtual absl::StatusOr<CommitResult> Commit(const std::vector<Transfer>& transfers) = 0;
+};
+
+}  // namespace loyalty::pos

@@ -1,0 +1,261 @@
+#include "services/pos/domain/receipt_engine.h"
+
+#include <map>
+#include <set>
+
+#include "gtest/gtest.h"
+#include "libs/common/errors.h"
+
+namespace loyalty::pos {
+namespace {
+
+// A ledger that keeps one card's points in memory and deduplicates by id.
+class FakeLedger final : public Ledger {
+ public:
+  absl::StatusOr<CardInfo> GetCard(const std::string& number) override {
+    if (number != "2000000000008") return absl::NotFoundError("no card");
+    return CardInfo{number, active, Balance{available, 0, held}};
+  }
+  absl::Status Hold(const std::string& hold_id, const std::string&, int64_t amount) override {
+    if (amount > available) return absl::FailedPreconditionError("insufficient");
+    holds[hold_id] = amount;
+    available -= amount;
+    held += amount;
+    return absl::OkStatus();
+  }
+  absl::Status VoidHold(const std::string& hold_id) override {
+    auto it = holds.find(hold_id);
+    if (it != holds.end()) {
+      available += it->second;
+      held -= it->second;
+      holds.erase(it);
+    }
+    return absl::OkStatus();
+  }
+  absl::StatusOr<CommitResult> Commit(const std::vector<Transfer>& transfers) override {
+    if (fail_commits > 0) {
+      --fail_commits;
+      return absl::UnavailableError("cards restarting");
+    }
+    CommitResult result;
+    for (const Transfer& t : transfers) {
+      if (!applied.insert(t.transfer_id).second) {
+        result.moved.push_back(t.amount);
+        continue;
+      }
+      switch (t.kind) {
+        case Transfer::Kind::kAccrual:
+        case Transfer::Kind::kRedemptionReversal:
+          available += t.amount;
+          break;
+        case Transfer::Kind::kRedemption:
+          held -= holds.at(t.hold_id);
+          holds.erase(t.hold_id);
+          break;
+        case Transfer::Kind::kAccrualReversal:
+          available -= std::min(available, t.amount);
+          break;
+      }
+      result.moved.push_back(t.amount);
+    }
+    result.balance = Balance{available, 0, held};
+    return result;
+  }
+
+  bool active = true;
+  int64_t available = 1000;
+  int64_t held = 0;
+  int fail_commits = 0;
+  std::map<std::string, int64_t> holds;
+  std::set<std::string> applied;
+};
+
+class FakeRepository final : public ReceiptRepository {
+ public:
+  absl::StatusOr<PosSettings> GetSettings(const std::string&) override {
+    return PosSettings{.accrual_rate_bp = 1000, .max_redeem_share_bp = 5000, .point_value = 100};
+  }
+  absl::Status CheckStore(const std::string&, const std::string& store_id) override {
+    return store_id == kStore ? absl::OkStatus() : absl::NotFoundError("no store");
+  }
+  absl::StatusOr<std::optional<Receipt>> FindByNumber(const std::string&, const std::string&,
+                                                      const std::string& number) override {
+    for (const auto& [id, receipt] : receipts) {
+      if (receipt.receipt_number == number) return std::optional<Receipt>(receipt);
+    }
+    return std::optional<Receipt>();
+  }
+  absl::StatusOr<Receipt> Get(const std::string&, const std::string& id) override {
+    auto it = receipts.find(id);
+    if (it == receipts.end()) return absl::NotFoundError("no receipt");
+    return it->second;
+  }
+  absl::Status SaveCalculation(const Receipt& receipt) override {
+    receipts[receipt.receipt_id] = receipt;
+    return absl::OkStatus();
+  }
+  absl::StatusOr<Receipt> BeginConfirm(const std::string&, const std::string& id,
+                                       const std::string&) override {
+    Receipt& receipt = receipts.at(id);
+    if (receipt.state == ReceiptState::kCancelled) return absl::FailedPreconditionError("x");
+    if (receipt.state == ReceiptState::kCalculated) receipt.state = ReceiptState::kConfirming;
+    return receipt;
+  }
+  absl::StatusOr<Receipt> FinishConfirm(const std::string&, const std::string& id,
+                                        const Balance& balance) override {
+    Receipt& receipt = receipts.at(id);
+    if (receipt.state == ReceiptState::kConfirming) {
+      receipt.state = ReceiptState::kConfirmed;
+      receipt.balance = balance;
+      ++confirm_events;
+    }
+    return receipt;
+  }
+  absl::StatusOr<Receipt> Cancel(const std::string&, const std::string& id) override {
+    Receipt& receipt = receipts.at(id);
+    if (receipt.state == ReceiptState::kCalculated) receipt.state = ReceiptState::kCancelled;
+    if (receipt.state != ReceiptState::kCancelled) return absl::FailedPreconditionError("x");
+    return receipt;
+  }
+  absl::StatusOr<Refund> BeginRefund(const std::string&, const std::string& receipt_id,
+                                     const std::string& request_id,
+                                     const std::vector<RefundRequestLine>& lines) override {
+    if (refunds.contains(request_id)) return refunds[request_id];
+    Receipt& receipt = receipts.at(receipt_id);
+    absl::StatusOr<RefundPlan> plan = PlanRefund(receipt.lines, lines, receipt.point_value);
+    if (!plan.ok()) return plan.status();
+    Refund refund{.refund_id = "refund-" + request_id, .receipt_id = receipt_id,
+                  .card_number = receipt.card_number, .plan = *plan};
+    refunds[request_id] = refund;
+    return refund;
+  }
+  absl::StatusOr<Refund> FinishRefund(const std::string&, const std::string& refund_id,
+                                      int64_t reversed, const Balance& balance) override {
+    for (auto& [key, refund] : refunds) {
+      if (refund.refund_id == refund_id) {
+        refund.state = RefundState::kDone;
+        refund.points_reversed = reversed;
+        refund.balance = balance;
+        return refund;
+      }
+    }
+    return absl::NotFoundError("no refund");
+  }
+
+  static constexpr char kStore[] = "6f1c1d9e-1111-4222-8333-444455556666";
+  std::map<std::string, Receipt> receipts;
+  std::map<std::string, Refund> refunds;
+  int confirm_events = 0;
+};
+
+class ReceiptEngineTest : public ::testing::Test {
+ protected:
+  CalculateInput Input(int64_t points) {
+    return CalculateInput{.store_id = FakeRepository::kStore,
+                          .receipt_number = "R-1",
+                          .card_number = "2000000000008",
+                          .lines = {{.sku = "a", .quantity = "2", .price = 50000},
+                                    {.sku = "b", .quantity = "1", .price = 20000}},
+                          .points_to_spend = points};
+  }
+
+  FakeRepository repository_;
+  FakeLedger ledger_;
+  ReceiptEngine engine_{repository_, [] { return absl::FromUnixSeconds(1'800'000'000); }};
+};
+
+TEST_F(ReceiptEngineTest, CalculateHoldsAndConfirmPostsOnce) {
+  auto receipt = engine_.Calculate("p", Input(300), ledger_);
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  EXPECT_EQ(receipt->total_amount, 120000);
+  EXPECT_EQ(receipt->max_points_payable, 600);
+  EXPECT_EQ(receipt->points_spent, 300);
+  EXPECT_EQ(receipt->points_earned, 90);  // 10% of 900.00
+  EXPECT_EQ(ledger_.held, 300);
+
+  ledger_.fail_commits = 1;  // cards restarts during the first confirm
+  EXPECT_EQ(engine_.Confirm("p", "c-1", receipt->receipt_id, ledger_).status().code(),
+            absl::StatusCode::kUnavailable);
+  auto confirmed = engine_.Confirm("p", "c-1", receipt->receipt_id, ledger_);
+  ASSERT_TRUE(confirmed.ok()) << confirmed.status();
+  auto again = engine_.Confirm("p", "c-1", receipt->receipt_id, ledger_);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(confirmed->state, ReceiptState::kConfirmed);
+  EXPECT_EQ(ledger_.available, 1000 - 300 + 90);
+  EXPECT_EQ(ledger_.held, 0);
+  EXPECT_EQ(repository_.confirm_events, 1);
+}
+
+TEST_F(ReceiptEngineTest, RecalculationReplacesTheHold) {
+  auto first = engine_.Calculate("p", Input(300), ledger_);
+  ASSERT_TRUE(first.ok());
+  auto second = engine_.Calculate("p", Input(100), ledger_);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->receipt_id, first->receipt_id);
+  EXPECT_EQ(second->calculation, 2);
+  EXPECT_EQ(ledger_.held, 100);
+  EXPECT_EQ(ledger_.holds.size(), 1u);
+}
+
+TEST_F(ReceiptEngineTest, UnknownOrBlockedCardPricesWithoutLoyalty) {
+  CalculateInput input = Input(100);
+  input.card_number = "999";
+  auto receipt = engine_.Calculate("p", input, ledger_);
+  ASSERT_TRUE(receipt.ok());
+  EXPECT_EQ(receipt->no_loyalty_reason, NoLoyaltyReason::kCardNotFound);
+  EXPECT_EQ(receipt->points_spent, 0);
+  EXPECT_EQ(receipt->points_earned, 0);
+
+  ledger_.active = false;
+  input = Input(100);
+  input.receipt_number = "R-2";
+  receipt = engine_.Calculate("p", input, ledger_);
+  ASSERT_TRUE(receipt.ok());
+  EXPECT_EQ(receipt->no_loyalty_reason, NoLoyaltyReason::kCardInactive);
+  EXPECT_EQ(ledger_.held, 0);
+}
+
+TEST_F(ReceiptEngineTest, CancelVoidsAndBlocksConfirm) {
+  auto receipt = engine_.Calculate("p", Input(300), ledger_);
+  ASSERT_TRUE(receipt.ok());
+  ASSERT_TRUE(engine_.Cancel("p", receipt->receipt_id, ledger_).ok());
+  EXPECT_EQ(ledger_.held, 0);
+  EXPECT_EQ(ledger_.available, 1000);
+  EXPECT_EQ(engine_.Confirm("p", "c", receipt->receipt_id, ledger_).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(ReceiptEngineTest, RefundReversesProRataOnce) {
+  auto receipt = engine_.Calculate("p", Input(0), ledger_);
+  ASSERT_TRUE(receipt.ok());
+  ASSERT_TRUE(engine_.Confirm("p", "c", receipt->receipt_id, ledger_).ok());
+  EXPECT_EQ(ledger_.available, 1120);
+  auto refund = engine_.RefundReceipt("p", "r-1", receipt->receipt_id, {{1, "1"}}, ledger_);
+  ASSERT_TRUE(refund.ok()) << refund.status();
+  // Line 1 (1000.00 of 1200.00) earned 100 of 120 points; half of it back.
+  EXPECT_EQ(refund->plan.points_to_reverse, 50);
+  EXPECT_EQ(refund->points_reversed, 50);
+  auto retried = engine_.RefundReceipt("p", "r-1", receipt->receipt_id, {{1, "1"}}, ledger_);
+  ASSERT_TRUE(retried.ok());
+  EXPECT_EQ(ledger_.available, 1070);
+}
+
+TEST_F(ReceiptEngineTest, BadInputNamesTheField) {
+  CalculateInput input = Input(0);
+  input.store_id = "";
+  EXPECT_EQ(ViolatedField(engine_.Calculate("p", input, ledger_).status()), "store_id");
+  input = Input(0);
+  input.bound_store_id = "6f1c1d9e-1111-4222-8333-000000000000";
+  auto status = engine_.Calculate("p", input, ledger_).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kPermissionDenied);
+  input = Input(-5);
+  EXPECT_EQ(ViolatedField(engine_.Calculate("p", input, ledger_).status()), "points_to_spend");
+  input = Input(0);
+  input.store_id = "6f1c1d9e-1111-4222-8333-000000000000";
+  EXPECT_EQ(ViolatedField(engine_.Calculate("p", input, ledger_).status()), "store_id");
+  EXPECT_TRUE(repository_.receipts.empty());
+  EXPECT_EQ(ViolatedField(engine_.RefundReceipt("p", "", "x", {}, ledger_).status()), "request_id");
+}
+
+}  // namespace
+}  // namespace loyalty::pos

@@ -1,0 +1,29 @@
+// pos: receipts (calculate, confirm, refund, cancel), stores and settings.
+#include "libs/common/config.h"
+#include "libs/rpc/channel.h"
+#include "libs/rpc/server.h"
+#include "libs/service/runtime.h"
+#include "services/pos/api/pos_api.h"
+
+int main() {
+  loyalty::rpc::BlockTerminationSignals();
+  loyalty::EnvReader env;
+  std::string cards_address = loyalty::ReadPeerAddress(env, "cards");
+  absl::Duration cards_timeout = env.Duration("LOYALTY_CARDS_TIMEOUT", absl::Seconds(5));
+  auto runtime =
+      loyalty::service::Runtime::Create(env, "pos", loyalty::generated::PosMigrations());
+  if (!runtime.ok()) return loyalty::service::StartupFailure(runtime.status());
+
+  auto channel = loyalty::rpc::DialService(cards_address);
+  loyalty::pos::CardsStubs cards{loyalty::cards::v1::CardsService::NewStub(channel),
+                                 loyalty::cards::v1::LedgerService::NewStub(channel),
+                                 cards_timeout};
+  loyalty::pos::PosStore store((*runtime)->pool());
+  loyalty::pos::ReceiptEngine engine(store, [] { return absl::Now(); });
+  loyalty::pos::PosApi pos_api(engine, store, cards);
+  loyalty::pos::StoreApi store_api(store);
+  (*runtime)->host().AddService(&pos_api);
+  (*runtime)->host().AddService(&store_api);
+  (*runtime)->EnableOutboxRelay();
+  return (*runtime)->Run();
+}

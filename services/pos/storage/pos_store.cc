@@ -1,0 +1,576 @@
+#include "services/pos/storage/pos_store.h"
+
+#include <pqxx/pqxx>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "libs/common/errors.h"
+#include "libs/common/random_ids.h"
+#include "libs/outbox/outbox.h"
+#include "loyalty/pos/v1/events.pb.h"
+
+namespace loyalty::pos {
+namespace {
+
+constexpr char kReceiptColumns[] =
+    "receipt_id::text, program_id::text, store_id::text, receipt_number, card_number,"
+    " state, calculation, hold_id, total_amount, max_points_payable, points_spent,"
+    " points_earned, point_value, no_loyalty_reason,"
+    " (extract(epoch FROM activate_at) * 1000000)::bigint,"
+    " (extract(epoch FROM expire_at) * 1000000)::bigint,"
+    " balance_available, balance_pending, balance_held,"
+    " (extract(epoch FROM created_at) * 1000000)::bigint,"
+    " (extract(epoch FROM confirmed_at) * 1000000)::bigint";
+
+ReceiptState StateFromName(const std::string& name) {
+  if (name == "CONFIRMING") return ReceiptState::kConfirming;
+  if (name == "CONFIRMED") return ReceiptState::kConfirmed;
+  if (name == "CANCELLED") return ReceiptState::kCancelled;
+  return ReceiptState::kCalculated;
+}
+
+std::optional<absl::Time> OptionalTime(const pqxx::field& field) {
+  if (field.is_null()) return std::nullopt;
+  return absl::FromUnixMicros(field.as<int64_t>());
+}
+
+std::optional<std::string> TimeParam(const std::optional<absl::Time>& time) {
+  if (!time) return std::nullopt;
+  return absl::StrCat(absl::ToUnixMicros(*time));
+}
+
+void SetTimestamp(absl::Time time, google::protobuf::Timestamp* out) {
+  int64_t micros = absl::ToUnixMicros(time);
+  out->set_seconds(micros / 1000000);
+  out->set_nanos(static_cast<int32_t>((micros % 1000000) * 1000));
+}
+
+std::optional<Receipt> LoadReceipt(pg::Tx& tx, const std::string& program_id,
+                                   const std::string& receipt_id, bool for_update) {
+  pqxx::result rows = tx.exec_params(
+      absl::StrCat("SELECT ", kReceiptColumns,
+                   " FROM receipts WHERE program_id = $1 AND receipt_id = $2",
+                   for_update ? " FOR UPDATE" : ""),
+      program_id, receipt_id);
+  if (rows.empty()) return std::nullopt;
+  const pqxx::row& row = rows[0];
+  Receipt receipt;
+  receipt.receipt_id = row[0].as<std::string>();
+  receipt.program_id = row[1].as<std::string>();
+  receipt.store_id = row[2].as<std::string>();
+  receipt.receipt_number = row[3].as<std::string>();
+  receipt.card_number = row[4].as<std::string>();
+  receipt.state = StateFromName(row[5].as<std::string>());
+  receipt.calculation = row[6].as<int32_t>();
+  receipt.hold_id = row[7].as<std::string>();
+  receipt.total_amount = row[8].as<int64_t>();
+  receipt.max_points_payable = row[9].as<int64_t>();
+  receipt.points_spent = row[10].as<int64_t>();
+  receipt.points_earned = row[11].as<int64_t>();
+  receipt.point_value = row[12].as<int64_t>();
+  receipt.no_loyalty_reason = static_cast<NoLoyaltyReason>(row[13].as<int>());
+  receipt.activate_at = OptionalTime(row[14]);
+  receipt.expire_at = OptionalTime(row[15]);
+  receipt.balance = Balance{row[16].as<int64_t>(), row[17].as<int64_t>(), row[18].as<int64_t>()};
+  receipt.create_time = absl::FromUnixMicros(row[19].as<int64_t>());
+  receipt.confirm_time = OptionalTime(row[20]);
+
+  for (const auto& line : tx.exec_params(
+           "SELECT line_number, sku, category, quantity_milli, price, amount, discount,"
+           " points_spent, points_earned, refunded_quantity_milli"
+           " FROM receipt_lines WHERE receipt_id = $1 ORDER BY line_number",
+           receipt_id)) {
+    receipt.lines.push_back(PricedLine{.line_number = line[0].as<int32_t>(),
+                                       .sku = line[1].as<std::string>(),
+                                       .category = line[2].as<std::string>(),
+                                       .quantity_milli = line[3].as<int64_t>(),
+                                       .price = line[4].as<int64_t>(),
+                                       .amount = line[5].as<int64_t>(),
+                                       .discount = line[6].as<int64_t>(),
+                                       .points_spent = line[7].as<int64_t>(),
+                                       .points_earned = line[8].as<int64_t>(),
+                                       .refunded_quantity_milli = line[9].as<int64_t>()});
+  }
+  return receipt;
+}
+
+absl::Status ReceiptNotFound(const std::string& receipt_id) {
+  return absl::NotFoundError(absl::StrCat("receipt ", receipt_id, " not found"));
+}
+
+std::optional<Refund> LoadRefund(pg::Tx& tx, const std::string& program_id,
+                                 const std::string& where, const std::string& key) {
+  pqxx::result rows = tx.exec_params(
+      absl::StrCat("SELECT f.refund_id::text, f.receipt_id::text, r.store_id::text,"
+                   " r.card_number, f.state, f.amount, f.points_to_reverse,"
+                   " f.points_to_return, f.points_reversed, f.balance_available,"
+                   " f.balance_pending, f.balance_held,"
+                   " (extract(epoch FROM f.created_at) * 1000000)::bigint"
+                   " FROM refunds f JOIN receipts r USING (receipt_id)"
+                   " WHERE f.program_id = $1 AND ", where),
+      program_id, key);
+  if (rows.empty()) return std::nullopt;
+  const pqxx::row& row = rows[0];
+  Refund refund;
+  refund.refund_id = row[0].as<std::string>();
+  refund.receipt_id = row[1].as<std::string>();
+  refund.store_id = row[2].as<std::string>();
+  refund.card_number = row[3].as<std::string>();
+  refund.state = row[4].as<std::string>() == "DONE" ? RefundState::kDone : RefundState::kPending;
+  refund.plan.amount = row[5].as<int64_t>();
+  refund.plan.points_to_reverse = row[6].as<int64_t>();
+  refund.plan.points_to_return = row[7].as<int64_t>();
+  refund.points_reversed = row[8].as<int64_t>();
+  refund.balance = Balance{row[9].as<int64_t>(), row[10].as<int64_t>(), row[11].as<int64_t>()};
+  refund.create_time = absl::FromUnixMicros(row[12].as<int64_t>());
+  for (const auto& line : tx.exec_params(
+           "SELECT line_number, quantity_milli, amount, points_earned, points_spent"
+           " FROM refund_lines WHERE refund_id = $1 ORDER BY line_number",
+           refund.refund_id)) {
+    refund.plan.lines.push_back(RefundLineResult{.line_number = line[0].as<int32_t>(),
+                                                 .quantity_milli = line[1].as<int64_t>(),
+                                                 .amount = line[2].as<int64_t>(),
+                                                 .points_earned = line[3].as<int64_t>(),
+                                                 .points_spent = line[4].as<int64_t>()});
+  }
+  return refund;
+}
+
+}  // namespace
+
+PosSettings DefaultSettings() {
+  return PosSettings{.accrual_rate_bp = 0, .max_redeem_share_bp = 0, .point_value = 100};
+}
+
+absl::StatusOr<Store> PosStore::CreateStore(const std::string& program_id, const Store& store,
+                                            const std::string& request_id) {
+  Store created = store;
+  absl::Status status = pool_.Transact([&](pg::Tx& tx) {
+    if (!request_id.empty()) {
+      pqxx::result previous = tx.exec_params(
+          "SELECT store_id::text, name, city,"
+          " (extract(epoch FROM created_at) * 1000000)::bigint"
+          " FROM stores WHERE program_id = $1 AND request_id = $2",
+          program_id, request_id);
+      if (!previous.empty()) {
+        created = Store{previous[0][0].as<std::string>(), previous[0][1].as<std::string>(),
+                        previous[0][2].as<std::string>(),
+                        absl::FromUnixMicros(previous[0][3].as<int64_t>())};
+        return absl::OkStatus();
+      }
+    }
+    created.store_id = NewUuid();
+    pqxx::row row = tx.exec_params1(
+        "INSERT INTO stores (store_id, program_id, name, city, request_id)"
+        " VALUES ($1, $2, $3, $4, $5)"
+        " RETURNING (extract(epoch FROM created_at) * 1000000)::bigint",
+        created.store_id, program_id, created.name, created.city,
+        request_id.empty() ? std::optional<std::string>() : request_id);
+    created.create_time = absl::FromUnixMicros(row[0].as<int64_t>());
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return created;
+}
+
+absl::StatusOr<Store> PosStore::GetStore(const std::string& program_id,
+                                         const std::string& store_id) {
+  if (!IsUuid(store_id)) return absl::NotFoundError("no such store");
+  std::optional<Store> store;
+  absl::Status status = pool_.Transact([&](pg::Tx& tx) {
+    pqxx::result rows = tx.exec_params(
+        "SELECT store_id::text, name, city, (extract(epoch FROM created_at) * 1000000)::bigint"
+        " FROM stores WHERE program_id = $1 AND store_id = $2",
+        program_id, store_id);
+    if (!rows.empty()) {
+      store = Store{rows[0][0].as<std::string>(), rows[0][1].as<std::string>(),
+                    rows[0][2].as<std::string>(),
+                    absl::FromUnixMicros(rows[0][3].as<int64_t>())};
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  if (!store) return absl::NotFoundError(absl::StrCat("store ", store_id, " not found"));
+  return *store;
+}
+
+absl::StatusOr<StorePage> PosStore::ListStores(const std::string& program_id, int page_size,
+                                               const std::string& page_token) {
+  std::string after_name;
+  std::string after_id;
+  if (!page_token.empty()) {
+    std::string raw;
+    std::vector<std::string> parts;
+    if (absl::WebSafeBase64Unescape(page_token, &raw)) {
+      parts = absl::StrSplit(raw, absl::MaxSplits('\n', 1));
+    }
+    if (parts.size() != 2 || !IsUuid(parts[1])) {
+      return InvalidField("page_token", "not a token from a previous response");
+    }
+    after_name = parts[0];
+    after_id = parts[1];
+  }
+  StorePage page;
+  absl::Status status = pool_.Transact([&](pg::Tx& tx) {
+    page.stores.clear();
+    pqxx::result rows = tx.exec_params(
+        "SELECT store_id::text, name, city, (extract(epoch FROM created_at) * 1000000)::bigint"
+        " FROM stores WHERE program_id = $1"
+        " AND ($2 = '' OR (name, store_id) > ($3, $2::uuid))"
+        " ORDER BY name, store_id LIMIT $4",
+        program_id, after_id, after_name, page_size + 1);
+    for (const auto& row : rows) {
+      page.stores.push_back(Store{row[0].as<std::string>(), row[1].as<std::string>(),
+                                  row[2].as<std::string>(),
+                                  absl::FromUnixMicros(row[3].as<int64_t>())});
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  if (static_cast<int>(page.stores.size()) > page_size) {
+    page.stores.pop_back();
+    const Store& last = page.stores.back();
+    page.next_page_token = absl::WebSafeBase64Escape(absl::StrCat(last.name, "\n", last.store_id));
+  }
+  return page;
+}
+
+absl::StatusOr<PosSettings> PosStore::GetSettings(const std::string& program_id) {
+  PosSettings settings = DefaultSettings();
+  absl::Status status = pool_.Transact([&](pg::Tx& tx) {
+    pqxx::result rows = tx.exec_params(
+        "SELECT accrual_rate_bp, max_redeem_share_bp, point_value,"
+        " activation_delay_seconds, points_lifetime_days"
+        " FROM pos_settings WHERE program_id = $1",
+        program_id);
+    if (!rows.empty()) {
+      settings = PosSettings{rows[0][0].as<int32_t>(), rows[0][1].as<int32_t>(),
+                             rows[0][2].as<int64_t>(), rows[0][3].as<int64_t>(),
+                             rows[0][4].as<int32_t>()};
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return settings;
+}
+
+absl::StatusOr<absl::Time> PosStore::SettingsUpdateTime(const std::string& program_id) {
+  absl::Time time = absl::UnixEpoch();
+  absl::Status status = pool_.Transact([&](pg::Tx& tx) {
+    pqxx::result rows = tx.exec_params(
+        "SELECT (extract(epoch FROM updated_at) * 1000000)::bigint"
+        " FROM pos_settings WHERE program_id = $1",
+        program_id);
+    if (!rows.empty()) time = absl::FromUnixMicros(rows[0][0].as<int64_t>());
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return time;
+}
+
+absl::StatusOr<PosSettings> PosStore::UpdateSettings(const std::string& program_id,
+                                                     const PosSettings& settings) {
+  absl::Status status = pool_.Transact([&](pg::Tx& tx) {
+    tx.exec_params(
+        "INSERT INTO pos_settings (program_id, accrual_rate_bp, max_redeem_share_bp,"
+        " point_value, activation_delay_seconds, points_lifetime_days)"
+        " VALUES ($1, $2, $3, $4, $5, $6)"
+        " ON CONFLICT (program_id) DO UPDATE SET accrual_rate_bp = $2,"
+        " max_redeem_share_bp = $3, point_value = $4, activation_delay_seconds = $5,"
+        " points_lifetime_days = $6, updated_at = now()",
+        program_id, settings.accrual_rate_bp, settings.max_redeem_share_bp,
+        settings.point_value, settings.activation_delay_seconds,
+        settings.points_lifetime_days);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return settings;
+}
+
+absl::Status PosStore::CheckStore(const std::string& program_id, const std::string& store_id) {
+  absl::StatusOr<Store> store = GetStore(program_id, store_id);
+  return store.status();
+}
+
+absl::StatusOr<std::optional<Receipt>> PosStore::FindByNumber(
+    const std::string& program_id, const std::string& store_id,
+    const std::string& receipt_number) {
+  std::optional<Receipt> receipt;
+  absl::Status status = pool_.Transact([&](pg::Tx& tx) {
+    pqxx::result rows = tx.exec_params(
+        "SELECT receipt_id::text FROM receipts"
+        " WHERE program_id = $1 AND store_id = $2 AND receipt_number = $3",
+        program_id, store_id, receipt_number);
+    if (!rows.empty()) {
+      receipt = LoadReceipt(tx, program_id, rows[0][0].as<std::string>(), false);
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return receipt;
+}
+
+absl::StatusOr<Receipt> PosStore::Get(const std::string& program_id,
+                                      const std::string& receipt_id) {
+  if (!IsUuid(receipt_id)) return InvalidField("receipt_id", "not a receipt id");
+  std::optional<Receipt> receipt;
+  absl::Status status = pool_.Transact([&](pg::Tx& tx) {
+    receipt = LoadReceipt(tx, program_id, receipt_id, false);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  if (!receipt) return ReceiptNotFound(receipt_id);
+  return *receipt;
+}
+
+absl::Status PosStore::SaveCalculation(const Receipt& receipt) {
+  return pool_.Transact([&](pg::Tx& tx) -> absl::Status {
+    if (receipt.calculation == 1) {
+      tx.exec_params(
+          "INSERT INTO receipts (receipt_id, program_id, store_id, receipt_number,"
+          " card_number, state, calculation, hold_id, total_amount, max_points_payable,"
+          " points_spent, points_earned, point_value, no_loyalty_reason, activate_at,"
+          " expire_at, balance_available, balance_pending, balance_held, created_at)"
+          " VALUES ($1, $2, $3, $4, $5, 'CALCULATED', 1, $6, $7, $8, $9, $10, $11, $12,"
+          " ('epoch'::timestamptz + $13::bigint * interval '1 microsecond'), ('epoch'::timestamptz + $14::bigint * interval '1 microsecond'),"
+          " $15, $16, $17, ('epoch'::timestamptz + $18::bigint * interval '1 microsecond'))",
+          receipt.receipt_id, receipt.program_id, receipt.store_id, receipt.receipt_number,
+          receipt.card_number, receipt.hold_id, receipt.total_amount,
+          receipt.max_points_payable, receipt.points_spent, receipt.points_earned,
+          receipt.point_value, static_cast<int>(receipt.no_loyalty_reason),
+          TimeParam(receipt.activate_at), TimeParam(receipt.expire_at),
+          receipt.balance.available, receipt.balance.pending, receipt.balance.held,
+          absl::ToUnixMicros(receipt.create_time));
+    } else {
+      pqxx::result updated = tx.exec_params(
+          "UPDATE receipts SET card_number = $3, calculation = $4, hold_id = $5,"
+          " total_amount = $6, max_points_payable = $7, points_spent = $8,"
+          " points_earned = $9, point_value = $10, no_loyalty_reason = $11,"
+          " activate_at = ('epoch'::timestamptz + $12::bigint * interval '1 microsecond'),"
+          " expire_at = ('epoch'::timestamptz + $13::bigint * interval '1 microsecond'), balance_available = $14,"
+          " balance_pending = $15, balance_held = $16"
+          " WHERE program_id = $1 AND receipt_id = $2 AND state = 'CALCULATED'"
+          " AND calculation = $4 - 1",
+          receipt.program_id, receipt.receipt_id, receipt.card_number, receipt.calculation,
+          receipt.hold_id, receipt.total_amount, receipt.max_points_payable,
+          receipt.points_spent, receipt.points_earned, receipt.point_value,
+          static_cast<int>(receipt.no_loyalty_reason), TimeParam(receipt.activate_at),
+          TimeParam(receipt.expire_at), receipt.balance.available, receipt.balance.pending,
+          receipt.balance.held);
+      if (updated.affected_rows() != 1) {
+        return absl::AbortedError("the receipt changed while it was being calculated; retry");
+      }
+      tx.exec_params("DELETE FROM receipt_lines WHERE receipt_id = $1", receipt.receipt_id);
+    }
+    for (const PricedLine& line : receipt.lines) {
+      tx.exec_params(
+          "INSERT INTO receipt_lines (receipt_id, line_number, sku, category, quantity_milli,"
+          " price, amount, discount, points_spent, points_earned)"
+          " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+          receipt.receipt_id, line.line_number, line.sku, line.category, line.quantity_milli,
+          line.price, line.amount, line.discount, line.points_spent, line.points_earned);
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<Receipt> PosStore::BeginConfirm(const std::string& program_id,
+                                               const std::string& receipt_id,
+                                               const std::string& request_id) {
+  std::optional<Receipt> receipt;
+  absl::Status status = pool_.Transact([&](pg::Tx& tx) -> absl::Status {
+    if (!request_id.empty()) {
+      pqxx::result previous = tx.exec_params(
+          "SELECT receipt_id::text FROM receipts"
+          " WHERE program_id = $1 AND confirm_request_id = $2",
+          program_id, request_id);
+      if (!previous.empty() && previous[0][0].as<std::string>() != receipt_id) {
+        return FieldError(absl::StatusCode::kAlreadyExists, "request_id",
+                          "this request id confirmed another receipt");
+      }
+    }
+    receipt = LoadReceipt(tx, program_id, receipt_id, true);
+    if (!receipt) return ReceiptNotFound(receipt_id);
+    switch (receipt->state) {
+      case ReceiptState::kCancelled:
+        return absl::FailedPreconditionError("the receipt was cancelled");
+      case ReceiptState::kConfirmed:
+      case ReceiptState::kConfirming:
+        return absl::OkStatus();  // a retry: same outcome as the first
+      case ReceiptState::kCalculated:
+        break;
+    }
+    tx.exec_params(
+        "UPDATE receipts SET state = 'CONFIRMING', confirm_request_id = $3"
+        " WHERE program_id = $1 AND receipt_id = $2",
+        program_id, receipt_id,
+        request_id.empty() ? std::optional<std::string>() : request_id);
+    receipt->state = ReceiptState::kConfirming;
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return *receipt;
+}
+
+absl::StatusOr<Receipt> PosStore::FinishConfirm(const std::string& program_id,
+                                                const std::string& receipt_id,
+                                                const Balance& balance) {
+  std::optional<Receipt> receipt;
+  absl::Status status = pool_.Transact([&](pg::Tx& tx) -> absl::Status {
+    receipt = LoadReceipt(tx, program_id, receipt_id, true);
+    if (!receipt) return ReceiptNotFound(receipt_id);
+    if (receipt->state == ReceiptState::kConfirmed) return absl::OkStatus();
+    if (receipt->state != ReceiptState::kConfirming) {
+      return absl::FailedPreconditionError("the receipt is not being confirmed");
+    }
+    pqxx::row row = tx.exec_params1(
+        "UPDATE receipts SET state = 'CONFIRMED', confirmed_at = now(),"
+        " balance_available = $3, balance_pending = $4, balance_held = $5"
+        " WHERE program_id = $1 AND receipt_id = $2"
+        " RETURNING (extract(epoch FROM confirmed_at) * 1000000)::bigint",
+        program_id, receipt_id, balance.available, balance.pending, balance.held);
+    receipt->state = ReceiptState::kConfirmed;
+    receipt->balance = balance;
+    receipt->confirm_time = absl::FromUnixMicros(row[0].as<int64_t>());
+
+    v1::ReceiptConfirmed event;
+    event.set_receipt_id(receipt->receipt_id);
+    event.set_store_id(receipt->store_id);
+    event.set_card_number(receipt->card_number);
+    event.set_total_amount(receipt->total_amount);
+    int64_t discount = 0;
+    for (const PricedLine& line : receipt->lines) {
+      discount += line.discount;
+      auto* fact = event.add_lines();
+      fact->set_sku(line.sku);
+      fact->set_category(line.category);
+      fact->set_quantity_milli(line.quantity_milli);
+      fact->set_amount(line.amount);
+      fact->set_discount(line.discount);
+    }
+    event.set_total_discount(discount);
+    event.set_points_spent(receipt->points_spent);
+    event.set_points_earned(receipt->points_earned);
+    SetTimestamp(*receipt->confirm_time, event.mutable_confirm_time());
+    outbox::Append(tx, outbox::StreamFor("pos"), program_id, event);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return *receipt;
+}
+
+absl::StatusOr<Receipt> PosStore::Cancel(const std::string& program_id,
+                                         const std::string& receipt_id) {
+  std::optional<Receipt> receipt;
+  absl::Status status = pool_.Transact([&](pg::Tx& tx) -> absl::Status {
+    receipt = LoadReceipt(tx, program_id, receipt_id, true);
+    if (!receipt) return ReceiptNotFound(receipt_id);
+    switch (receipt->state) {
+      case ReceiptState::kCancelled:
+        return absl::OkStatus();
+      case ReceiptState::kConfirming:
+      case ReceiptState::kConfirmed:
+        return absl::FailedPreconditionError(
+            "the receipt is confirmed; return the goods with a refund instead");
+      case ReceiptState::kCalculated:
+        break;
+    }
+    tx.exec_params(
+        "UPDATE receipts SET state = 'CANCELLED' WHERE program_id = $1 AND receipt_id = $2",
+        program_id, receipt_id);
+    receipt->state = ReceiptState::kCancelled;
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return *receipt;
+}
+
+absl::StatusOr<Refund> PosStore::BeginRefund(const std::string& program_id,
+                                             const std::string& receipt_id,
+                                             const std::string& request_id,
+                                             const std::vector<RefundRequestLine>& lines) {
+  std::optional<Refund> refund;
+  absl::Status status = pool_.Transact([&](pg::Tx& tx) -> absl::Status {
+    refund = LoadRefund(tx, program_id, "f.request_id = $2", request_id);
+    if (refund) {
+      if (refund->receipt_id != receipt_id) {
+        return FieldError(absl::StatusCode::kAlreadyExists, "request_id",
+                          "this request id refunded another receipt");
+      }
+      return absl::OkStatus();
+    }
+    std::optional<Receipt> receipt = LoadReceipt(tx, program_id, receipt_id, true);
+    if (!receipt) return ReceiptNotFound(receipt_id);
+    if (receipt->state != ReceiptState::kConfirmed) {
+      return absl::FailedPreconditionError("only a confirmed receipt can be refunded");
+    }
+    absl::StatusOr<RefundPlan> plan = PlanRefund(receipt->lines, lines, receipt->point_value);
+    if (!plan.ok()) return plan.status();
+
+    Refund created;
+    created.refund_id = NewUuid();
+    created.receipt_id = receipt_id;
+    created.store_id = receipt->store_id;
+    created.card_number = receipt->card_number;
+    created.plan = *std::move(plan);
+    pqxx::row row = tx.exec_params1(
+        "INSERT INTO refunds (refund_id, program_id, receipt_id, request_id, state, amount,"
+        " points_to_reverse, points_to_return) VALUES ($1, $2, $3, $4, 'PENDING', $5, $6, $7)"
+        " RETURNING (extract(epoch FROM created_at) * 1000000)::bigint",
+        created.refund_id, program_id, receipt_id, request_id, created.plan.amount,
+        created.plan.points_to_reverse, created.plan.points_to_return);
+    created.create_time = absl::FromUnixMicros(row[0].as<int64_t>());
+    for (const RefundLineResult& line : created.plan.lines) {
+      tx.exec_params(
+          "INSERT INTO refund_lines (refund_id, line_number, quantity_milli, amount,"
+          " points_earned, points_spent) VALUES ($1, $2, $3, $4, $5, $6)",
+          created.refund_id, line.line_number, line.quantity_milli, line.amount,
+          line.points_earned, line.points_spent);
+      tx.exec_params(
+          "UPDATE receipt_lines SET refunded_quantity_milli = refunded_quantity_milli + $3"
+          " WHERE receipt_id = $1 AND line_number = $2",
+          receipt_id, line.line_number, line.quantity_milli);
+    }
+    refund = std::move(created);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return *refund;
+}
+
+absl::StatusOr<Refund> PosStore::FinishRefund(const std::string& program_id,
+                                              const std::string& refund_id,
+                                              int64_t points_reversed,
+                                              const Balance& balance) {
+  std::optional<Refund> refund;
+  absl::Status status = pool_.Transact([&](pg::Tx& tx) -> absl::Status {
+    refund = LoadRefund(tx, program_id, "f.refund_id = $2::uuid", refund_id);
+    if (!refund) return absl::NotFoundError("refund not found");
+    if (refund->state == RefundState::kDone) return absl::OkStatus();
+    tx.exec_params(
+        "UPDATE refunds SET state = 'DONE', points_reversed = $3, balance_available = $4,"
+        " balance_pending = $5, balance_held = $6 WHERE program_id = $1 AND refund_id = $2",
+        program_id, refund_id, points_reversed, balance.available, balance.pending,
+        balance.held);
+    refund->state = RefundState::kDone;
+    refund->points_reversed = points_reversed;
+    refund->balance = balance;
+
+    v1::ReceiptRefunded event;
+    event.set_refund_id(refund->refund_id);
+    event.set_receipt_id(refund->receipt_id);
+    event.set_store_id(refund->store_id);
+    event.set_amount(refund->plan.amount);
+    event.set_points_reversed(points_reversed);
+    event.set_points_returned(refund->plan.points_to_return);
+    SetTimestamp(absl::Now(), event.mutable_refund_time());
+    outbox::Append(tx, outbox::StreamFor("pos"), program_id, event);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return *refund;
+}
+
+}  // namespace loyalty::pos

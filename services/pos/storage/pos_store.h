@@ -1,0 +1,80 @@
+#pragma once
+
+// PostgreSQL storage of `pos` (schema `pos`): stores, settings, receipts,
+// refunds.
+
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "libs/pg/migrations.h"
+#include "libs/pg/pool.h"
+#include "services/pos/domain/receipt_engine.h"
+
+namespace loyalty::generated {
+std::span<const loyalty::pg::Migration> PosMigrations();
+}
+
+namespace loyalty::pos {
+
+struct Store {
+  std::string store_id;
+  std::string name;
+  std::string city;
+  absl::Time create_time;
+};
+
+struct StorePage {
+  std::vector<Store> stores;
+  std::string next_page_token;
+};
+
+// Settings a program has before anyone changes them: no accrual, no
+// redemption, a point worth one major unit.
+PosSettings DefaultSettings();
+
+class PosStore final : public ReceiptRepository {
+ public:
+  explicit PosStore(pg::Pool& pool) : pool_(pool) {}
+
+  absl::StatusOr<Store> CreateStore(const std::string& program_id, const Store& store,
+                                    const std::string& request_id);
+  absl::StatusOr<Store> GetStore(const std::string& program_id, const std::string& store_id);
+  absl::StatusOr<StorePage> ListStores(const std::string& program_id, int page_size,
+                                       const std::string& page_token);
+  absl::StatusOr<PosSettings> UpdateSettings(const std::string& program_id,
+                                             const PosSettings& settings);
+  absl::StatusOr<absl::Time> SettingsUpdateTime(const std::string& program_id);
+
+  // ReceiptRepository
+  absl::StatusOr<PosSettings> GetSettings(const std::string& program_id) override;
+  absl::Status CheckStore(const std::string& program_id, const std::string& store_id) override;
+  absl::StatusOr<std::optional<Receipt>> FindByNumber(const std::string& program_id,
+                                                      const std::string& store_id,
+                                                      const std::string& receipt_number) override;
+  absl::StatusOr<Receipt> Get(const std::string& program_id,
+                              const std::string& receipt_id) override;
+  absl::Status SaveCalculation(const Receipt& receipt) override;
+  absl::StatusOr<Receipt> BeginConfirm(const std::string& program_id,
+                                       const std::string& receipt_id,
+                                       const std::string& request_id) override;
+  absl::StatusOr<Receipt> FinishConfirm(const std::string& program_id,
+                                        const std::string& receipt_id,
+                                        const Balance& balance) override;
+  absl::StatusOr<Receipt> Cancel(const std::string& program_id,
+                                 const std::string& receipt_id) override;
+  absl::StatusOr<Refund> BeginRefund(const std::string& program_id,
+                                     const std::string& receipt_id,
+                                     const std::string& request_id,
+                                     const std::vector<RefundRequestLine>& lines) override;
+  absl::StatusOr<Refund> FinishRefund(const std::string& program_id,
+                                      const std::string& refund_id, int64_t points_reversed,
+                                      const Balance& balance) override;
+
+ private:
+  pg::Pool& pool_;
+};
+
+}  // namespace loyalty::pos
