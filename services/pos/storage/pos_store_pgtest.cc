@@ -1,0 +1,181 @@
+#include "services/pos/storage/pos_store.h"
+
+#include <atomic>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "libs/common/errors.h"
+#include "libs/outbox/outbox.h"
+#include "libs/testing/postgres_server.h"
+
+namespace loyalty::pos {
+namespace {
+
+constexpr char kProgram[] = "11111111-2222-4333-8444-555555555555";
+constexpr char kOtherProgram[] = "99999999-2222-4333-8444-555555555555";
+
+class PosStoreTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto server = testing::PostgresServer::Start();
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server).release();
+    pool_ = new pg::Pool(pg::PoolOptions{.conninfo = server_->ConnectionString(),
+                                         .schema = "pos", .size = 8});
+    std::vector<pg::Migration> all;
+    for (const auto& m : generated::PosMigrations()) all.push_back(m);
+    for (const auto& m : outbox::Migrations()) all.push_back(m);
+    ASSERT_TRUE(pg::ApplyMigrations(*pool_, "pos", all).ok());
+  }
+  static void TearDownTestSuite() {
+    delete pool_;
+    delete server_;
+  }
+
+  void SetUp() override {
+    auto store = store_.CreateStore(kProgram, Store{.name = "Main", .city = "Moscow"}, "");
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_id_ = store->store_id;
+  }
+
+  Receipt Calculated(const std::string& number) {
+    Receipt receipt;
+    receipt.receipt_id = NewId();
+    receipt.program_id = kProgram;
+    receipt.store_id = store_id_;
+    receipt.receipt_number = number;
+    receipt.card_number = "2000000000008";
+    receipt.lines = *PriceLines({{.sku = "a", .quantity = "2", .price = 10000}});
+    receipt.total_amount = 20000;
+    receipt.points_earned = 10;
+    receipt.lines[0].points_earned = 10;
+    receipt.create_time = absl::Now();
+    return receipt;
+  }
+
+  static std::string NewId() {
+    static std::atomic<int> counter{0};
+    char id[37];
+    std::snprintf(id, sizeof(id), "aaaaaaaa-bbbb-4ccc-8ddd-%012d", ++counter);
+    return id;
+  }
+
+  int64_t Count(const std::string& sql) {
+    auto value = server_->Query(sql);
+    EXPECT_TRUE(value.ok()) << value.status();
+    return value.ok() ? std::stoll(*value) : -1;
+  }
+
+  static testing::PostgresServer* server_;
+  static pg::Pool* pool_;
+  PosStore store_{*pool_};
+  std::string store_id_;
+};
+
+testing::PostgresServer* PosStoreTest::server_ = nullptr;
+pg::Pool* PosStoreTest::pool_ = nullptr;
+
+TEST_F(PosStoreTest, StoresAreIdempotentAndIsolated) {
+  auto a = store_.CreateStore(kProgram, Store{.name = "Second"}, "req-store");
+  auto b = store_.CreateStore(kProgram, Store{.name = "Second"}, "req-store");
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->store_id, b->store_id);
+  EXPECT_EQ(store_.GetStore(kOtherProgram, a->store_id).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_.CheckStore(kOtherProgram, store_id_).code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(PosStoreTest, SettingsDefaultThenUpdate) {
+  auto settings = store_.GetSettings(kOtherProgram);
+  ASSERT_TRUE(settings.ok());
+  EXPECT_EQ(settings->accrual_rate_bp, 0);
+  EXPECT_EQ(settings->point_value, 100);
+  PosSettings changed{.accrual_rate_bp = 700, .max_redeem_share_bp = 3000, .point_value = 50,
+                      .activation_delay_seconds = 86400, .points_lifetime_days = 180};
+  ASSERT_TRUE(store_.UpdateSettings(kOtherProgram, changed).ok());
+  settings = store_.GetSettings(kOtherProgram);
+  ASSERT_TRUE(settings.ok());
+  EXPECT_EQ(settings->accrual_rate_bp, 700);
+  EXPECT_EQ(settings->points_lifetime_days, 180);
+}
+
+TEST_F(PosStoreTest, ConfirmIsIdempotentAndEmitsOneEvent) {
+  Receipt receipt = Calculated("C-1");
+  ASSERT_TRUE(store_.SaveCalculation(receipt).ok());
+  int64_t events = Count("SELECT count(*) FROM pos.outbox");
+
+  auto begun = store_.BeginConfirm(kProgram, receipt.receipt_id, "confirm-1");
+  ASSERT_TRUE(begun.ok()) << begun.status();
+  EXPECT_EQ(begun->state, ReceiptState::kConfirming);
+  auto again = store_.BeginConfirm(kProgram, receipt.receipt_id, "confirm-1");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->state, ReceiptState::kConfirming);
+
+  Balance balance{.available = 10};
+  auto done = store_.FinishConfirm(kProgram, receipt.receipt_id, balance);
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_EQ(done->state, ReceiptState::kConfirmed);
+  ASSERT_TRUE(store_.FinishConfirm(kProgram, receipt.receipt_id, balance).ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM pos.outbox"), events + 1);
+
+  // The request id belongs to that receipt now.
+  Receipt other = Calculated("C-2");
+  ASSERT_TRUE(store_.SaveCalculation(other).ok());
+  auto reused = store_.BeginConfirm(kProgram, other.receipt_id, "confirm-1");
+  EXPECT_EQ(reused.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(ViolatedField(reused.status()), "request_id");
+  // A confirmed receipt cannot be cancelled or recalculated under its number.
+  EXPECT_EQ(store_.Cancel(kProgram, receipt.receipt_id).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  auto found = store_.FindByNumber(kProgram, store_id_, "C-1");
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->state, ReceiptState::kConfirmed);
+}
+
+TEST_F(PosStoreTest, StaleRecalculationIsAborted) {
+  Receipt receipt = Calculated("S-1");
+  ASSERT_TRUE(store_.SaveCalculation(receipt).ok());
+  Receipt second = receipt;
+  second.calculation = 2;
+  ASSERT_TRUE(store_.SaveCalculation(second).ok());
+  Receipt stale = receipt;
+  stale.calculation = 2;  // computed from calculation 1, which is gone
+  EXPECT_EQ(store_.SaveCalculation(stale).code(), absl::StatusCode::kAborted);
+}
+
+TEST_F(PosStoreTest, RefundsArePlannedOnceAndNeverExceedTheReceipt) {
+  Receipt receipt = Calculated("R-1");
+  ASSERT_TRUE(store_.SaveCalculation(receipt).ok());
+  ASSERT_TRUE(store_.BeginConfirm(kProgram, receipt.receipt_id, "").ok());
+  ASSERT_TRUE(store_.FinishConfirm(kProgram, receipt.receipt_id, {}).ok());
+
+  // Two tills race to return the same last unit under different ids.
+  auto first = store_.BeginRefund(kProgram, receipt.receipt_id, "refund-a", {{1, "1"}});
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->plan.points_to_reverse, 5);
+  std::atomic<int> succeeded{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      if (store_.BeginRefund(kProgram, receipt.receipt_id, "race-" + std::to_string(i), {{1, "1"}})
+              .ok()) {
+        ++succeeded;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(succeeded, 1);
+  auto replay = store_.BeginRefund(kProgram, receipt.receipt_id, "refund-a", {{1, "1"}});
+  ASSERT_TRUE(replay.ok());
+  EXPECT_EQ(replay->refund_id, first->refund_id);
+  EXPECT_EQ(Count(absl::StrCat("SELECT refunded_quantity_milli FROM pos.receipt_lines"
+                               " WHERE receipt_id = '", receipt.receipt_id, "'")),
+            2000);
+  auto finished = store_.FinishRefund(kProgram, first->refund_id, 5, Balance{});
+  ASSERT_TRUE(finished.ok()) << finished.status();
+  EXPECT_EQ(finished->state, RefundState::kDone);
+}
+
+}  // namespace
+}  // namespace loyalty::pos
