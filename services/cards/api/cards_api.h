@@ -1,0 +1,24 @@
+#pragma once
+
+#include "loyalty/cards/v1/cards_service.grpc.pb.h"
+#include "services/cards/api/client_directory.h"
+#include "services/cards/storage/card_store.h"
+
+namespace loyalty::cards {
+
+// loyalty.cards.v1.CardsService: the external card API.
+class CardsApi final : public v1::CardsService::Service {
+ public:
+  CardsApi(CardStore& cards, ClientDirectory& clients) : cards_(cards), clients_(clients) {}
+
+  grpc::Status IssueCard(grpc::ServerContext* context, const v1::IssueCardRequest* request,
+                         v1::Card* response) override;
+  grpc::Status GetCard(grpc::ServerContext* context, const v1::GetCardRequest* request,
+                       v1::Card* response) override;
+
+ private:
+  CardStore& cards_;
+  ClientDirectory& clients_;
+};
+
+}  // namespace loyalty::cards

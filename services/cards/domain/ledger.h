@@ -1,0 +1,186 @@
+#pragma once
+
+// The points ledger's rules, as pure functions over plain values: request
+// validation, idempotency fingerprints, which lots a transfer takes from and
+// how a balance is summed. Storage applies their results inside one database
+// transaction; unit tests check them without a database.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "services/cards/domain/card.h"
+
+namespace loyalty::cards {
+
+// Mirrors loyalty.cards.v1.TransferKind, value for value.
+enum class TransferKind {
+  kUnspecified = 0,
+  kAccrual = 1,
+  kRedemption = 2,
+  kAccrualReversal = 3,
+  kRedemptionReversal = 4,
+};
+
+// Stable names used in storage and fingerprints ("ACCRUAL", ...).
+absl::string_view TransferKindName(TransferKind kind);
+std::optional<TransferKind> ParseTransferKind(absl::string_view name);
+
+// Accounts of a program. Every member account belongs to a card; each
+// system account exists once per program and is created on first use.
+enum class AccountKind {
+  kMember,
+  kIssued,           // source of accruals
+  kRedeemed,         // sink of redemptions
+  kExpired,          // sink of expired lots (expiry sweep, later)
+  kAdjustment,       // manual corrections (later)
+  kPartnerClearing,  // coalition settlement (later)
+};
+
+absl::string_view AccountKindName(AccountKind kind);
+
+// Which system account a kind moves against, and in which direction.
+struct TransferRoute {
+  AccountKind system_account;
+  bool member_is_source;  // true: member -> system; false: system -> member
+  bool creates_lot;       // the member side receives a new lot
+};
+TransferRoute RouteOf(TransferKind kind);
+
+// One requested transfer. Optional times stay unset when the caller did not
+// give them: defaults are applied later so that they don't leak into the
+// fingerprint (a retry an hour later must still match).
+struct TransferSpec {
+  std::string transfer_id;
+  TransferKind kind = TransferKind::kUnspecified;
+  std::string card_number;
+  int64_t amount = 0;
+  std::string hold_id;
+  std::optional<absl::Time> activate_time;
+  std::optional<absl::Time> expire_time;
+  std::string reference;
+};
+
+struct TransferResult {
+  std::string transfer_id;
+  int64_t amount = 0;  // actually moved
+  absl::Time create_time;
+  bool replayed = false;  // an earlier application was returned
+};
+
+struct CommitResult {
+  std::vector<TransferResult> results;
+  Balance balance;  // of the first transfer's card, after all of them
+};
+
+// Limits that keep every sum far from int64 overflow and ids indexable.
+inline constexpr int64_t kMaxAmount = 1'000'000'000'000;  // 10^12 points
+inline constexpr size_t kMaxIdLength = 128;
+inline constexpr size_t kMaxReferenceLength = 256;
+inline constexpr size_t kMaxTransfersPerCommit = 100;
+
+// Checks one transfer; errors name the field under `field_prefix`, e.g.
+// "transfers[2]." gives "transfers[2].amount".
+absl::Status ValidateTransfer(const TransferSpec& spec, absl::string_view field_prefix);
+
+// Checks a whole CommitTransfers request (non-empty, bounded, each valid).
+absl::Status ValidateTransfers(std::span<const TransferSpec> transfers);
+
+// Stable digest of everything a transfer asks for (not of its id): equal
+// digests mean "the same request again".
+std::string TransferFingerprint(const TransferSpec& spec);
+
+// --- Lots -------------------------------------------------------------------
+
+// A parcel of points in a member account, as created by an accrual or a
+// redemption reversal; consumed by redemptions and accrual reversals.
+struct Lot {
+  int64_t lot_id = 0;
+  int64_t remaining = 0;
+  absl::Time activate_time;
+  std::optional<absl::Time> expire_time;  // nullopt: never expires
+  TransferKind origin = TransferKind::kAccrual;
+  std::string reference;  // of the transfer that created it
+};
+
+enum class LotState { kPending, kActive, kExpired };
+
+// Expiry wins over activation: a lot that expires before it activates is
+// never spendable.
+LotState LotStateAt(const Lot& lot, absl::Time now);
+
+// How much of one lot a transfer takes.
+struct LotTake {
+  int64_t lot_id = 0;
+  int64_t amount = 0;
+  friend bool operator==(const LotTake&, const LotTake&) = default;
+};
+
+// Sum of the takes.
+int64_t TotalTaken(std::span<const LotTake> takes);
+
+// Lots a redemption of `amount` takes: active ones only, soonest expiry
+// first, never-expiring last (ties: earlier activation, then older lot).
+// `held_by_others` are points reserved by open holds other than the one
+// being posted; they must stay covered. FAILED_PRECONDITION when the
+// available points do not cover `amount`.
+absl::StatusOr<std::vector<LotTake>> PlanRedemption(std::span<const Lot> lots, absl::Time now,
+                                                    int64_t amount, int64_t held_by_others);
+
+// Lots an accrual reversal of up to `amount` takes. First the lots accrued
+// with the same non-empty `reference` (the points being taken back), then
+// the rest in redemption order, pending lots after active ones and expired
+// (not yet swept) lots before both. Takes at most what the member has,
+// leaving the active points reserved by open holds (`held`) untouched, so
+// the total may be less than `amount`, possibly 0.
+std::vector<LotTake> PlanAccrualReversal(std::span<const Lot> lots, absl::Time now, int64_t amount,
+                                         int64_t held, absl::string_view reference);
+
+// Balance of an account with `lots` and `held` points of open holds.
+Balance SummarizeBalance(std::span<const Lot> lots, int64_t held, absl::Time now);
+
+// --- Holds ------------------------------------------------------------------
+
+enum class HoldState { kHeld, kPosted, kVoided, kExpired };
+
+absl::string_view HoldStateName(HoldState state);
+std::optional<HoldState> ParseHoldState(absl::string_view name);
+
+// Expiry is lazy: a hold stored as HELD whose time is up is reported, and
+// treated everywhere, as EXPIRED without anything writing that down.
+HoldState EffectiveHoldState(HoldState stored, absl::Time expire_time, absl::Time now);
+
+struct Hold {
+  std::string hold_id;
+  std::string card_number;
+  int64_t amount = 0;
+  HoldState state = HoldState::kHeld;
+  absl::Time expire_time;
+};
+
+struct HoldRequest {
+  std::string hold_id;
+  std::string card_number;
+  int64_t amount = 0;
+  absl::Duration ttl = absl::ZeroDuration();  // zero: kDefaultHoldTtl
+};
+
+inline constexpr absl::Duration kDefaultHoldTtl = absl::Minutes(15);
+inline constexpr absl::Duration kMaxHoldTtl = absl::Hours(24 * 7);
+
+// Checks the request, naming the bad field.
+absl::Status ValidateHoldRequest(const HoldRequest& request);
+
+// The ttl with the default applied.
+absl::Duration EffectiveHoldTtl(const HoldRequest& request);
+
+// Digest of card, amount and effective ttl: a retry must match it.
+std::string HoldFingerprint(const HoldRequest& request);
+
+}  // namespace loyalty::cards

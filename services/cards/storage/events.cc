@@ -1,0 +1,61 @@
+#include "services/cards/storage/events.h"
+
+#include "absl/strings/string_view.h"
+#include "google/protobuf/util/time_util.h"
+#include "libs/outbox/outbox.h"
+#include "loyalty/cards/v1/events.pb.h"
+
+namespace loyalty::cards {
+namespace {
+
+using ::google::protobuf::util::TimeUtil;
+
+void SetTime(absl::Time time, google::protobuf::Timestamp* out) {
+  *out = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
+}
+
+const std::string& Stream() {
+  static const std::string* const stream = new std::string(outbox::StreamFor("cards"));
+  return *stream;
+}
+
+static_assert(static_cast<int>(TransferKind::kRedemptionReversal) ==
+              v1::TRANSFER_KIND_REDEMPTION_REVERSAL);
+
+}  // namespace
+
+void AppendCardIssued(pg::Tx& tx, absl::string_view program_id, const Card& card) {
+  v1::CardIssued event;
+  event.set_card_number(card.number);
+  event.set_barcode(card.barcode);
+  event.set_client_id(card.client_id);
+  event.set_account_id(card.account_id);
+  event.set_status(v1::CARD_STATUS_ACTIVE);
+  SetTime(card.create_time, event.mutable_create_time());
+  outbox::Append(tx, Stream(), program_id, event);
+}
+
+void AppendPointsTransferred(pg::Tx& tx, absl::string_view program_id,
+                             const AppliedTransfer& transfer) {
+  const TransferSpec& spec = transfer.spec;
+  v1::PointsTransferred event;
+  event.set_transfer_id(spec.transfer_id);
+  // The domain enum mirrors the proto one value for value.
+  event.set_kind(static_cast<v1::TransferKind>(spec.kind));
+  event.set_card_number(spec.card_number);
+  event.set_client_id(std::string(transfer.client_id));
+  event.set_account_id(std::string(transfer.account_id));
+  event.set_amount(transfer.result.amount);
+  event.set_requested_amount(spec.amount);
+  event.set_reference(spec.reference);
+  event.set_hold_id(spec.hold_id);
+  if (RouteOf(spec.kind).creates_lot) {
+    SetTime(transfer.activate_time, event.mutable_activate_time());
+    if (spec.expire_time) SetTime(*spec.expire_time, event.mutable_expire_time());
+  }
+  SetTime(transfer.result.create_time, event.mutable_create_time());
+  event.set_balance_after(transfer.balance_after);
+  outbox::Append(tx, Stream(), program_id, event);
+}
+
+}  // namespace loyalty::cards

@@ -1,0 +1,164 @@
+#include "services/cards/storage/ledger_invariants.h"
+
+#include <pqxx/pqxx>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+
+namespace loyalty::cards {
+namespace {
+
+struct Check {
+  const char* name;
+  // Returns one text column per violating row.
+  const char* sql;
+};
+
+constexpr Check kChecks[] = {
+    {"postings of a program sum to zero",
+     "SELECT program_id || ': sum ' || sum(amount) FROM postings"
+     " GROUP BY program_id HAVING sum(amount) <> 0"},
+
+    {"member balance equals the sum of its postings",
+     "SELECT a.program_id || '/' || a.account_id || ': stored ' || a.balance ||"
+     "       ', postings ' || COALESCE(p.total, 0)"
+     " FROM accounts a LEFT JOIN (SELECT program_id, account_id, sum(amount) AS total"
+     "                            FROM postings GROUP BY 1, 2) p"
+     "   USING (program_id, account_id)"
+     " WHERE a.kind = 'member' AND a.balance IS DISTINCT FROM COALESCE(p.total, 0)"},
+
+    {"member balance is not negative",
+     "SELECT a.program_id || '/' || a.account_id || ': ' || COALESCE(a.balance, p.total)"
+     " FROM accounts a LEFT JOIN (SELECT program_id, account_id, sum(amount) AS total"
+     "                            FROM postings GROUP BY 1, 2) p"
+     "   USING (program_id, account_id)"
+     " WHERE a.kind = 'member' AND (a.balance < 0 OR p.total < 0)"},
+
+    {"system accounts keep no stored balance",
+     "SELECT program_id || '/' || account_id || ' (' || kind || ')' FROM accounts"
+     " WHERE kind <> 'member' AND balance IS NOT NULL"},
+
+    {"member balance equals the points left in its lots",
+     "SELECT a.program_id || '/' || a.account_id || ': balance ' || a.balance ||"
+     "       ', lots ' || COALESCE(l.total, 0)"
+     " FROM accounts a LEFT JOIN (SELECT program_id, account_id, sum(remaining) AS total"
+     "                            FROM lots GROUP BY 1, 2) l"
+     "   USING (program_id, account_id)"
+     " WHERE a.kind = 'member' AND a.balance IS DISTINCT FROM COALESCE(l.total, 0)"},
+
+    {"lot remaining equals amount less consumptions",
+     "SELECT l.program_id || '/lot ' || l.lot_id || ': amount ' || l.amount ||"
+     "       ', consumed ' || COALESCE(c.total, 0) || ', remaining ' || l.remaining"
+     " FROM lots l LEFT JOIN (SELECT lot_id, sum(amount) AS total"
+     "                        FROM lot_consumptions GROUP BY lot_id) c USING (lot_id)"
+     " WHERE l.remaining <> l.amount - COALESCE(c.total, 0)"},
+
+    {"transfer has exactly its two postings",
+     "SELECT t.program_id || '/' || t.transfer_id || ': amount ' || t.amount ||"
+     "       ', postings ' || s.n"
+     " FROM transfers t CROSS JOIN LATERAL ("
+     "   SELECT count(*) AS n,"
+     "          count(*) FILTER (WHERE p.account_id = t.debit_account_id"
+     "                             AND p.amount = -t.amount) AS debits,"
+     "          count(*) FILTER (WHERE p.account_id = t.credit_account_id"
+     "                             AND p.amount = t.amount) AS credits"
+     "   FROM postings p"
+     "   WHERE p.program_id = t.program_id AND p.transfer_id = t.transfer_id) s"
+     " WHERE (t.amount = 0 AND s.n <> 0)"
+     "    OR (t.amount > 0 AND (s.n <> 2 OR s.debits <> 1 OR s.credits <> 1))"},
+
+    {"transfer moves between the accounts its kind implies",
+     "SELECT t.program_id || '/' || t.transfer_id || ': ' || t.kind || ' from ' ||"
+     "       d.kind || ' to ' || c.kind"
+     " FROM transfers t"
+     " JOIN accounts d ON d.program_id = t.program_id AND d.account_id = t.debit_account_id"
+     " JOIN accounts c ON c.program_id = t.program_id AND c.account_id = t.credit_account_id"
+     " WHERE NOT ((t.kind = 'ACCRUAL' AND d.kind = 'issued' AND c.kind = 'member')"
+     "         OR (t.kind = 'REDEMPTION' AND d.kind = 'member' AND c.kind = 'redeemed')"
+     "         OR (t.kind = 'ACCRUAL_REVERSAL' AND d.kind = 'member'"
+     "             AND c.kind = 'issued')"
+     "         OR (t.kind = 'REDEMPTION_REVERSAL' AND d.kind = 'redeemed'"
+     "             AND c.kind = 'member'))"},
+
+    {"transfer created or consumed lots to the amount it moved",
+     "SELECT t.program_id || '/' || t.transfer_id || ': ' || t.kind || ' of ' ||"
+     "       t.amount || ', consumed ' || COALESCE(c.total, 0) || ', lot ' ||"
+     "       COALESCE(l.amount::text, 'none')"
+     " FROM transfers t"
+     " LEFT JOIN (SELECT program_id, transfer_id, sum(amount) AS total"
+     "            FROM lot_consumptions GROUP BY 1, 2) c USING (program_id, transfer_id)"
+     " LEFT JOIN lots l ON l.program_id = t.program_id AND l.transfer_id = t.transfer_id"
+     " WHERE (t.kind IN ('REDEMPTION', 'ACCRUAL_REVERSAL')"
+     "        AND (COALESCE(c.total, 0) <> t.amount OR l.lot_id IS NOT NULL))"
+     "    OR (t.kind IN ('ACCRUAL', 'REDEMPTION_REVERSAL')"
+     "        AND (c.total IS NOT NULL OR l.lot_id IS NULL OR l.amount <> t.amount"
+     "             OR l.account_id <> t.credit_account_id))"},
+
+    {"hold is resolved at most once",
+     "SELECT h.program_id || '/' || h.hold_id || ': ' || h.state || ' with ' ||"
+     "       count(t.transfer_id) || ' posting transfer(s)'"
+     " FROM holds h"
+     " LEFT JOIN transfers t ON t.program_id = h.program_id AND t.hold_id = h.hold_id"
+     " GROUP BY h.program_id, h.hold_id, h.state, h.amount, h.account_id,"
+     "          h.posted_transfer_id"
+     " HAVING count(t.transfer_id) > 1"
+     "     OR (h.state = 'POSTED') <> (count(t.transfer_id) = 1)"
+     "     OR bool_or(t.transfer_id <> h.posted_transfer_id)"
+     "     OR bool_or(t.amount <> h.amount)"
+     "     OR bool_or(t.debit_account_id <> h.account_id)"
+     " UNION ALL"
+     " SELECT t.program_id || '/' || t.transfer_id || ': posts unknown hold ' || t.hold_id"
+     " FROM transfers t"
+     " WHERE t.hold_id IS NOT NULL AND NOT EXISTS ("
+     "   SELECT 1 FROM holds h WHERE h.program_id = t.program_id AND h.hold_id = t.hold_id)"},
+
+    {"transfer id is applied once",
+     "SELECT program_id || '/' || transfer_id || ': ' || count(*) || ' records'"
+     " FROM transfers GROUP BY program_id, transfer_id HAVING count(*) > 1"},
+};
+
+constexpr Check kEventCheck = {
+    "transfer emitted exactly one PointsTransferred event",
+    "SELECT t.program_id || '/' || t.transfer_id || ': ' || count(o.id) || ' events'"
+    " FROM transfers t"
+    " LEFT JOIN outbox o ON o.program_id = t.program_id"
+    "  AND o.event_type = 'loyalty.cards.v1.PointsTransferred'"
+    "  AND (o.payload::jsonb ->> 'transfer_id') = t.transfer_id"
+    " GROUP BY t.program_id, t.transfer_id HAVING count(o.id) <> 1"};
+
+void RunCheck(pg::Tx& tx, const Check& check, int limit, std::vector<std::string>& out) {
+  pqxx::result rows = tx.exec(absl::StrCat("SELECT * FROM (", check.sql, ") v LIMIT ", limit));
+  for (const auto& row : rows) {
+    out.push_back(absl::StrCat(check.name, ": ", row[0].c_str()));
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::string>> FindLedgerInvariantViolations(
+    pg::Pool& pool, const LedgerInvariantOptions& options) {
+  std::vector<std::string> violations;
+  absl::Status status = pool.Transact(
+      [&](pg::Tx& tx) -> absl::Status {
+        violations.clear();
+        for (const Check& check : kChecks) {
+          RunCheck(tx, check, options.max_per_check, violations);
+        }
+        if (options.check_events) {
+          RunCheck(tx, kEventCheck, options.max_per_check, violations);
+        }
+        return absl::OkStatus();
+      },
+      pg::Isolation::kRepeatableRead);
+  if (!status.ok()) return status;
+  return violations;
+}
+
+absl::StatusOr<std::vector<std::string>> FindLedgerInvariantViolations(
+    absl::string_view conninfo, absl::string_view schema, const LedgerInvariantOptions& options) {
+  pg::Pool pool(
+      pg::PoolOptions{.conninfo = std::string(conninfo), .schema = std::string(schema), .size = 1});
+  return FindLedgerInvariantViolations(pool, options);
+}
+
+}  // namespace loyalty::cards

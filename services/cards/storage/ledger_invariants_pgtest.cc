@@ -1,0 +1,129 @@
+// The invariant checker must notice broken ledgers, or its silence after
+// the concurrency and fault tests means nothing. Each case corrupts a
+// database of its own.
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
+#include "gtest/gtest.h"
+#include "services/cards/storage/ledger_invariants.h"
+#include "services/cards/testing/pg_fixture.h"
+
+namespace loyalty::cards {
+namespace {
+
+using testing::Database;
+using testing::FakeClock;
+using testing::ScriptedNumberGenerator;
+
+class LedgerInvariantsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(Database().status.ok()) << Database().status;
+    loyalty::testing::PostgresServer& server = *Database().server;
+    static int databases = 0;
+    database_ = absl::StrCat("invariants_", ++databases);
+    ASSERT_TRUE(server.CreateDatabase(database_).ok());
+    conninfo_ = server.ConnectionString(database_);
+    pool_ = std::make_unique<pg::Pool>(
+        pg::PoolOptions{.conninfo = conninfo_, .schema = "cards", .size = 2});
+    ASSERT_TRUE(pg::ApplyMigrations(*pool_, "cards", AllCardsMigrations()).ok());
+
+    CardStore cards(*pool_, clock_, numbers_);
+    LedgerStore ledger(*pool_, clock_);
+    auto card = cards.Issue("p1", {.client_id = NewUuid()});
+    ASSERT_TRUE(card.ok()) << card.status();
+    std::vector<TransferSpec> transfers = {{.transfer_id = "a-1",
+                                            .kind = TransferKind::kAccrual,
+                                            .card_number = card->number,
+                                            .amount = 100},
+                                           {.transfer_id = "r-1",
+                                            .kind = TransferKind::kRedemption,
+                                            .card_number = card->number,
+                                            .amount = 30,
+                                            .hold_id = "h-1"}};
+    ASSERT_TRUE(ledger.CommitTransfers("p1", std::span(transfers).first(1)).ok());
+    ASSERT_TRUE(
+        ledger.HoldPoints("p1", {.hold_id = "h-1", .card_number = card->number, .amount = 30})
+            .ok());
+    ASSERT_TRUE(ledger.CommitTransfers("p1", std::span(transfers).subspan(1)).ok());
+    auto clean = FindLedgerInvariantViolations(*pool_, {.check_events = true});
+    ASSERT_TRUE(clean.ok()) << clean.status();
+    ASSERT_TRUE(clean->empty()) << absl::StrJoin(*clean, "\n");
+  }
+
+  // Runs `sql` as the database owner, bypassing the service's rules.
+  void Corrupt(const std::string& sql) {
+    auto done =
+        Database().server->Query(absl::StrCat("SET search_path TO cards; ", sql), database_);
+    ASSERT_TRUE(done.ok()) << done.status();
+  }
+
+  // The violations found over a plain connection string, as end-to-end
+  // tests will call it.
+  std::vector<std::string> Violations() {
+    auto violations = FindLedgerInvariantViolations(conninfo_, "cards", {.check_events = true});
+    EXPECT_TRUE(violations.ok()) << violations.status();
+    return violations.ok() ? *violations : std::vector<std::string>{};
+  }
+
+  static bool Mentions(const std::vector<std::string>& violations, absl::string_view what) {
+    for (const std::string& violation : violations) {
+      if (absl::StartsWith(violation, what)) return true;
+    }
+    return false;
+  }
+
+  FakeClock clock_;
+  ScriptedNumberGenerator numbers_;
+  std::string database_;
+  std::string conninfo_;
+  std::unique_ptr<pg::Pool> pool_;
+};
+
+TEST_F(LedgerInvariantsTest, StoredBalanceDrift) {
+  Corrupt("UPDATE accounts SET balance = balance + 5 WHERE kind = 'member'");
+  std::vector<std::string> violations = Violations();
+  EXPECT_TRUE(Mentions(violations, "member balance equals the sum of its postings"))
+      << absl::StrJoin(violations, "\n");
+  EXPECT_TRUE(Mentions(violations, "member balance equals the points left in its lots"));
+}
+
+TEST_F(LedgerInvariantsTest, UnbalancedPosting) {
+  Corrupt(
+      "INSERT INTO postings (program_id, transfer_id, account_id, amount, created_at)"
+      " SELECT 'p1', 'a-1', account_id, 1, now() FROM accounts WHERE kind = 'issued'");
+  std::vector<std::string> violations = Violations();
+  EXPECT_TRUE(Mentions(violations, "postings of a program sum to zero"))
+      << absl::StrJoin(violations, "\n");
+  EXPECT_TRUE(Mentions(violations, "transfer has exactly its two postings"));
+}
+
+TEST_F(LedgerInvariantsTest, LotOutOfStepWithConsumptions) {
+  Corrupt("UPDATE lots SET remaining = remaining - 1");
+  std::vector<std::string> violations = Violations();
+  EXPECT_TRUE(Mentions(violations, "lot remaining equals amount less consumptions"))
+      << absl::StrJoin(violations, "\n");
+}
+
+TEST_F(LedgerInvariantsTest, HoldResolvedTwice) {
+  Corrupt("UPDATE holds SET state = 'VOIDED', posted_transfer_id = NULL");
+  std::vector<std::string> violations = Violations();
+  EXPECT_TRUE(Mentions(violations, "hold is resolved at most once"))
+      << absl::StrJoin(violations, "\n");
+}
+
+TEST_F(LedgerInvariantsTest, NegativeMemberBalance) {
+  Corrupt(
+      "ALTER TABLE accounts DROP CONSTRAINT member_balance_floor;"
+      " UPDATE accounts SET balance = -1 WHERE kind = 'member'");
+  EXPECT_TRUE(Mentions(Violations(), "member balance is not negative"));
+}
+
+TEST_F(LedgerInvariantsTest, MissingEvent) {
+  Corrupt("DELETE FROM outbox WHERE event_type = 'loyalty.cards.v1.PointsTransferred'");
+  EXPECT_TRUE(Mentions(Violations(), "transfer emitted exactly one PointsTransferred event"));
+}
+
+}  // namespace
+}  // namespace loyalty::cards

@@ -1,0 +1,20 @@
+#pragma once
+
+#include <span>
+#include <vector>
+
+#include "libs/pg/migrations.h"
+
+namespace loyalty::generated {
+// services/cards/migrations/*.sql, embedded at build time.
+std::span<const loyalty::pg::Migration> CardsMigrations();
+}  // namespace loyalty::generated
+
+namespace loyalty::cards {
+
+// Every migration of the `cards` schema: its own and the outbox table's, in
+// the order the service runtime applies them. For tests that set up the
+// schema without the runtime.
+std::vector<pg::Migration> AllCardsMigrations();
+
+}  // namespace loyalty::cards

@@ -1,0 +1,71 @@
+#pragma once
+
+// Helpers shared by the cards storage code. Includes libpqxx: storage only.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "services/cards/domain/card.h"
+#include "services/cards/domain/ledger.h"
+
+namespace loyalty::cards::sql {
+
+// Times travel as microseconds since the epoch (see micros_to_ts in the
+// schema). Optional ones as text, "" meaning NULL, because libpqxx 6 has no
+// nullable parameter type: SQL reads them as NULLIF($n, '')::bigint.
+inline int64_t Micros(absl::Time time) { return absl::ToUnixMicros(time); }
+inline std::string OptionalMicros(const std::optional<absl::Time>& time) {
+  return time ? std::to_string(Micros(*time)) : std::string();
+}
+inline absl::Time TimeOf(const pqxx::field& field) {
+  return absl::FromUnixMicros(field.as<int64_t>());
+}
+inline std::optional<absl::Time> OptionalTimeOf(const pqxx::field& field) {
+  if (field.is_null()) return std::nullopt;
+  return TimeOf(field);
+}
+// The precision storage keeps, so that a value returned now equals the one
+// read back later.
+inline absl::Time Truncate(absl::Time time) {
+  return absl::FromUnixMicros(absl::ToUnixMicros(time));
+}
+
+// A card as stored, without its balance.
+struct CardRow {
+  std::string number;
+  std::string barcode;
+  std::string client_id;
+  CardStatus status = CardStatus::kActive;
+  std::string account_id;
+  absl::Time create_time;
+  std::string request_id;
+};
+
+// Column list that ReadCard expects, in order.
+inline constexpr char kCardColumns[] =
+    "number, barcode, client_id::text, status, account_id::text,"
+    " ts_to_micros(created_at), COALESCE(request_id, '')";
+CardRow ReadCard(const pqxx::row& row);
+
+// The program's card with this number, or else with this barcode.
+std::optional<CardRow> FindCard(pqxx::transaction_base& tx, absl::string_view program_id,
+                                absl::string_view number_or_barcode);
+
+// Lots of the account with points left.
+std::vector<Lot> LoadOpenLots(pqxx::transaction_base& tx, absl::string_view program_id,
+                              absl::string_view account_id);
+
+// Points reserved by the account's holds that are HELD and unexpired at `now`.
+int64_t LoadHeld(pqxx::transaction_base& tx, absl::string_view program_id,
+                 absl::string_view account_id, absl::Time now);
+
+Balance LoadBalance(pqxx::transaction_base& tx, absl::string_view program_id,
+                    absl::string_view account_id, absl::Time now);
+
+}  // namespace loyalty::cards::sql
