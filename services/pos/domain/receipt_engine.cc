@@ -209,7 +209,7 @@ absl::StatusOr<Refund> ReceiptEngine::RefundReceipt(const std::string& program_i
                                          .kind = Ledger::Transfer::Kind::kAccrualReversal,
                                          .card_number = refund->card_number,
                                          .amount = refund->plan.points_to_reverse,
-                                         .reference = receipt_id + ":accrue"});
+                                         .reference = receipt_id});
   }
   if (refund->plan.points_to_return > 0) {
     transfers.push_back(Ledger::Transfer{.transfer_id = refund->refund_id + ":return",
