@@ -1,0 +1,31 @@
+#pragma once
+
+// Campaign <-> loyalty.campaigns.v1 messages. Shared by the API and by the
+// CampaignCreated event, which carries the resource exactly as the API
+// returns it.
+
+#include <optional>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "loyalty/campaigns/v1/campaigns_service.pb.h"
+#include "services/campaigns/domain/campaign.h"
+
+namespace loyalty::campaigns {
+
+void TimeToProto(absl::Time time, google::protobuf::Timestamp* out);
+
+// InvalidArgument naming `field` when the timestamp is outside
+// 0001-01-01..9999-12-31 or its nanos are out of range.
+absl::StatusOr<absl::Time> TimeFromProto(const google::protobuf::Timestamp& timestamp,
+                                         absl::string_view field);
+
+// The client-settable fields of `message`; output-only fields are ignored.
+absl::StatusOr<Campaign> CampaignFromProto(const v1::Campaign& message,
+                                           absl::string_view field_prefix);
+
+void CampaignToProto(const Campaign& campaign, v1::Campaign* out);
+
+}  // namespace loyalty::campaigns
