@@ -1,0 +1,186 @@
+#include "services/gateway/route_table.h"
+
+#include <algorithm>
+
+#include "gmock/gmock.h"
+#include "google/api/http.pb.h"
+#include "google/protobuf/descriptor.h"
+#include "gtest/gtest.h"
+#include "loyalty/api/v1/auth.pb.h"
+#include "loyalty/cards/v1/cards_service.pb.h"
+
+namespace loyalty::gateway {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::Pair;
+
+const google::protobuf::MethodDescriptor* Method(absl::string_view full_name) {
+  const auto* method =
+      google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(std::string(full_name));
+  EXPECT_NE(method, nullptr) << full_name;
+  return method;
+}
+
+google::api::HttpRule Get(absl::string_view path) {
+  google::api::HttpRule rule;
+  rule.set_get(std::string(path));
+  return rule;
+}
+
+RouteTable::Lookup Find(const RouteTable& table, absl::string_view method, absl::string_view path) {
+  absl::StatusOr<RequestPath> split = SplitRequestPath(path);
+  EXPECT_TRUE(split.ok());
+  return table.Find(method, *split);
+}
+
+class LinkedRoutesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<RouteTable> built = BuildRouteTable(LinkedLoyaltyServices());
+    ASSERT_TRUE(built.ok()) << built.status();
+    table_ = *std::move(built);
+  }
+  RouteTable table_;
+};
+
+TEST_F(LinkedRoutesTest, DiscoversEveryLoyaltyService) {
+  std::vector<std::string> names;
+  for (const auto* service : LinkedLoyaltyServices()) names.push_back(service->full_name());
+  for (const char* expected :
+       {"loyalty.cards.v1.CardsService", "loyalty.identity.v1.AccessService",
+        "loyalty.pos.v1.PosService", "loyalty.analytics.v1.AnalyticsService"}) {
+    EXPECT_NE(std::find(names.begin(), names.end(), expected), names.end()) << expected;
+  }
+}
+
+TEST_F(LinkedRoutesTest, RoutesAnnotatedMethod) {
+  RouteTable::Lookup lookup = Find(table_, "GET", "/v1/cards/4600000000017");
+  ASSERT_NE(lookup.route, nullptr);
+  EXPECT_EQ(lookup.route->method->full_name(), "loyalty.cards.v1.CardsService.GetCard");
+  EXPECT_EQ(lookup.route->grpc_path, "/loyalty.cards.v1.CardsService/GetCard");
+  EXPECT_EQ(lookup.route->backend, "cards");
+  EXPECT_EQ(lookup.route->path.text(), "/v1/cards/{number}");
+  EXPECT_THAT(lookup.bindings, ElementsAre(Pair("number", "4600000000017")));
+  const auto& roles = lookup.route->allowed_roles;
+  EXPECT_NE(std::find(roles.begin(), roles.end(), loyalty::api::v1::ROLE_POS), roles.end());
+  EXPECT_EQ(std::find(roles.begin(), roles.end(), loyalty::api::v1::ROLE_ANALYST), roles.end());
+}
+
+TEST_F(LinkedRoutesTest, CustomVerbs) {
+  RouteTable::Lookup lookup = Find(table_, "POST", "/v1/pos/receipts:confirm");
+  ASSERT_NE(lookup.route, nullptr);
+  EXPECT_EQ(lookup.route->method->name(), "ConfirmReceipt");
+  EXPECT_EQ(lookup.route->body, "*");
+  lookup = Find(table_, "POST", "/v1/pos/receipts:cancel");
+  ASSERT_NE(lookup.route, nullptr);
+  EXPECT_EQ(lookup.route->method->name(), "CancelReceipt");
+}
+
+TEST_F(LinkedRoutesTest, InternalServicesAreNeverRouted) {
+  for (const Route& route : table_.routes()) {
+    EXPECT_NE(route.method->service()->full_name(), "loyalty.identity.v1.AccessService");
+    EXPECT_NE(route.method->service()->full_name(), "loyalty.cards.v1.LedgerService");
+  }
+}
+
+TEST_F(LinkedRoutesTest, WrongMethodListsAllowedOnes) {
+  RouteTable::Lookup lookup = Find(table_, "DELETE", "/v1/cards/1");
+  EXPECT_EQ(lookup.route, nullptr);
+  EXPECT_THAT(lookup.allowed_methods, ElementsAre("GET"));
+  lookup = Find(table_, "PUT", "/v1/cards");
+  EXPECT_THAT(lookup.allowed_methods, ElementsAre("POST"));
+  lookup = Find(table_, "GET", "/v1/pos/settings");
+  ASSERT_NE(lookup.route, nullptr);
+  lookup = Find(table_, "PUT", "/v1/pos/settings");
+  EXPECT_THAT(lookup.allowed_methods, ElementsAre("GET", "PATCH"));
+}
+
+TEST_F(LinkedRoutesTest, UnknownPath) {
+  RouteTable::Lookup lookup = Find(table_, "GET", "/v1/nothing-here");
+  EXPECT_EQ(lookup.route, nullptr);
+  EXPECT_TRUE(lookup.allowed_methods.empty());
+}
+
+TEST(RouteTable, LiteralRouteWinsWhateverTheOrder) {
+  const auto* get_card = Method("loyalty.cards.v1.CardsService.GetCard");
+  for (bool literal_first : {true, false}) {
+    RouteTable table;
+    auto literal = MakeRoute(get_card, Get("/v1/cards/special"), "cards");
+    auto variable = MakeRoute(get_card, Get("/v1/cards/{number}"), "cards");
+    ASSERT_TRUE(literal.ok() && variable.ok());
+    if (literal_first) {
+      ASSERT_TRUE(table.Add(*literal).ok());
+      ASSERT_TRUE(table.Add(*variable).ok());
+    } else {
+      ASSERT_TRUE(table.Add(*variable).ok());
+      ASSERT_TRUE(table.Add(*literal).ok());
+    }
+    EXPECT_EQ(Find(table, "GET", "/v1/cards/special").route->path.text(), "/v1/cards/special");
+    EXPECT_EQ(Find(table, "GET", "/v1/cards/other").route->path.text(), "/v1/cards/{number}");
+  }
+}
+
+TEST(RouteTable, GenericRouteServesWhenSpecificOneHasOtherMethod) {
+  const auto* get_card = Method("loyalty.cards.v1.CardsService.GetCard");
+  RouteTable table;
+  google::api::HttpRule post;
+  post.set_post("/v1/cards/special");
+  ASSERT_TRUE(table.Add(*MakeRoute(get_card, post, "cards")).ok());
+  ASSERT_TRUE(table.Add(*MakeRoute(get_card, Get("/v1/cards/{number}"), "cards")).ok());
+  RouteTable::Lookup lookup = Find(table, "GET", "/v1/cards/special");
+  ASSERT_NE(lookup.route, nullptr);
+  EXPECT_EQ(lookup.route->path.text(), "/v1/cards/{number}");
+}
+
+TEST(RouteTable, RejectsAmbiguousRoutes) {
+  const auto* get_card = Method("loyalty.cards.v1.CardsService.GetCard");
+  RouteTable table;
+  ASSERT_TRUE(table.Add(*MakeRoute(get_card, Get("/v1/cards/{number}"), "cards")).ok());
+  // `{number=*}` is `{number}` spelt out: the same URLs.
+  absl::Status clash = table.Add(*MakeRoute(get_card, Get("/v1/cards/{number=*}"), "cards"));
+  EXPECT_EQ(clash.code(), absl::StatusCode::kAlreadyExists);
+  google::api::HttpRule post;
+  post.set_post("/v1/cards/{number}");
+  EXPECT_TRUE(table.Add(*MakeRoute(get_card, post, "cards")).ok()) << "other method";
+}
+
+TEST(MakeRoute, ValidatesRuleAgainstMethod) {
+  const auto* get_card = Method("loyalty.cards.v1.CardsService.GetCard");
+  EXPECT_FALSE(MakeRoute(get_card, Get("/v1/cards/{nope}"), "cards").ok());
+  google::api::HttpRule body;
+  body.set_post("/v1/cards");
+  body.set_body("nope");
+  EXPECT_FALSE(MakeRoute(get_card, body, "cards").ok());
+  google::api::HttpRule response;
+  response.set_get("/v1/cards/{number}");
+  response.set_response_body("nope");
+  EXPECT_FALSE(MakeRoute(get_card, response, "cards").ok());
+  EXPECT_FALSE(MakeRoute(get_card, google::api::HttpRule(), "cards").ok()) << "no pattern";
+  // A message field cannot be a path variable.
+  const auto* create_store = Method("loyalty.pos.v1.StoreService.CreateStore");
+  EXPECT_FALSE(MakeRoute(create_store, Get("/v1/stores/{store}"), "pos").ok());
+  EXPECT_TRUE(MakeRoute(create_store, Get("/v1/stores/{store.store_id}"), "pos").ok());
+}
+
+TEST(MakeRoute, CustomPatternAndMissingAccessRule) {
+  const auto* get_program = Method("loyalty.identity.v1.AccessService.GetProgram");
+  google::api::HttpRule rule;
+  rule.mutable_custom()->set_kind("head");
+  rule.mutable_custom()->set_path("/v1/programs/{program_id}");
+  absl::StatusOr<Route> route = MakeRoute(get_program, rule, "identity");
+  ASSERT_TRUE(route.ok()) << route.status();
+  EXPECT_EQ(route->http_method, "HEAD");
+  EXPECT_TRUE(route->allowed_roles.empty()) << "no access option: nobody";
+}
+
+TEST(BackendOfPackage, ServiceNameFromPackage) {
+  EXPECT_EQ(BackendOfPackage("loyalty.cards.v1").value(), "cards");
+  EXPECT_EQ(BackendOfPackage("loyalty.segmentation.v2").value(), "segmentation");
+  EXPECT_FALSE(BackendOfPackage("google.api").ok());
+  EXPECT_FALSE(BackendOfPackage("loyalty.cards").ok());
+  EXPECT_FALSE(BackendOfPackage("other.cards.v1").ok());
+}
+
+}  // namespace
+}  // namespace loyalty::gateway
