@@ -138,11 +138,13 @@ LoyaltyOutcome ApplyLoyalty(std::vector<PricedLine>& lines, const PosSettings& s
   }
   // Points pay whole point values per line: a line of 50 kopecks cannot
   // take a 1-rouble point, so the cap also respects what the lines absorb.
-  outcome.max_points_payable = std::min(
-      MulDivFloor(total, settings.max_redeem_share_bp, int64_t{10000} * settings.point_value),
-      absorbable);
-  outcome.points_spent = std::clamp<int64_t>(
-      std::min(points_requested, available_points), 0, outcome.max_points_payable);
+  // What the till may offer: the program's cap, never more than the card
+  // has available.
+  outcome.max_points_payable = std::max<int64_t>(
+      0, std::min({MulDivFloor(total, settings.max_redeem_share_bp,
+                               int64_t{10000} * settings.point_value),
+                   absorbable, available_points}));
+  outcome.points_spent = std::clamp<int64_t>(points_requested, 0, outcome.max_points_payable);
   std::vector<int64_t> spent = Apportion(outcome.points_spent, payable, &whole_points);
 
   std::vector<int64_t> paid;

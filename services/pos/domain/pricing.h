@@ -58,7 +58,10 @@ struct LoyaltyOutcome {
 };
 
 // Applies the program's rules to priced lines for a member who has
-// `available_points`: caps the points to spend, spreads them over the lines
+// `available_points`: the maximum payable is the program's share of the
+// receipt, what the lines can absorb in whole points, and the available
+// points, whichever is least; caps the points to spend by it, spreads them
+// over the lines
 // in proportion to their amounts, and computes the points the paid money
 // earns, spread the same way. Mutates the lines' points fields.
 LoyaltyOutcome ApplyLoyalty(std::vector<PricedLine>& lines, const PosSettings& settings,

@@ -65,6 +65,7 @@ TEST(ApplyLoyaltyTest, CapsSpendingAndEarnsOnThePaidPart) {
 TEST(ApplyLoyaltyTest, SpendsNoMoreThanAvailable) {
   auto lines = Lines({{.sku = "a", .quantity = "1", .price = 100000}});
   LoyaltyOutcome outcome = ApplyLoyalty(lines, Settings(), 300, 120);
+  EXPECT_EQ(outcome.max_points_payable, 120);
   EXPECT_EQ(outcome.points_spent, 120);
   EXPECT_EQ(outcome.points_earned, (100000 - 12000) * 5 / 100 / 100);
 }

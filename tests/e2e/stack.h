@@ -1,0 +1,63 @@
+#pragma once
+
+// The whole platform started for an end-to-end test: throwaway PostgreSQL
+// and Redis, every service binary and the gateway as separate processes on
+// free ports, and a demo program with API keys created through them.
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "libs/http/client.h"
+#include "libs/testing/postgres_server.h"
+#include "libs/testing/process.h"
+#include "libs/testing/redis_server.h"
+#include "tools/admin/bootstrap.h"
+
+namespace loyalty::e2e {
+
+class Stack final {
+ public:
+  static absl::StatusOr<std::unique_ptr<Stack>> Start();
+  ~Stack();
+
+  const admin::DemoProgram& demo() const { return demo_; }
+  const std::string& gateway_url() const { return gateway_url_; }
+  testing::PostgresServer& postgres() { return *postgres_; }
+
+  // An HTTP call to the gateway with the given API key (none when empty).
+  absl::StatusOr<http::Response> Call(const std::string& method, const std::string& path,
+                                      const std::string& body, const std::string& api_key);
+
+  // Stops (SIGKILL when `crash`, else SIGTERM) and restarts one service.
+  absl::Status StopService(const std::string& name, bool crash);
+  absl::Status StartService(const std::string& name);
+
+  // A second program with its own admin key, for isolation tests.
+  absl::StatusOr<admin::DemoProgram> CreateProgram(const std::string& env_path);
+
+  // Polls /readyz until it answers 200.
+  absl::Status WaitReady(absl::Duration timeout);
+
+  // Tail of a service's log, for failure messages.
+  std::string LogTail(const std::string& name) const;
+
+ private:
+  Stack() = default;
+  absl::Status Launch(const std::string& name);
+
+  std::string dir_;
+  std::unique_ptr<testing::PostgresServer> postgres_;
+  std::unique_ptr<testing::RedisServer> redis_;
+  std::map<std::string, int> grpc_ports_;
+  std::map<std::string, std::unique_ptr<testing::ChildProcess>> processes_;
+  int gateway_port_ = 0;
+  std::string gateway_url_;
+  admin::DemoProgram demo_;
+};
+
+// A valid JSON-escaped random suffix, for unique phones and numbers.
+std::string UniqueDigits(int count);
+
+}  // namespace loyalty::e2e
