@@ -94,6 +94,7 @@ Relay::~Relay() = default;
 absl::StatusOr<int> Relay::PublishBatch() {
   int published = 0;
   double lag_seconds = 0;
+  absl::Status relay_failure;
   absl::Status status = pool_.Transact([&](pg::Tx& tx) -> absl::Status {
     published = 0;
     // SKIP LOCKED lets several replicas relay side by side without
@@ -108,6 +109,7 @@ absl::StatusOr<int> Relay::PublishBatch() {
     if (rows.empty()) return absl::OkStatus();
     lag_seconds = rows[0][7].as<double>();
     std::vector<int64_t> ids;
+    absl::Status failure;
     for (const auto& row : rows) {
       absl::StatusOr<redis::Reply> reply = redis_.Command(
           {"XADD", row[2].as<std::string>(), "MAXLEN", "~",
@@ -115,11 +117,15 @@ absl::StatusOr<int> Relay::PublishBatch() {
            row[1].as<std::string>(), "type", row[3].as<std::string>(), "program_id",
            row[4].as<std::string>(), "payload", row[5].as<std::string>(),
            "occurred_at", row[6].as<std::string>()});
-      // Whatever was added before a failure is published again on the next
-      // round: at-least-once, consumers deduplicate by event_id.
-      if (!reply.ok()) return reply.status();
+      // Stop at the first failure but record what went out before it, so a
+      // failing row neither blocks nor re-sends the rows ahead of it.
+      if (!reply.ok()) {
+        failure = reply.status();
+        break;
+      }
       ids.push_back(row[0].as<int64_t>());
     }
+    if (ids.empty()) return failure;
     std::string list = "{";
     for (size_t i = 0; i < ids.size(); ++i) {
       absl::StrAppend(&list, i == 0 ? "" : ",", ids[i]);
@@ -128,14 +134,16 @@ absl::StatusOr<int> Relay::PublishBatch() {
     tx.exec_params("UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])",
                    list);
     published = static_cast<int>(ids.size());
+    relay_failure = failure;
     return absl::OkStatus();
   });
+  if (status.ok()) status = relay_failure;
+  metrics_->published.Increment(published);
   if (!status.ok()) {
     metrics_->failures.Increment();
     return status;
   }
   metrics_->lag.Set(lag_seconds);
-  metrics_->published.Increment(published);
   return published;
 }
 
@@ -199,7 +207,14 @@ absl::StatusOr<int> StreamConsumer::ReadAndHandle(const std::string& from,
   const redis::Reply& entries = reply->elements[0].elements.at(1);
   int handled = 0;
   for (const redis::Reply& entry : entries.elements) {
-    if (entry.elements.size() < 2) continue;
+    if (entry.elements.empty()) continue;
+    if (entry.elements.size() < 2 || entry.elements[1].type != redis::Reply::Type::kArray) {
+      // Trimmed from the stream while pending: nothing left to handle.
+      absl::StatusOr<redis::Reply> ack =
+          redis_.Command({"XACK", stream_, group_, entry.elements[0].text});
+      if (!ack.ok()) return ack.status();
+      continue;
+    }
     StreamEvent event;
     event.entry_id = entry.elements[0].text;
     const auto& fields = entry.elements[1].elements;

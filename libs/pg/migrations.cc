@@ -45,7 +45,12 @@ absl::Status ApplyMigrations(Pool& pool, absl::string_view schema,
       applied[row[0].as<std::string>()] = row[1].as<std::string>();
     }
     std::map<std::string, const Migration*> known;
-    for (const Migration& migration : migrations) known[migration.name] = &migration;
+    for (const Migration& migration : migrations) {
+      if (!known.emplace(migration.name, &migration).second) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("migration ", migration.name, " is listed twice"));
+      }
+    }
     for (const auto& [name, checksum] : applied) {
       auto it = known.find(name);
       if (it == known.end()) {
@@ -58,12 +63,14 @@ absl::Status ApplyMigrations(Pool& pool, absl::string_view schema,
             "migration ", name, " of schema ", schema, " changed after it was applied"));
       }
     }
-    for (const auto& [name, migration] : known) {
-      if (applied.contains(name)) continue;
-      tx.exec0(migration->sql);
+    // In the order given (a service's own, sorted, then the libraries'),
+    // so a fresh database and an upgraded one see the same sequence.
+    for (const Migration& migration : migrations) {
+      if (applied.contains(migration.name)) continue;
+      tx.exec0(migration.sql);
       tx.exec_params("INSERT INTO schema_migrations (name, checksum) VALUES ($1, $2)",
-                     name, Checksum(migration->sql));
-      log::Info("migration applied", {{"schema", schema}, {"migration", name}});
+                     std::string(migration.name), Checksum(migration.sql));
+      log::Info("migration applied", {{"schema", schema}, {"migration", migration.name}});
     }
     return absl::OkStatus();
   });

@@ -18,8 +18,8 @@ class Pool;
 
 // Brings `schema` up to date: under a transaction-level advisory lock (so
 // that replicas starting together apply each migration once), creates the
-// schema and its `schema_migrations` table if needed, then applies, in name
-// order, every migration not yet recorded, each in the same transaction as
+// schema and its `schema_migrations` table if needed, then applies, in the
+// order given, every migration not yet recorded, each in the same transaction as
 // its record. Refuses to start (FAILED_PRECONDITION) when an applied
 // migration's text has changed since, or the database knows a migration
 // this binary does not (a newer version ran against it).

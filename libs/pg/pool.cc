@@ -72,6 +72,8 @@ void Pool::Release(std::unique_ptr<Connection> connection, bool healthy) {
     // dead too; dropping them spares the next callers one failure each.
     open_ -= static_cast<int>(idle_.size());
     idle_.clear();
+    available_.notify_all();  // several slots freed at once
+    return;
   }
   available_.notify_one();
 }
@@ -109,23 +111,37 @@ absl::Status Pool::Transact(absl::FunctionRef<absl::Status(Tx&)> body,
     } catch (const pqxx::deadlock_detected& e) {
       last = absl::AbortedError(absl::StrCat("deadlock: ", e.what()));
     } catch (const pqxx::unique_violation& e) {
+      // Storage code turns the violations it expects into field errors;
+      // one that reaches here is usually a lost race, which the caller may
+      // resolve by running its transaction again. The SQL detail (names,
+      // key values) stays in the log.
       Release(std::move(connection), true);
-      return absl::AlreadyExistsError(e.what());
+      log::Info("unique violation", {{"error", e.what()}});
+      return absl::AlreadyExistsError("conflicts with an existing record");
     } catch (const pqxx::sql_error& e) {
-      // 57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect
-      // now, 08xxx connection exceptions: the server is going away.
       std::string state = e.sqlstate();
-      if (state.rfind("57P", 0) == 0 || state.rfind("08", 0) == 0) {
-        healthy = false;
-        last = absl::UnavailableError(absl::StrCat("database unavailable: ", e.what()));
+      if (state.rfind("57P", 0) == 0 || state.rfind("08", 0) == 0 ||
+          state.rfind("53", 0) == 0 || state == "57014" || state == "55P03") {
+        // Server going away (57P0x, 08xxx), out of resources (53xxx), a
+        // statement or lock timeout: worth retrying later.
+        healthy = state.rfind("57P", 0) != 0 && state.rfind("08", 0) != 0;
+        last = absl::UnavailableError(absl::StrCat("database unavailable (", state, ")"));
+        log::Warn("database unavailable", {{"sqlstate", state}, {"error", e.what()}});
       } else {
         bool open = connection->db.is_open();
         Release(std::move(connection), open);
+        if (state == "22P02") {
+          // Malformed text for a typed column, e.g. an id that is no UUID.
+          return absl::InvalidArgumentError("malformed identifier");
+        }
         log::Error("sql error", {{"sqlstate", state}, {"error", e.what()}});
         return absl::InternalError(absl::StrCat("database error ", state));
       }
     } catch (const std::exception& e) {
-      Release(std::move(connection), false);
+      // Not a database error (a conversion, an encoding bug): the
+      // connection itself is fine unless libpqxx says otherwise.
+      bool open = connection->db.is_open();
+      Release(std::move(connection), open);
       log::Error("database failure", {{"error", e.what()}});
       return absl::InternalError("database failure");
     }
@@ -136,6 +152,12 @@ absl::Status Pool::Transact(absl::FunctionRef<absl::Status(Tx&)> body,
 }
 
 absl::Status Pool::Ping() {
+  {
+    // Every connection busy means the database answers; a health probe
+    // must not queue behind request traffic or call a busy pod unhealthy.
+    std::lock_guard lock(mutex_);
+    if (idle_.empty() && open_ >= options_.size) return absl::OkStatus();
+  }
   return Transact([](Tx& tx) {
     tx.exec1("SELECT 1");
     return absl::OkStatus();

@@ -1,7 +1,9 @@
 #include "absl/strings/string_view.h"
 #include "libs/rpc/call_context.h"
 
+#include "absl/strings/ascii.h"
 #include "grpcpp/client_context.h"
+#include "libs/common/random_ids.h"
 #include "grpcpp/server_context.h"
 
 namespace loyalty::rpc {
@@ -42,6 +44,10 @@ absl::StatusOr<CallContext> ReadProgramCallContext(
     return absl::UnauthenticatedError(
         "call names no program (metadata x-loyalty-program-id)");
   }
+  if (!IsUuid(context.program_id)) {
+    return absl::UnauthenticatedError("metadata x-loyalty-program-id is not a program id");
+  }
+  context.program_id = absl::AsciiStrToLower(context.program_id);
   return context;
 }
 

@@ -58,6 +58,17 @@ void ServiceHost::AddBackgroundTask(std::string name,
 }
 
 absl::Status ServiceHost::Start() {
+  // Metrics first: if their port is taken we fail before any call can
+  // reach handlers that main() may destroy on the way out.
+  if (!options_.metrics_address.empty()) {
+    try {
+      exposer_ = std::make_unique<prometheus::Exposer>(options_.metrics_address);
+      exposer_->RegisterCollectable(registry_);
+    } catch (const std::exception& e) {
+      return absl::UnavailableError(absl::StrCat(
+          "cannot serve metrics on ", options_.metrics_address, ": ", e.what()));
+    }
+  }
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
@@ -74,16 +85,6 @@ absl::Status ServiceHost::Start() {
     server_.reset();
     return absl::UnavailableError(
         absl::StrCat("cannot listen for gRPC on ", options_.grpc_address));
-  }
-
-  if (!options_.metrics_address.empty()) {
-    try {
-      exposer_ = std::make_unique<prometheus::Exposer>(options_.metrics_address);
-      exposer_->RegisterCollectable(registry_);
-    } catch (const std::exception& e) {
-      return absl::UnavailableError(absl::StrCat(
-          "cannot serve metrics on ", options_.metrics_address, ": ", e.what()));
-    }
   }
 
   CheckHealth();
@@ -127,7 +128,8 @@ void ServiceHost::CheckHealth() {
 }
 
 void ServiceHost::RequestShutdown() {
-  if (!shutdown_requested_.HasBeenNotified()) shutdown_requested_.Notify();
+  // Notify() twice aborts; a signal and a caller may race here.
+  std::call_once(shutdown_once_, [this] { shutdown_requested_.Notify(); });
 }
 
 void ServiceHost::WaitAndShutdown() {

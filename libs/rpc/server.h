@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <stop_token>
 #include <string>
 #include <thread>
@@ -84,6 +85,7 @@ class ServiceHost final {
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   std::vector<std::jthread> threads_;
+  std::once_flag shutdown_once_;
   absl::Notification shutdown_requested_;
   int grpc_port_ = 0;
   bool serving_ = false;

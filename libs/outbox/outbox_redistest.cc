@@ -1,0 +1,115 @@
+#include "libs/outbox/outbox.h"
+
+#include <pqxx/pqxx>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "libs/redis/client.h"
+#include "libs/testing/postgres_server.h"
+#include "libs/testing/redis_server.h"
+#include "loyalty/pos/v1/events.pb.h"
+#include "prometheus/registry.h"
+
+namespace loyalty::outbox {
+namespace {
+
+class OutboxTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto postgres = testing::PostgresServer::Start();
+    ASSERT_TRUE(postgres.ok()) << postgres.status();
+    postgres_ = *std::move(postgres);
+    auto redis = testing::RedisServer::Start();
+    ASSERT_TRUE(redis.ok()) << redis.status();
+    redis_server_ = *std::move(redis);
+    pool_ = std::make_unique<pg::Pool>(
+        pg::PoolOptions{.conninfo = postgres_->ConnectionString(), .schema = "svc"});
+    ASSERT_TRUE(pg::ApplyMigrations(*pool_, "svc", Migrations()).ok());
+    redis_ = std::make_unique<redis::Client>(
+        redis::ClientOptions{.address = absl::StrCat("127.0.0.1:", redis_server_->port())});
+  }
+
+  absl::Status AppendReceipt(const std::string& receipt_id, bool commit) {
+    return pool_->Transact([&](pg::Tx& tx) -> absl::Status {
+      pos::v1::ReceiptConfirmed event;
+      event.set_receipt_id(receipt_id);
+      event.set_total_amount(12345);
+      Append(tx, StreamFor("svc"), "program-1", event);
+      return commit ? absl::OkStatus() : absl::AbortedError("rolled back");
+    });
+  }
+
+  int64_t StreamLength() {
+    auto reply = redis_->Command({"XLEN", StreamFor("svc")});
+    EXPECT_TRUE(reply.ok()) << reply.status();
+    return reply.ok() ? reply->integer : -1;
+  }
+
+  std::unique_ptr<testing::PostgresServer> postgres_;
+  std::unique_ptr<testing::RedisServer> redis_server_;
+  std::unique_ptr<pg::Pool> pool_;
+  std::unique_ptr<redis::Client> redis_;
+  prometheus::Registry registry_;
+};
+
+TEST_F(OutboxTest, OnlyCommittedEventsArePublishedAndEachOnce) {
+  ASSERT_TRUE(AppendReceipt("r-1", true).ok());
+  ASSERT_FALSE(AppendReceipt("r-rolled-back", false).ok());
+  ASSERT_TRUE(AppendReceipt("r-2", true).ok());
+
+  Relay relay(*pool_, *redis_, registry_);
+  auto published = relay.PublishBatch();
+  ASSERT_TRUE(published.ok()) << published.status();
+  EXPECT_EQ(*published, 2);
+  auto again = relay.PublishBatch();
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, 0);
+  EXPECT_EQ(StreamLength(), 2);
+
+  std::vector<StreamEvent> seen;
+  StreamConsumer consumer(*redis_, StreamFor("svc"), "test-group", "c1",
+                          [&](const StreamEvent& event) {
+                            seen.push_back(event);
+                            return absl::OkStatus();
+                          });
+  auto handled = consumer.PollOnce(absl::Milliseconds(100));
+  ASSERT_TRUE(handled.ok()) << handled.status();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].type, "loyalty.pos.v1.ReceiptConfirmed");
+  EXPECT_EQ(seen[0].program_id, "program-1");
+  EXPECT_NE(seen[0].payload.find("\"receipt_id\":\"r-1\""), std::string::npos) << seen[0].payload;
+  EXPECT_NE(seen[0].event_id, seen[1].event_id);
+}
+
+TEST_F(OutboxTest, RedisOutageKeepsEventsPendingUntilItReturns) {
+  ASSERT_TRUE(AppendReceipt("r-1", true).ok());
+  Relay relay(*pool_, *redis_, registry_);
+  ASSERT_TRUE(redis_server_->Stop().ok());
+  EXPECT_FALSE(relay.PublishBatch().ok());
+  ASSERT_TRUE(redis_server_->Restart().ok());
+  auto published = relay.PublishBatch();
+  ASSERT_TRUE(published.ok()) << published.status();
+  EXPECT_EQ(*published, 1);
+  EXPECT_EQ(StreamLength(), 1);
+}
+
+TEST_F(OutboxTest, FailedHandlerLeavesTheEntryForRedelivery) {
+  ASSERT_TRUE(AppendReceipt("r-1", true).ok());
+  Relay relay(*pool_, *redis_, registry_);
+  ASSERT_TRUE(relay.PublishBatch().ok());
+  int calls = 0;
+  StreamConsumer consumer(*redis_, StreamFor("svc"), "g", "c1", [&](const StreamEvent&) {
+    return ++calls == 1 ? absl::UnavailableError("database down") : absl::OkStatus();
+  });
+  EXPECT_FALSE(consumer.PollOnce(absl::Milliseconds(50)).ok());
+  auto handled = consumer.PollOnce(absl::Milliseconds(50));
+  ASSERT_TRUE(handled.ok()) << handled.status();
+  EXPECT_EQ(*handled, 1);
+  EXPECT_EQ(calls, 2);
+  auto pending = redis_->Command({"XPENDING", StreamFor("svc"), "g"});
+  ASSERT_TRUE(pending.ok());
+  EXPECT_EQ(pending->elements.at(0).integer, 0);
+}
+
+}  // namespace
+}  // namespace loyalty::outbox
