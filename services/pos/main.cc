@@ -4,12 +4,16 @@
 #include "libs/rpc/server.h"
 #include "libs/service/runtime.h"
 #include "services/pos/api/pos_api.h"
+#include "services/pos/api/recovery.h"
 
 int main() {
   loyalty::rpc::BlockTerminationSignals();
   loyalty::EnvReader env;
   std::string cards_address = loyalty::ReadPeerAddress(env, "cards");
   absl::Duration cards_timeout = env.Duration("LOYALTY_CARDS_TIMEOUT", absl::Seconds(5));
+  loyalty::pos::RecoveryOptions recovery_options{
+      .interval = env.Duration("LOYALTY_RECOVERY_INTERVAL", absl::Seconds(10)),
+      .stalled_after = env.Duration("LOYALTY_RECOVERY_AFTER", absl::Seconds(30))};
   auto runtime =
       loyalty::service::Runtime::Create(env, "pos", loyalty::generated::PosMigrations());
   if (!runtime.ok()) return loyalty::service::StartupFailure(runtime.status());
@@ -24,6 +28,9 @@ int main() {
   loyalty::pos::StoreApi store_api(store);
   (*runtime)->host().AddService(&pos_api);
   (*runtime)->host().AddService(&store_api);
+  loyalty::pos::StalledWorkRecovery recovery(engine, store, cards, recovery_options);
+  (*runtime)->host().AddBackgroundTask(
+      "stalled-work-recovery", [&recovery](std::stop_token stop) { recovery.Run(stop); });
   (*runtime)->EnableOutboxRelay();
   return (*runtime)->Run();
 }

@@ -134,19 +134,20 @@ TEST_F(BadInputTest, NegativeQuantityIs400) {
   EXPECT_EQ(ReceiptCount(), before);
 }
 
-TEST_F(BadInputTest, SpendingMoreThanAvailableIsCapped) {
-  // The member has no points: asking to spend 500 holds nothing.
+TEST_F(BadInputTest, SpendingMoreThanAvailableIs400AndHoldsNothing) {
+  int64_t before = ReceiptCount();
+  // The member has no points: asking to spend 500 is refused.
   http::Response response = Send(
       "POST", "/v1/pos/receipts:calculate",
       absl::StrCat(R"({"receiptNumber": "SPEND-1", "cardNumber": ")", *card_,
                    R"(", "pointsToSpend": 500, "lines": [{"sku": "a", "quantity": "1", "price": 100000}]})"),
       stack_->demo().pos_api_key);
-  ASSERT_EQ(response.status, 200) << response.body;
-  auto receipt = Parse<pos::v1::Receipt>(response.body);
-  EXPECT_EQ(receipt.points_spent(), 0);
-  EXPECT_EQ(receipt.balance().held(), 0);
-  ASSERT_FALSE(receipt.messages().empty());
-  EXPECT_THAT(receipt.messages(0), HasSubstr("reduced to 0"));
+  EXPECT_EQ(response.status, 400) << response.body;
+  EXPECT_THAT(response.body, HasSubstr("points_to_spend"));
+  EXPECT_EQ(ReceiptCount(), before);
+  auto held = stack_->postgres().Query("SELECT count(*) FROM cards.holds");
+  ASSERT_TRUE(held.ok()) << held.status();
+  EXPECT_EQ(std::stoll(*held), 0);
 }
 
 TEST_F(BadInputTest, RefundingMoreThanBoughtIs400AndChangesNothing) {

@@ -1,5 +1,7 @@
 #include "services/pos/api/ledger_client.h"
 
+#include "absl/strings/str_cat.h"
+#include "libs/common/log.h"
 #include "libs/rpc/status.h"
 
 namespace loyalty::pos {
@@ -27,6 +29,29 @@ cards::v1::TransferKind KindToProto(Ledger::Transfer::Kind kind) {
   return cards::v1::TRANSFER_KIND_UNSPECIFIED;
 }
 
+// What the ledger says about our own requests is not the till's business:
+// a malformed or conflicting ledger call is a bug in pos (logged, INTERNAL),
+// a refusal keeps its code but not the ledger's field names, and transient
+// failures pass through for the caller to retry.
+absl::Status Translate(const absl::Status& status, absl::string_view call) {
+  switch (status.code()) {
+    case absl::StatusCode::kOk:
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+    case absl::StatusCode::kAborted:
+    case absl::StatusCode::kCancelled:
+      return status;
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kResourceExhausted:
+      return absl::Status(status.code(), status.message());
+    default:
+      log::Error("ledger call failed", {{"call", call},
+                                        {"code", absl::StatusCodeToString(status.code())},
+                                        {"error", status.message()}});
+      return absl::InternalError(absl::StrCat("ledger ", call, " failed"));
+  }
+}
+
 }  // namespace
 
 void GrpcLedger::Prepare(grpc::ClientContext& context) const {
@@ -43,8 +68,10 @@ absl::StatusOr<CardInfo> GrpcLedger::GetCard(const std::string& number) {
   absl::Status status = rpc::FromGrpcStatus(stubs_.cards->GetCard(&context, request, &card));
   if (!status.ok()) {
     // An invalid number is, for the till, just a card we do not know.
-    if (absl::IsInvalidArgument(status)) return absl::NotFoundError(status.message());
-    return status;
+    if (absl::IsInvalidArgument(status) || absl::IsNotFound(status)) {
+      return absl::NotFoundError("card not found");
+    }
+    return Translate(status, "GetCard");
   }
   return CardInfo{.number = card.number(),
                   .active = card.status() == cards::v1::CARD_STATUS_ACTIVE,
@@ -60,7 +87,15 @@ absl::Status GrpcLedger::Hold(const std::string& hold_id, const std::string& car
   request.set_card_number(card_number);
   request.set_amount(amount);
   cards::v1::Hold hold;
-  return rpc::FromGrpcStatus(stubs_.ledger->HoldPoints(&context, request, &hold));
+  absl::Status status = Translate(
+      rpc::FromGrpcStatus(stubs_.ledger->HoldPoints(&context, request, &hold)), "HoldPoints");
+  if (!status.ok()) return status;
+  // A replayed id answers with the hold as it is now; only a live hold
+  // backs this calculation.
+  if (hold.state() != cards::v1::HOLD_STATE_HELD) {
+    return absl::FailedPreconditionError("the hold is no longer held");
+  }
+  return absl::OkStatus();
 }
 
 absl::Status GrpcLedger::VoidHold(const std::string& hold_id) {
@@ -69,7 +104,10 @@ absl::Status GrpcLedger::VoidHold(const std::string& hold_id) {
   cards::v1::VoidHoldRequest request;
   request.set_hold_id(hold_id);
   cards::v1::Hold hold;
-  return rpc::FromGrpcStatus(stubs_.ledger->VoidHold(&context, request, &hold));
+  absl::Status status = rpc::FromGrpcStatus(stubs_.ledger->VoidHold(&context, request, &hold));
+  // A hold the ledger never recorded holds nothing: released already.
+  if (absl::IsNotFound(status)) return absl::OkStatus();
+  return Translate(status, "VoidHold");
 }
 
 absl::StatusOr<Ledger::CommitResult> GrpcLedger::Commit(const std::vector<Transfer>& transfers) {
@@ -89,7 +127,8 @@ absl::StatusOr<Ledger::CommitResult> GrpcLedger::Commit(const std::vector<Transf
   }
   cards::v1::CommitTransfersResponse response;
   absl::Status status =
-      rpc::FromGrpcStatus(stubs_.ledger->CommitTransfers(&context, request, &response));
+      Translate(rpc::FromGrpcStatus(stubs_.ledger->CommitTransfers(&context, request, &response)),
+                "CommitTransfers");
   if (!status.ok()) return status;
   CommitResult result;
   for (const auto& moved : response.results()) result.moved.push_back(moved.amount());

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/common/decimal.h"
 #include "libs/common/errors.h"
+#include "libs/common/random_ids.h"
 #include "libs/rpc/handler.h"
 
 namespace loyalty::pos {
@@ -127,8 +128,9 @@ grpc::Status PosApi::ConfirmReceipt(grpc::ServerContext* context,
                                     v1::Receipt* response) {
   return rpc::HandleProgramCall(context, "ConfirmReceipt", [&](const rpc::CallContext& call) -> absl::Status {
     GrpcLedger ledger(cards_, call);
-    absl::StatusOr<Receipt> receipt = engine_.Confirm(call.program_id, request->request_id(),
-                                                      request->receipt_id(), ledger);
+    absl::StatusOr<Receipt> receipt =
+        engine_.Confirm(call.program_id, call.store_id, request->request_id(),
+                        request->receipt_id(), ledger);
     if (!receipt.ok()) return receipt.status();
     ReceiptToProto(*receipt, response);
     return absl::OkStatus();
@@ -144,8 +146,9 @@ grpc::Status PosApi::RefundReceipt(grpc::ServerContext* context,
       lines.push_back(RefundRequestLine{line.line_number(), line.quantity()});
     }
     GrpcLedger ledger(cards_, call);
-    absl::StatusOr<Refund> refund = engine_.RefundReceipt(call.program_id, request->request_id(),
-                                                   request->receipt_id(), lines, ledger);
+    absl::StatusOr<Refund> refund =
+        engine_.RefundReceipt(call.program_id, call.store_id, request->request_id(),
+                              request->receipt_id(), lines, ledger);
     if (!refund.ok()) return refund.status();
     RefundToProto(*refund, response);
     return absl::OkStatus();
@@ -158,7 +161,7 @@ grpc::Status PosApi::CancelReceipt(grpc::ServerContext* context,
   return rpc::HandleProgramCall(context, "CancelReceipt", [&](const rpc::CallContext& call) -> absl::Status {
     GrpcLedger ledger(cards_, call);
     absl::StatusOr<Receipt> receipt =
-        engine_.Cancel(call.program_id, request->receipt_id(), ledger);
+        engine_.Cancel(call.program_id, call.store_id, request->receipt_id(), ledger);
     if (!receipt.ok()) return receipt.status();
     ReceiptToProto(*receipt, response);
     return absl::OkStatus();
@@ -168,7 +171,9 @@ grpc::Status PosApi::CancelReceipt(grpc::ServerContext* context,
 grpc::Status PosApi::GetReceipt(grpc::ServerContext* context,
                                 const v1::GetReceiptRequest* request, v1::Receipt* response) {
   return rpc::HandleProgramCall(context, "GetReceipt", [&](const rpc::CallContext& call) -> absl::Status {
-    absl::StatusOr<Receipt> receipt = store_.Get(call.program_id, request->receipt_id());
+    if (!IsUuid(request->receipt_id())) return InvalidField("receipt_id", "not a receipt id");
+    absl::StatusOr<Receipt> receipt =
+        store_.Get(call.program_id, absl::AsciiStrToLower(request->receipt_id()));
     if (!receipt.ok()) return receipt.status();
     if (!call.store_id.empty() && receipt->store_id != call.store_id) {
       // A store-bound key sees its own store's receipts only.
@@ -243,9 +248,6 @@ grpc::Status StoreApi::UpdatePosSettings(grpc::ServerContext* context,
                                          const v1::UpdatePosSettingsRequest* request,
                                          v1::PosSettings* response) {
   return rpc::HandleProgramCall(context, "UpdatePosSettings", [&](const rpc::CallContext& call) -> absl::Status {
-    absl::StatusOr<PosSettings> current = store_.GetSettings(call.program_id);
-    if (!current.ok()) return current.status();
-    PosSettings settings = *current;
     const v1::PosSettings& in = request->settings();
     std::vector<std::string> paths(request->update_mask().paths().begin(),
                                    request->update_mask().paths().end());
@@ -253,16 +255,25 @@ grpc::Status StoreApi::UpdatePosSettings(grpc::ServerContext* context,
       paths = {"accrual_rate_bp", "max_redeem_share_bp", "point_value",
                "accrual_activation_delay_seconds", "points_lifetime_days"};
     }
-    for (const std::string& path : paths) {
-      if (path == "accrual_rate_bp") settings.accrual_rate_bp = in.accrual_rate_bp();
-      else if (path == "max_redeem_share_bp") settings.max_redeem_share_bp = in.max_redeem_share_bp();
-      else if (path == "point_value") settings.point_value = in.point_value();
-      else if (path == "accrual_activation_delay_seconds") settings.activation_delay_seconds = in.accrual_activation_delay_seconds();
-      else if (path == "points_lifetime_days") settings.points_lifetime_days = in.points_lifetime_days();
-      else return InvalidField("update_mask", absl::StrCat("unknown field '", path, "'"));
-    }
-    if (absl::Status status = ValidateSettings(settings); !status.ok()) return status;
-    absl::StatusOr<PosSettings> saved = store_.UpdateSettings(call.program_id, settings);
+    absl::StatusOr<PosSettings> saved = store_.UpdateSettings(
+        call.program_id, [&](PosSettings& settings) -> absl::Status {
+          for (const std::string& path : paths) {
+            if (path == "accrual_rate_bp") {
+              settings.accrual_rate_bp = in.accrual_rate_bp();
+            } else if (path == "max_redeem_share_bp") {
+              settings.max_redeem_share_bp = in.max_redeem_share_bp();
+            } else if (path == "point_value") {
+              settings.point_value = in.point_value();
+            } else if (path == "accrual_activation_delay_seconds") {
+              settings.activation_delay_seconds = in.accrual_activation_delay_seconds();
+            } else if (path == "points_lifetime_days") {
+              settings.points_lifetime_days = in.points_lifetime_days();
+            } else {
+              return InvalidField("update_mask", absl::StrCat("unknown field '", path, "'"));
+            }
+          }
+          return ValidateSettings(settings);
+        });
     if (!saved.ok()) return saved.status();
     absl::StatusOr<absl::Time> updated = store_.SettingsUpdateTime(call.program_id);
     if (!updated.ok()) return updated.status();

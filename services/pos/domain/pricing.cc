@@ -14,6 +14,9 @@ namespace {
 constexpr int64_t kMaxQuantityMilli = 1'000'000'000;     // a million units
 constexpr int64_t kMaxPrice = 100'000'000'000;          // a billion in major units
 constexpr size_t kMaxLines = 500;
+// A receipt total no shop reaches (ten billion in major units), far below
+// where sums of line totals could overflow int64.
+constexpr int64_t kMaxReceiptTotal = 1'000'000'000'000;
 
 std::string LineField(size_t index, absl::string_view field) {
   return absl::StrCat("lines[", index, "].", field);
@@ -84,6 +87,7 @@ absl::StatusOr<std::vector<PricedLine>> PriceLines(const std::vector<LineInput>&
   std::vector<PricedLine> priced;
   priced.reserve(lines.size());
   std::map<int32_t, size_t> seen;
+  int64_t receipt_total = 0;
   for (size_t i = 0; i < lines.size(); ++i) {
     const LineInput& in = lines[i];
     PricedLine out;
@@ -114,6 +118,10 @@ absl::StatusOr<std::vector<PricedLine>> PriceLines(const std::vector<LineInput>&
     out.quantity_milli = *quantity;
     out.price = in.price;
     out.amount = MulDivRoundHalfUp(in.price, *quantity, 1000);
+    receipt_total += out.amount;
+    if (out.amount > kMaxReceiptTotal || receipt_total > kMaxReceiptTotal) {
+      return InvalidField(LineField(i, "amount"), "the receipt total is too large");
+    }
     if (in.amount != 0 && in.amount != out.amount) {
       return InvalidField(LineField(i, "amount"),
                           absl::StrCat("price x quantity is ", out.amount, ", not ", in.amount));

@@ -1,5 +1,6 @@
 #include "services/pos/domain/receipt_engine.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "libs/common/errors.h"
 #include "libs/common/random_ids.h"
@@ -15,12 +16,28 @@ absl::Status ValidateId(absl::string_view field, const std::string& value, bool 
   return absl::OkStatus();
 }
 
+// Receipt ids arrive as text; the stored form is lower case, and ledger ids
+// are built from stored ids only, so "ABC" and "abc" are one receipt.
+absl::StatusOr<std::string> ReceiptId(const std::string& text) {
+  if (!IsUuid(text)) return InvalidField("receipt_id", "not a receipt id");
+  return absl::AsciiStrToLower(text);
+}
+
+// Errors after which a retry of the same ledger call may succeed, or may
+// already have succeeded unseen.
+bool OutcomeUnknown(const absl::Status& status) {
+  return absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status) ||
+         absl::IsAborted(status) || absl::IsInternal(status) || absl::IsUnknown(status) ||
+         absl::IsCancelled(status);
+}
+
 }  // namespace
 
 absl::StatusOr<Receipt> ReceiptEngine::Calculate(const std::string& program_id,
                                                  const CalculateInput& input,
                                                  Ledger& ledger) {
-  std::string store_id = input.store_id.empty() ? input.bound_store_id : input.store_id;
+  std::string store_id =
+      absl::AsciiStrToLower(input.store_id.empty() ? input.bound_store_id : input.store_id);
   if (store_id.empty()) return InvalidField("store_id", "is required");
   if (!input.bound_store_id.empty() && store_id != input.bound_store_id) {
     return FieldError(absl::StatusCode::kPermissionDenied, "store_id",
@@ -59,16 +76,15 @@ absl::StatusOr<Receipt> ReceiptEngine::Calculate(const std::string& program_id,
   receipt.point_value = settings->point_value;
   receipt.lines = *std::move(lines);
   receipt.create_time = clock_();
+  // Points the previous calculation of this receipt holds on the same card
+  // come back when it is replaced, so they count as available for it.
+  int64_t replaced_hold = 0;
   if (*existing) {
     receipt.receipt_id = (*existing)->receipt_id;
     receipt.calculation = (*existing)->calculation + 1;
     receipt.create_time = (*existing)->create_time;
-    // The new calculation replaces the old one; its points go back first
-    // so that they count as available again.
-    if (!(*existing)->hold_id.empty()) {
-      if (absl::Status status = ledger.VoidHold((*existing)->hold_id); !status.ok()) {
-        return status;
-      }
+    if (!(*existing)->hold_id.empty() && (*existing)->card_number == input.card_number) {
+      replaced_hold = (*existing)->points_spent;
     }
   } else {
     receipt.receipt_id = NewUuid();
@@ -90,34 +106,26 @@ absl::StatusOr<Receipt> ReceiptEngine::Calculate(const std::string& program_id,
       receipt.messages.push_back("Card is blocked: sale without loyalty");
     } else {
       card = *found;
+      card->balance.available += replaced_hold;
+      card->balance.held -= replaced_hold;
     }
   }
 
   if (card) {
     LoyaltyOutcome outcome =
         ApplyLoyalty(receipt.lines, *settings, input.points_to_spend, card->balance.available);
+    if (input.points_to_spend > outcome.max_points_payable) {
+      // Refused rather than silently reduced: the buyer was promised a
+      // payment the till must not take. Nothing has changed yet.
+      return FieldError(
+          absl::StatusCode::kFailedPrecondition, "points_to_spend",
+          absl::StrCat("at most ", outcome.max_points_payable,
+                       " points can pay this receipt (the card has ",
+                       card->balance.available, " available)"));
+    }
     receipt.max_points_payable = outcome.max_points_payable;
     receipt.points_spent = outcome.points_spent;
     receipt.points_earned = outcome.points_earned;
-    if (input.points_to_spend > outcome.points_spent) {
-      receipt.messages.push_back(absl::StrCat("Points to spend reduced to ",
-                                              outcome.points_spent, " (payable ",
-                                              outcome.max_points_payable, ", available ",
-                                              card->balance.available, ")"));
-    }
-    if (receipt.points_spent > 0) {
-      receipt.hold_id = absl::StrCat(receipt.receipt_id, ":", receipt.calculation);
-      if (absl::Status status =
-              ledger.Hold(receipt.hold_id, receipt.card_number, receipt.points_spent);
-          !status.ok()) {
-        if (absl::IsFailedPrecondition(status)) {
-          // Spent elsewhere between our balance read and the hold.
-          return FieldError(absl::StatusCode::kFailedPrecondition, "points_to_spend",
-                            "the card's available points changed; calculate again");
-        }
-        return status;
-      }
-    }
     absl::Time now = clock_();
     receipt.activate_at = now + absl::Seconds(settings->activation_delay_seconds);
     if (settings->points_lifetime_days > 0) {
@@ -127,6 +135,39 @@ absl::StatusOr<Receipt> ReceiptEngine::Calculate(const std::string& program_id,
     receipt.balance.available -= receipt.points_spent;
     receipt.balance.held += receipt.points_spent;
   }
+
+  if (*existing) {
+    // Claim the recalculation first: from here no confirm can post the old
+    // hold, and a concurrent recalculation of the same receipt loses.
+    if (absl::Status status = repository_.BeginRecalculation(
+            program_id, receipt.receipt_id, (*existing)->calculation);
+        !status.ok()) {
+      return status;
+    }
+    if (!(*existing)->hold_id.empty()) {
+      // If this fails the old hold lapses by its TTL; the receipt already
+      // refuses confirmation until it is calculated again.
+      if (absl::Status status = ledger.VoidHold((*existing)->hold_id); !status.ok()) {
+        return status;
+      }
+    }
+  }
+  if (receipt.points_spent > 0) {
+    // Unique per attempt: a retried or concurrent calculation never shares
+    // (and so never voids) another attempt's hold.
+    receipt.hold_id = absl::StrCat(receipt.receipt_id, ":", receipt.calculation, ":",
+                                   RandomHex(4));
+    if (absl::Status status =
+            ledger.Hold(receipt.hold_id, receipt.card_number, receipt.points_spent);
+        !status.ok()) {
+      if (absl::IsFailedPrecondition(status)) {
+        // Spent elsewhere between our balance read and the hold.
+        return FieldError(absl::StatusCode::kFailedPrecondition, "points_to_spend",
+                          "the card's available points changed; calculate again");
+      }
+      return status;
+    }
+  }
   if (absl::Status status = repository_.SaveCalculation(receipt); !status.ok()) {
     if (!receipt.hold_id.empty()) ledger.VoidHold(receipt.hold_id).IgnoreError();
     return status;
@@ -135,50 +176,73 @@ absl::StatusOr<Receipt> ReceiptEngine::Calculate(const std::string& program_id,
 }
 
 absl::StatusOr<Receipt> ReceiptEngine::Confirm(const std::string& program_id,
+                                               const std::string& bound_store_id,
                                                const std::string& request_id,
-                                               const std::string& receipt_id,
+                                               const std::string& receipt_id_text,
                                                Ledger& ledger) {
   if (absl::Status status = ValidateId("request_id", request_id, false); !status.ok()) {
     return status;
   }
-  if (!IsUuid(receipt_id)) return InvalidField("receipt_id", "not a receipt id");
-  absl::StatusOr<Receipt> receipt = repository_.BeginConfirm(program_id, receipt_id, request_id);
+  absl::StatusOr<std::string> receipt_id = ReceiptId(receipt_id_text);
+  if (!receipt_id.ok()) return receipt_id.status();
+  absl::StatusOr<Receipt> receipt =
+      repository_.BeginConfirm(program_id, bound_store_id, *receipt_id, request_id);
   if (!receipt.ok() || receipt->state == ReceiptState::kConfirmed) return receipt;
+  return FinishConfirming(*receipt, ledger);
+}
 
+absl::StatusOr<Receipt> ReceiptEngine::FinishConfirming(const Receipt& receipt,
+                                                        Ledger& ledger) {
+  const std::string& id = receipt.receipt_id;
   std::vector<Ledger::Transfer> transfers;
-  if (receipt->points_spent > 0) {
-    transfers.push_back(Ledger::Transfer{.transfer_id = receipt_id + ":redeem",
+  if (receipt.points_spent > 0) {
+    transfers.push_back(Ledger::Transfer{.transfer_id = id + ":redeem",
                                          .kind = Ledger::Transfer::Kind::kRedemption,
-                                         .card_number = receipt->card_number,
-                                         .amount = receipt->points_spent,
-                                         .hold_id = receipt->hold_id,
-                                         .reference = receipt_id});
+                                         .card_number = receipt.card_number,
+                                         .amount = receipt.points_spent,
+                                         .hold_id = receipt.hold_id,
+                                         .reference = id});
   }
-  if (receipt->points_earned > 0) {
-    transfers.push_back(Ledger::Transfer{.transfer_id = receipt_id + ":accrue",
+  if (receipt.points_earned > 0) {
+    transfers.push_back(Ledger::Transfer{.transfer_id = id + ":accrue",
                                          .kind = Ledger::Transfer::Kind::kAccrual,
-                                         .card_number = receipt->card_number,
-                                         .amount = receipt->points_earned,
-                                         .activate_at = receipt->activate_at,
-                                         .expire_at = receipt->expire_at,
-                                         .reference = receipt_id});
+                                         .card_number = receipt.card_number,
+                                         .amount = receipt.points_earned,
+                                         .activate_at = receipt.activate_at,
+                                         .expire_at = receipt.expire_at,
+                                         .reference = id});
   }
-  Balance balance = receipt->balance;
+  Balance balance = receipt.balance;
   if (!transfers.empty()) {
     absl::StatusOr<Ledger::CommitResult> committed = ledger.Commit(transfers);
-    // The receipt stays CONFIRMING: a retry repeats the same transfers,
-    // which the ledger applies once.
-    if (!committed.ok()) return committed.status();
+    if (!committed.ok()) {
+      if (OutcomeUnknown(committed.status())) {
+        // Stays CONFIRMING: a retry, or the recovery task, repeats the same
+        // transfers, which the ledger applies once.
+        return committed.status();
+      }
+      // Refused outright (hold lapsed, card blocked): nothing was posted, so
+      // the receipt goes back to be calculated again.
+      if (absl::Status status = repository_.RevertConfirm(receipt.program_id, id);
+          !status.ok()) {
+        return status;
+      }
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the ledger refused the receipt (", committed.status().message(),
+          "); calculate it again"));
+    }
     balance = committed->balance;
   }
-  return repository_.FinishConfirm(program_id, receipt_id, balance);
+  return repository_.FinishConfirm(receipt.program_id, id, balance);
 }
 
 absl::StatusOr<Receipt> ReceiptEngine::Cancel(const std::string& program_id,
-                                              const std::string& receipt_id,
+                                              const std::string& bound_store_id,
+                                              const std::string& receipt_id_text,
                                               Ledger& ledger) {
-  if (!IsUuid(receipt_id)) return InvalidField("receipt_id", "not a receipt id");
-  absl::StatusOr<Receipt> receipt = repository_.Cancel(program_id, receipt_id);
+  absl::StatusOr<std::string> receipt_id = ReceiptId(receipt_id_text);
+  if (!receipt_id.ok()) return receipt_id.status();
+  absl::StatusOr<Receipt> receipt = repository_.Cancel(program_id, bound_store_id, *receipt_id);
   if (!receipt.ok()) return receipt;
   if (!receipt->hold_id.empty()) {
     // Marked cancelled first, so a racing confirm cannot post the hold;
@@ -189,47 +253,70 @@ absl::StatusOr<Receipt> ReceiptEngine::Cancel(const std::string& program_id,
 }
 
 absl::StatusOr<Refund> ReceiptEngine::RefundReceipt(const std::string& program_id,
-                                             const std::string& request_id,
-                                             const std::string& receipt_id,
-                                             const std::vector<RefundRequestLine>& lines,
-                                             Ledger& ledger) {
+                                                    const std::string& bound_store_id,
+                                                    const std::string& request_id,
+                                                    const std::string& receipt_id_text,
+                                                    const std::vector<RefundRequestLine>& lines,
+                                                    Ledger& ledger) {
   if (absl::Status status = ValidateId("request_id", request_id, true); !status.ok()) {
     return status;
   }
-  if (!IsUuid(receipt_id)) return InvalidField("receipt_id", "not a receipt id");
-  absl::StatusOr<pos::Refund> refund =
-      repository_.BeginRefund(program_id, receipt_id, request_id, lines);
+  absl::StatusOr<std::string> receipt_id = ReceiptId(receipt_id_text);
+  if (!receipt_id.ok()) return receipt_id.status();
+  absl::StatusOr<Refund> refund =
+      repository_.BeginRefund(program_id, bound_store_id, *receipt_id, request_id, lines);
   if (!refund.ok() || refund->state == RefundState::kDone) return refund;
+  return FinishRefunding(program_id, *refund, ledger);
+}
 
+absl::StatusOr<Refund> ReceiptEngine::FinishRefunding(const std::string& program_id,
+                                                      const Refund& refund, Ledger& ledger) {
   std::vector<Ledger::Transfer> transfers;
   int reverse_index = -1;
-  if (refund->plan.points_to_reverse > 0) {
+  if (refund.plan.points_to_reverse > 0) {
     reverse_index = static_cast<int>(transfers.size());
-    transfers.push_back(Ledger::Transfer{.transfer_id = refund->refund_id + ":reverse",
+    transfers.push_back(Ledger::Transfer{.transfer_id = refund.refund_id + ":reverse",
                                          .kind = Ledger::Transfer::Kind::kAccrualReversal,
-                                         .card_number = refund->card_number,
-                                         .amount = refund->plan.points_to_reverse,
-                                         .reference = receipt_id});
+                                         .card_number = refund.card_number,
+                                         .amount = refund.plan.points_to_reverse,
+                                         .reference = refund.receipt_id});
   }
-  if (refund->plan.points_to_return > 0) {
-    transfers.push_back(Ledger::Transfer{.transfer_id = refund->refund_id + ":return",
+  if (refund.plan.points_to_return > 0) {
+    transfers.push_back(Ledger::Transfer{.transfer_id = refund.refund_id + ":return",
                                          .kind = Ledger::Transfer::Kind::kRedemptionReversal,
-                                         .card_number = refund->card_number,
-                                         .amount = refund->plan.points_to_return,
-                                         .reference = receipt_id});
+                                         .card_number = refund.card_number,
+                                         .amount = refund.plan.points_to_return,
+                                         .reference = refund.receipt_id});
   }
   int64_t reversed = 0;
   Balance balance;
   if (!transfers.empty()) {
     absl::StatusOr<Ledger::CommitResult> committed = ledger.Commit(transfers);
     if (!committed.ok()) return committed.status();
+    if (committed->moved.size() != transfers.size()) {
+      return absl::InternalError("the ledger answered a different number of transfers");
+    }
     if (reverse_index >= 0) reversed = committed->moved[reverse_index];
     balance = committed->balance;
-  } else if (!refund->card_number.empty()) {
-    absl::StatusOr<CardInfo> card = ledger.GetCard(refund->card_number);
-    if (card.ok()) balance = card->balance;
+  } else if (!refund.card_number.empty()) {
+    absl::StatusOr<CardInfo> card = ledger.GetCard(refund.card_number);
+    if (!card.ok()) return card.status();
+    balance = card->balance;
   }
-  return repository_.FinishRefund(program_id, refund->refund_id, reversed, balance);
+  return repository_.FinishRefund(program_id, refund.refund_id, reversed, balance);
+}
+
+absl::Status ReceiptEngine::Resume(const StalledWork& work, Ledger& ledger) {
+  if (work.kind == StalledWork::Kind::kConfirm) {
+    absl::StatusOr<Receipt> receipt = repository_.Get(work.program_id, work.id);
+    if (!receipt.ok()) return receipt.status();
+    if (receipt->state != ReceiptState::kConfirming) return absl::OkStatus();
+    return FinishConfirming(*receipt, ledger).status();
+  }
+  absl::StatusOr<Refund> refund = repository_.GetRefund(work.program_id, work.id);
+  if (!refund.ok()) return refund.status();
+  if (refund->state == RefundState::kDone) return absl::OkStatus();
+  return FinishRefunding(work.program_id, *refund, ledger).status();
 }
 
 }  // namespace loyalty::pos

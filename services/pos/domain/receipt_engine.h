@@ -2,9 +2,9 @@
 
 // The receipt workflow: calculate (price, hold) -> confirm (post) | cancel
 // (void), and refunds. Sequences the repository and the ledger so that any
-// step can be retried after a fault with exactly one effect: ledger calls
-// carry ids derived from the receipt or refund, and the repository records
-// intent (CONFIRMING, PENDING) before the ledger is called.
+// step can be retried after a fault with exactly one effect: the repository
+// records intent (a recalculation, CONFIRMING, a PENDING refund) before the
+// ledger is called, and ledger calls carry ids derived from stored ids.
 
 #include <functional>
 #include <optional>
@@ -16,6 +16,14 @@
 #include "services/pos/domain/receipt.h"
 
 namespace loyalty::pos {
+
+// Work a crash or an impatient till left half done.
+struct StalledWork {
+  enum class Kind { kConfirm, kRefund };
+  Kind kind = Kind::kConfirm;
+  std::string program_id;
+  std::string id;  // receipt id or refund id
+};
 
 class ReceiptRepository {
  public:
@@ -30,32 +38,51 @@ class ReceiptRepository {
       const std::string& receipt_number) = 0;
   virtual absl::StatusOr<Receipt> Get(const std::string& program_id,
                                       const std::string& receipt_id) = 0;
-  // Stores a new calculation (calculation == 1) or replaces the one before
-  // it (calculation - 1) of a receipt still CALCULATED; ABORTED when the
-  // receipt changed meanwhile.
+  // Claims the next calculation of a receipt still CALCULATED at
+  // `calculation` and clears its hold id, so that no confirm can post the
+  // hold about to be replaced. ABORTED when the receipt changed meanwhile.
+  virtual absl::Status BeginRecalculation(const std::string& program_id,
+                                          const std::string& receipt_id,
+                                          int32_t calculation) = 0;
+  // Stores a new receipt (calculation == 1; ABORTED when another
+  // calculation of the same number won) or the claimed calculation of an
+  // existing one (ABORTED when it is no longer the current claim).
   virtual absl::Status SaveCalculation(const Receipt& receipt) = 0;
   // CALCULATED -> CONFIRMING under `request_id`; returns the receipt as
   // stored, possibly already CONFIRMING or CONFIRMED by an earlier attempt.
+  // A non-empty `bound_store_id` hides other stores' receipts.
   virtual absl::StatusOr<Receipt> BeginConfirm(const std::string& program_id,
+                                               const std::string& bound_store_id,
                                                const std::string& receipt_id,
                                                const std::string& request_id) = 0;
+  // CONFIRMING -> CALCULATED, after the ledger refused the confirmation
+  // outright (nothing was posted).
+  virtual absl::Status RevertConfirm(const std::string& program_id,
+                                     const std::string& receipt_id) = 0;
   // CONFIRMING -> CONFIRMED with the balance after, emitting the event.
   virtual absl::StatusOr<Receipt> FinishConfirm(const std::string& program_id,
                                                 const std::string& receipt_id,
                                                 const Balance& balance) = 0;
   // CALCULATED -> CANCELLED (idempotent).
   virtual absl::StatusOr<Receipt> Cancel(const std::string& program_id,
+                                         const std::string& bound_store_id,
                                          const std::string& receipt_id) = 0;
   // Plans and records a refund under `request_id` (or returns the one
   // already recorded under it).
   virtual absl::StatusOr<Refund> BeginRefund(const std::string& program_id,
+                                             const std::string& bound_store_id,
                                              const std::string& receipt_id,
                                              const std::string& request_id,
                                              const std::vector<RefundRequestLine>& lines) = 0;
+  virtual absl::StatusOr<Refund> GetRefund(const std::string& program_id,
+                                           const std::string& refund_id) = 0;
   virtual absl::StatusOr<Refund> FinishRefund(const std::string& program_id,
                                               const std::string& refund_id,
                                               int64_t points_reversed,
                                               const Balance& balance) = 0;
+  // Confirmations and refunds begun more than `age` ago and not finished.
+  virtual absl::StatusOr<std::vector<StalledWork>> ListStalled(absl::Duration age,
+                                                               int limit) = 0;
 };
 
 struct CalculateInput {
@@ -77,16 +104,27 @@ class ReceiptEngine final {
   absl::StatusOr<Receipt> Calculate(const std::string& program_id,
                                     const CalculateInput& input, Ledger& ledger);
   absl::StatusOr<Receipt> Confirm(const std::string& program_id,
+                                  const std::string& bound_store_id,
                                   const std::string& request_id,
                                   const std::string& receipt_id, Ledger& ledger);
   absl::StatusOr<Receipt> Cancel(const std::string& program_id,
+                                 const std::string& bound_store_id,
                                  const std::string& receipt_id, Ledger& ledger);
   absl::StatusOr<Refund> RefundReceipt(const std::string& program_id,
-                                const std::string& request_id,
-                                const std::string& receipt_id,
-                                const std::vector<RefundRequestLine>& lines, Ledger& ledger);
+                                       const std::string& bound_store_id,
+                                       const std::string& request_id,
+                                       const std::string& receipt_id,
+                                       const std::vector<RefundRequestLine>& lines,
+                                       Ledger& ledger);
+  // Finishes one stalled confirmation or refund, as a retry by the till
+  // would.
+  absl::Status Resume(const StalledWork& work, Ledger& ledger);
 
  private:
+  absl::StatusOr<Receipt> FinishConfirming(const Receipt& receipt, Ledger& ledger);
+  absl::StatusOr<Refund> FinishRefunding(const std::string& program_id, const Refund& refund,
+                                         Ledger& ledger);
+
   ReceiptRepository& repository_;
   Clock clock_;
 };

@@ -1,6 +1,7 @@
 #include "services/pos/domain/receipt_engine.h"
 
 #include <map>
+#include <cctype>
 #include <set>
 
 #include "gtest/gtest.h"
@@ -37,6 +38,7 @@ class FakeLedger final : public Ledger {
       --fail_commits;
       return absl::UnavailableError("cards restarting");
     }
+    if (refuse_commits) return absl::FailedPreconditionError("the hold lapsed");
     CommitResult result;
     for (const Transfer& t : transfers) {
       if (!applied.insert(t.transfer_id).second) {
@@ -66,6 +68,7 @@ class FakeLedger final : public Ledger {
   int64_t available = 1000;
   int64_t held = 0;
   int fail_commits = 0;
+  bool refuse_commits = false;
   std::map<std::string, int64_t> holds;
   std::set<std::string> applied;
 };
@@ -90,16 +93,44 @@ class FakeRepository final : public ReceiptRepository {
     if (it == receipts.end()) return absl::NotFoundError("no receipt");
     return it->second;
   }
+  absl::Status BeginRecalculation(const std::string&, const std::string& id,
+                                  int32_t calculation) override {
+    Receipt& receipt = receipts.at(id);
+    if (receipt.state != ReceiptState::kCalculated || receipt.calculation != calculation) {
+      return absl::AbortedError("changed");
+    }
+    ++receipt.calculation;
+    receipt.hold_id.clear();
+    return absl::OkStatus();
+  }
   absl::Status SaveCalculation(const Receipt& receipt) override {
+    if (receipt.calculation == 1) {
+      if (receipts.contains(receipt.receipt_id)) return absl::AbortedError("lost");
+    } else {
+      const Receipt& stored = receipts.at(receipt.receipt_id);
+      if (stored.calculation != receipt.calculation || !stored.hold_id.empty()) {
+        return absl::AbortedError("stale");
+      }
+    }
     receipts[receipt.receipt_id] = receipt;
     return absl::OkStatus();
   }
-  absl::StatusOr<Receipt> BeginConfirm(const std::string&, const std::string& id,
-                                       const std::string&) override {
-    Receipt& receipt = receipts.at(id);
+  absl::StatusOr<Receipt> BeginConfirm(const std::string&, const std::string& bound_store,
+                                       const std::string& id, const std::string&) override {
+    auto it = receipts.find(id);
+    if (it == receipts.end()) return absl::NotFoundError("no receipt");
+    Receipt& receipt = it->second;
+    if (!bound_store.empty() && receipt.store_id != bound_store) {
+      return absl::NotFoundError("no receipt");
+    }
     if (receipt.state == ReceiptState::kCancelled) return absl::FailedPreconditionError("x");
     if (receipt.state == ReceiptState::kCalculated) receipt.state = ReceiptState::kConfirming;
     return receipt;
+  }
+  absl::Status RevertConfirm(const std::string&, const std::string& id) override {
+    Receipt& receipt = receipts.at(id);
+    if (receipt.state == ReceiptState::kConfirming) receipt.state = ReceiptState::kCalculated;
+    return absl::OkStatus();
   }
   absl::StatusOr<Receipt> FinishConfirm(const std::string&, const std::string& id,
                                         const Balance& balance) override {
@@ -111,13 +142,15 @@ class FakeRepository final : public ReceiptRepository {
     }
     return receipt;
   }
-  absl::StatusOr<Receipt> Cancel(const std::string&, const std::string& id) override {
+  absl::StatusOr<Receipt> Cancel(const std::string&, const std::string&,
+                                 const std::string& id) override {
     Receipt& receipt = receipts.at(id);
     if (receipt.state == ReceiptState::kCalculated) receipt.state = ReceiptState::kCancelled;
     if (receipt.state != ReceiptState::kCancelled) return absl::FailedPreconditionError("x");
     return receipt;
   }
-  absl::StatusOr<Refund> BeginRefund(const std::string&, const std::string& receipt_id,
+  absl::StatusOr<Refund> BeginRefund(const std::string&, const std::string&,
+                                     const std::string& receipt_id,
                                      const std::string& request_id,
                                      const std::vector<RefundRequestLine>& lines) override {
     if (refunds.contains(request_id)) return refunds[request_id];
@@ -128,6 +161,12 @@ class FakeRepository final : public ReceiptRepository {
                   .card_number = receipt.card_number, .plan = *plan};
     refunds[request_id] = refund;
     return refund;
+  }
+  absl::StatusOr<Refund> GetRefund(const std::string&, const std::string& refund_id) override {
+    for (auto& [key, refund] : refunds) {
+      if (refund.refund_id == refund_id) return refund;
+    }
+    return absl::NotFoundError("no refund");
   }
   absl::StatusOr<Refund> FinishRefund(const std::string&, const std::string& refund_id,
                                       int64_t reversed, const Balance& balance) override {
@@ -140,6 +179,15 @@ class FakeRepository final : public ReceiptRepository {
       }
     }
     return absl::NotFoundError("no refund");
+  }
+  absl::StatusOr<std::vector<StalledWork>> ListStalled(absl::Duration, int) override {
+    std::vector<StalledWork> work;
+    for (const auto& [id, receipt] : receipts) {
+      if (receipt.state == ReceiptState::kConfirming) {
+        work.push_back({StalledWork::Kind::kConfirm, "p", id});
+      }
+    }
+    return work;
   }
 
   static constexpr char kStore[] = "6f1c1d9e-1111-4222-8333-444455556666";
@@ -174,11 +222,11 @@ TEST_F(ReceiptEngineTest, CalculateHoldsAndConfirmPostsOnce) {
   EXPECT_EQ(ledger_.held, 300);
 
   ledger_.fail_commits = 1;  // cards restarts during the first confirm
-  EXPECT_EQ(engine_.Confirm("p", "c-1", receipt->receipt_id, ledger_).status().code(),
+  EXPECT_EQ(engine_.Confirm("p", "", "c-1", receipt->receipt_id, ledger_).status().code(),
             absl::StatusCode::kUnavailable);
-  auto confirmed = engine_.Confirm("p", "c-1", receipt->receipt_id, ledger_);
+  auto confirmed = engine_.Confirm("p", "", "c-1", receipt->receipt_id, ledger_);
   ASSERT_TRUE(confirmed.ok()) << confirmed.status();
-  auto again = engine_.Confirm("p", "c-1", receipt->receipt_id, ledger_);
+  auto again = engine_.Confirm("p", "", "c-1", receipt->receipt_id, ledger_);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(confirmed->state, ReceiptState::kConfirmed);
   EXPECT_EQ(ledger_.available, 1000 - 300 + 90);
@@ -195,6 +243,69 @@ TEST_F(ReceiptEngineTest, RecalculationReplacesTheHold) {
   EXPECT_EQ(second->calculation, 2);
   EXPECT_EQ(ledger_.held, 100);
   EXPECT_EQ(ledger_.holds.size(), 1u);
+}
+
+TEST_F(ReceiptEngineTest, SpendingMoreThanPayableIsRefusedAndChangesNothing) {
+  auto receipt = engine_.Calculate("p", Input(700), ledger_);  // cap is 600
+  EXPECT_EQ(receipt.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ViolatedField(receipt.status()), "points_to_spend");
+  ledger_.available = 50;
+  receipt = engine_.Calculate("p", Input(51), ledger_);
+  EXPECT_EQ(ViolatedField(receipt.status()), "points_to_spend");
+  EXPECT_TRUE(repository_.receipts.empty());
+  EXPECT_EQ(ledger_.held, 0);
+
+  // A recalculation may reuse the points its own earlier hold took.
+  ASSERT_TRUE(engine_.Calculate("p", Input(50), ledger_).ok());
+  EXPECT_EQ(ledger_.available, 0);
+  auto again = engine_.Calculate("p", Input(50), ledger_);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->points_spent, 50);
+  EXPECT_EQ(again->max_points_payable, 50);
+  EXPECT_EQ(ledger_.held, 50);
+}
+
+TEST_F(ReceiptEngineTest, CrashAfterBeginConfirmIsFinishedByResume) {
+  auto receipt = engine_.Calculate("p", Input(100), ledger_);
+  ASSERT_TRUE(receipt.ok());
+  ledger_.fail_commits = 1;  // the pos process "dies" during the ledger call
+  EXPECT_FALSE(engine_.Confirm("p", "", "c-1", receipt->receipt_id, ledger_).ok());
+  auto stalled = repository_.ListStalled(absl::Seconds(0), 10);
+  ASSERT_TRUE(stalled.ok());
+  ASSERT_EQ(stalled->size(), 1u);
+  ASSERT_TRUE(engine_.Resume((*stalled)[0], ledger_).ok());
+  EXPECT_EQ(repository_.receipts.at(receipt->receipt_id).state, ReceiptState::kConfirmed);
+  EXPECT_EQ(repository_.confirm_events, 1);
+  EXPECT_EQ(ledger_.held, 0);
+}
+
+TEST_F(ReceiptEngineTest, LedgerRefusalSendsTheReceiptBackToCalculation) {
+  auto receipt = engine_.Calculate("p", Input(100), ledger_);
+  ASSERT_TRUE(receipt.ok());
+  ledger_.refuse_commits = true;
+  auto refused = engine_.Confirm("p", "", "c-1", receipt->receipt_id, ledger_);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(repository_.receipts.at(receipt->receipt_id).state, ReceiptState::kCalculated);
+  ledger_.refuse_commits = false;
+  auto again = engine_.Calculate("p", Input(100), ledger_);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(engine_.Confirm("p", "", "c-2", receipt->receipt_id, ledger_).ok());
+}
+
+TEST_F(ReceiptEngineTest, StoreBoundCredentialsSeeOnlyTheirStore) {
+  auto receipt = engine_.Calculate("p", Input(0), ledger_);
+  ASSERT_TRUE(receipt.ok());
+  EXPECT_EQ(engine_.Confirm("p", "6f1c1d9e-1111-4222-8333-000000000000", "c",
+                            receipt->receipt_id, ledger_)
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+  // Upper-case ids name the same receipt.
+  std::string upper = receipt->receipt_id;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  auto confirmed = engine_.Confirm("p", FakeRepository::kStore, "c", upper, ledger_);
+  ASSERT_TRUE(confirmed.ok()) << confirmed.status();
+  EXPECT_EQ(ledger_.applied.count(receipt->receipt_id + ":accrue"), 1u);
 }
 
 TEST_F(ReceiptEngineTest, UnknownOrBlockedCardPricesWithoutLoyalty) {
@@ -218,24 +329,24 @@ TEST_F(ReceiptEngineTest, UnknownOrBlockedCardPricesWithoutLoyalty) {
 TEST_F(ReceiptEngineTest, CancelVoidsAndBlocksConfirm) {
   auto receipt = engine_.Calculate("p", Input(300), ledger_);
   ASSERT_TRUE(receipt.ok());
-  ASSERT_TRUE(engine_.Cancel("p", receipt->receipt_id, ledger_).ok());
+  ASSERT_TRUE(engine_.Cancel("p", "", receipt->receipt_id, ledger_).ok());
   EXPECT_EQ(ledger_.held, 0);
   EXPECT_EQ(ledger_.available, 1000);
-  EXPECT_EQ(engine_.Confirm("p", "c", receipt->receipt_id, ledger_).status().code(),
+  EXPECT_EQ(engine_.Confirm("p", "", "c", receipt->receipt_id, ledger_).status().code(),
             absl::StatusCode::kFailedPrecondition);
 }
 
 TEST_F(ReceiptEngineTest, RefundReversesProRataOnce) {
   auto receipt = engine_.Calculate("p", Input(0), ledger_);
   ASSERT_TRUE(receipt.ok());
-  ASSERT_TRUE(engine_.Confirm("p", "c", receipt->receipt_id, ledger_).ok());
+  ASSERT_TRUE(engine_.Confirm("p", "", "c", receipt->receipt_id, ledger_).ok());
   EXPECT_EQ(ledger_.available, 1120);
-  auto refund = engine_.RefundReceipt("p", "r-1", receipt->receipt_id, {{1, "1"}}, ledger_);
+  auto refund = engine_.RefundReceipt("p", "", "r-1", receipt->receipt_id, {{1, "1"}}, ledger_);
   ASSERT_TRUE(refund.ok()) << refund.status();
   // Line 1 (1000.00 of 1200.00) earned 100 of 120 points; half of it back.
   EXPECT_EQ(refund->plan.points_to_reverse, 50);
   EXPECT_EQ(refund->points_reversed, 50);
-  auto retried = engine_.RefundReceipt("p", "r-1", receipt->receipt_id, {{1, "1"}}, ledger_);
+  auto retried = engine_.RefundReceipt("p", "", "r-1", receipt->receipt_id, {{1, "1"}}, ledger_);
   ASSERT_TRUE(retried.ok());
   EXPECT_EQ(ledger_.available, 1070);
 }
@@ -254,7 +365,7 @@ TEST_F(ReceiptEngineTest, BadInputNamesTheField) {
   input.store_id = "6f1c1d9e-1111-4222-8333-000000000000";
   EXPECT_EQ(ViolatedField(engine_.Calculate("p", input, ledger_).status()), "store_id");
   EXPECT_TRUE(repository_.receipts.empty());
-  EXPECT_EQ(ViolatedField(engine_.RefundReceipt("p", "", "x", {}, ledger_).status()), "request_id");
+  EXPECT_EQ(ViolatedField(engine_.RefundReceipt("p", "", "", "x", {}, ledger_).status()), "request_id");
 }
 
 }  // namespace

@@ -42,6 +42,7 @@ CREATE TABLE receipts (
   activate_at timestamptz,
   expire_at timestamptz,
   confirm_request_id text,
+  confirm_started_at timestamptz,
   balance_available bigint NOT NULL DEFAULT 0,
   balance_pending bigint NOT NULL DEFAULT 0,
   balance_held bigint NOT NULL DEFAULT 0,
@@ -51,6 +52,8 @@ CREATE TABLE receipts (
 );
 CREATE UNIQUE INDEX receipts_confirm_request ON receipts (program_id, confirm_request_id)
   WHERE confirm_request_id IS NOT NULL;
+-- Confirmations a crash left half done, for the recovery task.
+CREATE INDEX receipts_confirming ON receipts (confirm_started_at) WHERE state = 'CONFIRMING';
 
 CREATE TABLE receipt_lines (
   receipt_id uuid NOT NULL REFERENCES receipts ON DELETE CASCADE,
@@ -85,6 +88,7 @@ CREATE TABLE refunds (
   created_at timestamptz NOT NULL DEFAULT now(),
   UNIQUE (program_id, request_id)
 );
+CREATE INDEX refunds_pending ON refunds (created_at) WHERE state = 'PENDING';
 
 CREATE TABLE refund_lines (
   refund_id uuid NOT NULL REFERENCES refunds,

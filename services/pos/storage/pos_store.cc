@@ -96,6 +96,11 @@ std::optional<Receipt> LoadReceipt(pg::Tx& tx, const std::string& program_id,
   return receipt;
 }
 
+// Store-bound credentials see their own store's receipts only.
+bool VisibleTo(const Receipt& receipt, const std::string& bound_store_id) {
+  return bound_store_id.empty() || receipt.store_id == bound_store_id;
+}
+
 absl::Status ReceiptNotFound(const std::string& receipt_id) {
   return absl::NotFoundError(absl::StrCat("receipt ", receipt_id, " not found"));
 }
@@ -147,7 +152,7 @@ PosSettings DefaultSettings() {
 absl::StatusOr<Store> PosStore::CreateStore(const std::string& program_id, const Store& store,
                                             const std::string& request_id) {
   Store created = store;
-  absl::Status status = pool_.Transact([&](pg::Tx& tx) {
+  auto attempt = [&](pg::Tx& tx) {
     if (!request_id.empty()) {
       pqxx::result previous = tx.exec_params(
           "SELECT store_id::text, name, city,"
@@ -170,7 +175,12 @@ absl::StatusOr<Store> PosStore::CreateStore(const std::string& program_id, const
         request_id.empty() ? std::optional<std::string>() : request_id);
     created.create_time = absl::FromUnixMicros(row[0].as<int64_t>());
     return absl::OkStatus();
-  });
+  };
+  absl::Status status = pool_.Transact(attempt);
+  if (absl::IsAlreadyExists(status)) {
+    // A concurrent retry with the same request id won; return its store.
+    status = pool_.Transact(attempt);
+  }
   if (!status.ok()) return status;
   return created;
 }
@@ -270,16 +280,30 @@ absl::StatusOr<absl::Time> PosStore::SettingsUpdateTime(const std::string& progr
   return time;
 }
 
-absl::StatusOr<PosSettings> PosStore::UpdateSettings(const std::string& program_id,
-                                                     const PosSettings& settings) {
-  absl::Status status = pool_.Transact([&](pg::Tx& tx) {
+absl::StatusOr<PosSettings> PosStore::UpdateSettings(
+    const std::string& program_id, const std::function<absl::Status(PosSettings&)>& change) {
+  PosSettings settings;
+  absl::Status status = pool_.Transact([&](pg::Tx& tx) -> absl::Status {
+    // Make sure a row exists to lock, then change it under the lock.
     tx.exec_params(
         "INSERT INTO pos_settings (program_id, accrual_rate_bp, max_redeem_share_bp,"
         " point_value, activation_delay_seconds, points_lifetime_days)"
-        " VALUES ($1, $2, $3, $4, $5, $6)"
-        " ON CONFLICT (program_id) DO UPDATE SET accrual_rate_bp = $2,"
-        " max_redeem_share_bp = $3, point_value = $4, activation_delay_seconds = $5,"
-        " points_lifetime_days = $6, updated_at = now()",
+        " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (program_id) DO NOTHING",
+        program_id, DefaultSettings().accrual_rate_bp, DefaultSettings().max_redeem_share_bp,
+        DefaultSettings().point_value, DefaultSettings().activation_delay_seconds,
+        DefaultSettings().points_lifetime_days);
+    pqxx::row row = tx.exec_params1(
+        "SELECT accrual_rate_bp, max_redeem_share_bp, point_value,"
+        " activation_delay_seconds, points_lifetime_days"
+        " FROM pos_settings WHERE program_id = $1 FOR UPDATE",
+        program_id);
+    settings = PosSettings{row[0].as<int32_t>(), row[1].as<int32_t>(), row[2].as<int64_t>(),
+                           row[3].as<int64_t>(), row[4].as<int32_t>()};
+    if (absl::Status changed = change(settings); !changed.ok()) return changed;
+    tx.exec_params(
+        "UPDATE pos_settings SET accrual_rate_bp = $2, max_redeem_share_bp = $3,"
+        " point_value = $4, activation_delay_seconds = $5, points_lifetime_days = $6,"
+        " updated_at = now() WHERE program_id = $1",
         program_id, settings.accrual_rate_bp, settings.max_redeem_share_bp,
         settings.point_value, settings.activation_delay_seconds,
         settings.points_lifetime_days);
@@ -325,8 +349,24 @@ absl::StatusOr<Receipt> PosStore::Get(const std::string& program_id,
   return *receipt;
 }
 
-absl::Status PosStore::SaveCalculation(const Receipt& receipt) {
+absl::Status PosStore::BeginRecalculation(const std::string& program_id,
+                                          const std::string& receipt_id,
+                                          int32_t calculation) {
   return pool_.Transact([&](pg::Tx& tx) -> absl::Status {
+    pqxx::result claimed = tx.exec_params(
+        "UPDATE receipts SET calculation = calculation + 1, hold_id = ''"
+        " WHERE program_id = $1 AND receipt_id = $2 AND state = 'CALCULATED'"
+        " AND calculation = $3",
+        program_id, receipt_id, calculation);
+    if (claimed.affected_rows() != 1) {
+      return absl::AbortedError("the receipt changed while it was being calculated; retry");
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status PosStore::SaveCalculation(const Receipt& receipt) {
+  absl::Status saved = pool_.Transact([&](pg::Tx& tx) -> absl::Status {
     if (receipt.calculation == 1) {
       tx.exec_params(
           "INSERT INTO receipts (receipt_id, program_id, store_id, receipt_number,"
@@ -352,7 +392,7 @@ absl::Status PosStore::SaveCalculation(const Receipt& receipt) {
           " expire_at = ('epoch'::timestamptz + $13::bigint * interval '1 microsecond'), balance_available = $14,"
           " balance_pending = $15, balance_held = $16"
           " WHERE program_id = $1 AND receipt_id = $2 AND state = 'CALCULATED'"
-          " AND calculation = $4 - 1",
+          " AND calculation = $4 AND hold_id = ''",
           receipt.program_id, receipt.receipt_id, receipt.card_number, receipt.calculation,
           receipt.hold_id, receipt.total_amount, receipt.max_points_payable,
           receipt.points_spent, receipt.points_earned, receipt.point_value,
@@ -374,9 +414,15 @@ absl::Status PosStore::SaveCalculation(const Receipt& receipt) {
     }
     return absl::OkStatus();
   });
+  if (absl::IsAlreadyExists(saved)) {
+    // Two first calculations of one receipt number raced; the other won.
+    return absl::AbortedError("another calculation of this receipt number won; retry");
+  }
+  return saved;
 }
 
 absl::StatusOr<Receipt> PosStore::BeginConfirm(const std::string& program_id,
+                                               const std::string& bound_store_id,
                                                const std::string& receipt_id,
                                                const std::string& request_id) {
   std::optional<Receipt> receipt;
@@ -392,7 +438,7 @@ absl::StatusOr<Receipt> PosStore::BeginConfirm(const std::string& program_id,
       }
     }
     receipt = LoadReceipt(tx, program_id, receipt_id, true);
-    if (!receipt) return ReceiptNotFound(receipt_id);
+    if (!receipt || !VisibleTo(*receipt, bound_store_id)) return ReceiptNotFound(receipt_id);
     switch (receipt->state) {
       case ReceiptState::kCancelled:
         return absl::FailedPreconditionError("the receipt was cancelled");
@@ -402,9 +448,13 @@ absl::StatusOr<Receipt> PosStore::BeginConfirm(const std::string& program_id,
       case ReceiptState::kCalculated:
         break;
     }
+    if (receipt->points_spent > 0 && receipt->hold_id.empty()) {
+      return absl::FailedPreconditionError(
+          "the receipt is being calculated again; confirm the new calculation");
+    }
     tx.exec_params(
-        "UPDATE receipts SET state = 'CONFIRMING', confirm_request_id = $3"
-        " WHERE program_id = $1 AND receipt_id = $2",
+        "UPDATE receipts SET state = 'CONFIRMING', confirm_request_id = $3,"
+        " confirm_started_at = now() WHERE program_id = $1 AND receipt_id = $2",
         program_id, receipt_id,
         request_id.empty() ? std::optional<std::string>() : request_id);
     receipt->state = ReceiptState::kConfirming;
@@ -412,6 +462,18 @@ absl::StatusOr<Receipt> PosStore::BeginConfirm(const std::string& program_id,
   });
   if (!status.ok()) return status;
   return *receipt;
+}
+
+absl::Status PosStore::RevertConfirm(const std::string& program_id,
+                                     const std::string& receipt_id) {
+  return pool_.Transact([&](pg::Tx& tx) -> absl::Status {
+    tx.exec_params(
+        "UPDATE receipts SET state = 'CALCULATED', confirm_request_id = NULL,"
+        " confirm_started_at = NULL"
+        " WHERE program_id = $1 AND receipt_id = $2 AND state = 'CONFIRMING'",
+        program_id, receipt_id);
+    return absl::OkStatus();
+  });
 }
 
 absl::StatusOr<Receipt> PosStore::FinishConfirm(const std::string& program_id,
@@ -462,11 +524,12 @@ absl::StatusOr<Receipt> PosStore::FinishConfirm(const std::string& program_id,
 }
 
 absl::StatusOr<Receipt> PosStore::Cancel(const std::string& program_id,
+                                         const std::string& bound_store_id,
                                          const std::string& receipt_id) {
   std::optional<Receipt> receipt;
   absl::Status status = pool_.Transact([&](pg::Tx& tx) -> absl::Status {
     receipt = LoadReceipt(tx, program_id, receipt_id, true);
-    if (!receipt) return ReceiptNotFound(receipt_id);
+    if (!receipt || !VisibleTo(*receipt, bound_store_id)) return ReceiptNotFound(receipt_id);
     switch (receipt->state) {
       case ReceiptState::kCancelled:
         return absl::OkStatus();
@@ -488,11 +551,12 @@ absl::StatusOr<Receipt> PosStore::Cancel(const std::string& program_id,
 }
 
 absl::StatusOr<Refund> PosStore::BeginRefund(const std::string& program_id,
+                                             const std::string& bound_store_id,
                                              const std::string& receipt_id,
                                              const std::string& request_id,
                                              const std::vector<RefundRequestLine>& lines) {
   std::optional<Refund> refund;
-  absl::Status status = pool_.Transact([&](pg::Tx& tx) -> absl::Status {
+  auto attempt = [&](pg::Tx& tx) -> absl::Status {
     refund = LoadRefund(tx, program_id, "f.request_id = $2", request_id);
     if (refund) {
       if (refund->receipt_id != receipt_id) {
@@ -502,7 +566,7 @@ absl::StatusOr<Refund> PosStore::BeginRefund(const std::string& program_id,
       return absl::OkStatus();
     }
     std::optional<Receipt> receipt = LoadReceipt(tx, program_id, receipt_id, true);
-    if (!receipt) return ReceiptNotFound(receipt_id);
+    if (!receipt || !VisibleTo(*receipt, bound_store_id)) return ReceiptNotFound(receipt_id);
     if (receipt->state != ReceiptState::kConfirmed) {
       return absl::FailedPreconditionError("only a confirmed receipt can be refunded");
     }
@@ -535,9 +599,55 @@ absl::StatusOr<Refund> PosStore::BeginRefund(const std::string& program_id,
     }
     refund = std::move(created);
     return absl::OkStatus();
-  });
+  };
+  absl::Status status = pool_.Transact(attempt);
+  if (absl::IsAlreadyExists(status) && !ViolatedField(status)) {
+    // A concurrent retry with the same request id committed first; run
+    // again to find and return its refund.
+    status = pool_.Transact(attempt);
+  }
   if (!status.ok()) return status;
   return *refund;
+}
+
+absl::StatusOr<Refund> PosStore::GetRefund(const std::string& program_id,
+                                           const std::string& refund_id) {
+  std::optional<Refund> refund;
+  absl::Status status = pool_.Transact([&](pg::Tx& tx) {
+    refund = LoadRefund(tx, program_id, "f.refund_id = $2::uuid", refund_id);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  if (!refund) return absl::NotFoundError("refund not found");
+  return *refund;
+}
+
+absl::StatusOr<std::vector<StalledWork>> PosStore::ListStalled(absl::Duration age, int limit) {
+  std::vector<StalledWork> work;
+  absl::Status status = pool_.Transact([&](pg::Tx& tx) {
+    work.clear();
+    double seconds = absl::ToDoubleSeconds(age);
+    for (const auto& row : tx.exec_params(
+             "SELECT program_id::text, receipt_id::text FROM receipts"
+             " WHERE state = 'CONFIRMING'"
+             " AND confirm_started_at < now() - $1 * interval '1 second'"
+             " ORDER BY confirm_started_at LIMIT $2",
+             seconds, limit)) {
+      work.push_back(StalledWork{StalledWork::Kind::kConfirm, row[0].as<std::string>(),
+                                 row[1].as<std::string>()});
+    }
+    for (const auto& row : tx.exec_params(
+             "SELECT program_id::text, refund_id::text FROM refunds"
+             " WHERE state = 'PENDING' AND created_at < now() - $1 * interval '1 second'"
+             " ORDER BY created_at LIMIT $2",
+             seconds, limit)) {
+      work.push_back(StalledWork{StalledWork::Kind::kRefund, row[0].as<std::string>(),
+                                 row[1].as<std::string>()});
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return work;
 }
 
 absl::StatusOr<Refund> PosStore::FinishRefund(const std::string& program_id,
@@ -546,7 +656,8 @@ absl::StatusOr<Refund> PosStore::FinishRefund(const std::string& program_id,
                                               const Balance& balance) {
   std::optional<Refund> refund;
   absl::Status status = pool_.Transact([&](pg::Tx& tx) -> absl::Status {
-    refund = LoadRefund(tx, program_id, "f.refund_id = $2::uuid", refund_id);
+    // Locked, so that two finishing retries write one DONE and one event.
+    refund = LoadRefund(tx, program_id, "f.refund_id = $2::uuid FOR UPDATE OF f", refund_id);
     if (!refund) return absl::NotFoundError("refund not found");
     if (refund->state == RefundState::kDone) return absl::OkStatus();
     tx.exec_params(

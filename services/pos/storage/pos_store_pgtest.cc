@@ -93,7 +93,15 @@ TEST_F(PosStoreTest, SettingsDefaultThenUpdate) {
   EXPECT_EQ(settings->point_value, 100);
   PosSettings changed{.accrual_rate_bp = 700, .max_redeem_share_bp = 3000, .point_value = 50,
                       .activation_delay_seconds = 86400, .points_lifetime_days = 180};
-  ASSERT_TRUE(store_.UpdateSettings(kOtherProgram, changed).ok());
+  ASSERT_TRUE(store_.UpdateSettings(kOtherProgram, [&](PosSettings& settings) {
+                      settings = changed;
+                      return absl::OkStatus();
+                    }).ok());
+  // A refused change changes nothing.
+  EXPECT_FALSE(store_.UpdateSettings(kOtherProgram, [](PosSettings& settings) {
+                       settings.point_value = 1;
+                       return absl::InvalidArgumentError("no");
+                     }).ok());
   settings = store_.GetSettings(kOtherProgram);
   ASSERT_TRUE(settings.ok());
   EXPECT_EQ(settings->accrual_rate_bp, 700);
@@ -105,10 +113,10 @@ TEST_F(PosStoreTest, ConfirmIsIdempotentAndEmitsOneEvent) {
   ASSERT_TRUE(store_.SaveCalculation(receipt).ok());
   int64_t events = Count("SELECT count(*) FROM pos.outbox");
 
-  auto begun = store_.BeginConfirm(kProgram, receipt.receipt_id, "confirm-1");
+  auto begun = store_.BeginConfirm(kProgram, "", receipt.receipt_id, "confirm-1");
   ASSERT_TRUE(begun.ok()) << begun.status();
   EXPECT_EQ(begun->state, ReceiptState::kConfirming);
-  auto again = store_.BeginConfirm(kProgram, receipt.receipt_id, "confirm-1");
+  auto again = store_.BeginConfirm(kProgram, "", receipt.receipt_id, "confirm-1");
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->state, ReceiptState::kConfirming);
 
@@ -122,43 +130,85 @@ TEST_F(PosStoreTest, ConfirmIsIdempotentAndEmitsOneEvent) {
   // The request id belongs to that receipt now.
   Receipt other = Calculated("C-2");
   ASSERT_TRUE(store_.SaveCalculation(other).ok());
-  auto reused = store_.BeginConfirm(kProgram, other.receipt_id, "confirm-1");
+  auto reused = store_.BeginConfirm(kProgram, "", other.receipt_id, "confirm-1");
   EXPECT_EQ(reused.status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_EQ(ViolatedField(reused.status()), "request_id");
   // A confirmed receipt cannot be cancelled or recalculated under its number.
-  EXPECT_EQ(store_.Cancel(kProgram, receipt.receipt_id).status().code(),
+  EXPECT_EQ(store_.Cancel(kProgram, "", receipt.receipt_id).status().code(),
             absl::StatusCode::kFailedPrecondition);
   auto found = store_.FindByNumber(kProgram, store_id_, "C-1");
   ASSERT_TRUE(found.ok() && found->has_value());
   EXPECT_EQ((*found)->state, ReceiptState::kConfirmed);
 }
 
-TEST_F(PosStoreTest, StaleRecalculationIsAborted) {
+TEST_F(PosStoreTest, RecalculationIsClaimedOnceAndBlocksConfirm) {
   Receipt receipt = Calculated("S-1");
+  receipt.points_spent = 5;
+  receipt.hold_id = "h-1";
   ASSERT_TRUE(store_.SaveCalculation(receipt).ok());
+  ASSERT_TRUE(store_.BeginRecalculation(kProgram, receipt.receipt_id, 1).ok());
+  // A second claim on the same calculation loses.
+  EXPECT_EQ(store_.BeginRecalculation(kProgram, receipt.receipt_id, 1).code(),
+            absl::StatusCode::kAborted);
+  // While the new calculation is pending the old hold cannot be posted.
+  EXPECT_EQ(store_.BeginConfirm(kProgram, "", receipt.receipt_id, "").status().code(),
+            absl::StatusCode::kFailedPrecondition);
   Receipt second = receipt;
   second.calculation = 2;
+  second.hold_id = "h-2";
   ASSERT_TRUE(store_.SaveCalculation(second).ok());
-  Receipt stale = receipt;
-  stale.calculation = 2;  // computed from calculation 1, which is gone
-  EXPECT_EQ(store_.SaveCalculation(stale).code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(store_.SaveCalculation(second).code(), absl::StatusCode::kAborted);
+  auto begun = store_.BeginConfirm(kProgram, "", receipt.receipt_id, "");
+  ASSERT_TRUE(begun.ok()) << begun.status();
+  EXPECT_EQ(begun->hold_id, "h-2");
+  // Two first calculations of one number: the second is told to retry.
+  Receipt twin = Calculated("S-1");
+  EXPECT_EQ(store_.SaveCalculation(twin).code(), absl::StatusCode::kAborted);
+}
+
+TEST_F(PosStoreTest, StalledConfirmationsAreListedAndRevertible) {
+  Receipt receipt = Calculated("ST-1");
+  ASSERT_TRUE(store_.SaveCalculation(receipt).ok());
+  ASSERT_TRUE(store_.BeginConfirm(kProgram, "", receipt.receipt_id, "st").ok());
+  auto stalled = store_.ListStalled(absl::ZeroDuration(), 100);
+  ASSERT_TRUE(stalled.ok()) << stalled.status();
+  bool listed = false;
+  for (const StalledWork& work : *stalled) listed |= work.id == receipt.receipt_id;
+  EXPECT_TRUE(listed);
+  ASSERT_TRUE(store_.RevertConfirm(kProgram, receipt.receipt_id).ok());
+  auto back = store_.Get(kProgram, receipt.receipt_id);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->state, ReceiptState::kCalculated);
+  // Its request id is free again for the confirmation that follows.
+  EXPECT_TRUE(store_.BeginConfirm(kProgram, "", receipt.receipt_id, "st").ok());
+}
+
+TEST_F(PosStoreTest, OtherStoresReceiptsAreHiddenFromBoundCredentials) {
+  Receipt receipt = Calculated("B-1");
+  ASSERT_TRUE(store_.SaveCalculation(receipt).ok());
+  const std::string elsewhere = "aaaaaaaa-bbbb-4ccc-8ddd-ffffffffffff";
+  EXPECT_EQ(store_.BeginConfirm(kProgram, elsewhere, receipt.receipt_id, "").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_.Cancel(kProgram, elsewhere, receipt.receipt_id).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_TRUE(store_.Cancel(kProgram, store_id_, receipt.receipt_id).ok());
 }
 
 TEST_F(PosStoreTest, RefundsArePlannedOnceAndNeverExceedTheReceipt) {
   Receipt receipt = Calculated("R-1");
   ASSERT_TRUE(store_.SaveCalculation(receipt).ok());
-  ASSERT_TRUE(store_.BeginConfirm(kProgram, receipt.receipt_id, "").ok());
+  ASSERT_TRUE(store_.BeginConfirm(kProgram, "", receipt.receipt_id, "").ok());
   ASSERT_TRUE(store_.FinishConfirm(kProgram, receipt.receipt_id, {}).ok());
 
   // Two tills race to return the same last unit under different ids.
-  auto first = store_.BeginRefund(kProgram, receipt.receipt_id, "refund-a", {{1, "1"}});
+  auto first = store_.BeginRefund(kProgram, "", receipt.receipt_id, "refund-a", {{1, "1"}});
   ASSERT_TRUE(first.ok()) << first.status();
   EXPECT_EQ(first->plan.points_to_reverse, 5);
   std::atomic<int> succeeded{0};
   std::vector<std::thread> threads;
   for (int i = 0; i < 4; ++i) {
     threads.emplace_back([&, i] {
-      if (store_.BeginRefund(kProgram, receipt.receipt_id, "race-" + std::to_string(i), {{1, "1"}})
+      if (store_.BeginRefund(kProgram, "", receipt.receipt_id, "race-" + std::to_string(i), {{1, "1"}})
               .ok()) {
         ++succeeded;
       }
@@ -166,7 +216,7 @@ TEST_F(PosStoreTest, RefundsArePlannedOnceAndNeverExceedTheReceipt) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(succeeded, 1);
-  auto replay = store_.BeginRefund(kProgram, receipt.receipt_id, "refund-a", {{1, "1"}});
+  auto replay = store_.BeginRefund(kProgram, "", receipt.receipt_id, "refund-a", {{1, "1"}});
   ASSERT_TRUE(replay.ok());
   EXPECT_EQ(replay->refund_id, first->refund_id);
   EXPECT_EQ(Count(absl::StrCat("SELECT refunded_quantity_milli FROM pos.receipt_lines"

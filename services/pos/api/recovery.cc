@@ -1,0 +1,47 @@
+#include "services/pos/api/recovery.h"
+
+#include "absl/time/clock.h"
+#include "libs/common/log.h"
+#include "libs/rpc/call_context.h"
+
+namespace loyalty::pos {
+
+int StalledWorkRecovery::RunOnce() {
+  absl::StatusOr<std::vector<StalledWork>> stalled =
+      repository_.ListStalled(options_.stalled_after, options_.batch);
+  if (!stalled.ok()) {
+    log::Warn("cannot list stalled receipts", {{"error", stalled.status().message()}});
+    return 0;
+  }
+  int finished = 0;
+  for (const StalledWork& work : *stalled) {
+    rpc::CallContext call{.program_id = work.program_id,
+                          .role = "ROLE_SYSTEM",
+                          .principal_id = "pos-recovery",
+                          .trace = TraceParent::NewRoot()};
+    GrpcLedger ledger(cards_, call);
+    absl::Status status = engine_.Resume(work, ledger);
+    if (status.ok()) {
+      ++finished;
+      log::Info("stalled work finished",
+                {{"kind", work.kind == StalledWork::Kind::kConfirm ? "confirm" : "refund"},
+                 {"id", work.id}, {"program_id", work.program_id}});
+    } else {
+      log::Warn("stalled work not finished",
+                {{"id", work.id}, {"error", status.message()}});
+    }
+  }
+  return finished;
+}
+
+void StalledWorkRecovery::Run(std::stop_token stop) {
+  while (!stop.stop_requested()) {
+    RunOnce();
+    absl::Time until = absl::Now() + options_.interval;
+    while (!stop.stop_requested() && absl::Now() < until) {
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+  }
+}
+
+}  // namespace loyalty::pos
