@@ -97,7 +97,7 @@ TEST_F(CardsApiTest, IssueCardChecksTheClientInTheCallersProgram) {
   EXPECT_EQ(unknown.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(ViolatedField(unknown.status()), "client_id");
 
-  directory_.Add(absl::StrCat(program_, "-other"), client);  // wrong program
+  directory_.Add(NewUuid(), client);  // wrong program
   EXPECT_EQ(ViolatedField(Issue(request).status()), "client_id");
 
   directory_.Add(program_, client);
@@ -157,7 +157,7 @@ TEST_F(CardsApiTest, GetCardIsScopedToTheProgram) {
   EXPECT_EQ(got.account_id(), card.account_id);
   EXPECT_EQ(got.balance().available(), 25);
   EXPECT_EQ(
-      cards_stub_->GetCard(Call(absl::StrCat(program_, "-x")).get(), request, &got).error_code(),
+      cards_stub_->GetCard(Call(NewUuid()).get(), request, &got).error_code(),
       grpc::StatusCode::NOT_FOUND);
 }
 

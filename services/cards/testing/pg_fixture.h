@@ -143,7 +143,7 @@ class CardsPgTest : public ::testing::Test {
   ScriptedNumberGenerator numbers_;
   std::unique_ptr<CardStore> cards_;
   std::unique_ptr<LedgerStore> ledger_;
-  const std::string program_ = absl::StrCat("program-", NewUuid());
+  const std::string program_ = NewUuid();
 };
 
 }  // namespace loyalty::cards::testing

@@ -148,7 +148,7 @@ absl::StatusOr<Client> IdentityStore::RegisterClient(const std::string& program_
                                                      const ClientProfile& profile,
                                                      const std::string& request_id) {
   Client client;
-  absl::Status status = pool_.Transact([&](pg::Tx& tx) -> absl::Status {
+  auto attempt = [&](pg::Tx& tx) -> absl::Status {
     if (!request_id.empty()) {
       pqxx::result previous = tx.exec_params(
           absl::StrCat("SELECT ", kClientColumns,
@@ -161,9 +161,16 @@ absl::StatusOr<Client> IdentityStore::RegisterClient(const std::string& program_
     }
     if (!profile.phone.empty()) {
       pqxx::result taken = tx.exec_params(
-          "SELECT 1 FROM clients WHERE program_id = $1 AND phone = $2", program_id,
-          profile.phone);
+          absl::StrCat("SELECT ", kClientColumns, ", coalesce(request_id, '')"
+                       " FROM clients WHERE program_id = $1 AND phone = $2"),
+          program_id, profile.phone);
       if (!taken.empty()) {
+        // A concurrent retry of this very request may have committed since
+        // the lookup above: then the phone is ours.
+        if (!request_id.empty() && taken[0][14].as<std::string>() == request_id) {
+          client = ClientFromRow(taken[0]);
+          return absl::OkStatus();
+        }
         return FieldError(absl::StatusCode::kAlreadyExists, "client.phone",
                           "another client of this program has this phone");
       }
@@ -192,11 +199,16 @@ absl::StatusOr<Client> IdentityStore::RegisterClient(const std::string& program_
     event.set_marketing_consent(profile.marketing_consent);
     outbox::Append(tx, outbox::StreamFor("identity"), program_id, event);
     return absl::OkStatus();
-  });
-  if (status.code() == absl::StatusCode::kAlreadyExists && !ViolatedField(status)) {
-    // Lost a race on the unique phone index with a concurrent registration.
-    return FieldError(absl::StatusCode::kAlreadyExists, "client.phone",
-                      "another client of this program has this phone");
+  };
+  absl::Status status = pool_.Transact(attempt);
+  if (absl::IsAlreadyExists(status) && !ViolatedField(status)) {
+    // Lost a race on a unique index (the phone, or the request id of a
+    // concurrent retry): running again finds the winner and answers as if
+    // the race had not happened.
+    status = pool_.Transact(attempt);
+    if (absl::IsAlreadyExists(status) && !ViolatedField(status)) {
+      return absl::AbortedError("a concurrent registration interfered; retry");
+    }
   }
   if (!status.ok()) return status;
   return client;

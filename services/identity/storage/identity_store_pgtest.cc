@@ -101,6 +101,22 @@ TEST_F(IdentityStoreTest, DuplicatePhoneRefusedEvenUnderRace) {
   EXPECT_EQ(refused, 5);
 }
 
+TEST_F(IdentityStoreTest, ConcurrentRetriesOfOneRequestReturnOneClient) {
+  ClientProfile profile{.phone = "+79160000009"};
+  std::vector<std::string> ids(6);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 6; ++i) {
+    threads.emplace_back([&, i] {
+      auto result = store_.RegisterClient(program_id_, profile, "retry-same");
+      ids[i] = result.ok() ? result->client_id : std::string(result.status().message());
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<std::string> distinct(ids.begin(), ids.end());
+  EXPECT_EQ(distinct.size(), 1u) << ::testing::PrintToString(distinct);
+  EXPECT_EQ(Count("SELECT count(*) FROM clients WHERE phone = '+79160000009'"), 1);
+}
+
 TEST_F(IdentityStoreTest, ProgramsAreIsolated) {
   auto other = store_.CreateProgram(
       Program{.name = "Other", .time_zone = "UTC", .default_country_code = "7"});

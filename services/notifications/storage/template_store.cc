@@ -69,9 +69,19 @@ absl::StatusOr<Template> TemplateStore::CreateTemplate(const std::string& progra
         }
       }
       pqxx::result taken = tx.exec_params(
-          "SELECT 1 FROM templates WHERE program_id = $1 AND name = $2", program_id,
-          message_template.name);
-      if (!taken.empty()) return NameTaken();
+          absl::StrCat("SELECT ", kColumns, ", coalesce(request_id, '')"
+                       " FROM templates WHERE program_id = $1 AND name = $2"),
+          program_id, message_template.name);
+      if (!taken.empty()) {
+        // A concurrent retry of this very request may have committed since
+        // the lookup above: then the name is ours.
+        if (!request_id.empty() &&
+            taken[0][taken.columns() - 1].as<std::string>() == request_id) {
+          created = FromRow(taken[0]);
+          return absl::OkStatus();
+        }
+        return NameTaken();
+      }
       pqxx::row row = tx.exec_params1(
           absl::StrCat("INSERT INTO templates (template_id, program_id, name, channel,"
                        " subject, body, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7)"
