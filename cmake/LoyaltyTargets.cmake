@@ -7,6 +7,10 @@ function(loyalty_defaults target)
   if(LOYALTY_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
+  if(LOYALTY_SANITIZE)
+    target_compile_options(${target} PRIVATE -fsanitize=address,undefined
+      -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  endif()
   target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR})
 endfunction()
 
