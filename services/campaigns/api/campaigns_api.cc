@@ -4,13 +4,12 @@
 #include "libs/common/errors.h"
 #include "libs/common/status_macros.h"
 #include "libs/rpc/handler.h"
+#include "libs/rpc/proto_convert.h"
 #include "services/campaigns/api/convert.h"
 
 namespace loyalty::campaigns {
 namespace {
 
-constexpr int kDefaultPageSize = 50;
-constexpr int kMaxPageSize = 500;
 constexpr size_t kMaxRequestIdBytes = 128;
 
 }  // namespace
@@ -24,11 +23,10 @@ grpc::Status CampaignsApi::CreateCampaign(grpc::ServerContext* context,
           return InvalidField("request_id", "longer than 128 bytes");
         }
         if (!request->has_campaign()) return InvalidField("campaign", "is required");
-        ASSIGN_OR_RETURN(Campaign campaign,
-                         CampaignFromProto(request->campaign(), "campaign."));
+        ASSIGN_OR_RETURN(Campaign campaign, CampaignFromProto(request->campaign(), "campaign."));
         RETURN_IF_ERROR(PrepareNewCampaign(campaign, "campaign."));
-        ASSIGN_OR_RETURN(Campaign created, store_.CreateCampaign(call.program_id, campaign,
-                                                                 request->request_id()));
+        ASSIGN_OR_RETURN(Campaign created,
+                         store_.CreateCampaign(call.program_id, campaign, request->request_id()));
         CampaignToProto(created, response);
         return absl::OkStatus();
       });
@@ -51,12 +49,9 @@ grpc::Status CampaignsApi::ListCampaigns(grpc::ServerContext* context,
                                          v1::ListCampaignsResponse* response) {
   return rpc::HandleProgramCall(
       context, "ListCampaigns", [&](const rpc::CallContext& call) -> absl::Status {
-        int page_size = request->page_size() == 0 ? kDefaultPageSize : request->page_size();
-        if (page_size < 1 || page_size > kMaxPageSize) {
-          return InvalidField("page_size", absl::StrCat("must be within 1..", kMaxPageSize));
-        }
-        ASSIGN_OR_RETURN(CampaignPage page, store_.ListCampaigns(call.program_id, page_size,
-                                                                 request->page_token()));
+        ASSIGN_OR_RETURN(int page_size, rpc::ResolvePageSize(request->page_size()));
+        ASSIGN_OR_RETURN(CampaignPage page,
+                         store_.ListCampaigns(call.program_id, page_size, request->page_token()));
         for (const Campaign& campaign : page.campaigns) {
           CampaignToProto(campaign, response->add_campaigns());
         }

@@ -7,20 +7,13 @@
 #include "absl/time/civil_time.h"
 #include "libs/common/errors.h"
 #include "libs/common/random_ids.h"
+#include "libs/common/status_macros.h"
 #include "libs/rpc/handler.h"
+#include "libs/rpc/proto_convert.h"
 #include "services/identity/domain/api_key.h"
 
 namespace loyalty::identity {
 namespace {
-
-constexpr int kDefaultPageSize = 50;
-constexpr int kMaxPageSize = 500;
-
-void SetTimestamp(absl::Time time, google::protobuf::Timestamp* out) {
-  int64_t micros = absl::ToUnixMicros(time);
-  out->set_seconds(micros / 1000000);
-  out->set_nanos(static_cast<int32_t>((micros % 1000000) * 1000));
-}
 
 ClientProfile ProfileFromProto(const v1::Client& client) {
   ClientProfile profile;
@@ -34,9 +27,14 @@ ClientProfile ProfileFromProto(const v1::Client& client) {
                                    client.birth_date().day()};
   }
   switch (client.gender()) {
-    case v1::GENDER_FEMALE: profile.gender = Gender::kFemale; break;
-    case v1::GENDER_MALE: profile.gender = Gender::kMale; break;
-    default: profile.gender = Gender::kUnspecified;
+    case v1::GENDER_FEMALE:
+      profile.gender = Gender::kFemale;
+      break;
+    case v1::GENDER_MALE:
+      profile.gender = Gender::kMale;
+      break;
+    default:
+      profile.gender = Gender::kUnspecified;
   }
   profile.marketing_consent = client.marketing_consent();
   return profile;
@@ -55,13 +53,19 @@ void ClientToProto(const Client& client, v1::Client* out) {
     out->mutable_birth_date()->set_day(client.profile.birth_date->day);
   }
   switch (client.profile.gender) {
-    case Gender::kFemale: out->set_gender(v1::GENDER_FEMALE); break;
-    case Gender::kMale: out->set_gender(v1::GENDER_MALE); break;
-    case Gender::kUnspecified: out->set_gender(v1::GENDER_UNSPECIFIED); break;
+    case Gender::kFemale:
+      out->set_gender(v1::GENDER_FEMALE);
+      break;
+    case Gender::kMale:
+      out->set_gender(v1::GENDER_MALE);
+      break;
+    case Gender::kUnspecified:
+      out->set_gender(v1::GENDER_UNSPECIFIED);
+      break;
   }
   out->set_marketing_consent(client.profile.marketing_consent);
-  SetTimestamp(client.create_time, out->mutable_create_time());
-  SetTimestamp(client.update_time, out->mutable_update_time());
+  rpc::SetTimestamp(client.create_time, out->mutable_create_time());
+  rpc::SetTimestamp(client.update_time, out->mutable_update_time());
 }
 
 void ProgramToProto(const Program& program, v1::Program* out) {
@@ -69,7 +73,7 @@ void ProgramToProto(const Program& program, v1::Program* out) {
   out->set_name(program.name);
   out->set_time_zone(program.time_zone);
   out->set_default_country_code(program.default_country_code);
-  SetTimestamp(program.create_time, out->mutable_create_time());
+  rpc::SetTimestamp(program.create_time, out->mutable_create_time());
 }
 
 absl::Status ValidateRequestId(const std::string& request_id) {
@@ -82,55 +86,54 @@ absl::Status ValidateRequestId(const std::string& request_id) {
 grpc::Status IdentityApi::RegisterClient(grpc::ServerContext* context,
                                          const v1::RegisterClientRequest* request,
                                          v1::Client* response) {
-  return rpc::HandleProgramCall(context, "RegisterClient", [&](const rpc::CallContext& call) -> absl::Status {
-    if (absl::Status status = ValidateRequestId(request->request_id()); !status.ok()) {
-      return status;
-    }
-    if (!request->has_client()) return InvalidField("client", "is required");
-    absl::StatusOr<Program> program = store_.GetProgram(call.program_id);
-    if (!program.ok()) return program.status();
-    ClientProfile profile = ProfileFromProto(request->client());
-    absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
-    // A birth date "today" in the program's zone may be tomorrow in UTC.
-    if (absl::Status status = NormalizeProfile(profile, program->default_country_code,
-                                               today + 1, "client.");
-        !status.ok()) {
-      return status;
-    }
-    absl::StatusOr<Client> client =
-        store_.RegisterClient(call.program_id, profile, request->request_id());
-    if (!client.ok()) return client.status();
-    ClientToProto(*client, response);
-    return absl::OkStatus();
-  });
+  return rpc::HandleProgramCall(
+      context, "RegisterClient", [&](const rpc::CallContext& call) -> absl::Status {
+        if (absl::Status status = ValidateRequestId(request->request_id()); !status.ok()) {
+          return status;
+        }
+        if (!request->has_client()) return InvalidField("client", "is required");
+        absl::StatusOr<Program> program = store_.GetProgram(call.program_id);
+        if (!program.ok()) return program.status();
+        ClientProfile profile = ProfileFromProto(request->client());
+        absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
+        // A birth date "today" in the program's zone may be tomorrow in UTC.
+        if (absl::Status status =
+                NormalizeProfile(profile, program->default_country_code, today + 1, "client.");
+            !status.ok()) {
+          return status;
+        }
+        absl::StatusOr<Client> client =
+            store_.RegisterClient(call.program_id, profile, request->request_id());
+        if (!client.ok()) return client.status();
+        ClientToProto(*client, response);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status IdentityApi::GetClient(grpc::ServerContext* context,
-                                    const v1::GetClientRequest* request,
-                                    v1::Client* response) {
-  return rpc::HandleProgramCall(context, "GetClient", [&](const rpc::CallContext& call) -> absl::Status {
-    absl::StatusOr<Client> client = store_.GetClient(call.program_id, request->client_id());
-    if (!client.ok()) return client.status();
-    ClientToProto(*client, response);
-    return absl::OkStatus();
-  });
+                                    const v1::GetClientRequest* request, v1::Client* response) {
+  return rpc::HandleProgramCall(
+      context, "GetClient", [&](const rpc::CallContext& call) -> absl::Status {
+        absl::StatusOr<Client> client = store_.GetClient(call.program_id, request->client_id());
+        if (!client.ok()) return client.status();
+        ClientToProto(*client, response);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status IdentityApi::ListClients(grpc::ServerContext* context,
                                       const v1::ListClientsRequest* request,
                                       v1::ListClientsResponse* response) {
-  return rpc::HandleProgramCall(context, "ListClients", [&](const rpc::CallContext& call) -> absl::Status {
-    int page_size = request->page_size() == 0 ? kDefaultPageSize : request->page_size();
-    if (page_size < 1 || page_size > kMaxPageSize) {
-      return InvalidField("page_size", absl::StrCat("must be within 1..", kMaxPageSize));
-    }
-    absl::StatusOr<ClientPage> page =
-        store_.ListClients(call.program_id, page_size, request->page_token());
-    if (!page.ok()) return page.status();
-    for (const Client& client : page->clients) ClientToProto(client, response->add_clients());
-    response->set_next_page_token(page->next_page_token);
-    return absl::OkStatus();
-  });
+  return rpc::HandleProgramCall(
+      context, "ListClients", [&](const rpc::CallContext& call) -> absl::Status {
+        ASSIGN_OR_RETURN(int page_size, rpc::ResolvePageSize(request->page_size()));
+        absl::StatusOr<ClientPage> page =
+            store_.ListClients(call.program_id, page_size, request->page_token());
+        if (!page.ok()) return page.status();
+        for (const Client& client : page->clients) ClientToProto(client, response->add_clients());
+        response->set_next_page_token(page->next_page_token);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status AccessApi::CreateProgram(grpc::ServerContext* context,
@@ -153,9 +156,8 @@ grpc::Status AccessApi::CreateProgram(grpc::ServerContext* context,
       return InvalidField("program.default_country_code",
                           "must be a country calling code of 1..3 digits, e.g. 7");
     }
-    absl::StatusOr<Program> program =
-        store_.CreateProgram(Program{.name = name, .time_zone = time_zone,
-                                     .default_country_code = country});
+    absl::StatusOr<Program> program = store_.CreateProgram(
+        Program{.name = name, .time_zone = time_zone, .default_country_code = country});
     if (!program.ok()) return program.status();
     ProgramToProto(*program, response);
     return absl::OkStatus();
@@ -163,8 +165,7 @@ grpc::Status AccessApi::CreateProgram(grpc::ServerContext* context,
 }
 
 grpc::Status AccessApi::GetProgram(grpc::ServerContext* context,
-                                   const v1::GetProgramRequest* request,
-                                   v1::Program* response) {
+                                   const v1::GetProgramRequest* request, v1::Program* response) {
   return rpc::HandleCall(context, "GetProgram", [&](const rpc::CallContext&) -> absl::Status {
     absl::StatusOr<Program> program = store_.GetProgram(request->program_id());
     if (!program.ok()) return program.status();
@@ -178,21 +179,20 @@ grpc::Status AccessApi::CreateApiKey(grpc::ServerContext* context,
                                      v1::CreateApiKeyResponse* response) {
   return rpc::HandleCall(context, "CreateApiKey", [&](const rpc::CallContext&) -> absl::Status {
     if (!IsUuid(request->program_id())) return InvalidField("program_id", "not a UUID");
-    if (request->role() == api::v1::ROLE_UNSPECIFIED ||
-        !api::v1::Role_IsValid(request->role())) {
+    if (request->role() == api::v1::ROLE_UNSPECIFIED || !api::v1::Role_IsValid(request->role())) {
       return InvalidField("role", "a role is required");
     }
     if (request->display_name().size() > 200) {
       return InvalidField("display_name", "longer than 200 bytes");
     }
     std::string secret = NewApiKeySecret();
-    absl::StatusOr<ApiKey> key = store_.CreateApiKey(
-        ApiKey{.program_id = request->program_id(),
-               .display_name = request->display_name(),
-               .role = api::v1::Role_Name(request->role()),
-               .store_id = request->store_id(),
-               .partner_id = request->partner_id()},
-        HashApiKeySecret(secret));
+    absl::StatusOr<ApiKey> key =
+        store_.CreateApiKey(ApiKey{.program_id = request->program_id(),
+                                   .display_name = request->display_name(),
+                                   .role = api::v1::Role_Name(request->role()),
+                                   .store_id = request->store_id(),
+                                   .partner_id = request->partner_id()},
+                            HashApiKeySecret(secret));
     if (!key.ok()) return key.status();
     response->set_api_key_id(key->api_key_id);
     response->set_secret(secret);
@@ -203,24 +203,25 @@ grpc::Status AccessApi::CreateApiKey(grpc::ServerContext* context,
 grpc::Status AccessApi::AuthenticateApiKey(grpc::ServerContext* context,
                                            const v1::AuthenticateApiKeyRequest* request,
                                            v1::Principal* response) {
-  return rpc::HandleCall(context, "AuthenticateApiKey", [&](const rpc::CallContext&) -> absl::Status {
-    if (request->secret().empty() || request->secret().size() > 256) {
-      return absl::UnauthenticatedError("no API key");
-    }
-    absl::StatusOr<ApiKey> key = store_.FindApiKey(HashApiKeySecret(request->secret()));
-    if (absl::IsNotFound(key.status())) {
-      return absl::UnauthenticatedError("unknown or revoked API key");
-    }
-    if (!key.ok()) return key.status();
-    response->set_program_id(key->program_id);
-    api::v1::Role role = api::v1::ROLE_UNSPECIFIED;
-    api::v1::Role_Parse(key->role, &role);
-    response->set_role(role);
-    response->set_store_id(key->store_id);
-    response->set_partner_id(key->partner_id);
-    response->set_api_key_id(key->api_key_id);
-    return absl::OkStatus();
-  });
+  return rpc::HandleCall(
+      context, "AuthenticateApiKey", [&](const rpc::CallContext&) -> absl::Status {
+        if (request->secret().empty() || request->secret().size() > 256) {
+          return absl::UnauthenticatedError("no API key");
+        }
+        absl::StatusOr<ApiKey> key = store_.FindApiKey(HashApiKeySecret(request->secret()));
+        if (absl::IsNotFound(key.status())) {
+          return absl::UnauthenticatedError("unknown or revoked API key");
+        }
+        if (!key.ok()) return key.status();
+        response->set_program_id(key->program_id);
+        api::v1::Role role = api::v1::ROLE_UNSPECIFIED;
+        api::v1::Role_Parse(key->role, &role);
+        response->set_role(role);
+        response->set_store_id(key->store_id);
+        response->set_partner_id(key->partner_id);
+        response->set_api_key_id(key->api_key_id);
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace loyalty::identity

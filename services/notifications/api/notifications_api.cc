@@ -4,37 +4,43 @@
 #include "libs/common/errors.h"
 #include "libs/common/status_macros.h"
 #include "libs/rpc/handler.h"
+#include "libs/rpc/proto_convert.h"
 
 namespace loyalty::notifications {
 namespace {
 
-constexpr int kDefaultPageSize = 50;
-constexpr int kMaxPageSize = 500;
 constexpr size_t kMaxRequestIdBytes = 128;
-
-void SetTimestamp(absl::Time time, google::protobuf::Timestamp* out) {
-  int64_t micros = absl::ToUnixMicros(time);
-  out->set_seconds(micros / 1000000);
-  out->set_nanos(static_cast<int32_t>((micros % 1000000) * 1000));
-}
 
 // False for CHANNEL_UNSPECIFIED and values this build does not know.
 bool ChannelFromProto(v1::Channel channel, Channel& out) {
   switch (channel) {
-    case v1::CHANNEL_SMS: out = Channel::kSms; return true;
-    case v1::CHANNEL_EMAIL: out = Channel::kEmail; return true;
-    case v1::CHANNEL_TELEGRAM: out = Channel::kTelegram; return true;
-    case v1::CHANNEL_PUSH: out = Channel::kPush; return true;
-    default: return false;
+    case v1::CHANNEL_SMS:
+      out = Channel::kSms;
+      return true;
+    case v1::CHANNEL_EMAIL:
+      out = Channel::kEmail;
+      return true;
+    case v1::CHANNEL_TELEGRAM:
+      out = Channel::kTelegram;
+      return true;
+    case v1::CHANNEL_PUSH:
+      out = Channel::kPush;
+      return true;
+    default:
+      return false;
   }
 }
 
 v1::Channel ChannelToProto(Channel channel) {
   switch (channel) {
-    case Channel::kSms: return v1::CHANNEL_SMS;
-    case Channel::kEmail: return v1::CHANNEL_EMAIL;
-    case Channel::kTelegram: return v1::CHANNEL_TELEGRAM;
-    case Channel::kPush: return v1::CHANNEL_PUSH;
+    case Channel::kSms:
+      return v1::CHANNEL_SMS;
+    case Channel::kEmail:
+      return v1::CHANNEL_EMAIL;
+    case Channel::kTelegram:
+      return v1::CHANNEL_TELEGRAM;
+    case Channel::kPush:
+      return v1::CHANNEL_PUSH;
   }
   return v1::CHANNEL_UNSPECIFIED;
 }
@@ -45,7 +51,7 @@ void TemplateToProto(const Template& t, v1::Template* out) {
   out->set_channel(ChannelToProto(t.channel));
   out->set_subject(t.subject);
   out->set_body(t.body);
-  SetTimestamp(t.create_time, out->mutable_create_time());
+  rpc::SetTimestamp(t.create_time, out->mutable_create_time());
 }
 
 }  // namespace
@@ -90,12 +96,9 @@ grpc::Status NotificationsApi::ListTemplates(grpc::ServerContext* context,
                                              v1::ListTemplatesResponse* response) {
   return rpc::HandleProgramCall(
       context, "ListTemplates", [&](const rpc::CallContext& call) -> absl::Status {
-        int page_size = request->page_size() == 0 ? kDefaultPageSize : request->page_size();
-        if (page_size < 1 || page_size > kMaxPageSize) {
-          return InvalidField("page_size", absl::StrCat("must be within 1..", kMaxPageSize));
-        }
-        ASSIGN_OR_RETURN(TemplatePage page, store_.ListTemplates(call.program_id, page_size,
-                                                                 request->page_token()));
+        ASSIGN_OR_RETURN(int page_size, rpc::ResolvePageSize(request->page_size()));
+        ASSIGN_OR_RETURN(TemplatePage page,
+                         store_.ListTemplates(call.program_id, page_size, request->page_token()));
         for (const Template& t : page.templates) TemplateToProto(t, response->add_templates());
         response->set_next_page_token(page.next_page_token);
         return absl::OkStatus();

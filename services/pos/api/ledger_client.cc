@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "libs/common/log.h"
+#include "libs/rpc/proto_convert.h"
 #include "libs/rpc/status.h"
 
 namespace loyalty::pos {
@@ -11,16 +12,12 @@ Balance FromProto(const cards::v1::Balance& balance) {
   return Balance{balance.available(), balance.pending(), balance.held()};
 }
 
-void SetTimestamp(absl::Time time, google::protobuf::Timestamp* out) {
-  int64_t micros = absl::ToUnixMicros(time);
-  out->set_seconds(micros / 1000000);
-  out->set_nanos(static_cast<int32_t>((micros % 1000000) * 1000));
-}
-
 cards::v1::TransferKind KindToProto(Ledger::Transfer::Kind kind) {
   switch (kind) {
-    case Ledger::Transfer::Kind::kAccrual: return cards::v1::TRANSFER_KIND_ACCRUAL;
-    case Ledger::Transfer::Kind::kRedemption: return cards::v1::TRANSFER_KIND_REDEMPTION;
+    case Ledger::Transfer::Kind::kAccrual:
+      return cards::v1::TRANSFER_KIND_ACCRUAL;
+    case Ledger::Transfer::Kind::kRedemption:
+      return cards::v1::TRANSFER_KIND_REDEMPTION;
     case Ledger::Transfer::Kind::kAccrualReversal:
       return cards::v1::TRANSFER_KIND_ACCRUAL_REVERSAL;
     case Ledger::Transfer::Kind::kRedemptionReversal:
@@ -121,8 +118,9 @@ absl::StatusOr<Ledger::CommitResult> GrpcLedger::Commit(const std::vector<Transf
     spec->set_card_number(transfer.card_number);
     spec->set_amount(transfer.amount);
     spec->set_hold_id(transfer.hold_id);
-    if (transfer.activate_at) SetTimestamp(*transfer.activate_at, spec->mutable_activate_time());
-    if (transfer.expire_at) SetTimestamp(*transfer.expire_at, spec->mutable_expire_time());
+    if (transfer.activate_at)
+      rpc::SetTimestamp(*transfer.activate_at, spec->mutable_activate_time());
+    if (transfer.expire_at) rpc::SetTimestamp(*transfer.expire_at, spec->mutable_expire_time());
     spec->set_reference(transfer.reference);
   }
   cards::v1::CommitTransfersResponse response;

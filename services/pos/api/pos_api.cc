@@ -5,19 +5,12 @@
 #include "libs/common/decimal.h"
 #include "libs/common/errors.h"
 #include "libs/common/random_ids.h"
+#include "libs/common/status_macros.h"
 #include "libs/rpc/handler.h"
+#include "libs/rpc/proto_convert.h"
 
 namespace loyalty::pos {
 namespace {
-
-constexpr int kDefaultPageSize = 50;
-constexpr int kMaxPageSize = 500;
-
-void SetTimestamp(absl::Time time, google::protobuf::Timestamp* out) {
-  int64_t micros = absl::ToUnixMicros(time);
-  out->set_seconds(micros / 1000000);
-  out->set_nanos(static_cast<int32_t>((micros % 1000000) * 1000));
-}
 
 void BalanceToProto(const Balance& balance, v1::ReceiptBalance* out) {
   out->set_available(balance.available);
@@ -27,12 +20,16 @@ void BalanceToProto(const Balance& balance, v1::ReceiptBalance* out) {
 
 v1::ReceiptState StateToProto(ReceiptState state) {
   switch (state) {
-    case ReceiptState::kCalculated: return v1::RECEIPT_STATE_CALCULATED;
+    case ReceiptState::kCalculated:
+      return v1::RECEIPT_STATE_CALCULATED;
     // Confirmation in progress is still "calculated" to the till: the
     // confirm call has not succeeded yet.
-    case ReceiptState::kConfirming: return v1::RECEIPT_STATE_CALCULATED;
-    case ReceiptState::kConfirmed: return v1::RECEIPT_STATE_CONFIRMED;
-    case ReceiptState::kCancelled: return v1::RECEIPT_STATE_CANCELLED;
+    case ReceiptState::kConfirming:
+      return v1::RECEIPT_STATE_CALCULATED;
+    case ReceiptState::kConfirmed:
+      return v1::RECEIPT_STATE_CONFIRMED;
+    case ReceiptState::kCancelled:
+      return v1::RECEIPT_STATE_CANCELLED;
   }
   return v1::RECEIPT_STATE_UNSPECIFIED;
 }
@@ -65,8 +62,8 @@ void ReceiptToProto(const Receipt& receipt, v1::Receipt* out) {
   out->set_no_loyalty_reason(static_cast<v1::NoLoyaltyReason>(receipt.no_loyalty_reason));
   for (const std::string& message : receipt.messages) out->add_messages(message);
   BalanceToProto(receipt.balance, out->mutable_balance());
-  SetTimestamp(receipt.create_time, out->mutable_create_time());
-  if (receipt.confirm_time) SetTimestamp(*receipt.confirm_time, out->mutable_confirm_time());
+  rpc::SetTimestamp(receipt.create_time, out->mutable_create_time());
+  if (receipt.confirm_time) rpc::SetTimestamp(*receipt.confirm_time, out->mutable_confirm_time());
 }
 
 void RefundToProto(const Refund& refund, v1::Refund* out) {
@@ -77,14 +74,14 @@ void RefundToProto(const Refund& refund, v1::Refund* out) {
   out->set_points_reversed(refund.points_reversed);
   out->set_points_returned(refund.plan.points_to_return);
   BalanceToProto(refund.balance, out->mutable_balance());
-  SetTimestamp(refund.create_time, out->mutable_create_time());
+  rpc::SetTimestamp(refund.create_time, out->mutable_create_time());
 }
 
 void StoreToProto(const Store& store, v1::Store* out) {
   out->set_store_id(store.store_id);
   out->set_name(store.name);
   out->set_city(store.city);
-  SetTimestamp(store.create_time, out->mutable_create_time());
+  rpc::SetTimestamp(store.create_time, out->mutable_create_time());
 }
 
 void SettingsToProto(const PosSettings& settings, absl::Time updated, v1::PosSettings* out) {
@@ -93,7 +90,7 @@ void SettingsToProto(const PosSettings& settings, absl::Time updated, v1::PosSet
   out->set_point_value(settings.point_value);
   out->set_accrual_activation_delay_seconds(settings.activation_delay_seconds);
   out->set_points_lifetime_days(settings.points_lifetime_days);
-  SetTimestamp(updated, out->mutable_update_time());
+  rpc::SetTimestamp(updated, out->mutable_update_time());
 }
 
 }  // namespace
@@ -101,185 +98,189 @@ void SettingsToProto(const PosSettings& settings, absl::Time updated, v1::PosSet
 grpc::Status PosApi::CalculateReceipt(grpc::ServerContext* context,
                                       const v1::CalculateReceiptRequest* request,
                                       v1::Receipt* response) {
-  return rpc::HandleProgramCall(context, "CalculateReceipt", [&](const rpc::CallContext& call) -> absl::Status {
-    CalculateInput input{.store_id = request->store_id(),
-                         .bound_store_id = call.store_id,
-                         .receipt_number = request->receipt_number(),
-                         .card_number = request->card_number(),
-                         .points_to_spend = request->points_to_spend()};
-    for (const v1::ReceiptLine& line : request->lines()) {
-      input.lines.push_back(LineInput{.line_number = line.line_number(),
-                                      .sku = line.sku(),
-                                      .category = line.category(),
-                                      .quantity = line.quantity(),
-                                      .price = line.price(),
-                                      .amount = line.amount()});
-    }
-    GrpcLedger ledger(cards_, call);
-    absl::StatusOr<Receipt> receipt = engine_.Calculate(call.program_id, input, ledger);
-    if (!receipt.ok()) return receipt.status();
-    ReceiptToProto(*receipt, response);
-    return absl::OkStatus();
-  });
+  return rpc::HandleProgramCall(
+      context, "CalculateReceipt", [&](const rpc::CallContext& call) -> absl::Status {
+        CalculateInput input{.store_id = request->store_id(),
+                             .bound_store_id = call.store_id,
+                             .receipt_number = request->receipt_number(),
+                             .card_number = request->card_number(),
+                             .points_to_spend = request->points_to_spend()};
+        for (const v1::ReceiptLine& line : request->lines()) {
+          input.lines.push_back(LineInput{.line_number = line.line_number(),
+                                          .sku = line.sku(),
+                                          .category = line.category(),
+                                          .quantity = line.quantity(),
+                                          .price = line.price(),
+                                          .amount = line.amount()});
+        }
+        GrpcLedger ledger(cards_, call);
+        absl::StatusOr<Receipt> receipt = engine_.Calculate(call.program_id, input, ledger);
+        if (!receipt.ok()) return receipt.status();
+        ReceiptToProto(*receipt, response);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status PosApi::ConfirmReceipt(grpc::ServerContext* context,
                                     const v1::ConfirmReceiptRequest* request,
                                     v1::Receipt* response) {
-  return rpc::HandleProgramCall(context, "ConfirmReceipt", [&](const rpc::CallContext& call) -> absl::Status {
-    GrpcLedger ledger(cards_, call);
-    absl::StatusOr<Receipt> receipt =
-        engine_.Confirm(call.program_id, call.store_id, request->request_id(),
-                        request->receipt_id(), ledger);
-    if (!receipt.ok()) return receipt.status();
-    ReceiptToProto(*receipt, response);
-    return absl::OkStatus();
-  });
+  return rpc::HandleProgramCall(
+      context, "ConfirmReceipt", [&](const rpc::CallContext& call) -> absl::Status {
+        GrpcLedger ledger(cards_, call);
+        absl::StatusOr<Receipt> receipt = engine_.Confirm(
+            call.program_id, call.store_id, request->request_id(), request->receipt_id(), ledger);
+        if (!receipt.ok()) return receipt.status();
+        ReceiptToProto(*receipt, response);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status PosApi::RefundReceipt(grpc::ServerContext* context,
-                                   const v1::RefundReceiptRequest* request,
-                                   v1::Refund* response) {
-  return rpc::HandleProgramCall(context, "RefundReceipt", [&](const rpc::CallContext& call) -> absl::Status {
-    std::vector<RefundRequestLine> lines;
-    for (const v1::RefundLine& line : request->lines()) {
-      lines.push_back(RefundRequestLine{line.line_number(), line.quantity()});
-    }
-    GrpcLedger ledger(cards_, call);
-    absl::StatusOr<Refund> refund =
-        engine_.RefundReceipt(call.program_id, call.store_id, request->request_id(),
-                              request->receipt_id(), lines, ledger);
-    if (!refund.ok()) return refund.status();
-    RefundToProto(*refund, response);
-    return absl::OkStatus();
-  });
+                                   const v1::RefundReceiptRequest* request, v1::Refund* response) {
+  return rpc::HandleProgramCall(
+      context, "RefundReceipt", [&](const rpc::CallContext& call) -> absl::Status {
+        std::vector<RefundRequestLine> lines;
+        for (const v1::RefundLine& line : request->lines()) {
+          lines.push_back(RefundRequestLine{line.line_number(), line.quantity()});
+        }
+        GrpcLedger ledger(cards_, call);
+        absl::StatusOr<Refund> refund =
+            engine_.RefundReceipt(call.program_id, call.store_id, request->request_id(),
+                                  request->receipt_id(), lines, ledger);
+        if (!refund.ok()) return refund.status();
+        RefundToProto(*refund, response);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status PosApi::CancelReceipt(grpc::ServerContext* context,
-                                   const v1::CancelReceiptRequest* request,
-                                   v1::Receipt* response) {
-  return rpc::HandleProgramCall(context, "CancelReceipt", [&](const rpc::CallContext& call) -> absl::Status {
-    GrpcLedger ledger(cards_, call);
-    absl::StatusOr<Receipt> receipt =
-        engine_.Cancel(call.program_id, call.store_id, request->receipt_id(), ledger);
-    if (!receipt.ok()) return receipt.status();
-    ReceiptToProto(*receipt, response);
-    return absl::OkStatus();
-  });
+                                   const v1::CancelReceiptRequest* request, v1::Receipt* response) {
+  return rpc::HandleProgramCall(
+      context, "CancelReceipt", [&](const rpc::CallContext& call) -> absl::Status {
+        GrpcLedger ledger(cards_, call);
+        absl::StatusOr<Receipt> receipt =
+            engine_.Cancel(call.program_id, call.store_id, request->receipt_id(), ledger);
+        if (!receipt.ok()) return receipt.status();
+        ReceiptToProto(*receipt, response);
+        return absl::OkStatus();
+      });
 }
 
-grpc::Status PosApi::GetReceipt(grpc::ServerContext* context,
-                                const v1::GetReceiptRequest* request, v1::Receipt* response) {
-  return rpc::HandleProgramCall(context, "GetReceipt", [&](const rpc::CallContext& call) -> absl::Status {
-    if (!IsUuid(request->receipt_id())) return InvalidField("receipt_id", "not a receipt id");
-    absl::StatusOr<Receipt> receipt =
-        store_.Get(call.program_id, absl::AsciiStrToLower(request->receipt_id()));
-    if (!receipt.ok()) return receipt.status();
-    if (!call.store_id.empty() && receipt->store_id != call.store_id) {
-      // A store-bound key sees its own store's receipts only.
-      return absl::NotFoundError(absl::StrCat("receipt ", request->receipt_id(), " not found"));
-    }
-    ReceiptToProto(*receipt, response);
-    return absl::OkStatus();
-  });
+grpc::Status PosApi::GetReceipt(grpc::ServerContext* context, const v1::GetReceiptRequest* request,
+                                v1::Receipt* response) {
+  return rpc::HandleProgramCall(
+      context, "GetReceipt", [&](const rpc::CallContext& call) -> absl::Status {
+        if (!IsUuid(request->receipt_id())) return InvalidField("receipt_id", "not a receipt id");
+        absl::StatusOr<Receipt> receipt =
+            store_.Get(call.program_id, absl::AsciiStrToLower(request->receipt_id()));
+        if (!receipt.ok()) return receipt.status();
+        if (!call.store_id.empty() && receipt->store_id != call.store_id) {
+          // A store-bound key sees its own store's receipts only.
+          return absl::NotFoundError(absl::StrCat("receipt ", request->receipt_id(), " not found"));
+        }
+        ReceiptToProto(*receipt, response);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status StoreApi::CreateStore(grpc::ServerContext* context,
                                    const v1::CreateStoreRequest* request, v1::Store* response) {
-  return rpc::HandleProgramCall(context, "CreateStore", [&](const rpc::CallContext& call) -> absl::Status {
-    std::string name(absl::StripAsciiWhitespace(request->store().name()));
-    if (name.empty() || name.size() > 200) return InvalidField("store.name", "must be 1..200 bytes");
-    if (request->store().city().size() > 100) {
-      return InvalidField("store.city", "longer than 100 bytes");
-    }
-    if (request->request_id().size() > 128) {
-      return InvalidField("request_id", "longer than 128 bytes");
-    }
-    absl::StatusOr<Store> store = store_.CreateStore(
-        call.program_id, Store{.name = name, .city = request->store().city()},
-        request->request_id());
-    if (!store.ok()) return store.status();
-    StoreToProto(*store, response);
-    return absl::OkStatus();
-  });
+  return rpc::HandleProgramCall(
+      context, "CreateStore", [&](const rpc::CallContext& call) -> absl::Status {
+        std::string name(absl::StripAsciiWhitespace(request->store().name()));
+        if (name.empty() || name.size() > 200)
+          return InvalidField("store.name", "must be 1..200 bytes");
+        if (request->store().city().size() > 100) {
+          return InvalidField("store.city", "longer than 100 bytes");
+        }
+        if (request->request_id().size() > 128) {
+          return InvalidField("request_id", "longer than 128 bytes");
+        }
+        absl::StatusOr<Store> store = store_.CreateStore(
+            call.program_id, Store{.name = name, .city = request->store().city()},
+            request->request_id());
+        if (!store.ok()) return store.status();
+        StoreToProto(*store, response);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status StoreApi::GetStore(grpc::ServerContext* context, const v1::GetStoreRequest* request,
                                 v1::Store* response) {
-  return rpc::HandleProgramCall(context, "GetStore", [&](const rpc::CallContext& call) -> absl::Status {
-    absl::StatusOr<Store> store = store_.GetStore(call.program_id, request->store_id());
-    if (!store.ok()) return store.status();
-    StoreToProto(*store, response);
-    return absl::OkStatus();
-  });
+  return rpc::HandleProgramCall(
+      context, "GetStore", [&](const rpc::CallContext& call) -> absl::Status {
+        absl::StatusOr<Store> store = store_.GetStore(call.program_id, request->store_id());
+        if (!store.ok()) return store.status();
+        StoreToProto(*store, response);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status StoreApi::ListStores(grpc::ServerContext* context,
                                   const v1::ListStoresRequest* request,
                                   v1::ListStoresResponse* response) {
-  return rpc::HandleProgramCall(context, "ListStores", [&](const rpc::CallContext& call) -> absl::Status {
-    int page_size = request->page_size() == 0 ? kDefaultPageSize : request->page_size();
-    if (page_size < 1 || page_size > kMaxPageSize) {
-      return InvalidField("page_size", absl::StrCat("must be within 1..", kMaxPageSize));
-    }
-    absl::StatusOr<StorePage> page =
-        store_.ListStores(call.program_id, page_size, request->page_token());
-    if (!page.ok()) return page.status();
-    for (const Store& store : page->stores) StoreToProto(store, response->add_stores());
-    response->set_next_page_token(page->next_page_token);
-    return absl::OkStatus();
-  });
+  return rpc::HandleProgramCall(
+      context, "ListStores", [&](const rpc::CallContext& call) -> absl::Status {
+        ASSIGN_OR_RETURN(int page_size, rpc::ResolvePageSize(request->page_size()));
+        absl::StatusOr<StorePage> page =
+            store_.ListStores(call.program_id, page_size, request->page_token());
+        if (!page.ok()) return page.status();
+        for (const Store& store : page->stores) StoreToProto(store, response->add_stores());
+        response->set_next_page_token(page->next_page_token);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status StoreApi::GetPosSettings(grpc::ServerContext* context,
-                                      const v1::GetPosSettingsRequest*,
-                                      v1::PosSettings* response) {
-  return rpc::HandleProgramCall(context, "GetPosSettings", [&](const rpc::CallContext& call) -> absl::Status {
-    absl::StatusOr<PosSettings> settings = store_.GetSettings(call.program_id);
-    if (!settings.ok()) return settings.status();
-    absl::StatusOr<absl::Time> updated = store_.SettingsUpdateTime(call.program_id);
-    if (!updated.ok()) return updated.status();
-    SettingsToProto(*settings, *updated, response);
-    return absl::OkStatus();
-  });
+                                      const v1::GetPosSettingsRequest*, v1::PosSettings* response) {
+  return rpc::HandleProgramCall(
+      context, "GetPosSettings", [&](const rpc::CallContext& call) -> absl::Status {
+        absl::StatusOr<PosSettings> settings = store_.GetSettings(call.program_id);
+        if (!settings.ok()) return settings.status();
+        absl::StatusOr<absl::Time> updated = store_.SettingsUpdateTime(call.program_id);
+        if (!updated.ok()) return updated.status();
+        SettingsToProto(*settings, *updated, response);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status StoreApi::UpdatePosSettings(grpc::ServerContext* context,
                                          const v1::UpdatePosSettingsRequest* request,
                                          v1::PosSettings* response) {
-  return rpc::HandleProgramCall(context, "UpdatePosSettings", [&](const rpc::CallContext& call) -> absl::Status {
-    const v1::PosSettings& in = request->settings();
-    std::vector<std::string> paths(request->update_mask().paths().begin(),
-                                   request->update_mask().paths().end());
-    if (paths.empty()) {
-      paths = {"accrual_rate_bp", "max_redeem_share_bp", "point_value",
-               "accrual_activation_delay_seconds", "points_lifetime_days"};
-    }
-    absl::StatusOr<PosSettings> saved = store_.UpdateSettings(
-        call.program_id, [&](PosSettings& settings) -> absl::Status {
-          for (const std::string& path : paths) {
-            if (path == "accrual_rate_bp") {
-              settings.accrual_rate_bp = in.accrual_rate_bp();
-            } else if (path == "max_redeem_share_bp") {
-              settings.max_redeem_share_bp = in.max_redeem_share_bp();
-            } else if (path == "point_value") {
-              settings.point_value = in.point_value();
-            } else if (path == "accrual_activation_delay_seconds") {
-              settings.activation_delay_seconds = in.accrual_activation_delay_seconds();
-            } else if (path == "points_lifetime_days") {
-              settings.points_lifetime_days = in.points_lifetime_days();
-            } else {
-              return InvalidField("update_mask", absl::StrCat("unknown field '", path, "'"));
-            }
-          }
-          return ValidateSettings(settings);
-        });
-    if (!saved.ok()) return saved.status();
-    absl::StatusOr<absl::Time> updated = store_.SettingsUpdateTime(call.program_id);
-    if (!updated.ok()) return updated.status();
-    SettingsToProto(*saved, *updated, response);
-    return absl::OkStatus();
-  });
+  return rpc::HandleProgramCall(
+      context, "UpdatePosSettings", [&](const rpc::CallContext& call) -> absl::Status {
+        const v1::PosSettings& in = request->settings();
+        std::vector<std::string> paths(request->update_mask().paths().begin(),
+                                       request->update_mask().paths().end());
+        if (paths.empty()) {
+          paths = {"accrual_rate_bp", "max_redeem_share_bp", "point_value",
+                   "accrual_activation_delay_seconds", "points_lifetime_days"};
+        }
+        absl::StatusOr<PosSettings> saved =
+            store_.UpdateSettings(call.program_id, [&](PosSettings& settings) -> absl::Status {
+              for (const std::string& path : paths) {
+                if (path == "accrual_rate_bp") {
+                  settings.accrual_rate_bp = in.accrual_rate_bp();
+                } else if (path == "max_redeem_share_bp") {
+                  settings.max_redeem_share_bp = in.max_redeem_share_bp();
+                } else if (path == "point_value") {
+                  settings.point_value = in.point_value();
+                } else if (path == "accrual_activation_delay_seconds") {
+                  settings.activation_delay_seconds = in.accrual_activation_delay_seconds();
+                } else if (path == "points_lifetime_days") {
+                  settings.points_lifetime_days = in.points_lifetime_days();
+                } else {
+                  return InvalidField("update_mask", absl::StrCat("unknown field '", path, "'"));
+                }
+              }
+              return ValidateSettings(settings);
+            });
+        if (!saved.ok()) return saved.status();
+        absl::StatusOr<absl::Time> updated = store_.SettingsUpdateTime(call.program_id);
+        if (!updated.ok()) return updated.status();
+        SettingsToProto(*saved, *updated, response);
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace loyalty::pos

@@ -9,6 +9,7 @@
 #include "libs/common/errors.h"
 #include "libs/common/random_ids.h"
 #include "libs/outbox/outbox.h"
+#include "libs/rpc/proto_convert.h"
 #include "loyalty/pos/v1/events.pb.h"
 
 namespace loyalty::pos {
@@ -41,19 +42,13 @@ std::optional<std::string> TimeParam(const std::optional<absl::Time>& time) {
   return absl::StrCat(absl::ToUnixMicros(*time));
 }
 
-void SetTimestamp(absl::Time time, google::protobuf::Timestamp* out) {
-  int64_t micros = absl::ToUnixMicros(time);
-  out->set_seconds(micros / 1000000);
-  out->set_nanos(static_cast<int32_t>((micros % 1000000) * 1000));
-}
-
 std::optional<Receipt> LoadReceipt(pg::Tx& tx, const std::string& program_id,
                                    const std::string& receipt_id, bool for_update) {
-  pqxx::result rows = tx.exec_params(
-      absl::StrCat("SELECT ", kReceiptColumns,
-                   " FROM receipts WHERE program_id = $1 AND receipt_id = $2",
-                   for_update ? " FOR UPDATE" : ""),
-      program_id, receipt_id);
+  pqxx::result rows =
+      tx.exec_params(absl::StrCat("SELECT ", kReceiptColumns,
+                                  " FROM receipts WHERE program_id = $1 AND receipt_id = $2",
+                                  for_update ? " FOR UPDATE" : ""),
+                     program_id, receipt_id);
   if (rows.empty()) return std::nullopt;
   const pqxx::row& row = rows[0];
   Receipt receipt;
@@ -77,11 +72,11 @@ std::optional<Receipt> LoadReceipt(pg::Tx& tx, const std::string& program_id,
   receipt.create_time = absl::FromUnixMicros(row[19].as<int64_t>());
   receipt.confirm_time = OptionalTime(row[20]);
 
-  for (const auto& line : tx.exec_params(
-           "SELECT line_number, sku, category, quantity_milli, price, amount, discount,"
-           " points_spent, points_earned, refunded_quantity_milli"
-           " FROM receipt_lines WHERE receipt_id = $1 ORDER BY line_number",
-           receipt_id)) {
+  for (const auto& line :
+       tx.exec_params("SELECT line_number, sku, category, quantity_milli, price, amount, discount,"
+                      " points_spent, points_earned, refunded_quantity_milli"
+                      " FROM receipt_lines WHERE receipt_id = $1 ORDER BY line_number",
+                      receipt_id)) {
     receipt.lines.push_back(PricedLine{.line_number = line[0].as<int32_t>(),
                                        .sku = line[1].as<std::string>(),
                                        .category = line[2].as<std::string>(),
@@ -107,15 +102,16 @@ absl::Status ReceiptNotFound(const std::string& receipt_id) {
 
 std::optional<Refund> LoadRefund(pg::Tx& tx, const std::string& program_id,
                                  const std::string& where, const std::string& key) {
-  pqxx::result rows = tx.exec_params(
-      absl::StrCat("SELECT f.refund_id::text, f.receipt_id::text, r.store_id::text,"
-                   " r.card_number, f.state, f.amount, f.points_to_reverse,"
-                   " f.points_to_return, f.points_reversed, f.balance_available,"
-                   " f.balance_pending, f.balance_held,"
-                   " (extract(epoch FROM f.created_at) * 1000000)::bigint"
-                   " FROM refunds f JOIN receipts r USING (receipt_id)"
-                   " WHERE f.program_id = $1 AND ", where),
-      program_id, key);
+  pqxx::result rows =
+      tx.exec_params(absl::StrCat("SELECT f.refund_id::text, f.receipt_id::text, r.store_id::text,"
+                                  " r.card_number, f.state, f.amount, f.points_to_reverse,"
+                                  " f.points_to_return, f.points_reversed, f.balance_available,"
+                                  " f.balance_pending, f.balance_held,"
+                                  " (extract(epoch FROM f.created_at) * 1000000)::bigint"
+                                  " FROM refunds f JOIN receipts r USING (receipt_id)"
+                                  " WHERE f.program_id = $1 AND ",
+                                  where),
+                     program_id, key);
   if (rows.empty()) return std::nullopt;
   const pqxx::row& row = rows[0];
   Refund refund;
@@ -130,10 +126,10 @@ std::optional<Refund> LoadRefund(pg::Tx& tx, const std::string& program_id,
   refund.points_reversed = row[8].as<int64_t>();
   refund.balance = Balance{row[9].as<int64_t>(), row[10].as<int64_t>(), row[11].as<int64_t>()};
   refund.create_time = absl::FromUnixMicros(row[12].as<int64_t>());
-  for (const auto& line : tx.exec_params(
-           "SELECT line_number, quantity_milli, amount, points_earned, points_spent"
-           " FROM refund_lines WHERE refund_id = $1 ORDER BY line_number",
-           refund.refund_id)) {
+  for (const auto& line :
+       tx.exec_params("SELECT line_number, quantity_milli, amount, points_earned, points_spent"
+                      " FROM refund_lines WHERE refund_id = $1 ORDER BY line_number",
+                      refund.refund_id)) {
     refund.plan.lines.push_back(RefundLineResult{.line_number = line[0].as<int32_t>(),
                                                  .quantity_milli = line[1].as<int64_t>(),
                                                  .amount = line[2].as<int64_t>(),
@@ -196,8 +192,7 @@ absl::StatusOr<Store> PosStore::GetStore(const std::string& program_id,
         program_id, store_id);
     if (!rows.empty()) {
       store = Store{rows[0][0].as<std::string>(), rows[0][1].as<std::string>(),
-                    rows[0][2].as<std::string>(),
-                    absl::FromUnixMicros(rows[0][3].as<int64_t>())};
+                    rows[0][2].as<std::string>(), absl::FromUnixMicros(rows[0][3].as<int64_t>())};
     }
     return absl::OkStatus();
   });
@@ -256,9 +251,9 @@ absl::StatusOr<PosSettings> PosStore::GetSettings(const std::string& program_id)
         " FROM pos_settings WHERE program_id = $1",
         program_id);
     if (!rows.empty()) {
-      settings = PosSettings{rows[0][0].as<int32_t>(), rows[0][1].as<int32_t>(),
-                             rows[0][2].as<int64_t>(), rows[0][3].as<int64_t>(),
-                             rows[0][4].as<int32_t>()};
+      settings =
+          PosSettings{rows[0][0].as<int32_t>(), rows[0][1].as<int32_t>(), rows[0][2].as<int64_t>(),
+                      rows[0][3].as<int64_t>(), rows[0][4].as<int32_t>()};
     }
     return absl::OkStatus();
   });
@@ -304,9 +299,8 @@ absl::StatusOr<PosSettings> PosStore::UpdateSettings(
         "UPDATE pos_settings SET accrual_rate_bp = $2, max_redeem_share_bp = $3,"
         " point_value = $4, activation_delay_seconds = $5, points_lifetime_days = $6,"
         " updated_at = now() WHERE program_id = $1",
-        program_id, settings.accrual_rate_bp, settings.max_redeem_share_bp,
-        settings.point_value, settings.activation_delay_seconds,
-        settings.points_lifetime_days);
+        program_id, settings.accrual_rate_bp, settings.max_redeem_share_bp, settings.point_value,
+        settings.activation_delay_seconds, settings.points_lifetime_days);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -318,9 +312,9 @@ absl::Status PosStore::CheckStore(const std::string& program_id, const std::stri
   return store.status();
 }
 
-absl::StatusOr<std::optional<Receipt>> PosStore::FindByNumber(
-    const std::string& program_id, const std::string& store_id,
-    const std::string& receipt_number) {
+absl::StatusOr<std::optional<Receipt>> PosStore::FindByNumber(const std::string& program_id,
+                                                              const std::string& store_id,
+                                                              const std::string& receipt_number) {
   std::optional<Receipt> receipt;
   absl::Status status = pool_.Transact([&](pg::Tx& tx) {
     pqxx::result rows = tx.exec_params(
@@ -350,8 +344,7 @@ absl::StatusOr<Receipt> PosStore::Get(const std::string& program_id,
 }
 
 absl::Status PosStore::BeginRecalculation(const std::string& program_id,
-                                          const std::string& receipt_id,
-                                          int32_t calculation) {
+                                          const std::string& receipt_id, int32_t calculation) {
   return pool_.Transact([&](pg::Tx& tx) -> absl::Status {
     pqxx::result claimed = tx.exec_params(
         "UPDATE receipts SET calculation = calculation + 1, hold_id = ''"
@@ -374,31 +367,31 @@ absl::Status PosStore::SaveCalculation(const Receipt& receipt) {
           " points_spent, points_earned, point_value, no_loyalty_reason, activate_at,"
           " expire_at, balance_available, balance_pending, balance_held, created_at)"
           " VALUES ($1, $2, $3, $4, $5, 'CALCULATED', 1, $6, $7, $8, $9, $10, $11, $12,"
-          " ('epoch'::timestamptz + $13::bigint * interval '1 microsecond'), ('epoch'::timestamptz + $14::bigint * interval '1 microsecond'),"
+          " ('epoch'::timestamptz + $13::bigint * interval '1 microsecond'), ('epoch'::timestamptz "
+          "+ $14::bigint * interval '1 microsecond'),"
           " $15, $16, $17, ('epoch'::timestamptz + $18::bigint * interval '1 microsecond'))",
           receipt.receipt_id, receipt.program_id, receipt.store_id, receipt.receipt_number,
-          receipt.card_number, receipt.hold_id, receipt.total_amount,
-          receipt.max_points_payable, receipt.points_spent, receipt.points_earned,
-          receipt.point_value, static_cast<int>(receipt.no_loyalty_reason),
-          TimeParam(receipt.activate_at), TimeParam(receipt.expire_at),
-          receipt.balance.available, receipt.balance.pending, receipt.balance.held,
-          absl::ToUnixMicros(receipt.create_time));
+          receipt.card_number, receipt.hold_id, receipt.total_amount, receipt.max_points_payable,
+          receipt.points_spent, receipt.points_earned, receipt.point_value,
+          static_cast<int>(receipt.no_loyalty_reason), TimeParam(receipt.activate_at),
+          TimeParam(receipt.expire_at), receipt.balance.available, receipt.balance.pending,
+          receipt.balance.held, absl::ToUnixMicros(receipt.create_time));
     } else {
       pqxx::result updated = tx.exec_params(
           "UPDATE receipts SET card_number = $3, calculation = $4, hold_id = $5,"
           " total_amount = $6, max_points_payable = $7, points_spent = $8,"
           " points_earned = $9, point_value = $10, no_loyalty_reason = $11,"
           " activate_at = ('epoch'::timestamptz + $12::bigint * interval '1 microsecond'),"
-          " expire_at = ('epoch'::timestamptz + $13::bigint * interval '1 microsecond'), balance_available = $14,"
+          " expire_at = ('epoch'::timestamptz + $13::bigint * interval '1 microsecond'), "
+          "balance_available = $14,"
           " balance_pending = $15, balance_held = $16"
           " WHERE program_id = $1 AND receipt_id = $2 AND state = 'CALCULATED'"
           " AND calculation = $4 AND hold_id = ''",
           receipt.program_id, receipt.receipt_id, receipt.card_number, receipt.calculation,
-          receipt.hold_id, receipt.total_amount, receipt.max_points_payable,
-          receipt.points_spent, receipt.points_earned, receipt.point_value,
-          static_cast<int>(receipt.no_loyalty_reason), TimeParam(receipt.activate_at),
-          TimeParam(receipt.expire_at), receipt.balance.available, receipt.balance.pending,
-          receipt.balance.held);
+          receipt.hold_id, receipt.total_amount, receipt.max_points_payable, receipt.points_spent,
+          receipt.points_earned, receipt.point_value, static_cast<int>(receipt.no_loyalty_reason),
+          TimeParam(receipt.activate_at), TimeParam(receipt.expire_at), receipt.balance.available,
+          receipt.balance.pending, receipt.balance.held);
       if (updated.affected_rows() != 1) {
         return absl::AbortedError("the receipt changed while it was being calculated; retry");
       }
@@ -455,8 +448,7 @@ absl::StatusOr<Receipt> PosStore::BeginConfirm(const std::string& program_id,
     tx.exec_params(
         "UPDATE receipts SET state = 'CONFIRMING', confirm_request_id = $3,"
         " confirm_started_at = now() WHERE program_id = $1 AND receipt_id = $2",
-        program_id, receipt_id,
-        request_id.empty() ? std::optional<std::string>() : request_id);
+        program_id, receipt_id, request_id.empty() ? std::optional<std::string>() : request_id);
     receipt->state = ReceiptState::kConfirming;
     return absl::OkStatus();
   });
@@ -464,8 +456,7 @@ absl::StatusOr<Receipt> PosStore::BeginConfirm(const std::string& program_id,
   return *receipt;
 }
 
-absl::Status PosStore::RevertConfirm(const std::string& program_id,
-                                     const std::string& receipt_id) {
+absl::Status PosStore::RevertConfirm(const std::string& program_id, const std::string& receipt_id) {
   return pool_.Transact([&](pg::Tx& tx) -> absl::Status {
     tx.exec_params(
         "UPDATE receipts SET state = 'CALCULATED', confirm_request_id = NULL,"
@@ -515,7 +506,7 @@ absl::StatusOr<Receipt> PosStore::FinishConfirm(const std::string& program_id,
     event.set_total_discount(discount);
     event.set_points_spent(receipt->points_spent);
     event.set_points_earned(receipt->points_earned);
-    SetTimestamp(*receipt->confirm_time, event.mutable_confirm_time());
+    rpc::SetTimestamp(*receipt->confirm_time, event.mutable_confirm_time());
     outbox::Append(tx, outbox::StreamFor("pos"), program_id, event);
     return absl::OkStatus();
   });
@@ -590,8 +581,8 @@ absl::StatusOr<Refund> PosStore::BeginRefund(const std::string& program_id,
       tx.exec_params(
           "INSERT INTO refund_lines (refund_id, line_number, quantity_milli, amount,"
           " points_earned, points_spent) VALUES ($1, $2, $3, $4, $5, $6)",
-          created.refund_id, line.line_number, line.quantity_milli, line.amount,
-          line.points_earned, line.points_spent);
+          created.refund_id, line.line_number, line.quantity_milli, line.amount, line.points_earned,
+          line.points_spent);
       tx.exec_params(
           "UPDATE receipt_lines SET refunded_quantity_milli = refunded_quantity_milli + $3"
           " WHERE receipt_id = $1 AND line_number = $2",
@@ -627,20 +618,20 @@ absl::StatusOr<std::vector<StalledWork>> PosStore::ListStalled(absl::Duration ag
   absl::Status status = pool_.Transact([&](pg::Tx& tx) {
     work.clear();
     double seconds = absl::ToDoubleSeconds(age);
-    for (const auto& row : tx.exec_params(
-             "SELECT program_id::text, receipt_id::text FROM receipts"
-             " WHERE state = 'CONFIRMING'"
-             " AND confirm_started_at < now() - $1 * interval '1 second'"
-             " ORDER BY confirm_started_at LIMIT $2",
-             seconds, limit)) {
+    for (const auto& row :
+         tx.exec_params("SELECT program_id::text, receipt_id::text FROM receipts"
+                        " WHERE state = 'CONFIRMING'"
+                        " AND confirm_started_at < now() - $1 * interval '1 second'"
+                        " ORDER BY confirm_started_at LIMIT $2",
+                        seconds, limit)) {
       work.push_back(StalledWork{StalledWork::Kind::kConfirm, row[0].as<std::string>(),
                                  row[1].as<std::string>()});
     }
-    for (const auto& row : tx.exec_params(
-             "SELECT program_id::text, refund_id::text FROM refunds"
-             " WHERE state = 'PENDING' AND created_at < now() - $1 * interval '1 second'"
-             " ORDER BY created_at LIMIT $2",
-             seconds, limit)) {
+    for (const auto& row :
+         tx.exec_params("SELECT program_id::text, refund_id::text FROM refunds"
+                        " WHERE state = 'PENDING' AND created_at < now() - $1 * interval '1 second'"
+                        " ORDER BY created_at LIMIT $2",
+                        seconds, limit)) {
       work.push_back(StalledWork{StalledWork::Kind::kRefund, row[0].as<std::string>(),
                                  row[1].as<std::string>()});
     }
@@ -651,8 +642,7 @@ absl::StatusOr<std::vector<StalledWork>> PosStore::ListStalled(absl::Duration ag
 }
 
 absl::StatusOr<Refund> PosStore::FinishRefund(const std::string& program_id,
-                                              const std::string& refund_id,
-                                              int64_t points_reversed,
+                                              const std::string& refund_id, int64_t points_reversed,
                                               const Balance& balance) {
   std::optional<Refund> refund;
   absl::Status status = pool_.Transact([&](pg::Tx& tx) -> absl::Status {
@@ -663,8 +653,7 @@ absl::StatusOr<Refund> PosStore::FinishRefund(const std::string& program_id,
     tx.exec_params(
         "UPDATE refunds SET state = 'DONE', points_reversed = $3, balance_available = $4,"
         " balance_pending = $5, balance_held = $6 WHERE program_id = $1 AND refund_id = $2",
-        program_id, refund_id, points_reversed, balance.available, balance.pending,
-        balance.held);
+        program_id, refund_id, points_reversed, balance.available, balance.pending, balance.held);
     refund->state = RefundState::kDone;
     refund->points_reversed = points_reversed;
     refund->balance = balance;
@@ -676,7 +665,7 @@ absl::StatusOr<Refund> PosStore::FinishRefund(const std::string& program_id,
     event.set_amount(refund->plan.amount);
     event.set_points_reversed(points_reversed);
     event.set_points_returned(refund->plan.points_to_return);
-    SetTimestamp(absl::Now(), event.mutable_refund_time());
+    rpc::SetTimestamp(absl::Now(), event.mutable_refund_time());
     outbox::Append(tx, outbox::StreamFor("pos"), program_id, event);
     return absl::OkStatus();
   });

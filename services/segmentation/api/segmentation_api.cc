@@ -6,23 +6,18 @@
 #include "libs/common/random_ids.h"
 #include "libs/common/status_macros.h"
 #include "libs/rpc/handler.h"
+#include "libs/rpc/proto_convert.h"
 
 namespace loyalty::segmentation {
 namespace {
 
 constexpr size_t kMaxRequestIdBytes = 128;
 
-void SetTimestamp(absl::Time time, google::protobuf::Timestamp* out) {
-  int64_t micros = absl::ToUnixMicros(time);
-  out->set_seconds(micros / 1000000);
-  out->set_nanos(static_cast<int32_t>((micros % 1000000) * 1000));
-}
-
 void SegmentToProto(const Segment& segment, v1::Segment* out) {
   out->set_segment_id(segment.segment_id);
   out->set_name(segment.name);
   out->set_size(segment.size);
-  SetTimestamp(segment.create_time, out->mutable_create_time());
+  rpc::SetTimestamp(segment.create_time, out->mutable_create_time());
 }
 
 }  // namespace
@@ -38,8 +33,8 @@ grpc::Status SegmentationApi::CreateSegment(grpc::ServerContext* context,
         if (!request->has_segment()) return InvalidField("segment", "is required");
         Segment segment{.name = request->segment().name()};
         RETURN_IF_ERROR(PrepareNewSegment(segment, "segment."));
-        ASSIGN_OR_RETURN(Segment created, store_.CreateSegment(call.program_id, segment,
-                                                               request->request_id()));
+        ASSIGN_OR_RETURN(Segment created,
+                         store_.CreateSegment(call.program_id, segment, request->request_id()));
         SegmentToProto(created, response);
         return absl::OkStatus();
       });
@@ -65,11 +60,10 @@ grpc::Status SegmentationApi::AddSegmentMembers(grpc::ServerContext* context,
         if (!IsUuid(request->segment_id())) {
           return InvalidField("segment_id", "not a UUID");
         }
-        std::vector<std::string> ids(request->client_ids().begin(),
-                                     request->client_ids().end());
+        std::vector<std::string> ids(request->client_ids().begin(), request->client_ids().end());
         ASSIGN_OR_RETURN(MemberBatch batch, PrepareMemberBatch(ids));
-        ASSIGN_OR_RETURN(Segment segment, store_.AddSegmentMembers(
-                                              call.program_id, request->segment_id(), batch));
+        ASSIGN_OR_RETURN(Segment segment,
+                         store_.AddSegmentMembers(call.program_id, request->segment_id(), batch));
         SegmentToProto(segment, response);
         return absl::OkStatus();
       });
