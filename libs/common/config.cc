@@ -110,6 +110,7 @@ ServiceConfig ReadServiceConfig(EnvReader& env, absl::string_view default_name) 
       static_cast<int>(env.Int("LOYALTY_DB_POOL_SIZE", 8, 1, 256));
   config.shutdown_grace =
       env.Duration("LOYALTY_SHUTDOWN_GRACE", absl::Seconds(10));
+  config.shutdown_drain = env.Duration("LOYALTY_SHUTDOWN_DRAIN", absl::ZeroDuration());
   config.health_interval =
       env.Duration("LOYALTY_HEALTH_INTERVAL", absl::Seconds(1));
   config.log_level = env.String("LOYALTY_LOG_LEVEL", "info");

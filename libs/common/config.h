@@ -56,13 +56,15 @@ struct ServiceConfig {
   std::string redis_address;
   int db_pool_size = 8;
   absl::Duration shutdown_grace = absl::Seconds(10);
+  absl::Duration shutdown_drain = absl::ZeroDuration();
   absl::Duration health_interval = absl::Seconds(1);
   std::string log_level;
 };
 
 // Reads LOYALTY_SERVICE_NAME, LOYALTY_GRPC_ADDRESS, LOYALTY_METRICS_ADDRESS,
 // LOYALTY_DATABASE_URL, LOYALTY_REDIS_ADDRESS, LOYALTY_DB_POOL_SIZE,
-// LOYALTY_SHUTDOWN_GRACE, LOYALTY_HEALTH_INTERVAL, LOYALTY_LOG_LEVEL.
+// LOYALTY_SHUTDOWN_GRACE, LOYALTY_SHUTDOWN_DRAIN, LOYALTY_HEALTH_INTERVAL,
+// LOYALTY_LOG_LEVEL.
 ServiceConfig ReadServiceConfig(EnvReader& env, absl::string_view default_name);
 
 // Reads LOYALTY_<NAME>_ADDRESS, the address of another service.

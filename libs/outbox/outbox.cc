@@ -169,12 +169,27 @@ void Relay::Run(std::stop_token stop) {
 }
 
 StreamConsumer::StreamConsumer(redis::Client& redis, std::string stream,
-                               std::string group, std::string consumer, Handler handler)
+                               std::string group, std::string consumer, Handler handler,
+                               int max_attempts)
     : redis_(redis),
       stream_(std::move(stream)),
       group_(std::move(group)),
       consumer_(std::move(consumer)),
-      handler_(std::move(handler)) {}
+      handler_(std::move(handler)),
+      max_attempts_(max_attempts) {}
+
+absl::Status StreamConsumer::DeadLetter(const StreamEvent& event, const absl::Status& error) {
+  absl::StatusOr<redis::Reply> moved = redis_.Command(
+      {"XADD", absl::StrCat(stream_, ".dead"), "*", "group", group_, "entry_id",
+       event.entry_id, "event_id", event.event_id, "type", event.type, "program_id",
+       event.program_id, "payload", event.payload, "occurred_at", event.occurred_at, "error",
+       std::string(error.message())});
+  if (!moved.ok()) return moved.status();
+  log::Error("event moved to the dead-letter stream",
+             {{"stream", stream_}, {"group", group_}, {"event_id", event.event_id},
+              {"type", event.type}, {"error", error.message()}});
+  return absl::OkStatus();
+}
 
 absl::Status StreamConsumer::EnsureGroup() {
   if (group_ready_) return absl::OkStatus();
@@ -228,7 +243,12 @@ absl::StatusOr<int> StreamConsumer::ReadAndHandle(const std::string& from,
       else if (key == "occurred_at") event.occurred_at = value;
     }
     absl::Status status = handler_(event);
-    if (!status.ok()) return status;  // left pending; redelivered later
+    if (!status.ok()) {
+      failures_ = failing_entry_ == event.entry_id ? failures_ + 1 : 1;
+      failing_entry_ = event.entry_id;
+      if (failures_ < max_attempts_) return status;  // left pending; redelivered later
+      if (absl::Status moved = DeadLetter(event, status); !moved.ok()) return moved;
+    }
     absl::StatusOr<redis::Reply> ack =
         redis_.Command({"XACK", stream_, group_, event.entry_id});
     if (!ack.ok()) return ack.status();

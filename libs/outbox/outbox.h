@@ -81,13 +81,16 @@ struct StreamEvent {
 };
 
 // Reads a stream as a member of a consumer group; entries are acknowledged
-// only after the handler succeeds, so a crash redelivers them.
+// only after the handler succeeds, so a crash redelivers them. An entry
+// whose handler fails `max_attempts` times in a row is moved to the stream
+// "<stream>.dead" (with the group and the last error) and acknowledged, so
+// one poison event cannot stall everything behind it.
 class StreamConsumer final {
  public:
   using Handler = std::function<absl::Status(const StreamEvent&)>;
 
   StreamConsumer(redis::Client& redis, std::string stream, std::string group,
-                 std::string consumer, Handler handler);
+                 std::string consumer, Handler handler, int max_attempts = 10);
 
   // Creates the group if needed, then handles pending and new entries.
   // Returns how many entries were handled in this round.
@@ -98,12 +101,16 @@ class StreamConsumer final {
  private:
   absl::Status EnsureGroup();
   absl::StatusOr<int> ReadAndHandle(const std::string& from, absl::Duration block);
+  absl::Status DeadLetter(const StreamEvent& event, const absl::Status& error);
 
   redis::Client& redis_;
   std::string stream_;
   std::string group_;
   std::string consumer_;
   Handler handler_;
+  int max_attempts_;
+  std::string failing_entry_;  // the entry whose handler last failed
+  int failures_ = 0;           // consecutive failures of that entry
   bool group_ready_ = false;
   bool pending_drained_ = false;
 };

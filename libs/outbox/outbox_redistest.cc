@@ -111,5 +111,33 @@ TEST_F(OutboxTest, FailedHandlerLeavesTheEntryForRedelivery) {
   EXPECT_EQ(pending->elements.at(0).integer, 0);
 }
 
+TEST_F(OutboxTest, PoisonEventsGoToTheDeadLetterStream) {
+  ASSERT_TRUE(AppendReceipt("poison", true).ok());
+  ASSERT_TRUE(AppendReceipt("fine", true).ok());
+  Relay relay(*pool_, *redis_, registry_);
+  ASSERT_TRUE(relay.PublishBatch().ok());
+  std::vector<std::string> handled;
+  StreamConsumer consumer(
+      *redis_, StreamFor("svc"), "g", "c1",
+      [&](const StreamEvent& event) {
+        if (event.payload.find("poison") != std::string::npos) {
+          return absl::InternalError("cannot handle");
+        }
+        handled.push_back(event.event_id);
+        return absl::OkStatus();
+      },
+      /*max_attempts=*/3);
+  for (int round = 0; round < 5 && handled.empty(); ++round) {
+    consumer.PollOnce(absl::Milliseconds(20)).IgnoreError();
+  }
+  EXPECT_EQ(handled.size(), 1u);
+  auto dead = redis_->Command({"XLEN", StreamFor("svc") + ".dead"});
+  ASSERT_TRUE(dead.ok());
+  EXPECT_EQ(dead->integer, 1);
+  auto pending = redis_->Command({"XPENDING", StreamFor("svc"), "g"});
+  ASSERT_TRUE(pending.ok());
+  EXPECT_EQ(pending->elements.at(0).integer, 0);
+}
+
 }  // namespace
 }  // namespace loyalty::outbox

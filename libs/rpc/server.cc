@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -151,6 +152,7 @@ void ServiceHost::WaitAndShutdown() {
   shutdown_requested_.WaitForNotification();
   log::Info("shutting down", {{"grace_ms", absl::ToInt64Milliseconds(options_.shutdown_grace)}});
   server_->GetHealthCheckService()->SetServingStatus(false);
+  absl::SleepFor(options_.shutdown_drain);
   server_->Shutdown(std::chrono::system_clock::now() +
                     absl::ToChronoSeconds(options_.shutdown_grace));
   for (std::jthread& thread : threads_) thread.request_stop();

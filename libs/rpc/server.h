@@ -39,6 +39,9 @@ struct ServiceHostOptions {
   std::string grpc_address;     // host:port; port 0 picks a free one
   std::string metrics_address;  // host:port for GET /metrics; empty: none
   absl::Duration shutdown_grace = absl::Seconds(10);
+  // How long to keep serving after reporting NOT_SERVING, so that load
+  // balancers stop sending calls before the server refuses them.
+  absl::Duration shutdown_drain = absl::ZeroDuration();
   absl::Duration health_interval = absl::Seconds(1);
 };
 

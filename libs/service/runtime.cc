@@ -53,6 +53,7 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(
                               .grpc_address = config.grpc_address,
                               .metrics_address = config.metrics_address,
                               .shutdown_grace = config.shutdown_grace,
+                              .shutdown_drain = config.shutdown_drain,
                               .health_interval = config.health_interval},
       runtime->registry_);
   pg::Pool* pool = runtime->pool_.get();
