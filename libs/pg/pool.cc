@@ -3,14 +3,14 @@
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
+#include "libs/common/errors.h"
 #include "libs/common/log.h"
 
 namespace loyalty::pg {
 namespace {
 
 template <typename Transaction>
-absl::Status RunIn(pqxx::connection_base& connection,
-                   absl::FunctionRef<absl::Status(Tx&)> body) {
+absl::Status RunIn(pqxx::connection_base& connection, absl::FunctionRef<absl::Status(Tx&)> body) {
   Transaction tx(connection);
   absl::Status status = body(tx);
   if (status.ok()) tx.commit();
@@ -32,9 +32,8 @@ Pool::~Pool() = default;
 absl::Status Pool::Acquire(std::unique_ptr<Connection>& out) {
   {
     std::unique_lock lock(mutex_);
-    bool ready = available_.wait_for(
-        lock, absl::ToChronoMilliseconds(options_.acquire_timeout),
-        [this] { return !idle_.empty() || open_ < options_.size; });
+    bool ready = available_.wait_for(lock, absl::ToChronoMilliseconds(options_.acquire_timeout),
+                                     [this] { return !idle_.empty() || open_ < options_.size; });
     if (!ready) {
       return absl::UnavailableError("database connection pool exhausted");
     }
@@ -78,8 +77,7 @@ void Pool::Release(std::unique_ptr<Connection> connection, bool healthy) {
   available_.notify_one();
 }
 
-absl::Status Pool::Transact(absl::FunctionRef<absl::Status(Tx&)> body,
-                            Isolation isolation) {
+absl::Status Pool::Transact(absl::FunctionRef<absl::Status(Tx&)> body, Isolation isolation) {
   absl::Status last;
   for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
     std::unique_ptr<Connection> connection;
@@ -120,8 +118,8 @@ absl::Status Pool::Transact(absl::FunctionRef<absl::Status(Tx&)> body,
       return absl::AlreadyExistsError("conflicts with an existing record");
     } catch (const pqxx::sql_error& e) {
       std::string state = e.sqlstate();
-      if (state.rfind("57P", 0) == 0 || state.rfind("08", 0) == 0 ||
-          state.rfind("53", 0) == 0 || state == "57014" || state == "55P03") {
+      if (state.rfind("57P", 0) == 0 || state.rfind("08", 0) == 0 || state.rfind("53", 0) == 0 ||
+          state == "57014" || state == "55P03") {
         // Server going away (57P0x, 08xxx), out of resources (53xxx), a
         // statement or lock timeout: worth retrying later.
         healthy = state.rfind("57P", 0) != 0 && state.rfind("08", 0) != 0;
@@ -149,6 +147,21 @@ absl::Status Pool::Transact(absl::FunctionRef<absl::Status(Tx&)> body,
     if (last.code() == absl::StatusCode::kUnavailable) return last;
   }
   return last;
+}
+
+absl::Status Pool::TransactIdempotent(absl::FunctionRef<absl::Status(Tx&)> body) {
+  // A raw unique violation surfaces as ALREADY_EXISTS without a field;
+  // storage code names the field for the conflicts it reports itself.
+  auto lost_race = [](const absl::Status& status) {
+    return absl::IsAlreadyExists(status) && !ViolatedField(status);
+  };
+  absl::Status status = Transact(body);
+  if (!lost_race(status)) return status;
+  status = Transact(body);
+  if (lost_race(status)) {
+    return absl::AbortedError("a concurrent request changed the same record; retry");
+  }
+  return status;
 }
 
 absl::Status Pool::Ping() {

@@ -55,6 +55,13 @@ class Pool final {
   absl::Status Transact(absl::FunctionRef<absl::Status(Tx&)> body,
                         Isolation isolation = Isolation::kReadCommitted);
 
+  // For writes guarded by an idempotency key or another unique index, where
+  // `body` first looks for an existing row: when a concurrent twin commits
+  // first and the insert hits the unique index, runs `body` once more so its
+  // lookup finds the winner and answers as if there had been no race. A
+  // second conflict is ABORTED (retry the call).
+  absl::Status TransactIdempotent(absl::FunctionRef<absl::Status(Tx&)> body);
+
   // A read-only round trip; used by health checks.
   absl::Status Ping();
 

@@ -131,6 +131,27 @@ TEST_F(PoolTest, SerializationFailuresAreRetried) {
   EXPECT_LT(failures, kThreads * kIncrements / 4);
 }
 
+TEST_F(PoolTest, IdempotentTransactionsAnswerRacingTwinsAlike) {
+  auto pool = MakePool("twins");
+  ASSERT_TRUE(ApplyMigrations(*pool, "twins", kMigrations).ok());
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int i = 0; i < 6; ++i) {
+    threads.emplace_back([&] {
+      absl::Status status = pool->TransactIdempotent([](Tx& tx) {
+        if (!tx.exec("SELECT 1 FROM counters WHERE name = 'once'").empty()) {
+          return absl::OkStatus();  // the twin's row: same answer
+        }
+        tx.exec0("INSERT INTO counters VALUES ('once', 1)");
+        return absl::OkStatus();
+      });
+      if (!status.ok()) ++failures;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures, 0);
+}
+
 TEST_F(PoolTest, DatabaseRestartIsUnavailableThenRecovers) {
   auto pool = MakePool("restart");
   ASSERT_TRUE(pool->Ping().ok());

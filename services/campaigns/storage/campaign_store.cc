@@ -1,8 +1,8 @@
 #include "services/campaigns/storage/campaign_store.h"
 
-#include <pqxx/pqxx>
-
 #include <optional>
+
+#include <pqxx/pqxx>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
@@ -25,10 +25,14 @@ constexpr char kColumns[] =
 
 const char* StateName(CampaignState state) {
   switch (state) {
-    case CampaignState::kDraft: return "DRAFT";
-    case CampaignState::kActive: return "ACTIVE";
-    case CampaignState::kPaused: return "PAUSED";
-    case CampaignState::kFinished: return "FINISHED";
+    case CampaignState::kDraft:
+      return "DRAFT";
+    case CampaignState::kActive:
+      return "ACTIVE";
+    case CampaignState::kPaused:
+      return "PAUSED";
+    case CampaignState::kFinished:
+      return "FINISHED";
   }
   return "DRAFT";
 }
@@ -85,8 +89,7 @@ absl::StatusOr<PageKey> DecodePageToken(const std::string& token) {
     parts = absl::StrSplit(raw, absl::MaxSplits('\n', 2));
   }
   PageKey key;
-  if (parts.size() != 3 || !absl::SimpleAtoi(parts[0], &key.priority) ||
-      !IsUuid(parts[1])) {
+  if (parts.size() != 3 || !absl::SimpleAtoi(parts[0], &key.priority) || !IsUuid(parts[1])) {
     return InvalidField("page_token", "not a token from a previous response");
   }
   key.campaign_id = parts[1];
@@ -100,42 +103,33 @@ absl::StatusOr<Campaign> CampaignStore::CreateCampaign(const std::string& progra
                                                        const Campaign& campaign,
                                                        const std::string& request_id) {
   Campaign created;
-  auto attempt = [&] {
-    return pool_.Transact([&](pg::Tx& tx) -> absl::Status {
-      if (!request_id.empty()) {
-        pqxx::result previous = tx.exec_params(
-            absl::StrCat("SELECT ", kColumns,
-                         " FROM campaigns WHERE program_id = $1 AND request_id = $2"),
-            program_id, request_id);
-        if (!previous.empty()) {
-          created = FromRow(previous[0]);
-          return absl::OkStatus();
-        }
+  absl::Status status = pool_.TransactIdempotent([&](pg::Tx& tx) -> absl::Status {
+    if (!request_id.empty()) {
+      pqxx::result previous =
+          tx.exec_params(absl::StrCat("SELECT ", kColumns,
+                                      " FROM campaigns WHERE program_id = $1 AND request_id = $2"),
+                         program_id, request_id);
+      if (!previous.empty()) {
+        created = FromRow(previous[0]);
+        return absl::OkStatus();
       }
-      pqxx::row row = tx.exec_params1(
-          absl::StrCat("INSERT INTO campaigns (campaign_id, program_id, name, description,"
-                       " state, priority, start_time, end_time, request_id)"
-                       " VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz, $8::timestamptz, $9)"
-                       " RETURNING ",
-                       kColumns),
-          NewUuid(), program_id, campaign.name, campaign.description,
-          StateName(campaign.state), campaign.priority, PgTime(campaign.start_time),
-          PgTime(campaign.end_time),
-          request_id.empty() ? std::optional<std::string>() : request_id);
-      created = FromRow(row);
+    }
+    pqxx::row row = tx.exec_params1(
+        absl::StrCat("INSERT INTO campaigns (campaign_id, program_id, name, description,"
+                     " state, priority, start_time, end_time, request_id)"
+                     " VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz, $8::timestamptz, $9)"
+                     " RETURNING ",
+                     kColumns),
+        NewUuid(), program_id, campaign.name, campaign.description, StateName(campaign.state),
+        campaign.priority, PgTime(campaign.start_time), PgTime(campaign.end_time),
+        request_id.empty() ? std::optional<std::string>() : request_id);
+    created = FromRow(row);
 
-      v1::CampaignCreated event;
-      CampaignToProto(created, event.mutable_campaign());
-      outbox::Append(tx, outbox::StreamFor("campaigns"), program_id, event);
-      return absl::OkStatus();
-    });
-  };
-  absl::Status status = attempt();
-  if (status.code() == absl::StatusCode::kAlreadyExists && !request_id.empty()) {
-    // A concurrent call with the same request id committed first; the
-    // second attempt finds and returns its campaign.
-    status = attempt();
-  }
+    v1::CampaignCreated event;
+    CampaignToProto(created, event.mutable_campaign());
+    outbox::Append(tx, outbox::StreamFor("campaigns"), program_id, event);
+    return absl::OkStatus();
+  });
   if (!status.ok()) return status;
   return created;
 }
@@ -145,10 +139,10 @@ absl::StatusOr<Campaign> CampaignStore::GetCampaign(const std::string& program_i
   if (!IsUuid(campaign_id)) return InvalidField("campaign_id", "not a UUID");
   std::optional<Campaign> campaign;
   absl::Status status = pool_.Transact([&](pg::Tx& tx) {
-    pqxx::result rows = tx.exec_params(
-        absl::StrCat("SELECT ", kColumns,
-                     " FROM campaigns WHERE program_id = $1 AND campaign_id = $2"),
-        program_id, campaign_id);
+    pqxx::result rows =
+        tx.exec_params(absl::StrCat("SELECT ", kColumns,
+                                    " FROM campaigns WHERE program_id = $1 AND campaign_id = $2"),
+                       program_id, campaign_id);
     if (!rows.empty()) campaign = FromRow(rows[0]);
     return absl::OkStatus();
   });
@@ -179,14 +173,13 @@ absl::StatusOr<CampaignPage> CampaignStore::ListCampaigns(const std::string& pro
                                              " ORDER BY priority DESC, name, campaign_id"
                                              " LIMIT $2"),
                                 program_id, page_size + 1)
-               : tx.exec_params(
-                     absl::StrCat("SELECT ", kColumns,
-                                  " FROM campaigns WHERE program_id = $1"
-                                  " AND (priority < $2 OR (priority = $2"
-                                  "      AND (name, campaign_id) > ($3, $4::uuid)))"
-                                  " ORDER BY priority DESC, name, campaign_id LIMIT $5"),
-                     program_id, after->priority, after->name, after->campaign_id,
-                     page_size + 1);
+               : tx.exec_params(absl::StrCat("SELECT ", kColumns,
+                                             " FROM campaigns WHERE program_id = $1"
+                                             " AND (priority < $2 OR (priority = $2"
+                                             "      AND (name, campaign_id) > ($3, $4::uuid)))"
+                                             " ORDER BY priority DESC, name, campaign_id LIMIT $5"),
+                                program_id, after->priority, after->name, after->campaign_id,
+                                page_size + 1);
     for (const auto& row : rows) page.campaigns.push_back(FromRow(row));
     return absl::OkStatus();
   });

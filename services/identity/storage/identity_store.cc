@@ -53,8 +53,7 @@ std::string EncodePageToken(const Client& last) {
       absl::StrCat(absl::ToUnixMicros(last.create_time), ",", last.client_id));
 }
 
-absl::Status DecodePageToken(const std::string& token, int64_t& micros,
-                             std::string& client_id) {
+absl::Status DecodePageToken(const std::string& token, int64_t& micros, std::string& client_id) {
   std::string raw;
   std::vector<std::string> parts;
   if (absl::WebSafeBase64Unescape(token, &raw)) {
@@ -77,8 +76,7 @@ absl::StatusOr<Program> IdentityStore::CreateProgram(const Program& program) {
         "INSERT INTO programs (program_id, name, time_zone, default_country_code)"
         " VALUES ($1, $2, $3, $4)"
         " RETURNING (extract(epoch FROM created_at) * 1000000)::bigint",
-        created.program_id, created.name, created.time_zone,
-        created.default_country_code);
+        created.program_id, created.name, created.time_zone, created.default_country_code);
     created.create_time = absl::FromUnixMicros(row[0].as<int64_t>());
     return absl::OkStatus();
   });
@@ -111,8 +109,8 @@ absl::StatusOr<ApiKey> IdentityStore::CreateApiKey(const ApiKey& key,
   ApiKey created = key;
   created.api_key_id = NewUuid();
   absl::Status status = pool_.Transact([&](pg::Tx& tx) {
-    pqxx::result program = tx.exec_params(
-        "SELECT 1 FROM programs WHERE program_id = $1", created.program_id);
+    pqxx::result program =
+        tx.exec_params("SELECT 1 FROM programs WHERE program_id = $1", created.program_id);
     if (program.empty()) return InvalidField("program_id", "no such program");
     tx.exec_params(
         "INSERT INTO api_keys (api_key_id, program_id, display_name, role, store_id,"
@@ -134,9 +132,8 @@ absl::StatusOr<ApiKey> IdentityStore::FindApiKey(const std::string& secret_hash)
         secret_hash);
     if (rows.empty()) return absl::OkStatus();
     const pqxx::row& row = rows[0];
-    key = ApiKey{row[0].as<std::string>(), row[1].as<std::string>(),
-                 row[2].as<std::string>(), row[3].as<std::string>(),
-                 row[4].as<std::string>(), row[5].as<std::string>()};
+    key = ApiKey{row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
+                 row[3].as<std::string>(), row[4].as<std::string>(), row[5].as<std::string>()};
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -150,20 +147,21 @@ absl::StatusOr<Client> IdentityStore::RegisterClient(const std::string& program_
   Client client;
   auto attempt = [&](pg::Tx& tx) -> absl::Status {
     if (!request_id.empty()) {
-      pqxx::result previous = tx.exec_params(
-          absl::StrCat("SELECT ", kClientColumns,
-                       " FROM clients WHERE program_id = $1 AND request_id = $2"),
-          program_id, request_id);
+      pqxx::result previous =
+          tx.exec_params(absl::StrCat("SELECT ", kClientColumns,
+                                      " FROM clients WHERE program_id = $1 AND request_id = $2"),
+                         program_id, request_id);
       if (!previous.empty()) {
         client = ClientFromRow(previous[0]);
         return absl::OkStatus();
       }
     }
     if (!profile.phone.empty()) {
-      pqxx::result taken = tx.exec_params(
-          absl::StrCat("SELECT ", kClientColumns, ", coalesce(request_id, '')"
-                       " FROM clients WHERE program_id = $1 AND phone = $2"),
-          program_id, profile.phone);
+      pqxx::result taken =
+          tx.exec_params(absl::StrCat("SELECT ", kClientColumns,
+                                      ", coalesce(request_id, '')"
+                                      " FROM clients WHERE program_id = $1 AND phone = $2"),
+                         program_id, profile.phone);
       if (!taken.empty()) {
         // A concurrent retry of this very request may have committed since
         // the lookup above: then the phone is ours.
@@ -177,20 +175,18 @@ absl::StatusOr<Client> IdentityStore::RegisterClient(const std::string& program_
     }
     std::optional<std::string> birth_date;
     if (profile.birth_date) {
-      birth_date = absl::StrCat(profile.birth_date->year, "-", profile.birth_date->month,
-                                "-", profile.birth_date->day);
+      birth_date = absl::StrCat(profile.birth_date->year, "-", profile.birth_date->month, "-",
+                                profile.birth_date->day);
     }
     pqxx::row row = tx.exec_params1(
-        absl::StrCat(
-            "INSERT INTO clients (client_id, program_id, last_name, first_name,"
-            " middle_name, phone, email, birth_date, gender, marketing_consent,"
-            " request_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::date, $9, $10, $11)"
-            " RETURNING ",
-            kClientColumns),
-        NewUuid(), program_id, profile.last_name, profile.first_name,
-        profile.middle_name, NullIfEmpty(profile.phone), NullIfEmpty(profile.email),
-        birth_date, static_cast<int>(profile.gender), profile.marketing_consent,
-        NullIfEmpty(request_id));
+        absl::StrCat("INSERT INTO clients (client_id, program_id, last_name, first_name,"
+                     " middle_name, phone, email, birth_date, gender, marketing_consent,"
+                     " request_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::date, $9, $10, $11)"
+                     " RETURNING ",
+                     kClientColumns),
+        NewUuid(), program_id, profile.last_name, profile.first_name, profile.middle_name,
+        NullIfEmpty(profile.phone), NullIfEmpty(profile.email), birth_date,
+        static_cast<int>(profile.gender), profile.marketing_consent, NullIfEmpty(request_id));
     client = ClientFromRow(row);
 
     v1::ClientRegistered event;
@@ -200,16 +196,8 @@ absl::StatusOr<Client> IdentityStore::RegisterClient(const std::string& program_
     outbox::Append(tx, outbox::StreamFor("identity"), program_id, event);
     return absl::OkStatus();
   };
-  absl::Status status = pool_.Transact(attempt);
-  if (absl::IsAlreadyExists(status) && !ViolatedField(status)) {
-    // Lost a race on a unique index (the phone, or the request id of a
-    // concurrent retry): running again finds the winner and answers as if
-    // the race had not happened.
-    status = pool_.Transact(attempt);
-    if (absl::IsAlreadyExists(status) && !ViolatedField(status)) {
-      return absl::AbortedError("a concurrent registration interfered; retry");
-    }
-  }
+  // Racing the same phone or request id: the rerun finds the winner.
+  absl::Status status = pool_.TransactIdempotent(attempt);
   if (!status.ok()) return status;
   return client;
 }
@@ -219,10 +207,10 @@ absl::StatusOr<Client> IdentityStore::GetClient(const std::string& program_id,
   if (!IsUuid(client_id)) return InvalidField("client_id", "not a UUID");
   std::optional<Client> client;
   absl::Status status = pool_.Transact([&](pg::Tx& tx) {
-    pqxx::result rows = tx.exec_params(
-        absl::StrCat("SELECT ", kClientColumns,
-                     " FROM clients WHERE program_id = $1 AND client_id = $2"),
-        program_id, client_id);
+    pqxx::result rows =
+        tx.exec_params(absl::StrCat("SELECT ", kClientColumns,
+                                    " FROM clients WHERE program_id = $1 AND client_id = $2"),
+                       program_id, client_id);
     if (!rows.empty()) client = ClientFromRow(rows[0]);
     return absl::OkStatus();
   });
@@ -231,14 +219,12 @@ absl::StatusOr<Client> IdentityStore::GetClient(const std::string& program_id,
   return *client;
 }
 
-absl::StatusOr<ClientPage> IdentityStore::ListClients(const std::string& program_id,
-                                                      int page_size,
+absl::StatusOr<ClientPage> IdentityStore::ListClients(const std::string& program_id, int page_size,
                                                       const std::string& page_token) {
   int64_t after_micros = 0;
   std::string after_id;
   if (!page_token.empty()) {
-    if (absl::Status status = DecodePageToken(page_token, after_micros, after_id);
-        !status.ok()) {
+    if (absl::Status status = DecodePageToken(page_token, after_micros, after_id); !status.ok()) {
       return status;
     }
   }
@@ -254,11 +240,12 @@ absl::StatusOr<ClientPage> IdentityStore::ListClients(const std::string& program
                                           " LIMIT $2"),
                              program_id, page_size + 1)
             : tx.exec_params(
-                  absl::StrCat("SELECT ", kClientColumns,
-                               " FROM clients WHERE program_id = $1"
-                               " AND (created_at, client_id) <"
-                               " ('epoch'::timestamptz + $2::bigint * interval '1 microsecond', $3::uuid)"
-                               " ORDER BY created_at DESC, client_id DESC LIMIT $4"),
+                  absl::StrCat(
+                      "SELECT ", kClientColumns,
+                      " FROM clients WHERE program_id = $1"
+                      " AND (created_at, client_id) <"
+                      " ('epoch'::timestamptz + $2::bigint * interval '1 microsecond', $3::uuid)"
+                      " ORDER BY created_at DESC, client_id DESC LIMIT $4"),
                   program_id, after_micros, after_id, page_size + 1);
     for (const auto& row : rows) page.clients.push_back(ClientFromRow(row));
     return absl::OkStatus();

@@ -1,8 +1,8 @@
 #include "services/notifications/storage/template_store.h"
 
-#include <pqxx/pqxx>
-
 #include <optional>
+
+#include <pqxx/pqxx>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -18,10 +18,14 @@ constexpr char kColumns[] =
 
 const char* ChannelName(Channel channel) {
   switch (channel) {
-    case Channel::kSms: return "SMS";
-    case Channel::kEmail: return "EMAIL";
-    case Channel::kTelegram: return "TELEGRAM";
-    case Channel::kPush: return "PUSH";
+    case Channel::kSms:
+      return "SMS";
+    case Channel::kEmail:
+      return "EMAIL";
+    case Channel::kTelegram:
+      return "TELEGRAM";
+    case Channel::kPush:
+      return "PUSH";
   }
   return "SMS";
 }
@@ -56,51 +60,42 @@ absl::StatusOr<Template> TemplateStore::CreateTemplate(const std::string& progra
                                                        const Template& message_template,
                                                        const std::string& request_id) {
   Template created;
-  auto attempt = [&] {
-    return pool_.Transact([&](pg::Tx& tx) -> absl::Status {
-      if (!request_id.empty()) {
-        pqxx::result previous = tx.exec_params(
-            absl::StrCat("SELECT ", kColumns,
-                         " FROM templates WHERE program_id = $1 AND request_id = $2"),
-            program_id, request_id);
-        if (!previous.empty()) {
-          created = FromRow(previous[0]);
-          return absl::OkStatus();
-        }
+  absl::Status status = pool_.TransactIdempotent([&](pg::Tx& tx) -> absl::Status {
+    if (!request_id.empty()) {
+      pqxx::result previous =
+          tx.exec_params(absl::StrCat("SELECT ", kColumns,
+                                      " FROM templates WHERE program_id = $1 AND request_id = $2"),
+                         program_id, request_id);
+      if (!previous.empty()) {
+        created = FromRow(previous[0]);
+        return absl::OkStatus();
       }
-      pqxx::result taken = tx.exec_params(
-          absl::StrCat("SELECT ", kColumns, ", coalesce(request_id, '')"
-                       " FROM templates WHERE program_id = $1 AND name = $2"),
-          program_id, message_template.name);
-      if (!taken.empty()) {
-        // A concurrent retry of this very request may have committed since
-        // the lookup above: then the name is ours.
-        if (!request_id.empty() &&
-            taken[0][taken.columns() - 1].as<std::string>() == request_id) {
-          created = FromRow(taken[0]);
-          return absl::OkStatus();
-        }
-        return NameTaken();
+    }
+    pqxx::result taken =
+        tx.exec_params(absl::StrCat("SELECT ", kColumns,
+                                    ", coalesce(request_id, '')"
+                                    " FROM templates WHERE program_id = $1 AND name = $2"),
+                       program_id, message_template.name);
+    if (!taken.empty()) {
+      // A concurrent retry of this very request may have committed since
+      // the lookup above: then the name is ours.
+      if (!request_id.empty() && taken[0][taken.columns() - 1].as<std::string>() == request_id) {
+        created = FromRow(taken[0]);
+        return absl::OkStatus();
       }
-      pqxx::row row = tx.exec_params1(
-          absl::StrCat("INSERT INTO templates (template_id, program_id, name, channel,"
-                       " subject, body, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-                       " RETURNING ",
-                       kColumns),
-          NewUuid(), program_id, message_template.name, ChannelName(message_template.channel),
-          message_template.subject, message_template.body,
-          request_id.empty() ? std::optional<std::string>() : request_id);
-      created = FromRow(row);
-      return absl::OkStatus();
-    });
-  };
-  absl::Status status = attempt();
-  if (status.code() == absl::StatusCode::kAlreadyExists && !ViolatedField(status)) {
-    // Lost a race on a unique index with a concurrent create: the second
-    // attempt sees the winner and answers as if it had come first (the
-    // same request id returns it, the same name is refused).
-    status = attempt();
-  }
+      return NameTaken();
+    }
+    pqxx::row row = tx.exec_params1(
+        absl::StrCat("INSERT INTO templates (template_id, program_id, name, channel,"
+                     " subject, body, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+                     " RETURNING ",
+                     kColumns),
+        NewUuid(), program_id, message_template.name, ChannelName(message_template.channel),
+        message_template.subject, message_template.body,
+        request_id.empty() ? std::optional<std::string>() : request_id);
+    created = FromRow(row);
+    return absl::OkStatus();
+  });
   if (!status.ok()) return status;
   return created;
 }
@@ -110,10 +105,10 @@ absl::StatusOr<Template> TemplateStore::GetTemplate(const std::string& program_i
   if (!IsUuid(template_id)) return InvalidField("template_id", "not a UUID");
   std::optional<Template> found;
   absl::Status status = pool_.Transact([&](pg::Tx& tx) {
-    pqxx::result rows = tx.exec_params(
-        absl::StrCat("SELECT ", kColumns,
-                     " FROM templates WHERE program_id = $1 AND template_id = $2"),
-        program_id, template_id);
+    pqxx::result rows =
+        tx.exec_params(absl::StrCat("SELECT ", kColumns,
+                                    " FROM templates WHERE program_id = $1 AND template_id = $2"),
+                       program_id, template_id);
     if (!rows.empty()) found = FromRow(rows[0]);
     return absl::OkStatus();
   });
@@ -139,15 +134,15 @@ absl::StatusOr<TemplatePage> TemplateStore::ListTemplates(const std::string& pro
   TemplatePage page;
   absl::Status status = pool_.Transact([&](pg::Tx& tx) {
     page.templates.clear();
-    pqxx::result rows =
-        !after ? tx.exec_params(absl::StrCat("SELECT ", kColumns,
-                                             " FROM templates WHERE program_id = $1"
-                                             " ORDER BY name LIMIT $2"),
-                                program_id, page_size + 1)
-               : tx.exec_params(absl::StrCat("SELECT ", kColumns,
-                                             " FROM templates WHERE program_id = $1"
-                                             " AND name > $2 ORDER BY name LIMIT $3"),
-                                program_id, *after, page_size + 1);
+    pqxx::result rows = !after
+                            ? tx.exec_params(absl::StrCat("SELECT ", kColumns,
+                                                          " FROM templates WHERE program_id = $1"
+                                                          " ORDER BY name LIMIT $2"),
+                                             program_id, page_size + 1)
+                            : tx.exec_params(absl::StrCat("SELECT ", kColumns,
+                                                          " FROM templates WHERE program_id = $1"
+                                                          " AND name > $2 ORDER BY name LIMIT $3"),
+                                             program_id, *after, page_size + 1);
     for (const auto& row : rows) page.templates.push_back(FromRow(row));
     return absl::OkStatus();
   });

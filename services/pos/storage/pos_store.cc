@@ -172,11 +172,7 @@ absl::StatusOr<Store> PosStore::CreateStore(const std::string& program_id, const
     created.create_time = absl::FromUnixMicros(row[0].as<int64_t>());
     return absl::OkStatus();
   };
-  absl::Status status = pool_.Transact(attempt);
-  if (absl::IsAlreadyExists(status)) {
-    // A concurrent retry with the same request id won; return its store.
-    status = pool_.Transact(attempt);
-  }
+  absl::Status status = pool_.TransactIdempotent(attempt);
   if (!status.ok()) return status;
   return created;
 }
@@ -591,12 +587,7 @@ absl::StatusOr<Refund> PosStore::BeginRefund(const std::string& program_id,
     refund = std::move(created);
     return absl::OkStatus();
   };
-  absl::Status status = pool_.Transact(attempt);
-  if (absl::IsAlreadyExists(status) && !ViolatedField(status)) {
-    // A concurrent retry with the same request id committed first; run
-    // again to find and return its refund.
-    status = pool_.Transact(attempt);
-  }
+  absl::Status status = pool_.TransactIdempotent(attempt);
   if (!status.ok()) return status;
   return *refund;
 }

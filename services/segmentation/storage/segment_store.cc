@@ -1,8 +1,8 @@
 #include "services/segmentation/storage/segment_store.h"
 
-#include <pqxx/pqxx>
-
 #include <optional>
+
+#include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -41,33 +41,26 @@ absl::StatusOr<Segment> SegmentStore::CreateSegment(const std::string& program_i
                                                     const Segment& segment,
                                                     const std::string& request_id) {
   Segment created;
-  auto attempt = [&] {
-    return pool_.Transact([&](pg::Tx& tx) -> absl::Status {
-      if (!request_id.empty()) {
-        pqxx::result previous = tx.exec_params(
-            absl::StrCat("SELECT ", kColumns,
-                         " FROM segments WHERE program_id = $1 AND request_id = $2"),
-            program_id, request_id);
-        if (!previous.empty()) {
-          created = FromRow(previous[0]);
-          return absl::OkStatus();
-        }
+  absl::Status status = pool_.TransactIdempotent([&](pg::Tx& tx) -> absl::Status {
+    if (!request_id.empty()) {
+      pqxx::result previous =
+          tx.exec_params(absl::StrCat("SELECT ", kColumns,
+                                      " FROM segments WHERE program_id = $1 AND request_id = $2"),
+                         program_id, request_id);
+      if (!previous.empty()) {
+        created = FromRow(previous[0]);
+        return absl::OkStatus();
       }
-      pqxx::row row = tx.exec_params1(
-          absl::StrCat("INSERT INTO segments (segment_id, program_id, name, request_id)"
-                       " VALUES ($1, $2, $3, $4) RETURNING ",
-                       kColumns),
-          NewUuid(), program_id, segment.name,
-          request_id.empty() ? std::optional<std::string>() : request_id);
-      created = FromRow(row);
-      return absl::OkStatus();
-    });
-  };
-  absl::Status status = attempt();
-  if (status.code() == absl::StatusCode::kAlreadyExists && !request_id.empty()) {
-    // A concurrent call with the same request id committed first.
-    status = attempt();
-  }
+    }
+    pqxx::row row = tx.exec_params1(
+        absl::StrCat("INSERT INTO segments (segment_id, program_id, name, request_id)"
+                     " VALUES ($1, $2, $3, $4) RETURNING ",
+                     kColumns),
+        NewUuid(), program_id, segment.name,
+        request_id.empty() ? std::optional<std::string>() : request_id);
+    created = FromRow(row);
+    return absl::OkStatus();
+  });
   if (!status.ok()) return status;
   return created;
 }
@@ -77,10 +70,10 @@ absl::StatusOr<Segment> SegmentStore::GetSegment(const std::string& program_id,
   if (!IsUuid(segment_id)) return InvalidField("segment_id", "not a UUID");
   std::optional<Segment> segment;
   absl::Status status = pool_.Transact([&](pg::Tx& tx) {
-    pqxx::result rows = tx.exec_params(
-        absl::StrCat("SELECT ", kColumns,
-                     " FROM segments WHERE program_id = $1 AND segment_id = $2"),
-        program_id, segment_id);
+    pqxx::result rows =
+        tx.exec_params(absl::StrCat("SELECT ", kColumns,
+                                    " FROM segments WHERE program_id = $1 AND segment_id = $2"),
+                       program_id, segment_id);
     if (!rows.empty()) segment = FromRow(rows[0]);
     return absl::OkStatus();
   });
@@ -100,8 +93,8 @@ absl::StatusOr<Segment> SegmentStore::AddSegmentMembers(const std::string& progr
     // Locking the segment row serialises concurrent additions to it, which
     // keeps member_count equal to the number of member rows.
     pqxx::result rows = tx.exec_params(
-        "SELECT 1 FROM segments WHERE program_id = $1 AND segment_id = $2 FOR UPDATE",
-        program_id, segment_id);
+        "SELECT 1 FROM segments WHERE program_id = $1 AND segment_id = $2 FOR UPDATE", program_id,
+        segment_id);
     if (rows.empty()) return absl::OkStatus();
 
     pqxx::result unknown = tx.exec_params(
@@ -123,11 +116,11 @@ absl::StatusOr<Segment> SegmentStore::AddSegmentMembers(const std::string& progr
         "INSERT INTO segment_members (segment_id, client_id)"
         " SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING",
         segment_id, ids);
-    pqxx::row row = tx.exec_params1(
-        absl::StrCat("UPDATE segments SET member_count = member_count + $1"
-                     " WHERE segment_id = $2 RETURNING ",
-                     kColumns),
-        static_cast<int64_t>(inserted.affected_rows()), segment_id);
+    pqxx::row row =
+        tx.exec_params1(absl::StrCat("UPDATE segments SET member_count = member_count + $1"
+                                     " WHERE segment_id = $2 RETURNING ",
+                                     kColumns),
+                        static_cast<int64_t>(inserted.affected_rows()), segment_id);
     segment = FromRow(row);
     return absl::OkStatus();
   });
@@ -136,13 +129,12 @@ absl::StatusOr<Segment> SegmentStore::AddSegmentMembers(const std::string& progr
   return *segment;
 }
 
-absl::StatusOr<bool> SegmentStore::ApplyClientRegistered(
-    const ClientRegistration& registration) {
+absl::StatusOr<bool> SegmentStore::ApplyClientRegistered(const ClientRegistration& registration) {
   bool applied = false;
   absl::Status status = pool_.Transact([&](pg::Tx& tx) -> absl::Status {
-    pqxx::result marked = tx.exec_params(
-        "INSERT INTO processed_events (event_id) VALUES ($1) ON CONFLICT DO NOTHING",
-        registration.event_id);
+    pqxx::result marked =
+        tx.exec_params("INSERT INTO processed_events (event_id) VALUES ($1) ON CONFLICT DO NOTHING",
+                       registration.event_id);
     applied = marked.affected_rows() == 1;
     if (!applied) return absl::OkStatus();
     tx.exec_params(
