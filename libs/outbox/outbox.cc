@@ -1,9 +1,9 @@
-#include "absl/strings/string_view.h"
 #include "libs/outbox/outbox.h"
 
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/util/json_util.h"
@@ -37,6 +37,12 @@ CREATE INDEX outbox_pending ON outbox (id) WHERE published_at IS NULL;
 
 std::span<const pg::Migration> Migrations() { return kMigrations; }
 
+std::vector<pg::Migration> WithOutboxTable(std::span<const pg::Migration> service) {
+  std::vector<pg::Migration> all(service.begin(), service.end());
+  all.insert(all.end(), std::begin(kMigrations), std::end(kMigrations));
+  return all;
+}
+
 std::string StreamFor(absl::string_view service) {
   return absl::StrCat("loyalty.", service, ".events");
 }
@@ -55,8 +61,8 @@ std::string Append(pg::Tx& tx, absl::string_view stream, absl::string_view progr
   tx.exec_params(
       "INSERT INTO outbox (event_id, stream, event_type, program_id, payload)"
       " VALUES ($1, $2, $3, $4, $5)",
-      event_id, std::string(stream), event.GetDescriptor()->full_name(),
-      std::string(program_id), payload);
+      event_id, std::string(stream), event.GetDescriptor()->full_name(), std::string(program_id),
+      payload);
   return event_id;
 }
 
@@ -113,10 +119,9 @@ absl::StatusOr<int> Relay::PublishBatch() {
     for (const auto& row : rows) {
       absl::StatusOr<redis::Reply> reply = redis_.Command(
           {"XADD", row[2].as<std::string>(), "MAXLEN", "~",
-           absl::StrCat(options_.stream_max_length), "*", "event_id",
-           row[1].as<std::string>(), "type", row[3].as<std::string>(), "program_id",
-           row[4].as<std::string>(), "payload", row[5].as<std::string>(),
-           "occurred_at", row[6].as<std::string>()});
+           absl::StrCat(options_.stream_max_length), "*", "event_id", row[1].as<std::string>(),
+           "type", row[3].as<std::string>(), "program_id", row[4].as<std::string>(), "payload",
+           row[5].as<std::string>(), "occurred_at", row[6].as<std::string>()});
       // Stop at the first failure but record what went out before it, so a
       // failing row neither blocks nor re-sends the rows ahead of it.
       if (!reply.ok()) {
@@ -131,8 +136,7 @@ absl::StatusOr<int> Relay::PublishBatch() {
       absl::StrAppend(&list, i == 0 ? "" : ",", ids[i]);
     }
     list += "}";
-    tx.exec_params("UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])",
-                   list);
+    tx.exec_params("UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])", list);
     published = static_cast<int>(ids.size());
     relay_failure = failure;
     return absl::OkStatus();
@@ -168,9 +172,8 @@ void Relay::Run(std::stop_token stop) {
   }
 }
 
-StreamConsumer::StreamConsumer(redis::Client& redis, std::string stream,
-                               std::string group, std::string consumer, Handler handler,
-                               int max_attempts)
+StreamConsumer::StreamConsumer(redis::Client& redis, std::string stream, std::string group,
+                               std::string consumer, Handler handler, int max_attempts)
     : redis_(redis),
       stream_(std::move(stream)),
       group_(std::move(group)),
@@ -180,14 +183,15 @@ StreamConsumer::StreamConsumer(redis::Client& redis, std::string stream,
 
 absl::Status StreamConsumer::DeadLetter(const StreamEvent& event, const absl::Status& error) {
   absl::StatusOr<redis::Reply> moved = redis_.Command(
-      {"XADD", absl::StrCat(stream_, ".dead"), "*", "group", group_, "entry_id",
-       event.entry_id, "event_id", event.event_id, "type", event.type, "program_id",
-       event.program_id, "payload", event.payload, "occurred_at", event.occurred_at, "error",
-       std::string(error.message())});
+      {"XADD", absl::StrCat(stream_, ".dead"), "*", "group", group_, "entry_id", event.entry_id,
+       "event_id", event.event_id, "type", event.type, "program_id", event.program_id, "payload",
+       event.payload, "occurred_at", event.occurred_at, "error", std::string(error.message())});
   if (!moved.ok()) return moved.status();
-  log::Error("event moved to the dead-letter stream",
-             {{"stream", stream_}, {"group", group_}, {"event_id", event.event_id},
-              {"type", event.type}, {"error", error.message()}});
+  log::Error("event moved to the dead-letter stream", {{"stream", stream_},
+                                                       {"group", group_},
+                                                       {"event_id", event.event_id},
+                                                       {"type", event.type},
+                                                       {"error", error.message()}});
   return absl::OkStatus();
 }
 
@@ -202,8 +206,7 @@ absl::Status StreamConsumer::EnsureGroup() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<int> StreamConsumer::ReadAndHandle(const std::string& from,
-                                                  absl::Duration block) {
+absl::StatusOr<int> StreamConsumer::ReadAndHandle(const std::string& from, absl::Duration block) {
   std::vector<std::string> args = {"XREADGROUP", "GROUP", group_, consumer_, "COUNT", "100"};
   if (from == ">" && block > absl::ZeroDuration()) {
     args.push_back("BLOCK");
@@ -236,11 +239,16 @@ absl::StatusOr<int> StreamConsumer::ReadAndHandle(const std::string& from,
     for (size_t i = 0; i + 1 < fields.size(); i += 2) {
       const std::string& key = fields[i].text;
       const std::string& value = fields[i + 1].text;
-      if (key == "event_id") event.event_id = value;
-      else if (key == "type") event.type = value;
-      else if (key == "program_id") event.program_id = value;
-      else if (key == "payload") event.payload = value;
-      else if (key == "occurred_at") event.occurred_at = value;
+      if (key == "event_id")
+        event.event_id = value;
+      else if (key == "type")
+        event.type = value;
+      else if (key == "program_id")
+        event.program_id = value;
+      else if (key == "payload")
+        event.payload = value;
+      else if (key == "occurred_at")
+        event.occurred_at = value;
     }
     absl::Status status = handler_(event);
     if (!status.ok()) {
@@ -249,8 +257,7 @@ absl::StatusOr<int> StreamConsumer::ReadAndHandle(const std::string& from,
       if (failures_ < max_attempts_) return status;  // left pending; redelivered later
       if (absl::Status moved = DeadLetter(event, status); !moved.ok()) return moved;
     }
-    absl::StatusOr<redis::Reply> ack =
-        redis_.Command({"XACK", stream_, group_, event.entry_id});
+    absl::StatusOr<redis::Reply> ack = redis_.Command({"XACK", stream_, group_, event.entry_id});
     if (!ack.ok()) return ack.status();
     ++handled;
   }

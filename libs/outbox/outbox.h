@@ -4,7 +4,6 @@
 // as the change they describe, and a relay publishes them to Redis Streams.
 // Delivery is at-least-once; consumers deduplicate by event id.
 
-#include "absl/strings/string_view.h"
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -16,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "libs/pg/migrations.h"
 #include "libs/pg/pool.h"
@@ -35,6 +35,10 @@ namespace loyalty::outbox {
 
 // The outbox table; append these to a service's own migrations.
 std::span<const pg::Migration> Migrations();
+
+// A service's migrations followed by the outbox table's: what a service
+// applies to its schema.
+std::vector<pg::Migration> WithOutboxTable(std::span<const pg::Migration> service);
 
 // Stream a service publishes to: "loyalty.<service>.events".
 std::string StreamFor(absl::string_view service);
@@ -89,8 +93,8 @@ class StreamConsumer final {
  public:
   using Handler = std::function<absl::Status(const StreamEvent&)>;
 
-  StreamConsumer(redis::Client& redis, std::string stream, std::string group,
-                 std::string consumer, Handler handler, int max_attempts = 10);
+  StreamConsumer(redis::Client& redis, std::string stream, std::string group, std::string consumer,
+                 Handler handler, int max_attempts = 10);
 
   // Creates the group if needed, then handles pending and new entries.
   // Returns how many entries were handled in this round.

@@ -1,10 +1,10 @@
-#include "absl/strings/string_view.h"
 #include "libs/service/runtime.h"
 
 #include <cstdio>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "libs/common/log.h"
 #include "libs/outbox/outbox.h"
@@ -13,23 +13,18 @@
 namespace loyalty::service {
 
 absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(
-    EnvReader& env, absl::string_view default_name,
-    std::span<const pg::Migration> migrations) {
+    EnvReader& env, absl::string_view default_name, std::span<const pg::Migration> migrations) {
   std::unique_ptr<Runtime> runtime(new Runtime());
   runtime->config_ = ReadServiceConfig(env, default_name);
-  absl::Duration startup_timeout =
-      env.Duration("LOYALTY_DB_STARTUP_TIMEOUT", absl::Seconds(60));
+  absl::Duration startup_timeout = env.Duration("LOYALTY_DB_STARTUP_TIMEOUT", absl::Seconds(60));
   if (absl::Status status = env.Finish(); !status.ok()) return status;
   const ServiceConfig& config = runtime->config_;
   log::Init(config.service_name, config.log_level);
 
   runtime->pool_ = std::make_unique<pg::Pool>(pg::PoolOptions{
-      .conninfo = config.database_url,
-      .schema = config.service_name,
-      .size = config.db_pool_size});
+      .conninfo = config.database_url, .schema = config.service_name, .size = config.db_pool_size});
 
-  std::vector<pg::Migration> all(migrations.begin(), migrations.end());
-  for (const pg::Migration& m : outbox::Migrations()) all.push_back(m);
+  std::vector<pg::Migration> all = outbox::WithOutboxTable(migrations);
   // Orchestrators start the database and the services together; wait for
   // it rather than crash-looping.
   absl::Time deadline = absl::Now() + startup_timeout;
@@ -45,8 +40,8 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(
   }
   if (!migrated.ok()) return migrated;
 
-  runtime->redis_ = std::make_unique<redis::Client>(
-      redis::ClientOptions{.address = config.redis_address});
+  runtime->redis_ =
+      std::make_unique<redis::Client>(redis::ClientOptions{.address = config.redis_address});
   runtime->registry_ = std::make_shared<prometheus::Registry>();
   runtime->host_ = std::make_unique<rpc::ServiceHost>(
       rpc::ServiceHostOptions{.service_name = config.service_name,
@@ -68,12 +63,11 @@ Runtime::~Runtime() = default;
 void Runtime::EnableOutboxRelay() {
   // The relay gets its own connection: its commands must not queue behind
   // request traffic.
-  relay_redis_ = std::make_unique<redis::Client>(
-      redis::ClientOptions{.address = config_.redis_address});
+  relay_redis_ =
+      std::make_unique<redis::Client>(redis::ClientOptions{.address = config_.redis_address});
   relay_ = std::make_unique<outbox::Relay>(*pool_, *relay_redis_, *registry_);
   outbox::Relay* relay = relay_.get();
-  host_->AddBackgroundTask("outbox-relay",
-                           [relay](std::stop_token stop) { relay->Run(stop); });
+  host_->AddBackgroundTask("outbox-relay", [relay](std::stop_token stop) { relay->Run(stop); });
 }
 
 int Runtime::Run() {

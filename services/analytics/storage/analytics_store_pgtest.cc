@@ -1,11 +1,9 @@
-#include "services/analytics/storage/analytics_store.h"
-
 #include <vector>
 
 #include "gtest/gtest.h"
 #include "libs/common/random_ids.h"
-#include "libs/outbox/outbox.h"
-#include "libs/testing/postgres_server.h"
+#include "libs/testing/migrated_database.h"
+#include "services/analytics/storage/analytics_store.h"
 
 namespace loyalty::analytics {
 namespace {
@@ -15,20 +13,14 @@ const absl::Time kDay = absl::FromUnixSeconds(1'709'251'200);  // 2024-03-01T00:
 class AnalyticsStoreTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto server = testing::PostgresServer::Start();
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = std::move(*server).release();
-    pool_ = new pg::Pool(pg::PoolOptions{.conninfo = server_->ConnectionString(),
-                                         .schema = "analytics", .size = 4});
-    std::vector<pg::Migration> all;
-    for (const auto& m : generated::AnalyticsMigrations()) all.push_back(m);
-    for (const auto& m : outbox::Migrations()) all.push_back(m);
-    ASSERT_TRUE(pg::ApplyMigrations(*pool_, "analytics", all).ok());
+    auto database =
+        testing::StartMigratedDatabase("analytics", generated::AnalyticsMigrations(), 4);
+    ASSERT_TRUE(database.ok()) << database.status();
+    database_ = std::move(*database).release();
+    server_ = database_->server.get();
+    pool_ = database_->pool.get();
   }
-  static void TearDownTestSuite() {
-    delete pool_;
-    delete server_;
-  }
+  static void TearDownTestSuite() { delete database_; }
 
   void SetUp() override {
     program_id_ = NewUuid();
@@ -37,17 +29,27 @@ class AnalyticsStoreTest : public ::testing::Test {
   }
 
   SaleFact Sale(const std::string& store_id, absl::Time at, int64_t amount) {
-    return SaleFact{.event_id = NewUuid(), .program_id = program_id_,
-                    .receipt_id = NewUuid(), .store_id = store_id, .confirm_time = at,
-                    .total_amount = amount, .total_discount = amount / 10,
-                    .points_earned = amount / 100, .points_spent = 5};
+    return SaleFact{.event_id = NewUuid(),
+                    .program_id = program_id_,
+                    .receipt_id = NewUuid(),
+                    .store_id = store_id,
+                    .confirm_time = at,
+                    .total_amount = amount,
+                    .total_discount = amount / 10,
+                    .points_earned = amount / 100,
+                    .points_spent = 5};
   }
 
   RefundFact Refund(const std::string& store_id, absl::Time at, int64_t amount) {
-    return RefundFact{.event_id = NewUuid(), .program_id = program_id_,
-                      .refund_id = NewUuid(), .receipt_id = NewUuid(),
-                      .store_id = store_id, .refund_time = at, .amount = amount,
-                      .points_reversed = 1, .points_returned = 2};
+    return RefundFact{.event_id = NewUuid(),
+                      .program_id = program_id_,
+                      .refund_id = NewUuid(),
+                      .receipt_id = NewUuid(),
+                      .store_id = store_id,
+                      .refund_time = at,
+                      .amount = amount,
+                      .points_reversed = 1,
+                      .points_returned = 2};
   }
 
   SalesSummary Summary(std::optional<absl::Time> start, absl::Time end,
@@ -58,6 +60,7 @@ class AnalyticsStoreTest : public ::testing::Test {
     return summary.value_or(SalesSummary{});
   }
 
+  static testing::MigratedDatabase* database_;
   static testing::PostgresServer* server_;
   static pg::Pool* pool_;
   AnalyticsStore store_{*pool_};
@@ -66,15 +69,16 @@ class AnalyticsStoreTest : public ::testing::Test {
   std::string store_b_;
 };
 
+testing::MigratedDatabase* AnalyticsStoreTest::database_ = nullptr;
 testing::PostgresServer* AnalyticsStoreTest::server_ = nullptr;
 pg::Pool* AnalyticsStoreTest::pool_ = nullptr;
 
 TEST_F(AnalyticsStoreTest, SumsThePeriodStartInclusiveEndExclusive) {
   const absl::Time start = kDay;
   const absl::Time end = kDay + absl::Hours(24);
-  ASSERT_TRUE(store_.ApplySale(Sale(store_a_, start, 10000)).ok());                  // in
-  ASSERT_TRUE(store_.ApplySale(Sale(store_b_, end - absl::Microseconds(1), 2000)).ok());  // in
-  ASSERT_TRUE(store_.ApplySale(Sale(store_a_, end, 50000)).ok());                    // out
+  ASSERT_TRUE(store_.ApplySale(Sale(store_a_, start, 10000)).ok());                          // in
+  ASSERT_TRUE(store_.ApplySale(Sale(store_b_, end - absl::Microseconds(1), 2000)).ok());     // in
+  ASSERT_TRUE(store_.ApplySale(Sale(store_a_, end, 50000)).ok());                            // out
   ASSERT_TRUE(store_.ApplySale(Sale(store_a_, start - absl::Microseconds(1), 70000)).ok());  // out
   ASSERT_TRUE(store_.ApplyRefund(Refund(store_a_, start + absl::Hours(1), 900)).ok());
   ASSERT_TRUE(store_.ApplyRefund(Refund(store_a_, end, 111)).ok());  // out

@@ -1,19 +1,17 @@
-#include "services/campaigns/storage/campaign_store.h"
-
-#include <pqxx/pqxx>
-
 #include <atomic>
 #include <set>
 #include <thread>
 #include <vector>
 
+#include <pqxx/pqxx>
+
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "libs/common/errors.h"
 #include "libs/common/random_ids.h"
-#include "libs/outbox/outbox.h"
-#include "libs/testing/postgres_server.h"
+#include "libs/testing/migrated_database.h"
 #include "loyalty/campaigns/v1/events.pb.h"
+#include "services/campaigns/storage/campaign_store.h"
 
 namespace loyalty::campaigns {
 namespace {
@@ -21,20 +19,13 @@ namespace {
 class CampaignStoreTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto server = testing::PostgresServer::Start();
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = std::move(*server).release();
-    pool_ = new pg::Pool(pg::PoolOptions{.conninfo = server_->ConnectionString(),
-                                         .schema = "campaigns", .size = 8});
-    std::vector<pg::Migration> all;
-    for (const auto& m : generated::CampaignsMigrations()) all.push_back(m);
-    for (const auto& m : outbox::Migrations()) all.push_back(m);
-    ASSERT_TRUE(pg::ApplyMigrations(*pool_, "campaigns", all).ok());
+    auto database = testing::StartMigratedDatabase("campaigns", generated::CampaignsMigrations());
+    ASSERT_TRUE(database.ok()) << database.status();
+    database_ = std::move(*database).release();
+    server_ = database_->server.get();
+    pool_ = database_->pool.get();
   }
-  static void TearDownTestSuite() {
-    delete pool_;
-    delete server_;
-  }
+  static void TearDownTestSuite() { delete database_; }
 
   // Every test works in a program of its own.
   void SetUp() override { program_id_ = NewUuid(); }
@@ -48,10 +39,12 @@ class CampaignStoreTest : public ::testing::Test {
 
   int64_t Count(const std::string& sql) {
     int64_t value = -1;
-    EXPECT_TRUE(pool_->Transact([&](pg::Tx& tx) {
-      value = tx.exec1(sql)[0].as<int64_t>();
-      return absl::OkStatus();
-    }).ok());
+    EXPECT_TRUE(pool_
+                    ->Transact([&](pg::Tx& tx) {
+                      value = tx.exec1(sql)[0].as<int64_t>();
+                      return absl::OkStatus();
+                    })
+                    .ok());
     return value;
   }
 
@@ -59,12 +52,14 @@ class CampaignStoreTest : public ::testing::Test {
     return Count("SELECT count(*) FROM outbox WHERE program_id = '" + program_id_ + "'");
   }
 
+  static testing::MigratedDatabase* database_;
   static testing::PostgresServer* server_;
   static pg::Pool* pool_;
   CampaignStore store_{*pool_};
   std::string program_id_;
 };
 
+testing::MigratedDatabase* CampaignStoreTest::database_ = nullptr;
 testing::PostgresServer* CampaignStoreTest::server_ = nullptr;
 pg::Pool* CampaignStoreTest::pool_ = nullptr;
 
@@ -90,13 +85,16 @@ TEST_F(CampaignStoreTest, CreateGetAndEvent) {
   // The event is in the outbox, as proto3 JSON of CampaignCreated.
   std::string type;
   std::string payload;
-  ASSERT_TRUE(pool_->Transact([&](pg::Tx& tx) {
-    pqxx::row row = tx.exec_params1(
-        "SELECT event_type, payload FROM outbox WHERE program_id = $1", program_id_);
-    type = row[0].as<std::string>();
-    payload = row[1].as<std::string>();
-    return absl::OkStatus();
-  }).ok());
+  ASSERT_TRUE(pool_
+                  ->Transact([&](pg::Tx& tx) {
+                    pqxx::row row = tx.exec_params1(
+                        "SELECT event_type, payload FROM outbox WHERE program_id = $1",
+                        program_id_);
+                    type = row[0].as<std::string>();
+                    payload = row[1].as<std::string>();
+                    return absl::OkStatus();
+                  })
+                  .ok());
   EXPECT_EQ(type, "loyalty.campaigns.v1.CampaignCreated");
   v1::CampaignCreated event;
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(payload, &event).ok());
@@ -162,8 +160,8 @@ TEST_F(CampaignStoreTest, GetRejectsMalformedId) {
 TEST_F(CampaignStoreTest, ListingOrdersByPriorityThenNameAcrossPages) {
   // Names with separators and equal priorities exercise the token.
   const std::vector<std::pair<std::string, int32_t>> input = {
-      {"b", 10}, {"a", 10}, {"z", 1000}, {"m\nline", 10}, {"c", 0},
-      {"a", 10}, {"y", 500}, {"x,y", 500}};
+      {"b", 10}, {"a", 10}, {"z", 1000}, {"m\nline", 10},
+      {"c", 0},  {"a", 10}, {"y", 500},  {"x,y", 500}};
   for (const auto& [name, priority] : input) {
     ASSERT_TRUE(store_.CreateCampaign(program_id_, Make(name, priority), "").ok());
   }
@@ -185,8 +183,8 @@ TEST_F(CampaignStoreTest, ListingOrdersByPriorityThenNameAcrossPages) {
   EXPECT_EQ(pages, 3);
   EXPECT_EQ(ids.size(), input.size());
   const std::vector<std::pair<int32_t, std::string>> expected = {
-      {1000, "z"}, {500, "x,y"}, {500, "y"}, {10, "a"}, {10, "a"},
-      {10, "b"}, {10, "m\nline"}, {0, "c"}};
+      {1000, "z"}, {500, "x,y"}, {500, "y"},      {10, "a"},
+      {10, "a"},   {10, "b"},    {10, "m\nline"}, {0, "c"}};
   EXPECT_EQ(seen, expected);
 }
 

@@ -1,15 +1,13 @@
-#include "services/identity/storage/identity_store.h"
-
-#include <pqxx/pqxx>
-
 #include <atomic>
 #include <set>
 #include <thread>
 
+#include <pqxx/pqxx>
+
 #include "gtest/gtest.h"
 #include "libs/common/errors.h"
-#include "libs/outbox/outbox.h"
-#include "libs/testing/postgres_server.h"
+#include "libs/testing/migrated_database.h"
+#include "services/identity/storage/identity_store.h"
 
 namespace loyalty::identity {
 namespace {
@@ -17,20 +15,13 @@ namespace {
 class IdentityStoreTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto server = testing::PostgresServer::Start();
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = std::move(*server).release();
-    pool_ = new pg::Pool(pg::PoolOptions{.conninfo = server_->ConnectionString(),
-                                         .schema = "identity", .size = 8});
-    std::vector<pg::Migration> all;
-    for (const auto& m : generated::IdentityMigrations()) all.push_back(m);
-    for (const auto& m : outbox::Migrations()) all.push_back(m);
-    ASSERT_TRUE(pg::ApplyMigrations(*pool_, "identity", all).ok());
+    auto database = testing::StartMigratedDatabase("identity", generated::IdentityMigrations());
+    ASSERT_TRUE(database.ok()) << database.status();
+    database_ = std::move(*database).release();
+    server_ = database_->server.get();
+    pool_ = database_->pool.get();
   }
-  static void TearDownTestSuite() {
-    delete pool_;
-    delete server_;
-  }
+  static void TearDownTestSuite() { delete database_; }
 
   void SetUp() override {
     auto program = store_.CreateProgram(
@@ -41,25 +32,31 @@ class IdentityStoreTest : public ::testing::Test {
 
   int64_t Count(const std::string& sql) {
     int64_t value = -1;
-    EXPECT_TRUE(pool_->Transact([&](pg::Tx& tx) {
-      value = tx.exec1(sql)[0].as<int64_t>();
-      return absl::OkStatus();
-    }).ok());
+    EXPECT_TRUE(pool_
+                    ->Transact([&](pg::Tx& tx) {
+                      value = tx.exec1(sql)[0].as<int64_t>();
+                      return absl::OkStatus();
+                    })
+                    .ok());
     return value;
   }
 
+  static testing::MigratedDatabase* database_;
   static testing::PostgresServer* server_;
   static pg::Pool* pool_;
   IdentityStore store_{*pool_};
   std::string program_id_;
 };
 
+testing::MigratedDatabase* IdentityStoreTest::database_ = nullptr;
 testing::PostgresServer* IdentityStoreTest::server_ = nullptr;
 pg::Pool* IdentityStoreTest::pool_ = nullptr;
 
 TEST_F(IdentityStoreTest, RegisterGetAndEvent) {
-  ClientProfile profile{.first_name = "Anna", .phone = "+79161234567",
-                        .birth_date = BirthDate{1990, 5, 17}, .marketing_consent = true};
+  ClientProfile profile{.first_name = "Anna",
+                        .phone = "+79161234567",
+                        .birth_date = BirthDate{1990, 5, 17},
+                        .marketing_consent = true};
   int64_t events_before = Count("SELECT count(*) FROM outbox");
   auto client = store_.RegisterClient(program_id_, profile, "req-1");
   ASSERT_TRUE(client.ok()) << client.status();
@@ -151,24 +148,26 @@ TEST_F(IdentityStoreTest, ListingPagesThroughEveryClientOnce) {
   } while (!token.empty() && pages < 10);
   EXPECT_EQ(seen, registered);
   EXPECT_EQ(pages, 3);
-  EXPECT_EQ(ViolatedField(store_.ListClients(program_id_, 3, "garbage").status()),
-            "page_token");
+  EXPECT_EQ(ViolatedField(store_.ListClients(program_id_, 3, "garbage").status()), "page_token");
 }
 
 TEST_F(IdentityStoreTest, ApiKeysResolveByHashUntilRevoked) {
-  auto key = store_.CreateApiKey(ApiKey{.program_id = program_id_, .display_name = "till",
-                                        .role = "ROLE_POS", .store_id = "s1"},
-                                 "hash-1");
+  auto key = store_.CreateApiKey(
+      ApiKey{
+          .program_id = program_id_, .display_name = "till", .role = "ROLE_POS", .store_id = "s1"},
+      "hash-1");
   ASSERT_TRUE(key.ok()) << key.status();
   auto found = store_.FindApiKey("hash-1");
   ASSERT_TRUE(found.ok());
   EXPECT_EQ(found->program_id, program_id_);
   EXPECT_EQ(found->role, "ROLE_POS");
   EXPECT_EQ(found->store_id, "s1");
-  ASSERT_TRUE(pool_->Transact([&](pg::Tx& tx) {
-    tx.exec0("UPDATE api_keys SET revoked_at = now() WHERE secret_hash = 'hash-1'");
-    return absl::OkStatus();
-  }).ok());
+  ASSERT_TRUE(pool_
+                  ->Transact([&](pg::Tx& tx) {
+                    tx.exec0("UPDATE api_keys SET revoked_at = now() WHERE secret_hash = 'hash-1'");
+                    return absl::OkStatus();
+                  })
+                  .ok());
   EXPECT_EQ(store_.FindApiKey("hash-1").status().code(), absl::StatusCode::kNotFound);
 }
 

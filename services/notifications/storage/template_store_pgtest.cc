@@ -1,5 +1,3 @@
-#include "services/notifications/storage/template_store.h"
-
 #include <atomic>
 #include <set>
 #include <thread>
@@ -9,8 +7,8 @@
 #include "gtest/gtest.h"
 #include "libs/common/errors.h"
 #include "libs/common/random_ids.h"
-#include "libs/outbox/outbox.h"
-#include "libs/testing/postgres_server.h"
+#include "libs/testing/migrated_database.h"
+#include "services/notifications/storage/template_store.h"
 
 namespace loyalty::notifications {
 namespace {
@@ -18,20 +16,14 @@ namespace {
 class TemplateStoreTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto server = testing::PostgresServer::Start();
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = std::move(*server).release();
-    pool_ = new pg::Pool(pg::PoolOptions{.conninfo = server_->ConnectionString(),
-                                         .schema = "notifications", .size = 8});
-    std::vector<pg::Migration> all;
-    for (const auto& m : generated::NotificationsMigrations()) all.push_back(m);
-    for (const auto& m : outbox::Migrations()) all.push_back(m);
-    ASSERT_TRUE(pg::ApplyMigrations(*pool_, "notifications", all).ok());
+    auto database =
+        testing::StartMigratedDatabase("notifications", generated::NotificationsMigrations());
+    ASSERT_TRUE(database.ok()) << database.status();
+    database_ = std::move(*database).release();
+    server_ = database_->server.get();
+    pool_ = database_->pool.get();
   }
-  static void TearDownTestSuite() {
-    delete pool_;
-    delete server_;
-  }
+  static void TearDownTestSuite() { delete database_; }
 
   void SetUp() override { program_id_ = NewUuid(); }
 
@@ -44,12 +36,14 @@ class TemplateStoreTest : public ::testing::Test {
     return t;
   }
 
+  static testing::MigratedDatabase* database_;
   static testing::PostgresServer* server_;
   static pg::Pool* pool_;
   TemplateStore store_{*pool_};
   std::string program_id_;
 };
 
+testing::MigratedDatabase* TemplateStoreTest::database_ = nullptr;
 testing::PostgresServer* TemplateStoreTest::server_ = nullptr;
 pg::Pool* TemplateStoreTest::pool_ = nullptr;
 

@@ -1,13 +1,11 @@
-#include "services/pos/storage/pos_store.h"
-
 #include <atomic>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "libs/common/errors.h"
-#include "libs/outbox/outbox.h"
-#include "libs/testing/postgres_server.h"
+#include "libs/testing/migrated_database.h"
+#include "services/pos/storage/pos_store.h"
 
 namespace loyalty::pos {
 namespace {
@@ -18,20 +16,13 @@ constexpr char kOtherProgram[] = "99999999-2222-4333-8444-555555555555";
 class PosStoreTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto server = testing::PostgresServer::Start();
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = std::move(*server).release();
-    pool_ = new pg::Pool(pg::PoolOptions{.conninfo = server_->ConnectionString(),
-                                         .schema = "pos", .size = 8});
-    std::vector<pg::Migration> all;
-    for (const auto& m : generated::PosMigrations()) all.push_back(m);
-    for (const auto& m : outbox::Migrations()) all.push_back(m);
-    ASSERT_TRUE(pg::ApplyMigrations(*pool_, "pos", all).ok());
+    auto database = testing::StartMigratedDatabase("pos", generated::PosMigrations());
+    ASSERT_TRUE(database.ok()) << database.status();
+    database_ = std::move(*database).release();
+    server_ = database_->server.get();
+    pool_ = database_->pool.get();
   }
-  static void TearDownTestSuite() {
-    delete pool_;
-    delete server_;
-  }
+  static void TearDownTestSuite() { delete database_; }
 
   void SetUp() override {
     auto store = store_.CreateStore(kProgram, Store{.name = "Main", .city = "Moscow"}, "");
@@ -67,12 +58,14 @@ class PosStoreTest : public ::testing::Test {
     return value.ok() ? std::stoll(*value) : -1;
   }
 
+  static testing::MigratedDatabase* database_;
   static testing::PostgresServer* server_;
   static pg::Pool* pool_;
   PosStore store_{*pool_};
   std::string store_id_;
 };
 
+testing::MigratedDatabase* PosStoreTest::database_ = nullptr;
 testing::PostgresServer* PosStoreTest::server_ = nullptr;
 pg::Pool* PosStoreTest::pool_ = nullptr;
 
@@ -91,17 +84,26 @@ TEST_F(PosStoreTest, SettingsDefaultThenUpdate) {
   ASSERT_TRUE(settings.ok());
   EXPECT_EQ(settings->accrual_rate_bp, 0);
   EXPECT_EQ(settings->point_value, 100);
-  PosSettings changed{.accrual_rate_bp = 700, .max_redeem_share_bp = 3000, .point_value = 50,
-                      .activation_delay_seconds = 86400, .points_lifetime_days = 180};
-  ASSERT_TRUE(store_.UpdateSettings(kOtherProgram, [&](PosSettings& settings) {
-                      settings = changed;
-                      return absl::OkStatus();
-                    }).ok());
+  PosSettings changed{.accrual_rate_bp = 700,
+                      .max_redeem_share_bp = 3000,
+                      .point_value = 50,
+                      .activation_delay_seconds = 86400,
+                      .points_lifetime_days = 180};
+  ASSERT_TRUE(store_
+                  .UpdateSettings(kOtherProgram,
+                                  [&](PosSettings& settings) {
+                                    settings = changed;
+                                    return absl::OkStatus();
+                                  })
+                  .ok());
   // A refused change changes nothing.
-  EXPECT_FALSE(store_.UpdateSettings(kOtherProgram, [](PosSettings& settings) {
-                       settings.point_value = 1;
-                       return absl::InvalidArgumentError("no");
-                     }).ok());
+  EXPECT_FALSE(store_
+                   .UpdateSettings(kOtherProgram,
+                                   [](PosSettings& settings) {
+                                     settings.point_value = 1;
+                                     return absl::InvalidArgumentError("no");
+                                   })
+                   .ok());
   settings = store_.GetSettings(kOtherProgram);
   ASSERT_TRUE(settings.ok());
   EXPECT_EQ(settings->accrual_rate_bp, 700);
@@ -208,7 +210,9 @@ TEST_F(PosStoreTest, RefundsArePlannedOnceAndNeverExceedTheReceipt) {
   std::vector<std::thread> threads;
   for (int i = 0; i < 4; ++i) {
     threads.emplace_back([&, i] {
-      if (store_.BeginRefund(kProgram, "", receipt.receipt_id, "race-" + std::to_string(i), {{1, "1"}})
+      if (store_
+              .BeginRefund(kProgram, "", receipt.receipt_id, "race-" + std::to_string(i),
+                           {{1, "1"}})
               .ok()) {
         ++succeeded;
       }
@@ -220,7 +224,8 @@ TEST_F(PosStoreTest, RefundsArePlannedOnceAndNeverExceedTheReceipt) {
   ASSERT_TRUE(replay.ok());
   EXPECT_EQ(replay->refund_id, first->refund_id);
   EXPECT_EQ(Count(absl::StrCat("SELECT refunded_quantity_milli FROM pos.receipt_lines"
-                               " WHERE receipt_id = '", receipt.receipt_id, "'")),
+                               " WHERE receipt_id = '",
+                               receipt.receipt_id, "'")),
             2000);
   auto finished = store_.FinishRefund(kProgram, first->refund_id, 5, Balance{});
   ASSERT_TRUE(finished.ok()) << finished.status();

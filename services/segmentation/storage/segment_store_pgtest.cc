@@ -1,17 +1,15 @@
-#include "services/segmentation/storage/segment_store.h"
-
-#include <pqxx/pqxx>
-
 #include <thread>
 #include <vector>
+
+#include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/common/errors.h"
 #include "libs/common/random_ids.h"
-#include "libs/outbox/outbox.h"
-#include "libs/testing/postgres_server.h"
+#include "libs/testing/migrated_database.h"
+#include "services/segmentation/storage/segment_store.h"
 
 namespace loyalty::segmentation {
 namespace {
@@ -21,29 +19,24 @@ using ::testing::HasSubstr;
 class SegmentStoreTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto server = testing::PostgresServer::Start();
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = std::move(*server).release();
-    pool_ = new pg::Pool(pg::PoolOptions{.conninfo = server_->ConnectionString(),
-                                         .schema = "segmentation", .size = 8});
-    std::vector<pg::Migration> all;
-    for (const auto& m : generated::SegmentationMigrations()) all.push_back(m);
-    for (const auto& m : outbox::Migrations()) all.push_back(m);
-    ASSERT_TRUE(pg::ApplyMigrations(*pool_, "segmentation", all).ok());
+    auto database =
+        testing::StartMigratedDatabase("segmentation", generated::SegmentationMigrations());
+    ASSERT_TRUE(database.ok()) << database.status();
+    database_ = std::move(*database).release();
+    server_ = database_->server.get();
+    pool_ = database_->pool.get();
   }
-  static void TearDownTestSuite() {
-    delete pool_;
-    delete server_;
-  }
+  static void TearDownTestSuite() { delete database_; }
 
   void SetUp() override { program_id_ = NewUuid(); }
 
   // A client that segmentation has seen registered in `program_id`.
   std::string KnownClient(const std::string& program_id) {
     std::string client_id = NewUuid();
-    auto applied = store_.ApplyClientRegistered(
-        ClientRegistration{.event_id = NewUuid(), .program_id = program_id,
-                           .client_id = client_id, .registered_at = absl::Now()});
+    auto applied = store_.ApplyClientRegistered(ClientRegistration{.event_id = NewUuid(),
+                                                                   .program_id = program_id,
+                                                                   .client_id = client_id,
+                                                                   .registered_at = absl::Now()});
     EXPECT_TRUE(applied.ok() && *applied);
     return client_id;
   }
@@ -62,19 +55,23 @@ class SegmentStoreTest : public ::testing::Test {
 
   int64_t Count(const std::string& sql) {
     int64_t value = -1;
-    EXPECT_TRUE(pool_->Transact([&](pg::Tx& tx) {
-      value = tx.exec1(sql)[0].as<int64_t>();
-      return absl::OkStatus();
-    }).ok());
+    EXPECT_TRUE(pool_
+                    ->Transact([&](pg::Tx& tx) {
+                      value = tx.exec1(sql)[0].as<int64_t>();
+                      return absl::OkStatus();
+                    })
+                    .ok());
     return value;
   }
 
+  static testing::MigratedDatabase* database_;
   static testing::PostgresServer* server_;
   static pg::Pool* pool_;
   SegmentStore store_{*pool_};
   std::string program_id_;
 };
 
+testing::MigratedDatabase* SegmentStoreTest::database_ = nullptr;
 testing::PostgresServer* SegmentStoreTest::server_ = nullptr;
 pg::Pool* SegmentStoreTest::pool_ = nullptr;
 
@@ -93,9 +90,9 @@ TEST_F(SegmentStoreTest, SameRequestIdReturnsTheFirstSegment) {
   auto second = store_.CreateSegment(program_id_, Segment{.name = "Once"}, "req");
   ASSERT_TRUE(first.ok() && second.ok());
   EXPECT_EQ(first->segment_id, second->segment_id);
-  EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM segments WHERE program_id = '",
-                               program_id_, "'")),
-            1);
+  EXPECT_EQ(
+      Count(absl::StrCat("SELECT count(*) FROM segments WHERE program_id = '", program_id_, "'")),
+      1);
 }
 
 TEST_F(SegmentStoreTest, AddsKnownClientsSkippingMembers) {
@@ -129,8 +126,7 @@ TEST_F(SegmentStoreTest, UnknownClientIsRefusedAndNothingIsAdded) {
   std::string known = KnownClient(program_id_);
   std::string unknown = NewUuid();
   absl::Status status =
-      store_.AddSegmentMembers(program_id_, segment.segment_id,
-                               Batch({known, known, unknown}))
+      store_.AddSegmentMembers(program_id_, segment.segment_id, Batch({known, known, unknown}))
           .status();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   // Named by its position in the request, repeats included.
@@ -159,8 +155,10 @@ TEST_F(SegmentStoreTest, ProgramsAreIsolated) {
 }
 
 TEST_F(SegmentStoreTest, RegistrationIsAppliedOncePerEventId) {
-  ClientRegistration registration{.event_id = NewUuid(), .program_id = program_id_,
-                                  .client_id = NewUuid(), .registered_at = absl::Now()};
+  ClientRegistration registration{.event_id = NewUuid(),
+                                  .program_id = program_id_,
+                                  .client_id = NewUuid(),
+                                  .registered_at = absl::Now()};
   auto first = store_.ApplyClientRegistered(registration);
   auto second = store_.ApplyClientRegistered(registration);
   ASSERT_TRUE(first.ok() && second.ok());
@@ -198,14 +196,17 @@ TEST_F(SegmentStoreTest, LargestBatchInOneCall) {
   // Seed the facts in bulk; the event path is covered above.
   std::vector<std::string> clients;
   for (int i = 0; i < kMaxMembersPerCall; ++i) clients.push_back(NewUuid());
-  ASSERT_TRUE(pool_->Transact([&](pg::Tx& tx) {
-    for (const std::string& id : clients) {
-      tx.exec_params("INSERT INTO known_clients (program_id, client_id, registered_at)"
-                     " VALUES ($1, $2, now())",
-                     program_id_, id);
-    }
-    return absl::OkStatus();
-  }).ok());
+  ASSERT_TRUE(pool_
+                  ->Transact([&](pg::Tx& tx) {
+                    for (const std::string& id : clients) {
+                      tx.exec_params(
+                          "INSERT INTO known_clients (program_id, client_id, registered_at)"
+                          " VALUES ($1, $2, now())",
+                          program_id_, id);
+                    }
+                    return absl::OkStatus();
+                  })
+                  .ok());
   auto result = store_.AddSegmentMembers(program_id_, segment.segment_id, Batch(clients));
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->size, kMaxMembersPerCall);
