@@ -33,4 +33,10 @@ absl::Status FieldError(absl::StatusCode code, absl::string_view field,
 // The field path a status names, if any.
 std::optional<std::string> ViolatedField(const absl::Status& status);
 
+// `status` naming `to` instead of `from` when it names `from`; otherwise
+// unchanged. For an API whose request calls a field differently from the
+// layer that found the problem (e.g. request_id for a transfer_id).
+absl::Status RenameViolatedField(const absl::Status& status, absl::string_view from,
+                                 absl::string_view to);
+
 }  // namespace loyalty

@@ -1,0 +1,21 @@
+#pragma once
+
+// Page tokens of List calls: an opaque, URL-safe wrapping of the position
+// after which the next page starts (a key, or several joined by the caller).
+// Opaque so that clients pass them back instead of building their own, and
+// so that the position's format can change without an API change.
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace loyalty {
+
+std::string EncodePageToken(absl::string_view position);
+
+// The position a token wraps; InvalidField("page_token") for anything that
+// is not a token from EncodePageToken.
+absl::StatusOr<std::string> DecodePageToken(absl::string_view token);
+
+}  // namespace loyalty
