@@ -6,6 +6,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "loyalty/cards/v1/cards_service.pb.h"
+#include "loyalty/cards/v1/points_service.pb.h"
 #include "loyalty/identity/v1/identity_service.pb.h"
 #include "loyalty/pos/v1/pos_service.pb.h"
 #include "services/cards/storage/ledger_invariants.h"
@@ -158,6 +159,61 @@ TEST_F(WalkingSkeletonTest, EarnSpendRefundThroughTheGateway) {
   auto violations = cards::FindLedgerInvariantViolations(stack_->postgres().ConnectionString());
   ASSERT_TRUE(violations.ok()) << violations.status();
   EXPECT_TRUE(violations->empty()) << ::testing::PrintToString(*violations);
+}
+
+TEST_F(WalkingSkeletonTest, CardLifecycleAndCorrectionsThroughTheGateway) {
+  const std::string client = RegisterClient("+7916" + UniqueDigits(7));
+  const std::string number = IssueCard(client);
+
+  // An operator's goodwill correction, recorded with its reason.
+  const std::string adjust = absl::StrCat("/v1/cards/", number, ":adjustPoints");
+  const std::string goodwill = R"({"requestId": "gw-)" + number +
+                               R"(", "amount": 500, "reason": "late delivery"})";
+  http::Response added = Call("POST", adjust, goodwill);
+  ASSERT_EQ(added.status, 200) << added.body;
+  EXPECT_EQ(Parse<cards::v1::AdjustPointsResponse>(added.body).balance().active(), 500);
+  EXPECT_EQ(Call("POST", adjust, goodwill).status, 200) << "a retry has no second effect";
+  EXPECT_EQ(Balance(number).active(), 500);
+  http::Response by_till = Call("POST", adjust, goodwill, stack_->demo().pos_api_key);
+  EXPECT_EQ(by_till.status, 403) << "a POS key may not correct points: " << by_till.body;
+  http::Response no_reason =
+      Call("POST", adjust, R"({"requestId": "gw-2", "amount": -10})");
+  EXPECT_EQ(no_reason.status, 400);
+  EXPECT_THAT(no_reason.body, HasSubstr("reason"));
+
+  http::Response history = Call("GET", absl::StrCat("/v1/cards/", number, "/operations"));
+  ASSERT_EQ(history.status, 200) << history.body;
+  auto operations = Parse<cards::v1::ListCardOperationsResponse>(history.body);
+  ASSERT_EQ(operations.operations_size(), 1);
+  EXPECT_EQ(operations.operations(0).kind(), cards::v1::TRANSFER_KIND_CORRECTION_CREDIT);
+  EXPECT_EQ(operations.operations(0).reason(), "late delivery");
+  EXPECT_EQ(operations.operations(0).balance_after(), 500);
+  EXPECT_FALSE(operations.operations(0).actor().empty()) << "the API key is recorded";
+
+  // Blocked with a reason: the till can no longer spend on it.
+  http::Response blocked = Call("POST", absl::StrCat("/v1/cards/", number, ":setStatus"),
+                                R"({"status": "CARD_STATUS_BLOCKED", "reason": "stolen"})");
+  ASSERT_EQ(blocked.status, 200) << blocked.body;
+  EXPECT_EQ(Parse<cards::v1::Card>(blocked.body).status(), cards::v1::CARD_STATUS_BLOCKED);
+  http::Response changes = Call("GET", absl::StrCat("/v1/cards/", number, "/statusChanges"));
+  ASSERT_EQ(changes.status, 200) << changes.body;
+  EXPECT_EQ(Parse<cards::v1::ListCardStatusChangesResponse>(changes.body).changes_size(), 1);
+
+  // Plastic printed in advance, bound at the till when a member registers.
+  const std::string batch_body =
+      R"({"requestId": "batch-)" + number + R"(", "count": 3, "issueForm": "ISSUE_FORM_PLASTIC"})";
+  EXPECT_EQ(Call("POST", "/v1/cards:issueBatch", batch_body, stack_->demo().pos_api_key).status,
+            403);
+  http::Response batch = Call("POST", "/v1/cards:issueBatch", batch_body);
+  ASSERT_EQ(batch.status, 200) << batch.body;
+  auto issued = Parse<cards::v1::IssueCardBatchResponse>(batch.body);
+  ASSERT_EQ(issued.numbers_size(), 3);
+  http::Response bound = Pos(absl::StrCat("/v1/cards/", issued.numbers(0), ":bind"),
+                             absl::StrCat(R"({"clientId": ")", client, R"("})"));
+  ASSERT_EQ(bound.status, 200) << bound.body;
+  http::Response mine = Call("GET", "/v1/cards?clientId=" + client);
+  ASSERT_EQ(mine.status, 200) << mine.body;
+  EXPECT_EQ(Parse<cards::v1::ListCardsResponse>(mine.body).cards_size(), 2);
 }
 
 }  // namespace

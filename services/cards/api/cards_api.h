@@ -15,6 +15,25 @@ class CardsApi final : public v1::CardsService::Service {
                          v1::Card* response) override;
   grpc::Status GetCard(grpc::ServerContext* context, const v1::GetCardRequest* request,
                        v1::Card* response) override;
+  grpc::Status ListCards(grpc::ServerContext* context, const v1::ListCardsRequest* request,
+                         v1::ListCardsResponse* response) override;
+  grpc::Status IssueCardBatch(grpc::ServerContext* context,
+                              const v1::IssueCardBatchRequest* request,
+                              v1::IssueCardBatchResponse* response) override;
+  grpc::Status BindCard(grpc::ServerContext* context, const v1::BindCardRequest* request,
+                        v1::Card* response) override;
+  grpc::Status AddCardHolder(grpc::ServerContext* context,
+                             const v1::AddCardHolderRequest* request,
+                             v1::Card* response) override;
+  grpc::Status RemoveCardHolder(grpc::ServerContext* context,
+                                const v1::RemoveCardHolderRequest* request,
+                                v1::Card* response) override;
+  grpc::Status SetCardStatus(grpc::ServerContext* context,
+                             const v1::SetCardStatusRequest* request,
+                             v1::Card* response) override;
+  grpc::Status ListCardStatusChanges(grpc::ServerContext* context,
+                                     const v1::ListCardStatusChangesRequest* request,
+                                     v1::ListCardStatusChangesResponse* response) override;
 
  private:
   CardStore& cards_;

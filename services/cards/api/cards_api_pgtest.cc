@@ -17,6 +17,7 @@
 #include "services/cards/api/cards_api.h"
 #include "services/cards/api/ledger_api.h"
 #include "services/cards/api/metrics.h"
+#include "services/cards/api/points_api.h"
 #include "services/cards/testing/pg_fixture.h"
 
 namespace loyalty::cards {
@@ -33,17 +34,21 @@ class CardsApiTest : public CardsPgTest {
     metrics_ = std::make_unique<LedgerMetrics>(registry_);
     cards_api_ = std::make_unique<CardsApi>(*cards_, directory_);
     ledger_api_ = std::make_unique<LedgerApi>(*ledger_, *metrics_);
+    reader_ = std::make_unique<PointsReader>(*pool_, clock_);
+    points_api_ = std::make_unique<PointsApi>(*ledger_, *reader_, *metrics_);
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
     builder.RegisterService(cards_api_.get());
     builder.RegisterService(ledger_api_.get());
+    builder.RegisterService(points_api_.get());
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
     auto channel =
         grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials());
     cards_stub_ = v1::CardsService::NewStub(channel);
     ledger_stub_ = v1::LedgerService::NewStub(channel);
+    points_stub_ = v1::PointsService::NewStub(channel);
   }
 
   void TearDown() override {
@@ -52,11 +57,14 @@ class CardsApiTest : public CardsPgTest {
   }
 
   // A call as the gateway would make it for this test's program.
-  std::unique_ptr<grpc::ClientContext> Call(absl::string_view program = "") {
+  std::unique_ptr<grpc::ClientContext> Call(absl::string_view program = "",
+                                            absl::string_view store_id = "") {
     auto context = std::make_unique<grpc::ClientContext>();
     rpc::WriteCallContext(
         rpc::CallContext{.program_id = std::string(program.empty() ? program_ : program),
                          .role = "ROLE_POS",
+                         .store_id = std::string(store_id),
+                         .principal_id = "key-under-test",
                          .trace = TraceParent::NewRoot()},
         *context);
     return context;
@@ -73,7 +81,10 @@ class CardsApiTest : public CardsPgTest {
 
   double Counter(const std::string& name) {
     for (const auto& family : registry_.Collect()) {
-      if (family.name == name) return family.metric.at(0).counter.value;
+      if (family.name != name) continue;
+      double total = 0;  // over all label values
+      for (const auto& metric : family.metric) total += metric.counter.value;
+      return total;
     }
     return -1;
   }
@@ -83,9 +94,12 @@ class CardsApiTest : public CardsPgTest {
   std::unique_ptr<LedgerMetrics> metrics_;
   std::unique_ptr<CardsApi> cards_api_;
   std::unique_ptr<LedgerApi> ledger_api_;
+  std::unique_ptr<PointsReader> reader_;
+  std::unique_ptr<PointsApi> points_api_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::CardsService::Stub> cards_stub_;
   std::unique_ptr<v1::LedgerService::Stub> ledger_stub_;
+  std::unique_ptr<v1::PointsService::Stub> points_stub_;
 };
 
 TEST_F(CardsApiTest, IssueCardChecksTheClientInTheCallersProgram) {
@@ -221,6 +235,132 @@ TEST_F(CardsApiTest, LedgerOverGrpcCountsAppliedPointsOnce) {
   absl::Status bad =
       rpc::FromGrpcStatus(ledger_stub_->CommitTransfers(Call().get(), post, &posted));
   EXPECT_EQ(ViolatedField(bad), "transfers[0].transfer_id");
+}
+
+TEST_F(CardsApiTest, AdjustPointsRecordsTheCallerAndNamesRequestFields) {
+  const Card card = NewCard();
+  v1::AdjustPointsRequest request;
+  request.set_card_number(card.number);
+  request.set_amount(30);
+  request.set_reason("goodwill");
+  request.set_request_id("adj-1");
+  v1::AdjustPointsResponse response;
+  ASSERT_TRUE(points_stub_->AdjustPoints(Call().get(), request, &response).ok());
+  EXPECT_EQ(response.balance().active(), 30);
+  EXPECT_EQ(Counter("loyalty_points_corrected_total"), 30);
+
+  auto refused = [&](v1::AdjustPointsRequest bad) {
+    v1::AdjustPointsResponse ignored;
+    return rpc::FromGrpcStatus(points_stub_->AdjustPoints(Call().get(), bad, &ignored));
+  };
+  v1::AdjustPointsRequest bad = request;
+  bad.set_reason("other reason");  // same id, other content
+  EXPECT_EQ(ViolatedField(refused(bad)), "request_id");
+  bad = request;
+  bad.clear_request_id();
+  EXPECT_EQ(ViolatedField(refused(bad)), "request_id");
+  bad = request;
+  bad.set_request_id("adj-2");
+  bad.set_amount(0);
+  EXPECT_EQ(ViolatedField(refused(bad)), "amount");
+  bad.set_amount(INT64_MIN);
+  EXPECT_EQ(ViolatedField(refused(bad)), "amount");
+  bad.set_amount(-31);
+  EXPECT_EQ(ViolatedField(refused(bad)), "amount");
+  bad.set_amount(-1);
+  bad.mutable_expire_time()->set_seconds(1);
+  EXPECT_EQ(ViolatedField(refused(bad)), "expire_time");
+  bad = request;
+  bad.set_request_id("adj-3");
+  bad.clear_reason();
+  EXPECT_EQ(ViolatedField(refused(bad)), "reason");
+
+  v1::ListCardOperationsRequest list;
+  list.set_card_number(card.number);
+  v1::ListCardOperationsResponse operations;
+  ASSERT_TRUE(points_stub_->ListCardOperations(Call().get(), list, &operations).ok());
+  ASSERT_EQ(operations.operations_size(), 1);
+  EXPECT_EQ(operations.operations(0).kind(), v1::TRANSFER_KIND_CORRECTION_CREDIT);
+  EXPECT_EQ(operations.operations(0).actor(), "key-under-test");
+  EXPECT_EQ(operations.operations(0).balance_after(), 30);
+}
+
+TEST_F(CardsApiTest, StoreBoundKeysIssueAtTheirOwnStore) {
+  const std::string client = NewUuid();
+  const std::string store = NewUuid();
+  directory_.Add(program_, client);
+  v1::IssueCardRequest request;
+  request.set_client_id(client);
+  v1::Card card;
+  ASSERT_TRUE(cards_stub_->IssueCard(Call("", store).get(), request, &card).ok());
+  EXPECT_EQ(card.issue_store_id(), store);
+  EXPECT_EQ(card.issue_form(), v1::ISSUE_FORM_VIRTUAL);
+
+  request.set_store_id(NewUuid());
+  absl::Status other =
+      rpc::FromGrpcStatus(cards_stub_->IssueCard(Call("", store).get(), request, &card));
+  EXPECT_EQ(other.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(ViolatedField(other), "store_id");
+
+  v1::IssueCardBatchRequest batch;
+  batch.set_request_id("b-1");
+  batch.set_count(2);
+  v1::IssueCardBatchResponse issued;
+  ASSERT_TRUE(cards_stub_->IssueCardBatch(Call("", store).get(), batch, &issued).ok());
+  ASSERT_EQ(issued.numbers_size(), 2);
+  v1::GetCardRequest get;
+  get.set_number(issued.numbers(0));
+  ASSERT_TRUE(cards_stub_->GetCard(Call().get(), get, &card).ok());
+  EXPECT_EQ(card.issue_store_id(), store);
+  EXPECT_EQ(card.client_id(), "");
+}
+
+TEST_F(CardsApiTest, StatusChangesAndBindingOverGrpc) {
+  const std::string client = NewUuid();
+  directory_.Add(program_, client);
+  v1::IssueCardBatchRequest batch;
+  batch.set_request_id("b-1");
+  batch.set_count(1);
+  v1::IssueCardBatchResponse issued;
+  ASSERT_TRUE(cards_stub_->IssueCardBatch(Call().get(), batch, &issued).ok());
+
+  v1::BindCardRequest bind;
+  bind.set_number(issued.numbers(0));
+  bind.set_client_id(NewUuid());  // not a client of this program
+  v1::Card card;
+  EXPECT_EQ(ViolatedField(rpc::FromGrpcStatus(cards_stub_->BindCard(Call().get(), bind, &card))),
+            "client_id");
+  bind.set_client_id(client);
+  ASSERT_TRUE(cards_stub_->BindCard(Call().get(), bind, &card).ok());
+  EXPECT_EQ(card.client_id(), client);
+
+  v1::SetCardStatusRequest status;
+  status.set_number(card.number());
+  status.set_reason("reported stolen");
+  EXPECT_EQ(
+      ViolatedField(rpc::FromGrpcStatus(cards_stub_->SetCardStatus(Call().get(), status, &card))),
+      "status");
+  status.set_status(v1::CARD_STATUS_LOST);
+  ASSERT_TRUE(cards_stub_->SetCardStatus(Call().get(), status, &card).ok());
+  EXPECT_EQ(card.status(), v1::CARD_STATUS_LOST);
+  EXPECT_EQ(card.status_reason(), "reported stolen");
+
+  v1::ListCardStatusChangesRequest list;
+  list.set_number(card.number());
+  v1::ListCardStatusChangesResponse changes;
+  ASSERT_TRUE(cards_stub_->ListCardStatusChanges(Call().get(), list, &changes).ok());
+  ASSERT_EQ(changes.changes_size(), 1);
+  EXPECT_EQ(changes.changes(0).actor(), "key-under-test");
+
+  v1::ListCardsRequest by_client;
+  by_client.set_client_id(client);
+  v1::ListCardsResponse cards;
+  ASSERT_TRUE(cards_stub_->ListCards(Call().get(), by_client, &cards).ok());
+  ASSERT_EQ(cards.cards_size(), 1);
+  by_client.set_client_id("nope");
+  EXPECT_EQ(
+      ViolatedField(rpc::FromGrpcStatus(cards_stub_->ListCards(Call().get(), by_client, &cards))),
+      "client_id");
 }
 
 }  // namespace

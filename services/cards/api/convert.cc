@@ -31,11 +31,57 @@ v1::CardStatus ToProto(CardStatus status) {
   return v1::CARD_STATUS_UNSPECIFIED;
 }
 
+std::optional<CardStatus> FromProto(v1::CardStatus status) {
+  switch (status) {
+    case v1::CARD_STATUS_ACTIVE:
+      return CardStatus::kActive;
+    case v1::CARD_STATUS_BLOCKED:
+      return CardStatus::kBlocked;
+    case v1::CARD_STATUS_LOST:
+      return CardStatus::kLost;
+    case v1::CARD_STATUS_DELETED:
+      return CardStatus::kDeleted;
+    default:
+      return std::nullopt;
+  }
+}
+
+v1::IssueForm ToProto(IssueForm form) {
+  return form == IssueForm::kPlastic ? v1::ISSUE_FORM_PLASTIC : v1::ISSUE_FORM_VIRTUAL;
+}
+
+IssueForm FromProto(v1::IssueForm form) {
+  return form == v1::ISSUE_FORM_PLASTIC ? IssueForm::kPlastic : IssueForm::kVirtual;
+}
+
 void ToProto(const Balance& balance, v1::Balance& out) {
   out.set_available(balance.available);
   out.set_active(balance.active);
   out.set_pending(balance.pending);
   out.set_held(balance.held);
+  out.set_expiring_soon(balance.expiring_soon);
+  if (balance.next_expire_time) *out.mutable_next_expire_time() = ToProto(*balance.next_expire_time);
+}
+
+void ToProto(const StatusChange& change, v1::CardStatusChange& out) {
+  out.set_from_status(ToProto(change.from));
+  out.set_to_status(ToProto(change.to));
+  out.set_reason(change.reason);
+  out.set_actor(change.actor);
+  *out.mutable_change_time() = ToProto(change.change_time);
+}
+
+CardBatchInput FromProto(const v1::IssueCardBatchRequest& request) {
+  CardBatchInput input{.request_id = request.request_id(),
+                       .count = request.count(),
+                       .issue_form = FromProto(request.issue_form()),
+                       .store_id = request.store_id()};
+  if (request.has_number_range()) {
+    input.range = CardNumberRange{
+        .first_number = request.number_range().first_number(),
+        .append_ean13_check_digit = request.number_range().append_ean13_check_digit()};
+  }
+  return input;
 }
 
 void ToProto(const Card& card, v1::Card& out) {
@@ -46,12 +92,22 @@ void ToProto(const Card& card, v1::Card& out) {
   out.set_account_id(card.account_id);
   ToProto(card.balance, *out.mutable_balance());
   *out.mutable_create_time() = ToProto(card.create_time);
+  out.set_status_reason(card.status_reason);
+  for (const std::string& holder : card.holder_client_ids) out.add_holder_client_ids(holder);
+  out.set_issue_form(ToProto(card.issue_form));
+  out.set_issue_store_id(card.issue_store_id);
+  out.set_batch_id(card.batch_id);
+  if (card.status_change_time) {
+    *out.mutable_status_change_time() = ToProto(*card.status_change_time);
+  }
 }
 
 IssueCardInput FromProto(const v1::IssueCardRequest& request) {
   return IssueCardInput{.client_id = request.client_id(),
                         .number = request.number(),
-                        .request_id = request.request_id()};
+                        .request_id = request.request_id(),
+                        .issue_form = FromProto(request.issue_form()),
+                        .store_id = request.store_id()};
 }
 
 TransferKind FromProto(v1::TransferKind kind) {
@@ -64,9 +120,39 @@ TransferKind FromProto(v1::TransferKind kind) {
       return TransferKind::kAccrualReversal;
     case v1::TRANSFER_KIND_REDEMPTION_REVERSAL:
       return TransferKind::kRedemptionReversal;
+    case v1::TRANSFER_KIND_EXPIRATION:
+      return TransferKind::kExpiration;
+    case v1::TRANSFER_KIND_CORRECTION_CREDIT:
+      return TransferKind::kCorrectionCredit;
+    case v1::TRANSFER_KIND_CORRECTION_DEBIT:
+      return TransferKind::kCorrectionDebit;
     default:
       return TransferKind::kUnspecified;
   }
+}
+
+v1::TransferKind ToProto(TransferKind kind) {
+  // The domain enum mirrors the proto one value for value.
+  return static_cast<v1::TransferKind>(kind);
+}
+
+void ToProto(const CardOperation& operation, v1::CardOperation& out) {
+  out.set_transfer_id(operation.transfer_id);
+  out.set_kind(ToProto(operation.kind));
+  out.set_amount(operation.amount);
+  out.set_balance_after(operation.balance_after);
+  out.set_reference(operation.reference);
+  out.set_reason(operation.reason);
+  out.set_actor(operation.actor);
+  out.set_hold_id(operation.hold_id);
+  *out.mutable_create_time() = ToProto(operation.create_time);
+}
+
+void ToProto(const ExpiringPoints& points, v1::ExpiringPoints& out) {
+  out.set_card_number(points.card_number);
+  out.set_client_id(points.client_id);
+  out.set_amount(points.amount);
+  *out.mutable_first_expire_time() = ToProto(points.first_expire_time);
 }
 
 TransferSpec FromProto(const v1::TransferSpec& spec) {
@@ -77,7 +163,8 @@ TransferSpec FromProto(const v1::TransferSpec& spec) {
                       .hold_id = spec.hold_id(),
                       .activate_time = FromProto(spec.has_activate_time(), spec.activate_time()),
                       .expire_time = FromProto(spec.has_expire_time(), spec.expire_time()),
-                      .reference = spec.reference()};
+                      .reference = spec.reference(),
+                      .reason = spec.reason()};
 }
 
 void ToProto(const TransferResult& result, v1::TransferResult& out) {

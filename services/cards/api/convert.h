@@ -9,8 +9,11 @@
 #include "google/protobuf/timestamp.pb.h"
 #include "loyalty/cards/v1/cards_service.pb.h"
 #include "loyalty/cards/v1/ledger_service.pb.h"
+#include "loyalty/cards/v1/points_service.pb.h"
 #include "services/cards/domain/card.h"
 #include "services/cards/domain/ledger.h"
+#include "services/cards/storage/card_store.h"
+#include "services/cards/storage/points_reader.h"
 
 namespace loyalty::cards {
 
@@ -19,6 +22,12 @@ google::protobuf::Timestamp ToProto(absl::Time time);
 std::optional<absl::Time> FromProto(bool present, const google::protobuf::Timestamp& time);
 
 v1::CardStatus ToProto(CardStatus status);
+// kUnspecified (and unknown numbers) map to nullopt.
+std::optional<CardStatus> FromProto(v1::CardStatus status);
+v1::IssueForm ToProto(IssueForm form);
+IssueForm FromProto(v1::IssueForm form);  // unspecified: VIRTUAL
+void ToProto(const StatusChange& change, v1::CardStatusChange& out);
+CardBatchInput FromProto(const v1::IssueCardBatchRequest& request);
 void ToProto(const Balance& balance, v1::Balance& out);
 void ToProto(const Card& card, v1::Card& out);
 
@@ -28,6 +37,9 @@ IssueCardInput FromProto(const v1::IssueCardRequest& request);
 TransferKind FromProto(v1::TransferKind kind);
 TransferSpec FromProto(const v1::TransferSpec& spec);
 void ToProto(const TransferResult& result, v1::TransferResult& out);
+void ToProto(const CardOperation& operation, v1::CardOperation& out);
+void ToProto(const ExpiringPoints& points, v1::ExpiringPoints& out);
+v1::TransferKind ToProto(TransferKind kind);
 
 v1::HoldState ToProto(HoldState state);
 void ToProto(const Hold& hold, v1::Hold& out);

@@ -37,6 +37,7 @@ grpc::Status LedgerApi::CommitTransfers(grpc::ServerContext* context,
         transfers.reserve(static_cast<size_t>(request->transfers_size()));
         for (const v1::TransferSpec& spec : request->transfers()) {
           transfers.push_back(FromProto(spec));
+          transfers.back().actor = call.principal_id;
         }
         ASSIGN_OR_RETURN(CommitResult result, ledger_.CommitTransfers(call.program_id, transfers));
         metrics_.RecordCommitted(transfers, result.results);
@@ -52,8 +53,11 @@ grpc::Status LedgerApi::GetBalance(grpc::ServerContext* context,
                                    const v1::GetBalanceRequest* request, v1::Balance* response) {
   return rpc::HandleProgramCall(
       context, "GetBalance", [&](const rpc::CallContext& call) -> absl::Status {
+        ASSIGN_OR_RETURN(absl::Duration window,
+                         ExpiringWindowFromDays(request->expiring_within_days(),
+                                                "expiring_within_days"));
         ASSIGN_OR_RETURN(Balance balance,
-                         ledger_.GetBalance(call.program_id, request->card_number()));
+                         ledger_.GetBalance(call.program_id, request->card_number(), window));
         ToProto(balance, *response);
         return absl::OkStatus();
       });

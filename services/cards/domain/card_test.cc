@@ -4,6 +4,7 @@
 #include <set>
 
 #include "absl/strings/string_view.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/common/errors.h"
 
@@ -77,6 +78,97 @@ TEST(CardStatusTest, NamesRoundTrip) {
     EXPECT_EQ(ParseCardStatus(CardStatusName(status)), status);
   }
   EXPECT_EQ(ParseCardStatus("active"), std::nullopt);
+}
+
+TEST(CardStatusTest, DeletedIsFinalOthersMoveFreely) {
+  const CardStatus all[] = {CardStatus::kActive, CardStatus::kBlocked, CardStatus::kLost,
+                            CardStatus::kDeleted};
+  for (CardStatus from : all) {
+    for (CardStatus to : all) {
+      absl::Status status = CheckStatusChange(from, to);
+      if (from == CardStatus::kDeleted && to != CardStatus::kDeleted) {
+        EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+        EXPECT_EQ(ViolatedField(status), "status");
+      } else {
+        EXPECT_TRUE(status.ok()) << CardStatusName(from) << " -> " << CardStatusName(to);
+      }
+    }
+  }
+}
+
+TEST(CardStatusTest, ReasonIsRequiredAndBounded) {
+  EXPECT_TRUE(ValidateReason("reason", "reported stolen").ok());
+  EXPECT_EQ(ViolatedField(ValidateReason("reason", "")), "reason");
+  EXPECT_EQ(ViolatedField(ValidateReason("reason", std::string(kMaxReasonLength + 1, 'x'))),
+            "reason");
+  EXPECT_EQ(ViolatedField(ValidateReason("why", std::string("a\0b", 3))), "why");
+}
+
+TEST(IssueFormTest, NamesRoundTrip) {
+  for (IssueForm form : {IssueForm::kPlastic, IssueForm::kVirtual}) {
+    EXPECT_EQ(ParseIssueForm(IssueFormName(form)), form);
+  }
+  EXPECT_EQ(ParseIssueForm("plastic"), std::nullopt);
+}
+
+TEST(CardBatchTest, RangesKeepTheirLengthAndGetCheckDigits) {
+  EXPECT_THAT(RangeNumbers({.first_number = "000998"}, 3),
+              ::testing::ElementsAre("000998", "000999", "001000"));
+  std::vector<std::string> ean = RangeNumbers(
+      {.first_number = "200000000099", .append_ean13_check_digit = true}, 2);
+  ASSERT_EQ(ean.size(), 2u);
+  EXPECT_EQ(ean[0].substr(0, 12), "200000000099");
+  EXPECT_EQ(ean[1].substr(0, 12), "200000000100");
+  EXPECT_TRUE(IsValidEan13(ean[0]));
+  EXPECT_TRUE(IsValidEan13(ean[1]));
+}
+
+TEST(CardBatchTest, ValidationNamesTheField) {
+  auto field_of = [](CardBatchInput input) { return ViolatedField(NormalizeCardBatch(input)); };
+  const CardBatchInput good{.request_id = "b-1", .count = 10};
+  EXPECT_EQ(field_of(good), std::nullopt);
+  CardBatchInput bad = good;
+  bad.request_id = "";
+  EXPECT_EQ(field_of(bad), "request_id");
+  bad = good;
+  bad.count = 0;
+  EXPECT_EQ(field_of(bad), "count");
+  bad.count = kMaxBatchSize + 1;
+  EXPECT_EQ(field_of(bad), "count");
+  bad = good;
+  bad.store_id = "store-1";
+  EXPECT_EQ(field_of(bad), "store_id");
+  bad = good;
+  bad.range = CardNumberRange{.first_number = "12a456"};
+  EXPECT_EQ(field_of(bad), "number_range.first_number");
+  bad.range = CardNumberRange{.first_number = "12345"};  // 5 digits: too short
+  EXPECT_EQ(field_of(bad), "number_range.first_number");
+  bad.range = CardNumberRange{.first_number = "1234567890123", .append_ean13_check_digit = true};
+  EXPECT_EQ(field_of(bad), "number_range.first_number");
+  bad.range = CardNumberRange{.first_number = "999995"};  // 10 numbers outgrow 6 digits
+  EXPECT_EQ(field_of(bad), "number_range.first_number");
+  bad.count = 5;
+  EXPECT_EQ(field_of(bad), std::nullopt) << "999995..999999 fits";
+  bad.range = CardNumberRange{.first_number = "9999999999999999990"};  // 19 digits
+  bad.count = 10;
+  EXPECT_EQ(field_of(bad), std::nullopt);
+  bad.count = 11;
+  EXPECT_EQ(field_of(bad), "number_range.first_number");
+}
+
+TEST(CardBatchTest, FingerprintCoversTheRequestNotTheId) {
+  CardBatchInput a{.request_id = "b-1", .count = 10};
+  CardBatchInput b = a;
+  b.request_id = "b-2";
+  EXPECT_EQ(CardBatchFingerprint(a), CardBatchFingerprint(b));
+  b.count = 11;
+  EXPECT_NE(CardBatchFingerprint(a), CardBatchFingerprint(b));
+  b = a;
+  b.range = CardNumberRange{.first_number = "100000"};
+  EXPECT_NE(CardBatchFingerprint(a), CardBatchFingerprint(b));
+  CardBatchInput c = b;
+  c.range->append_ean13_check_digit = true;
+  EXPECT_NE(CardBatchFingerprint(b), CardBatchFingerprint(c));
 }
 
 }  // namespace

@@ -8,32 +8,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "libs/common/errors.h"
+#include "services/cards/domain/fingerprint.h"
 
 namespace loyalty::cards {
 namespace {
 
-// FNV-1a, 64 bits: stable across builds and platforms, which absl::Hash is
-// not; fingerprints are stored and compared across releases.
-uint64_t Fnv1a(absl::string_view text) {
-  uint64_t hash = 1469598103934665603ULL;
-  for (unsigned char c : text) {
-    hash ^= c;
-    hash *= 1099511628211ULL;
-  }
-  return hash;
-}
-
-// Length-prefixed, so that ("ab", "c") and ("a", "bc") differ.
-void AddField(std::string& out, absl::string_view value) {
-  absl::StrAppend(&out, value.size(), ":", value, "|");
-}
-
 std::string TimeField(const std::optional<absl::Time>& time) {
   return time ? absl::StrCat(absl::ToUnixMicros(*time)) : "-";
-}
-
-std::string Digest(absl::string_view canonical) {
-  return absl::StrCat(absl::Hex(Fnv1a(canonical), absl::kZeroPad16));
 }
 
 // Soonest expiry first, never-expiring last; then earlier activation, then
@@ -45,6 +26,28 @@ bool SpendOrder(const Lot& a, const Lot& b) {
                            lot.lot_id);
   };
   return key(a) < key(b);
+}
+
+constexpr char kOnlyForLotKinds[] =
+    "only for ACCRUAL, REDEMPTION_REVERSAL and CORRECTION_CREDIT";
+
+// Takes `amount` from `ordered` lots in turn; FAILED_PRECONDITION when they
+// hold less than `amount`.
+absl::StatusOr<std::vector<LotTake>> TakeInOrder(std::span<const Lot* const> ordered,
+                                                 int64_t amount, int64_t available) {
+  if (amount > available) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("insufficient points: ", available, " available, ", amount, " requested"));
+  }
+  std::vector<LotTake> takes;
+  int64_t need = amount;
+  for (const Lot* lot : ordered) {
+    if (need == 0) break;
+    int64_t take = std::min(need, lot->remaining);
+    takes.push_back({lot->lot_id, take});
+    need -= take;
+  }
+  return takes;
 }
 
 }  // namespace
@@ -61,13 +64,21 @@ absl::string_view TransferKindName(TransferKind kind) {
       return "ACCRUAL_REVERSAL";
     case TransferKind::kRedemptionReversal:
       return "REDEMPTION_REVERSAL";
+    case TransferKind::kExpiration:
+      return "EXPIRATION";
+    case TransferKind::kCorrectionCredit:
+      return "CORRECTION_CREDIT";
+    case TransferKind::kCorrectionDebit:
+      return "CORRECTION_DEBIT";
   }
   return "UNSPECIFIED";
 }
 
 std::optional<TransferKind> ParseTransferKind(absl::string_view name) {
-  for (TransferKind kind : {TransferKind::kAccrual, TransferKind::kRedemption,
-                            TransferKind::kAccrualReversal, TransferKind::kRedemptionReversal}) {
+  for (TransferKind kind :
+       {TransferKind::kAccrual, TransferKind::kRedemption, TransferKind::kAccrualReversal,
+        TransferKind::kRedemptionReversal, TransferKind::kExpiration,
+        TransferKind::kCorrectionCredit, TransferKind::kCorrectionDebit}) {
     if (TransferKindName(kind) == name) return kind;
   }
   return std::nullopt;
@@ -101,6 +112,12 @@ TransferRoute RouteOf(TransferKind kind) {
       return {AccountKind::kIssued, true, false};
     case TransferKind::kRedemptionReversal:
       return {AccountKind::kRedeemed, false, true};
+    case TransferKind::kExpiration:
+      return {AccountKind::kExpired, true, false};
+    case TransferKind::kCorrectionCredit:
+      return {AccountKind::kAdjustment, false, true};
+    case TransferKind::kCorrectionDebit:
+      return {AccountKind::kAdjustment, true, false};
     case TransferKind::kUnspecified:
       break;
   }
@@ -118,6 +135,17 @@ absl::Status ValidateTransfer(const TransferSpec& spec, absl::string_view field_
   if (spec.kind == TransferKind::kUnspecified) {
     return InvalidField(field("kind"), "required");
   }
+  if (spec.kind == TransferKind::kExpiration) {
+    return InvalidField(field("kind"), "EXPIRATION is written by the expiry sweep only");
+  }
+  const bool correction = spec.kind == TransferKind::kCorrectionCredit ||
+                          spec.kind == TransferKind::kCorrectionDebit;
+  if (correction && spec.reason.empty()) {
+    return InvalidField(field("reason"), "required for a correction");
+  }
+  if (spec.reason.size() > kMaxReasonLength) {
+    return InvalidField(field("reason"), absl::StrCat("at most ", kMaxReasonLength, " characters"));
+  }
   if (spec.card_number.empty()) return InvalidField(field("card_number"), "required");
   if (spec.amount <= 0) return InvalidField(field("amount"), "must be positive");
   if (spec.amount > kMaxAmount) {
@@ -133,10 +161,10 @@ absl::Status ValidateTransfer(const TransferSpec& spec, absl::string_view field_
   }
   bool creates_lot = RouteOf(spec.kind).creates_lot;
   if (spec.activate_time && !creates_lot) {
-    return InvalidField(field("activate_time"), "only for ACCRUAL and REDEMPTION_REVERSAL");
+    return InvalidField(field("activate_time"), kOnlyForLotKinds);
   }
   if (spec.expire_time && !creates_lot) {
-    return InvalidField(field("expire_time"), "only for ACCRUAL and REDEMPTION_REVERSAL");
+    return InvalidField(field("expire_time"), kOnlyForLotKinds);
   }
   if (spec.activate_time && spec.expire_time && *spec.expire_time <= *spec.activate_time) {
     return InvalidField(field("expire_time"), "must be after activate_time");
@@ -149,7 +177,8 @@ absl::Status ValidateTransfer(const TransferSpec& spec, absl::string_view field_
        {std::pair<absl::string_view, absl::string_view>{"transfer_id", spec.transfer_id},
         {"card_number", spec.card_number},
         {"hold_id", spec.hold_id},
-        {"reference", spec.reference}}) {
+        {"reference", spec.reference},
+        {"reason", spec.reason}}) {
     if (absl::Status status = ValidateNoControlCharacters(field(name), value); !status.ok()) {
       return status;
     }
@@ -170,15 +199,18 @@ absl::Status ValidateTransfers(std::span<const TransferSpec> transfers) {
 }
 
 std::string TransferFingerprint(const TransferSpec& spec) {
-  std::string canonical = "transfer.v1|";
-  AddField(canonical, TransferKindName(spec.kind));
-  AddField(canonical, spec.card_number);
-  AddField(canonical, absl::StrCat(spec.amount));
-  AddField(canonical, spec.hold_id);
-  AddField(canonical, TimeField(spec.activate_time));
-  AddField(canonical, TimeField(spec.expire_time));
-  AddField(canonical, spec.reference);
-  return Digest(canonical);
+  Fingerprint fingerprint("transfer.v1");
+  fingerprint.Add(TransferKindName(spec.kind))
+      .Add(spec.card_number)
+      .Add(spec.amount)
+      .Add(spec.hold_id)
+      .Add(TimeField(spec.activate_time))
+      .Add(TimeField(spec.expire_time))
+      .Add(spec.reference);
+  // Only when present, so that fingerprints stored before reasons existed
+  // still match their retries.
+  if (!spec.reason.empty()) fingerprint.Add(spec.reason);
+  return fingerprint.Digest();
 }
 
 LotState LotStateAt(const Lot& lot, absl::Time now) {
@@ -203,20 +235,68 @@ absl::StatusOr<std::vector<LotTake>> PlanRedemption(std::span<const Lot> lots, a
       active_total += lot.remaining;
     }
   }
-  int64_t available = std::max<int64_t>(0, active_total - held_by_others);
-  if (amount > available) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("insufficient points: ", available, " available, ", amount, " requested"));
-  }
   std::sort(active.begin(), active.end(),
             [](const Lot* a, const Lot* b) { return SpendOrder(*a, *b); });
+  return TakeInOrder(active, amount, std::max<int64_t>(0, active_total - held_by_others));
+}
+
+absl::StatusOr<std::vector<LotTake>> PlanCorrectionDebit(std::span<const Lot> lots, absl::Time now,
+                                                         int64_t amount, int64_t held) {
+  std::vector<const Lot*> active;
+  std::vector<const Lot*> pending;
+  int64_t active_total = 0;
+  int64_t pending_total = 0;
+  for (const Lot& lot : lots) {
+    if (lot.remaining <= 0) continue;
+    switch (LotStateAt(lot, now)) {
+      case LotState::kActive:
+        active.push_back(&lot);
+        active_total += lot.remaining;
+        break;
+      case LotState::kPending:
+        pending.push_back(&lot);
+        pending_total += lot.remaining;
+        break;
+      case LotState::kExpired:
+        break;  // worth nothing to the member any more
+    }
+  }
+  auto by_spend_order = [](const Lot* a, const Lot* b) { return SpendOrder(*a, *b); };
+  std::sort(active.begin(), active.end(), by_spend_order);
+  std::sort(pending.begin(), pending.end(), by_spend_order);
+  // Points reserved by open holds stay, so that posting those holds still
+  // succeeds; pending points are not reserved by anything.
+  int64_t active_budget = std::max<int64_t>(0, active_total - held);
+  if (amount > active_budget + pending_total) {
+    return absl::FailedPreconditionError(absl::StrCat("insufficient points: ",
+                                                      active_budget + pending_total,
+                                                      " can be written off, ", amount,
+                                                      " requested"));
+  }
   std::vector<LotTake> takes;
   int64_t need = amount;
   for (const Lot* lot : active) {
+    int64_t take = std::min({need, lot->remaining, active_budget});
+    if (take == 0) break;
+    takes.push_back({lot->lot_id, take});
+    need -= take;
+    active_budget -= take;
+  }
+  for (const Lot* lot : pending) {
     if (need == 0) break;
     int64_t take = std::min(need, lot->remaining);
     takes.push_back({lot->lot_id, take});
     need -= take;
+  }
+  return takes;
+}
+
+std::vector<LotTake> PlanExpiration(std::span<const Lot> lots, absl::Time now) {
+  std::vector<LotTake> takes;
+  for (const Lot& lot : lots) {
+    if (lot.remaining > 0 && LotStateAt(lot, now) == LotState::kExpired) {
+      takes.push_back({lot.lot_id, lot.remaining});
+    }
   }
   return takes;
 }
@@ -275,10 +355,20 @@ std::vector<LotTake> PlanAccrualReversal(std::span<const Lot> lots, absl::Time n
   return takes;
 }
 
-Balance SummarizeBalance(std::span<const Lot> lots, int64_t held, absl::Time now) {
+absl::StatusOr<absl::Duration> ExpiringWindowFromDays(int64_t days, absl::string_view field) {
+  if (days == 0) return kDefaultExpiringWindow;
+  const int64_t max_days = absl::ToInt64Hours(kMaxExpiringWindow) / 24;
+  if (days < 1 || days > max_days) return InvalidField(field, absl::StrCat("must be 0..", max_days));
+  return absl::Hours(24 * days);
+}
+
+Balance SummarizeBalance(std::span<const Lot> lots, int64_t held, absl::Time now,
+                         absl::Duration expiring_window) {
   Balance balance;
+  const absl::Time soon = now + expiring_window;
   for (const Lot& lot : lots) {
-    switch (LotStateAt(lot, now)) {
+    const LotState state = LotStateAt(lot, now);
+    switch (state) {
       case LotState::kActive:
         balance.active += lot.remaining;
         break;
@@ -287,6 +377,11 @@ Balance SummarizeBalance(std::span<const Lot> lots, int64_t held, absl::Time now
         break;
       case LotState::kExpired:
         break;
+    }
+    if (state == LotState::kExpired || !lot.expire_time || lot.remaining <= 0) continue;
+    if (*lot.expire_time <= soon) balance.expiring_soon += lot.remaining;
+    if (!balance.next_expire_time || *lot.expire_time < *balance.next_expire_time) {
+      balance.next_expire_time = lot.expire_time;
     }
   }
   balance.held = held;
@@ -346,11 +441,11 @@ absl::Duration EffectiveHoldTtl(const HoldRequest& request) {
 }
 
 std::string HoldFingerprint(const HoldRequest& request) {
-  std::string canonical = "hold.v1|";
-  AddField(canonical, request.card_number);
-  AddField(canonical, absl::StrCat(request.amount));
-  AddField(canonical, absl::StrCat(absl::ToInt64Microseconds(EffectiveHoldTtl(request))));
-  return Digest(canonical);
+  return Fingerprint("hold.v1")
+      .Add(request.card_number)
+      .Add(request.amount)
+      .Add(absl::ToInt64Microseconds(EffectiveHoldTtl(request)))
+      .Digest();
 }
 
 }  // namespace loyalty::cards

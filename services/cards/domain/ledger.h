@@ -26,6 +26,11 @@ enum class TransferKind {
   kRedemption = 2,
   kAccrualReversal = 3,
   kRedemptionReversal = 4,
+  // Written by the expiry sweep only: what expired lots had left.
+  kExpiration = 5,
+  // Manual corrections by an operator, with a mandatory reason.
+  kCorrectionCredit = 6,
+  kCorrectionDebit = 7,
 };
 
 // Stable names used in storage and fingerprints ("ACCRUAL", ...).
@@ -38,8 +43,8 @@ enum class AccountKind {
   kMember,
   kIssued,           // source of accruals
   kRedeemed,         // sink of redemptions
-  kExpired,          // sink of expired lots (expiry sweep, later)
-  kAdjustment,       // manual corrections (later)
+  kExpired,          // sink of expired lots (the expiry sweep)
+  kAdjustment,       // manual corrections
   kPartnerClearing,  // coalition settlement (later)
 };
 
@@ -65,6 +70,11 @@ struct TransferSpec {
   std::optional<absl::Time> activate_time;
   std::optional<absl::Time> expire_time;
   std::string reference;
+  // Free text; mandatory for corrections. Part of the fingerprint.
+  std::string reason;
+  // Who asked (API key or operator id from the call); not part of the
+  // fingerprint: a retry by a colleague is the same request.
+  std::string actor;
 };
 
 struct TransferResult {
@@ -142,8 +152,28 @@ absl::StatusOr<std::vector<LotTake>> PlanRedemption(std::span<const Lot> lots, a
 std::vector<LotTake> PlanAccrualReversal(std::span<const Lot> lots, absl::Time now, int64_t amount,
                                          int64_t held, absl::string_view reference);
 
-// Balance of an account with `lots` and `held` points of open holds.
-Balance SummarizeBalance(std::span<const Lot> lots, int64_t held, absl::Time now);
+// Lots a manual debit correction of `amount` takes: active points not
+// reserved by open holds (`held`) in redemption order, then pending ones.
+// FAILED_PRECONDITION when the member has fewer.
+absl::StatusOr<std::vector<LotTake>> PlanCorrectionDebit(std::span<const Lot> lots, absl::Time now,
+                                                         int64_t amount, int64_t held);
+
+// What the expiry sweep takes: everything expired lots have left.
+std::vector<LotTake> PlanExpiration(std::span<const Lot> lots, absl::Time now);
+
+// How far ahead "expiring soon" looks unless the caller says otherwise.
+inline constexpr absl::Duration kDefaultExpiringWindow = absl::Hours(24 * 30);
+inline constexpr absl::Duration kMaxExpiringWindow = absl::Hours(24 * 366);
+
+// The look-ahead of "expiring soon" from a request's day count: 0 is the
+// default window, 1..366 days are taken as given; anything else is
+// InvalidField(`field`).
+absl::StatusOr<absl::Duration> ExpiringWindowFromDays(int64_t days, absl::string_view field);
+
+// Balance of an account with `lots` and `held` points of open holds;
+// `expiring_window` sets what counts as expiring soon.
+Balance SummarizeBalance(std::span<const Lot> lots, int64_t held, absl::Time now,
+                         absl::Duration expiring_window = kDefaultExpiringWindow);
 
 // --- Holds ------------------------------------------------------------------
 

@@ -330,10 +330,112 @@ TEST(RouteTest, KindsFixTheDirection) {
   EXPECT_FALSE(RouteOf(TransferKind::kAccrualReversal).creates_lot);
   EXPECT_EQ(RouteOf(TransferKind::kRedemptionReversal).system_account, AccountKind::kRedeemed);
   EXPECT_TRUE(RouteOf(TransferKind::kRedemptionReversal).creates_lot);
-  for (TransferKind kind : {TransferKind::kAccrual, TransferKind::kRedemption,
-                            TransferKind::kAccrualReversal, TransferKind::kRedemptionReversal}) {
+  EXPECT_EQ(RouteOf(TransferKind::kExpiration).system_account, AccountKind::kExpired);
+  EXPECT_TRUE(RouteOf(TransferKind::kExpiration).member_is_source);
+  EXPECT_EQ(RouteOf(TransferKind::kCorrectionCredit).system_account, AccountKind::kAdjustment);
+  EXPECT_FALSE(RouteOf(TransferKind::kCorrectionCredit).member_is_source);
+  EXPECT_TRUE(RouteOf(TransferKind::kCorrectionCredit).creates_lot);
+  EXPECT_EQ(RouteOf(TransferKind::kCorrectionDebit).system_account, AccountKind::kAdjustment);
+  EXPECT_TRUE(RouteOf(TransferKind::kCorrectionDebit).member_is_source);
+  for (TransferKind kind :
+       {TransferKind::kAccrual, TransferKind::kRedemption, TransferKind::kAccrualReversal,
+        TransferKind::kRedemptionReversal, TransferKind::kExpiration,
+        TransferKind::kCorrectionCredit, TransferKind::kCorrectionDebit}) {
     EXPECT_EQ(ParseTransferKind(TransferKindName(kind)), kind);
   }
+}
+
+TEST(ValidateTransfersTest, CorrectionsNeedAReasonAndExpirationIsNotRequestable) {
+  TransferSpec credit = Accrual(10);
+  credit.kind = TransferKind::kCorrectionCredit;
+  EXPECT_EQ(ViolatedField(ValidateTransfer(credit, "")), "reason");
+  credit.reason = "goodwill";
+  EXPECT_TRUE(ValidateTransfer(credit, "").ok());
+  credit.expire_time = kNow + absl::Hours(1);
+  EXPECT_TRUE(ValidateTransfer(credit, "").ok()) << "a credit creates a lot, so it may expire";
+
+  TransferSpec debit = Accrual(10);
+  debit.kind = TransferKind::kCorrectionDebit;
+  debit.reason = "duplicate accrual";
+  EXPECT_TRUE(ValidateTransfer(debit, "").ok());
+  debit.expire_time = kNow;
+  EXPECT_EQ(ViolatedField(ValidateTransfer(debit, "")), "expire_time");
+
+  TransferSpec too_long = credit;
+  too_long.reason = std::string(kMaxReasonLength + 1, 'r');
+  EXPECT_EQ(ViolatedField(ValidateTransfer(too_long, "x.")), "x.reason");
+  too_long.reason = "line\nbreak";
+  too_long.reason[4] = '\n';
+  EXPECT_EQ(ViolatedField(ValidateTransfer(too_long, "")), "reason");
+
+  TransferSpec expiration = Accrual(10);
+  expiration.kind = TransferKind::kExpiration;
+  EXPECT_EQ(ViolatedField(ValidateTransfer(expiration, "")), "kind");
+}
+
+TEST(TransferFingerprintTest, ReasonCountsOnlyWhenGiven) {
+  TransferSpec spec = Accrual(10);
+  const std::string without = TransferFingerprint(spec);
+  spec.reason = "goodwill";
+  EXPECT_NE(TransferFingerprint(spec), without);
+  spec.actor = "operator-1";
+  const std::string with_actor = TransferFingerprint(spec);
+  spec.actor = "operator-2";
+  EXPECT_EQ(TransferFingerprint(spec), with_actor) << "who retries does not change the request";
+}
+
+TEST(PlanCorrectionDebitTest, ActiveOutsideHoldsThenPendingAllOrNothing) {
+  const std::vector<Lot> lots = {
+      MakeLot(1, 50, kNow - absl::Hours(1), kNow + absl::Hours(5)),
+      MakeLot(2, 40, kNow - absl::Hours(1), std::nullopt),
+      MakeLot(3, 30, kNow + absl::Hours(1), std::nullopt),          // pending
+      MakeLot(4, 20, kNow - absl::Hours(9), kNow - absl::Hours(1)),  // expired
+  };
+  // 90 active, 60 of it held: 30 active + 30 pending can go.
+  auto plan = PlanCorrectionDebit(lots, kNow, 45, 60);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_THAT(*plan, ElementsAre(LotTake{1, 30}, LotTake{3, 15}));
+  EXPECT_EQ(PlanCorrectionDebit(lots, kNow, 61, 60).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  auto all = PlanCorrectionDebit(lots, kNow, 120, 0);
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_THAT(*all, ElementsAre(LotTake{1, 50}, LotTake{2, 40}, LotTake{3, 30}));
+}
+
+TEST(PlanExpirationTest, TakesEverythingExpiredLotsHaveLeft) {
+  const std::vector<Lot> lots = {
+      MakeLot(1, 50, kNow - absl::Hours(9), kNow),  // expires exactly now
+      MakeLot(2, 40, kNow - absl::Hours(1), std::nullopt),
+      MakeLot(3, 30, kNow - absl::Hours(9), kNow - absl::Hours(1)),
+      MakeLot(4, 0, kNow - absl::Hours(9), kNow - absl::Hours(1)),  // used up
+      MakeLot(5, 9, kNow - absl::Hours(9), kNow + absl::Seconds(1)),
+  };
+  EXPECT_THAT(PlanExpiration(lots, kNow), ElementsAre(LotTake{1, 50}, LotTake{3, 30}));
+  EXPECT_THAT(PlanExpiration(lots, kNow - absl::Hours(2)), IsEmpty());
+}
+
+TEST(SummarizeBalanceTest, ExpiringSoonWithinTheWindow) {
+  const std::vector<Lot> lots = {
+      MakeLot(1, 100, kNow - absl::Hours(1), kNow + absl::Hours(24 * 10)),
+      MakeLot(2, 30, kNow + absl::Hours(1), kNow + absl::Hours(24 * 20)),  // pending
+      MakeLot(3, 7, kNow - absl::Hours(1), kNow + absl::Hours(24 * 40)),
+      MakeLot(4, 5, kNow - absl::Hours(9), kNow - absl::Hours(1)),  // expired already
+      MakeLot(5, 1, kNow - absl::Hours(9), std::nullopt),
+  };
+  Balance balance = SummarizeBalance(lots, 0, kNow);
+  EXPECT_EQ(balance.expiring_soon, 130);
+  EXPECT_EQ(balance.next_expire_time, kNow + absl::Hours(24 * 10));
+  EXPECT_EQ(SummarizeBalance(lots, 0, kNow, absl::Hours(24 * 60)).expiring_soon, 137);
+  EXPECT_EQ(SummarizeBalance(lots, 0, kNow, absl::Hours(24)).expiring_soon, 0);
+  EXPECT_EQ(SummarizeBalance({}, 0, kNow).next_expire_time, std::nullopt);
+}
+
+TEST(ExpiringWindowTest, DaysWithDefaultAndBounds) {
+  EXPECT_EQ(*ExpiringWindowFromDays(0, "d"), kDefaultExpiringWindow);
+  EXPECT_EQ(*ExpiringWindowFromDays(7, "d"), absl::Hours(24 * 7));
+  EXPECT_EQ(*ExpiringWindowFromDays(366, "d"), absl::Hours(24 * 366));
+  EXPECT_EQ(ViolatedField(ExpiringWindowFromDays(367, "d").status()), "d");
+  EXPECT_EQ(ViolatedField(ExpiringWindowFromDays(-1, "d").status()), "d");
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 // CardIssued event, in one transaction) and lookup with balance.
 
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -12,6 +14,36 @@
 #include "services/cards/domain/clock.h"
 
 namespace loyalty::cards {
+
+// ListCards filters; empty/unset fields do not filter.
+struct CardFilter {
+  std::string client_id;  // owner or co-holder; normalised
+  std::optional<CardStatus> status;
+  std::string batch_id;
+};
+
+struct CardPage {
+  std::vector<Card> cards;
+  std::string next_page_token;
+};
+
+struct CardBatch {
+  std::string batch_id;
+  std::vector<std::string> numbers;  // in number order
+};
+
+struct StatusChange {
+  CardStatus from = CardStatus::kActive;
+  CardStatus to = CardStatus::kActive;
+  std::string reason;
+  std::string actor;
+  absl::Time change_time;
+};
+
+struct StatusChangePage {
+  std::vector<StatusChange> changes;
+  std::string next_page_token;
+};
 
 class CardStore final {
  public:
@@ -36,6 +68,43 @@ class CardStore final {
   // The program's card with this number (or barcode), with its balance.
   // NOT_FOUND naming `number` otherwise, also for another program's card.
   absl::StatusOr<Card> Get(absl::string_view program_id, absl::string_view number);
+
+  // Cards in number order, with balances and co-holders.
+  absl::StatusOr<CardPage> List(absl::string_view program_id, const CardFilter& filter,
+                                int page_size, absl::string_view page_token);
+
+  // Issues a normalised batch of unowned cards in one transaction (all or
+  // none), with a CardBatchIssued event. The same request_id again returns
+  // the first batch's numbers; with other content ALREADY_EXISTS naming
+  // `request_id`. A range overlapping existing numbers: ALREADY_EXISTS
+  // naming `number_range.first_number`.
+  absl::StatusOr<CardBatch> IssueBatch(absl::string_view program_id, const CardBatchInput& input);
+
+  // Sets the owner of an unowned card. The same owner again is a no-op;
+  // another owner: FAILED_PRECONDITION naming `client_id`. Deleted cards
+  // cannot be bound (FAILED_PRECONDITION naming `number`).
+  absl::StatusOr<Card> Bind(absl::string_view program_id, absl::string_view number,
+                            const std::string& client_id);
+
+  // Adds or removes a co-holder (idempotent). The card needs an owner
+  // first; the owner is not a co-holder and cannot be removed
+  // (FAILED_PRECONDITION naming `client_id`); at most kMaxCardHolders.
+  absl::StatusOr<Card> AddHolder(absl::string_view program_id, absl::string_view number,
+                                 const std::string& client_id);
+  absl::StatusOr<Card> RemoveHolder(absl::string_view program_id, absl::string_view number,
+                                    const std::string& client_id);
+
+  // Changes the status (see CheckStatusChange) with a validated reason,
+  // recording who did it; the current status again changes nothing.
+  // Deleting a card with open holds: FAILED_PRECONDITION naming `status`.
+  absl::StatusOr<Card> SetStatus(absl::string_view program_id, absl::string_view number,
+                                 CardStatus status, const std::string& reason,
+                                 const std::string& actor);
+
+  // A card's status changes, newest first.
+  absl::StatusOr<StatusChangePage> ListStatusChanges(absl::string_view program_id,
+                                                     absl::string_view number, int page_size,
+                                                     absl::string_view page_token);
 
  private:
   pg::Pool& pool_;

@@ -4,6 +4,8 @@
 #include "google/protobuf/util/time_util.h"
 #include "libs/outbox/outbox.h"
 #include "loyalty/cards/v1/events.pb.h"
+// The proto <-> domain enum mappings; plain mapping code, no gRPC.
+#include "services/cards/api/convert.h"
 
 namespace loyalty::cards {
 namespace {
@@ -19,8 +21,8 @@ const std::string& Stream() {
   return *stream;
 }
 
-static_assert(static_cast<int>(TransferKind::kRedemptionReversal) ==
-              v1::TRANSFER_KIND_REDEMPTION_REVERSAL);
+static_assert(static_cast<int>(TransferKind::kCorrectionDebit) ==
+              v1::TRANSFER_KIND_CORRECTION_DEBIT);
 
 }  // namespace
 
@@ -30,8 +32,42 @@ void AppendCardIssued(pg::Tx& tx, absl::string_view program_id, const Card& card
   event.set_barcode(card.barcode);
   event.set_client_id(card.client_id);
   event.set_account_id(card.account_id);
-  event.set_status(v1::CARD_STATUS_ACTIVE);
+  event.set_status(ToProto(card.status));
   SetTime(card.create_time, event.mutable_create_time());
+  outbox::Append(tx, Stream(), program_id, event);
+}
+
+void AppendCardBatchIssued(pg::Tx& tx, absl::string_view program_id, const CardBatchInput& batch,
+                           absl::Time create_time) {
+  v1::CardBatchIssued event;
+  event.set_batch_id(batch.request_id);
+  event.set_count(batch.count);
+  event.set_issue_form(ToProto(batch.issue_form));
+  event.set_store_id(batch.store_id);
+  SetTime(create_time, event.mutable_create_time());
+  outbox::Append(tx, Stream(), program_id, event);
+}
+
+void AppendCardStatusChanged(pg::Tx& tx, absl::string_view program_id, const Card& card,
+                             CardStatus from, absl::string_view actor) {
+  v1::CardStatusChanged event;
+  event.set_card_number(card.number);
+  event.set_client_id(card.client_id);
+  event.set_from_status(ToProto(from));
+  event.set_to_status(ToProto(card.status));
+  event.set_reason(card.status_reason);
+  event.set_actor(std::string(actor));
+  if (card.status_change_time) SetTime(*card.status_change_time, event.mutable_change_time());
+  outbox::Append(tx, Stream(), program_id, event);
+}
+
+void AppendCardHoldersChanged(pg::Tx& tx, absl::string_view program_id, const Card& card,
+                              absl::Time change_time) {
+  v1::CardHoldersChanged event;
+  event.set_card_number(card.number);
+  event.set_client_id(card.client_id);
+  for (const std::string& holder : card.holder_client_ids) event.add_holder_client_ids(holder);
+  SetTime(change_time, event.mutable_change_time());
   outbox::Append(tx, Stream(), program_id, event);
 }
 
@@ -41,7 +77,7 @@ void AppendPointsTransferred(pg::Tx& tx, absl::string_view program_id,
   v1::PointsTransferred event;
   event.set_transfer_id(spec.transfer_id);
   // The domain enum mirrors the proto one value for value.
-  event.set_kind(static_cast<v1::TransferKind>(spec.kind));
+  event.set_kind(ToProto(spec.kind));
   event.set_card_number(spec.card_number);
   event.set_client_id(std::string(transfer.client_id));
   event.set_account_id(std::string(transfer.account_id));
@@ -55,6 +91,8 @@ void AppendPointsTransferred(pg::Tx& tx, absl::string_view program_id,
   }
   SetTime(transfer.result.create_time, event.mutable_create_time());
   event.set_balance_after(transfer.balance_after);
+  event.set_reason(spec.reason);
+  event.set_actor(spec.actor);
   outbox::Append(tx, Stream(), program_id, event);
 }
 

@@ -14,6 +14,16 @@ namespace loyalty::cards {
 
 void AppendCardIssued(pg::Tx& tx, absl::string_view program_id, const Card& card);
 
+void AppendCardBatchIssued(pg::Tx& tx, absl::string_view program_id, const CardBatchInput& batch,
+                           absl::Time create_time);
+
+void AppendCardStatusChanged(pg::Tx& tx, absl::string_view program_id, const Card& card,
+                             CardStatus from, absl::string_view actor);
+
+// `card` as it is after the change, co-holders included.
+void AppendCardHoldersChanged(pg::Tx& tx, absl::string_view program_id, const Card& card,
+                              absl::Time change_time);
+
 // One applied (not replayed) transfer.
 struct AppliedTransfer {
   const TransferSpec& spec;

@@ -78,7 +78,12 @@ constexpr Check kChecks[] = {
      "         OR (t.kind = 'ACCRUAL_REVERSAL' AND d.kind = 'member'"
      "             AND c.kind = 'issued')"
      "         OR (t.kind = 'REDEMPTION_REVERSAL' AND d.kind = 'redeemed'"
-     "             AND c.kind = 'member'))"},
+     "             AND c.kind = 'member')"
+     "         OR (t.kind = 'EXPIRATION' AND d.kind = 'member' AND c.kind = 'expired')"
+     "         OR (t.kind = 'CORRECTION_CREDIT' AND d.kind = 'adjustment'"
+     "             AND c.kind = 'member')"
+     "         OR (t.kind = 'CORRECTION_DEBIT' AND d.kind = 'member'"
+     "             AND c.kind = 'adjustment'))"},
 
     {"transfer created or consumed lots to the amount it moved",
      "SELECT t.program_id || '/' || t.transfer_id || ': ' || t.kind || ' of ' ||"
@@ -88,11 +93,21 @@ constexpr Check kChecks[] = {
      " LEFT JOIN (SELECT program_id, transfer_id, sum(amount) AS total"
      "            FROM lot_consumptions GROUP BY 1, 2) c USING (program_id, transfer_id)"
      " LEFT JOIN lots l ON l.program_id = t.program_id AND l.transfer_id = t.transfer_id"
-     " WHERE (t.kind IN ('REDEMPTION', 'ACCRUAL_REVERSAL')"
+     " WHERE (t.kind IN ('REDEMPTION', 'ACCRUAL_REVERSAL', 'EXPIRATION', 'CORRECTION_DEBIT')"
      "        AND (COALESCE(c.total, 0) <> t.amount OR l.lot_id IS NOT NULL))"
-     "    OR (t.kind IN ('ACCRUAL', 'REDEMPTION_REVERSAL')"
+     "    OR (t.kind IN ('ACCRUAL', 'REDEMPTION_REVERSAL', 'CORRECTION_CREDIT')"
      "        AND (c.total IS NOT NULL OR l.lot_id IS NULL OR l.amount <> t.amount"
      "             OR l.account_id <> t.credit_account_id))"},
+
+    {"expiration took only lots that had expired, and all they had left",
+     "SELECT t.program_id || '/' || t.transfer_id || ': lot ' || l.lot_id ||"
+     "       ' expires ' || COALESCE(l.expire_at::text, 'never')"
+     " FROM transfers t"
+     " JOIN lot_consumptions c ON c.program_id = t.program_id"
+     "  AND c.transfer_id = t.transfer_id"
+     " JOIN lots l ON l.lot_id = c.lot_id"
+     " WHERE t.kind = 'EXPIRATION'"
+     "   AND (l.expire_at IS NULL OR l.expire_at > t.created_at OR l.remaining <> 0)"},
 
     {"hold is resolved at most once",
      "SELECT h.program_id || '/' || h.hold_id || ': ' || h.state || ' with ' ||"

@@ -176,20 +176,34 @@ absl::StatusOr<TransferResult> CommitRun::Apply(const TransferSpec& spec, const 
   if (route.member_is_source) {
     std::vector<Lot> lots = sql::LoadOpenLots(tx_, program_id_, card.account_id);
     int64_t held = sql::LoadHeld(tx_, program_id_, card.account_id, now_);
-    if (spec.kind == TransferKind::kRedemption) {
-      if (!spec.hold_id.empty()) {
-        ASSIGN_OR_RETURN(hold, LockHoldForPosting(spec, prefix, card));
-        held -= hold->hold.amount;  // the points this posting spends
-      }
-      absl::StatusOr<std::vector<LotTake>> plan = PlanRedemption(lots, now_, spec.amount, held);
+    // Plans that must take the whole amount or refuse.
+    auto all_or_refuse = [&](absl::StatusOr<std::vector<LotTake>> plan) -> absl::Status {
       if (!plan.ok()) {
         return FieldError(absl::StatusCode::kFailedPrecondition, prefix + "amount",
                           plan.status().message());
       }
       takes = *std::move(plan);
-    } else {
-      takes = PlanAccrualReversal(lots, now_, spec.amount, held, spec.reference);
-      moved = TotalTaken(takes);
+      return absl::OkStatus();
+    };
+    switch (spec.kind) {
+      case TransferKind::kRedemption:
+        if (!spec.hold_id.empty()) {
+          ASSIGN_OR_RETURN(hold, LockHoldForPosting(spec, prefix, card));
+          held -= hold->hold.amount;  // the points this posting spends
+        }
+        RETURN_IF_ERROR(all_or_refuse(PlanRedemption(lots, now_, spec.amount, held)));
+        break;
+      case TransferKind::kCorrectionDebit:
+        RETURN_IF_ERROR(all_or_refuse(PlanCorrectionDebit(lots, now_, spec.amount, held)));
+        break;
+      case TransferKind::kExpiration:
+        takes = PlanExpiration(lots, now_);
+        moved = TotalTaken(takes);
+        break;
+      default:  // kAccrualReversal, the only other kind with a member source
+        takes = PlanAccrualReversal(lots, now_, spec.amount, held, spec.reference);
+        moved = TotalTaken(takes);
+        break;
     }
   }
 
@@ -200,13 +214,13 @@ absl::StatusOr<TransferResult> CommitRun::Apply(const TransferSpec& spec, const 
   pqxx::result inserted = tx_.exec_params(
       "INSERT INTO transfers (program_id, transfer_id, kind, fingerprint, card_number,"
       "                       debit_account_id, credit_account_id, requested_amount,"
-      "                       amount, hold_id, reference, created_at)"
+      "                       amount, hold_id, reference, created_at, reason, actor)"
       " VALUES ($1, $2, $3, $4, $5, $6::uuid, $7::uuid, $8, $9, NULLIF($10, ''), $11,"
-      "         micros_to_ts($12))"
+      "         micros_to_ts($12), $13, $14)"
       " ON CONFLICT (program_id, transfer_id) DO NOTHING RETURNING 1",
       program_id_, spec.transfer_id, std::string(TransferKindName(spec.kind)),
       TransferFingerprint(spec), spec.card_number, debit, credit, spec.amount, moved, spec.hold_id,
-      spec.reference, now_micros);
+      spec.reference, now_micros, spec.reason, spec.actor);
   if (inserted.empty()) {
     // A concurrent call committed this id after the check above. It cannot
     // have been for this card (its account is locked), so the content
@@ -287,6 +301,22 @@ absl::StatusOr<TransferResult> CommitRun::Apply(const TransferSpec& spec, const 
 absl::StatusOr<CommitResult> LedgerStore::CommitTransfers(absl::string_view program_id,
                                                           std::span<const TransferSpec> transfers) {
   RETURN_IF_ERROR(ValidateTransfers(transfers));
+  return Commit(program_id, transfers,
+                [](size_t i) { return absl::StrCat("transfers[", i, "]."); });
+}
+
+absl::StatusOr<CommitResult> LedgerStore::Correct(absl::string_view program_id,
+                                                  const TransferSpec& spec) {
+  if (spec.kind != TransferKind::kCorrectionCredit && spec.kind != TransferKind::kCorrectionDebit) {
+    return InvalidField("kind", "a correction is CORRECTION_CREDIT or CORRECTION_DEBIT");
+  }
+  RETURN_IF_ERROR(ValidateTransfer(spec, ""));
+  return Commit(program_id, {&spec, 1}, [](size_t) { return std::string(); });
+}
+
+absl::StatusOr<CommitResult> LedgerStore::Commit(
+    absl::string_view program_id, std::span<const TransferSpec> transfers,
+    absl::FunctionRef<std::string(size_t)> field_prefix) {
   const absl::Time now = sql::Truncate(clock_.Now());
   CommitResult out;
   RETURN_IF_ERROR(pool_.Transact([&](pg::Tx& tx) -> absl::Status {
@@ -297,7 +327,7 @@ absl::StatusOr<CommitResult> LedgerStore::CommitTransfers(absl::string_view prog
       const std::string& number = transfers[i].card_number;
       if (cards.contains(number)) continue;
       std::optional<sql::CardRow> card = sql::FindCard(tx, program_id, number);
-      if (!card) return NoSuchCard(absl::StrCat("transfers[", i, "].card_number"));
+      if (!card) return NoSuchCard(absl::StrCat(field_prefix(i), "card_number"));
       account_ids.insert(card->account_id);
       cards.emplace(number, *std::move(card));
     }
@@ -305,8 +335,7 @@ absl::StatusOr<CommitResult> LedgerStore::CommitTransfers(absl::string_view prog
     CommitRun run(tx, program_id, now);
     for (size_t i = 0; i < transfers.size(); ++i) {
       ASSIGN_OR_RETURN(TransferResult result,
-                       run.Apply(transfers[i], absl::StrCat("transfers[", i, "]."),
-                                 cards.at(transfers[i].card_number)));
+                       run.Apply(transfers[i], field_prefix(i), cards.at(transfers[i].card_number)));
       out.results.push_back(std::move(result));
     }
     out.balance =
@@ -401,7 +430,8 @@ absl::StatusOr<Hold> LedgerStore::VoidHold(absl::string_view program_id,
 }
 
 absl::StatusOr<Balance> LedgerStore::GetBalance(absl::string_view program_id,
-                                                absl::string_view card_number) {
+                                                absl::string_view card_number,
+                                                absl::Duration expiring_window) {
   if (card_number.empty()) return InvalidField("card_number", "required");
   RETURN_IF_ERROR(ValidateNoControlCharacters("card_number", card_number));
   const absl::Time now = clock_.Now();
@@ -409,10 +439,86 @@ absl::StatusOr<Balance> LedgerStore::GetBalance(absl::string_view program_id,
   RETURN_IF_ERROR(pool_.Transact([&](pg::Tx& tx) -> absl::Status {
     std::optional<sql::CardRow> card = sql::FindCard(tx, program_id, card_number);
     if (!card) return NoSuchCard("card_number");
-    balance = sql::LoadBalance(tx, program_id, card->account_id, now);
+    balance = sql::LoadBalance(tx, program_id, card->account_id, now, expiring_window);
     return absl::OkStatus();
   }));
   return balance;
+}
+
+absl::StatusOr<ExpirySweepResult> LedgerStore::SweepExpired(int max_accounts, int max_holds) {
+  const absl::Time now = sql::Truncate(clock_.Now());
+  const int64_t now_micros = sql::Micros(now);
+  ExpirySweepResult total;
+  // Programs that can have lots or holds at all: lots come only from the
+  // issued, redeemed and adjustment accounts, holds only from lots.
+  std::vector<std::string> programs;
+  RETURN_IF_ERROR(pool_.Transact([&](pg::Tx& tx) -> absl::Status {
+    programs.clear();
+    for (const auto& row :
+         tx.exec("SELECT DISTINCT program_id FROM accounts"
+                 " WHERE kind IN ('issued', 'redeemed', 'adjustment') ORDER BY 1")) {
+      programs.push_back(row[0].as<std::string>());
+    }
+    return absl::OkStatus();
+  }));
+  for (const std::string& program_id : programs) {
+    // Batches until a pass finds nothing it may take.
+    for (bool more = true; more;) {
+      ExpirySweepResult batch;
+      RETURN_IF_ERROR(pool_.Transact([&](pg::Tx& tx) -> absl::Status {
+        batch = ExpirySweepResult();
+        // Accounts with expired points, locked as every ledger call locks
+        // them; SKIP LOCKED leaves those busy with a receipt for next time.
+        pqxx::result accounts = tx.exec_params(
+            "SELECT a.account_id::text FROM accounts a"
+            " WHERE a.program_id = $1 AND a.account_id IN ("
+            "   SELECT DISTINCT l.account_id FROM lots l"
+            "   WHERE l.program_id = $1 AND l.remaining > 0"
+            "     AND l.expire_at <= micros_to_ts($2)"
+            "   LIMIT $3)"
+            " ORDER BY a.account_id FOR NO KEY UPDATE OF a SKIP LOCKED",
+            program_id, now_micros, max_accounts);
+        CommitRun run(tx, program_id, now);
+        for (const auto& account : accounts) {
+          const std::string account_id = account[0].as<std::string>();
+          std::optional<sql::CardRow> card = sql::FindCardByAccount(tx, program_id, account_id);
+          if (!card) return absl::InternalError(absl::StrCat("account ", account_id, " has no card"));
+          const int64_t expired =
+              tx.exec_params1(
+                    "SELECT COALESCE(sum(remaining), 0)::bigint FROM lots"
+                    " WHERE program_id = $1 AND account_id = $2::uuid AND remaining > 0"
+                    "   AND expire_at <= micros_to_ts($3)",
+                    program_id, account_id, now_micros)[0]
+                  .as<int64_t>();
+          if (expired == 0) continue;  // spent between the two statements
+          TransferSpec spec{.transfer_id = absl::StrCat("expiry:", account_id, ":", now_micros),
+                            .kind = TransferKind::kExpiration,
+                            .card_number = card->number,
+                            .amount = expired};
+          ASSIGN_OR_RETURN(TransferResult result, run.Apply(spec, "", *card));
+          batch.accounts += 1;
+          batch.points += result.amount;
+        }
+        // Holds left HELD past their time reserve nothing already; writing
+        // that down resolves them for good and keeps `holds_open` small.
+        batch.holds_expired =
+            tx.exec_params(
+                  "UPDATE holds SET state = 'EXPIRED', resolved_at = micros_to_ts($2)"
+                  " WHERE program_id = $1 AND hold_id IN ("
+                  "   SELECT hold_id FROM holds WHERE program_id = $1 AND state = 'HELD'"
+                  "     AND expire_at <= micros_to_ts($2)"
+                  "   LIMIT $3 FOR UPDATE SKIP LOCKED)",
+                  program_id, now_micros, max_holds)
+                .affected_rows();
+        return absl::OkStatus();
+      }));
+      total.accounts += batch.accounts;
+      total.points += batch.points;
+      total.holds_expired += batch.holds_expired;
+      more = batch.accounts == max_accounts || batch.holds_expired == max_holds;
+    }
+  }
+  return total;
 }
 
 }  // namespace loyalty::cards

@@ -14,7 +14,9 @@
 // CommitTransfers, the plain field name for holds.
 
 #include <span>
+#include <string>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "libs/pg/pool.h"
@@ -22,6 +24,13 @@
 #include "services/cards/domain/ledger.h"
 
 namespace loyalty::cards {
+
+// What one SweepExpired pass did.
+struct ExpirySweepResult {
+  int64_t accounts = 0;       // accounts that lost expired points
+  int64_t points = 0;         // points moved to the expired accounts
+  int64_t holds_expired = 0;  // holds marked EXPIRED
+};
 
 class LedgerStore final {
  public:
@@ -36,6 +45,11 @@ class LedgerStore final {
   absl::StatusOr<CommitResult> CommitTransfers(absl::string_view program_id,
                                                std::span<const TransferSpec> transfers);
 
+  // Applies one manual correction (CORRECTION_CREDIT or _DEBIT, with its
+  // reason and actor) like CommitTransfers, naming fields without the
+  // `transfers[i].` prefix.
+  absl::StatusOr<CommitResult> Correct(absl::string_view program_id, const TransferSpec& spec);
+
   // Reserves available points. The same hold_id with the same content
   // returns the stored hold in its current state; with other content
   // ALREADY_EXISTS naming `hold_id`.
@@ -45,9 +59,26 @@ class LedgerStore final {
   // for VOIDED and EXPIRED holds; FAILED_PRECONDITION for a POSTED one.
   absl::StatusOr<Hold> VoidHold(absl::string_view program_id, absl::string_view hold_id);
 
-  absl::StatusOr<Balance> GetBalance(absl::string_view program_id, absl::string_view card_number);
+  // `expiring_window` sets what Balance.expiring_soon looks ahead.
+  absl::StatusOr<Balance> GetBalance(absl::string_view program_id, absl::string_view card_number,
+                                     absl::Duration expiring_window = kDefaultExpiringWindow);
+
+  // One pass of the expiry sweep over every program: moves what expired
+  // lots have left to the program's `expired` account (one EXPIRATION
+  // transfer per account, with its event) and marks holds left HELD past
+  // their expiry EXPIRED. Works through at most `max_accounts` accounts and
+  // `max_holds` holds per transaction, skipping accounts that a concurrent
+  // call holds locked (they are taken on the next pass), so it never
+  // stalls the POS flow and several replicas may sweep at once.
+  absl::StatusOr<ExpirySweepResult> SweepExpired(int max_accounts = 200, int max_holds = 1000);
 
  private:
+  // CommitTransfers without validation; `field_prefix(i)` prefixes the
+  // fields errors name for transfer i.
+  absl::StatusOr<CommitResult> Commit(absl::string_view program_id,
+                                      std::span<const TransferSpec> transfers,
+                                      absl::FunctionRef<std::string(size_t)> field_prefix);
+
   pg::Pool& pool_;
   const Clock& clock_;
 };

@@ -362,7 +362,10 @@ TEST_F(LedgerStoreTest, RedemptionReversalReturnsPointsAsANewLot) {
   back.expire_time = clock_.Now() + absl::Hours(1);
   MustCommit(back);
   EXPECT_EQ(LotRemaining("rr-1"), 40);
-  EXPECT_EQ(BalanceOf(card), (Balance{.available = 40, .active = 40}));
+  EXPECT_EQ(BalanceOf(card), (Balance{.available = 40,
+                                      .active = 40,
+                                      .expiring_soon = 40,
+                                      .next_expire_time = clock_.Now() + absl::Hours(1)}));
   EXPECT_EQ(Scalar("SELECT sum(p.amount)::bigint FROM postings p JOIN accounts a"
                    " USING (program_id, account_id)"
                    " WHERE p.program_id = $1 AND a.kind = 'redeemed'"),

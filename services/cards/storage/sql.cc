@@ -1,6 +1,7 @@
 #include "services/cards/storage/sql.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 
 namespace loyalty::cards::sql {
@@ -15,7 +16,23 @@ CardRow ReadCard(const pqxx::row& row) {
   card.account_id = row[4].as<std::string>();
   card.create_time = TimeOf(row[5]);
   card.request_id = row[6].as<std::string>();
+  card.status_reason = row[7].as<std::string>();
+  card.status_change_time = OptionalTimeOf(row[8]);
+  card.issue_form = ParseIssueForm(row[9].as<std::string>()).value_or(IssueForm::kVirtual);
+  card.issue_store_id = row[10].as<std::string>();
+  card.batch_id = row[11].as<std::string>();
   return card;
+}
+
+std::optional<CardRow> FindCardByAccount(pqxx::transaction_base& tx, absl::string_view program_id,
+                                         absl::string_view account_id) {
+  pqxx::result rows = tx.exec_params(
+      absl::StrCat("SELECT ", kCardColumns,
+                   " FROM cards WHERE program_id = $1 AND account_id = $2::uuid"
+                   " ORDER BY created_at, number LIMIT 1"),
+      std::string(program_id), std::string(account_id));
+  if (rows.empty()) return std::nullopt;
+  return ReadCard(rows[0]);
 }
 
 std::optional<CardRow> FindCard(pqxx::transaction_base& tx, absl::string_view program_id,
@@ -29,26 +46,68 @@ std::optional<CardRow> FindCard(pqxx::transaction_base& tx, absl::string_view pr
   return ReadCard(rows[0]);
 }
 
+namespace {
+
+// Columns ReadLot expects, after any the caller puts first.
+constexpr char kLotColumns[] =
+    "lot_id, remaining, ts_to_micros(activate_at), ts_to_micros(expire_at), origin_kind,"
+    " reference";
+
+Lot ReadLot(const pqxx::row& row, int first) {
+  Lot lot;
+  lot.lot_id = row[first].as<int64_t>();
+  lot.remaining = row[first + 1].as<int64_t>();
+  lot.activate_time = TimeOf(row[first + 2]);
+  lot.expire_time = OptionalTimeOf(row[first + 3]);
+  lot.origin = ParseTransferKind(row[first + 4].as<std::string>()).value_or(TransferKind::kAccrual);
+  lot.reference = row[first + 5].as<std::string>();
+  return lot;
+}
+
+}  // namespace
+
+std::string ArrayLiteral(const std::vector<std::string>& tokens) {
+  return absl::StrCat("{", absl::StrJoin(tokens, ","), "}");
+}
+
 std::vector<Lot> LoadOpenLots(pqxx::transaction_base& tx, absl::string_view program_id,
                               absl::string_view account_id) {
   pqxx::result rows = tx.exec_params(
-      "SELECT lot_id, remaining, ts_to_micros(activate_at), ts_to_micros(expire_at),"
-      "       origin_kind, reference"
-      " FROM lots WHERE program_id = $1 AND account_id = $2 AND remaining > 0",
+      absl::StrCat("SELECT ", kLotColumns,
+                   " FROM lots WHERE program_id = $1 AND account_id = $2 AND remaining > 0"),
       std::string(program_id), std::string(account_id));
   std::vector<Lot> lots;
   lots.reserve(rows.size());
-  for (const auto& row : rows) {
-    Lot lot;
-    lot.lot_id = row[0].as<int64_t>();
-    lot.remaining = row[1].as<int64_t>();
-    lot.activate_time = TimeOf(row[2]);
-    lot.expire_time = OptionalTimeOf(row[3]);
-    lot.origin = ParseTransferKind(row[4].as<std::string>()).value_or(TransferKind::kAccrual);
-    lot.reference = row[5].as<std::string>();
-    lots.push_back(std::move(lot));
-  }
+  for (const auto& row : rows) lots.push_back(ReadLot(row, 0));
   return lots;
+}
+
+std::map<std::string, Balance> LoadBalances(pqxx::transaction_base& tx,
+                                            absl::string_view program_id,
+                                            const std::vector<std::string>& account_ids,
+                                            absl::Time now) {
+  std::map<std::string, Balance> balances;
+  if (account_ids.empty()) return balances;
+  std::map<std::string, std::vector<Lot>> lots;
+  for (const auto& row : tx.exec_params(
+           absl::StrCat("SELECT account_id::text, ", kLotColumns,
+                        " FROM lots WHERE program_id = $1 AND account_id = ANY($2::uuid[])"
+                        " AND remaining > 0"),
+           std::string(program_id), ArrayLiteral(account_ids))) {
+    lots[row[0].as<std::string>()].push_back(ReadLot(row, 1));
+  }
+  std::map<std::string, int64_t> held;
+  for (const auto& row : tx.exec_params(
+           "SELECT account_id::text, sum(amount)::bigint FROM holds"
+           " WHERE program_id = $1 AND account_id = ANY($2::uuid[]) AND state = 'HELD'"
+           "   AND expire_at > micros_to_ts($3) GROUP BY account_id",
+           std::string(program_id), ArrayLiteral(account_ids), Micros(now))) {
+    held[row[0].as<std::string>()] = row[1].as<int64_t>();
+  }
+  for (const std::string& account_id : account_ids) {
+    balances[account_id] = SummarizeBalance(lots[account_id], held[account_id], now);
+  }
+  return balances;
 }
 
 int64_t LoadHeld(pqxx::transaction_base& tx, absl::string_view program_id,
@@ -63,9 +122,10 @@ int64_t LoadHeld(pqxx::transaction_base& tx, absl::string_view program_id,
 }
 
 Balance LoadBalance(pqxx::transaction_base& tx, absl::string_view program_id,
-                    absl::string_view account_id, absl::Time now) {
+                    absl::string_view account_id, absl::Time now,
+                    absl::Duration expiring_window) {
   std::vector<Lot> lots = LoadOpenLots(tx, program_id, account_id);
-  return SummarizeBalance(lots, LoadHeld(tx, program_id, account_id, now), now);
+  return SummarizeBalance(lots, LoadHeld(tx, program_id, account_id, now), now, expiring_window);
 }
 
 }  // namespace loyalty::cards::sql

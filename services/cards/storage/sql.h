@@ -3,6 +3,7 @@
 // Helpers shared by the cards storage code. Includes libpqxx: storage only.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,22 +37,37 @@ inline absl::Time Truncate(absl::Time time) {
   return absl::FromUnixMicros(absl::ToUnixMicros(time));
 }
 
-// A card as stored, without its balance.
+// Text form of a PostgreSQL array of plain tokens (digits, UUIDs): libpqxx 6
+// has no array parameters. Only for values without quotes, commas, braces
+// or spaces.
+std::string ArrayLiteral(const std::vector<std::string>& tokens);
+
+// A card as stored, without its balance and co-holders.
 struct CardRow {
   std::string number;
   std::string barcode;
-  std::string client_id;
+  std::string client_id;  // empty: unowned
   CardStatus status = CardStatus::kActive;
   std::string account_id;
   absl::Time create_time;
   std::string request_id;
+  std::string status_reason;
+  std::optional<absl::Time> status_change_time;
+  IssueForm issue_form = IssueForm::kVirtual;
+  std::string issue_store_id;
+  std::string batch_id;
 };
 
-// Column list that ReadCard expects, in order.
+// Column list that ReadCard expects, in order, for a query over `cards`.
 inline constexpr char kCardColumns[] =
-    "number, barcode, client_id::text, status, account_id::text,"
-    " ts_to_micros(created_at), COALESCE(request_id, '')";
+    "number, barcode, COALESCE(client_id::text, ''), status, account_id::text,"
+    " ts_to_micros(created_at), COALESCE(request_id, ''), status_reason,"
+    " ts_to_micros(status_changed_at), issue_form, issue_store_id, COALESCE(batch_id, '')";
 CardRow ReadCard(const pqxx::row& row);
+
+// The card of a member account.
+std::optional<CardRow> FindCardByAccount(pqxx::transaction_base& tx, absl::string_view program_id,
+                                         absl::string_view account_id);
 
 // The program's card with this number, or else with this barcode.
 std::optional<CardRow> FindCard(pqxx::transaction_base& tx, absl::string_view program_id,
@@ -66,6 +82,18 @@ int64_t LoadHeld(pqxx::transaction_base& tx, absl::string_view program_id,
                  absl::string_view account_id, absl::Time now);
 
 Balance LoadBalance(pqxx::transaction_base& tx, absl::string_view program_id,
-                    absl::string_view account_id, absl::Time now);
+                    absl::string_view account_id, absl::Time now,
+                    absl::Duration expiring_window = kDefaultExpiringWindow);
+
+}  // namespace loyalty::cards::sql
+
+namespace loyalty::cards::sql {
+
+// Balances of several accounts in two queries, by account id; accounts
+// without lots or holds get a zero balance.
+std::map<std::string, Balance> LoadBalances(pqxx::transaction_base& tx,
+                                            absl::string_view program_id,
+                                            const std::vector<std::string>& account_ids,
+                                            absl::Time now);
 
 }  // namespace loyalty::cards::sql

@@ -5,6 +5,7 @@
 // id (programs never see each other's rows), a fake clock, and stores.
 
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,19 @@
 #include "services/cards/storage/ledger_store.h"
 #include "services/cards/storage/migrations.h"
 #include "services/cards/testing/fakes.h"
+
+namespace loyalty::cards {
+
+// Readable balances in test failures.
+inline void PrintTo(const Balance& balance, std::ostream* out) {
+  *out << "{available " << balance.available << ", active " << balance.active << ", pending "
+       << balance.pending << ", held " << balance.held << ", expiring_soon "
+       << balance.expiring_soon << ", next_expire_time "
+       << (balance.next_expire_time ? absl::FormatTime(*balance.next_expire_time) : "none")
+       << "}";
+}
+
+}  // namespace loyalty::cards
 
 namespace loyalty::cards::testing {
 

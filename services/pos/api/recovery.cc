@@ -2,6 +2,7 @@
 
 #include "absl/time/clock.h"
 #include "libs/common/log.h"
+#include "libs/common/periodic.h"
 #include "libs/rpc/call_context.h"
 
 namespace loyalty::pos {
@@ -35,13 +36,7 @@ int StalledWorkRecovery::RunOnce() {
 }
 
 void StalledWorkRecovery::Run(std::stop_token stop) {
-  while (!stop.stop_requested()) {
-    RunOnce();
-    absl::Time until = absl::Now() + options_.interval;
-    while (!stop.stop_requested() && absl::Now() < until) {
-      absl::SleepFor(absl::Milliseconds(50));
-    }
-  }
+  RunPeriodically(stop, options_.interval, [this] { RunOnce(); });
 }
 
 }  // namespace loyalty::pos
