@@ -114,9 +114,17 @@ check_image() {
       ldd "$b" | awk -v needed=" $(echo $needed) " \
         'index(needed, " " $1 " ") && $3 ~ /^\// {print $3}'
     done | sort -u)"
-  local packages
-  packages="$(dpkg -S $(for l in $libs; do readlink -f "$l"; done) 2>/dev/null |
-    cut -d: -f1 | tr ',' '\n' | sed 's/^ *//' | sort -u |
+  # By multiarch folder and file name: dpkg knows some libraries under /lib,
+  # others under /usr/lib.
+  local packages="" lib real owner
+  for lib in $libs; do
+    real="$(readlink -f "$lib")"
+    owner="$(dpkg -S "*/$(basename "$(dirname "$real")")/$(basename "$real")" 2>/dev/null |
+      head -n1 | cut -d: -f1)"
+    [[ -n "$owner" ]] || { fail "no Debian package owns $lib"; continue; }
+    packages+="$owner"$'\n'
+  done
+  packages="$(sort -u <<<"$packages" | sed '/^$/d' |
     grep -vx -e libc6 -e libstdc++6 -e libgcc-s1 -e 'libasan[0-9]*' -e 'libubsan[0-9]*')"
   local installed
   installed="$(awk '/^FROM /{stage++} stage==2' "$ROOT/deploy/Dockerfile" |
