@@ -110,8 +110,8 @@ check_image() {
 
   local libs
   libs="$(for b in "${binaries[@]}"; do
-      needed="$(readelf -d "$b" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')"
-      ldd "$b" | awk -v needed=" $(echo $needed) " \
+      needed="$(readelf -d "$b" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')"
+      ldd "$b" | awk -v needed=" $needed" \
         'index(needed, " " $1 " ") && $3 ~ /^\// {print $3}'
     done | sort -u)"
   # By multiarch folder and file name: dpkg knows some libraries under /lib,
