@@ -14,6 +14,9 @@ std::shared_ptr<grpc::Channel> DialService(const std::string& address) {
   // minutes; calls in between fail fast with UNAVAILABLE.
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
+  // One subchannel per address the name resolves to: behind a Kubernetes
+  // headless Service every replica gets calls (pick_first would pin one).
+  args.SetLoadBalancingPolicyName("round_robin");
   return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
 }
 

@@ -74,6 +74,10 @@ absl::Status ServiceHost::Start() {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
   grpc::ServerBuilder builder;
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
+                             static_cast<int>(absl::ToInt64Milliseconds(kMaxConnectionAge)));
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+                             static_cast<int>(absl::ToInt64Milliseconds(options_.shutdown_grace)));
   builder.AddListeningPort(options_.grpc_address,
                            grpc::InsecureServerCredentials(), &grpc_port_);
   for (grpc::Service* service : services_) builder.RegisterService(service);
@@ -125,7 +129,9 @@ void ServiceHost::CheckHealth() {
     log::Info(healthy ? "health: serving" : "health: not serving");
   }
   serving_ = healthy;
-  server_->GetHealthCheckService()->SetServingStatus(healthy);
+  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+  health->SetServingStatus(healthy);  // every name, the liveness one too
+  health->SetServingStatus(kLivenessHealthService, true);
 }
 
 void ServiceHost::RequestShutdown() {

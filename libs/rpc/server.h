@@ -29,6 +29,18 @@ class Registry;
 
 namespace loyalty::rpc {
 
+// grpc.health.v1 service name that answers SERVING while the server runs,
+// whatever its dependencies say: the liveness probe of orchestrators. The
+// empty name ("") follows the dependencies (readiness), so an outage of
+// PostgreSQL or Redis takes replicas out of rotation without restarting
+// them.
+inline constexpr char kLivenessHealthService[] = "liveness";
+
+// Servers close each connection after this age (plus a grace for calls in
+// flight), so that clients re-resolve DNS and spread calls over replicas
+// added since they connected.
+inline constexpr absl::Duration kMaxConnectionAge = absl::Minutes(5);
+
 // Blocks SIGTERM and SIGINT in the calling thread and every thread started
 // after it, so that ServiceHost can wait for them synchronously. Call first
 // thing in main().

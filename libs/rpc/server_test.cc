@@ -56,10 +56,12 @@ std::string HttpGet(int port, const std::string& path) {
   return response;
 }
 
-HealthCheckResponse::ServingStatus Check(grpc::health::v1::Health::Stub& stub) {
+HealthCheckResponse::ServingStatus Check(grpc::health::v1::Health::Stub& stub,
+                                         const std::string& service = "") {
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
   HealthCheckRequest request;
+  request.set_service(service);
   HealthCheckResponse response;
   grpc::Status status = stub.Check(&context, request, &response);
   if (!status.ok()) return HealthCheckResponse::UNKNOWN;
@@ -98,6 +100,8 @@ TEST(ServiceHostTest, HealthFollowsDependenciesAndMetricsAreServed) {
     absl::SleepFor(absl::Milliseconds(10));
   }
   EXPECT_EQ(Check(*stub), HealthCheckResponse::NOT_SERVING);
+  // Liveness does not follow dependencies: an outage must not restart us.
+  EXPECT_EQ(Check(*stub, kLivenessHealthService), HealthCheckResponse::SERVING);
 
   std::string metrics = HttpGet(metrics_port, "/metrics");
   EXPECT_THAT(metrics, HasSubstr("grpc_server_handled_total{"));
