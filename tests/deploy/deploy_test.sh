@@ -270,10 +270,11 @@ check_monitoring() {
     fail "grafana-dashboard.json"; cat "$WORK/json.log" >&2
   fi
 
-  # Metric names the code registers (.Name("...") of prometheus-cpp).
+  # Metric names the code registers: string literals of metric form in the
+  # sources (prometheus-cpp's .Name("...") or a helper taking the name).
   local defined used pending name base
-  defined="$(grep -rhoE --include='*.cc' '\.Name\("[a-z_:]+"\)' "$ROOT/libs" "$ROOT/services" |
-    sed 's/.Name("\(.*\)")/\1/' | sort -u)"
+  defined="$(grep -rhoE --include='*.cc' '"(loyalty|grpc_server|grpc_client)_[a-z0-9_]+"' \
+    "$ROOT/libs" "$ROOT/services" | tr -d '"' | sort -u)"
   pending="$(sed -e 's/#.*//' -e '/^\s*$/d' "$dir/pending-metrics.txt" | sort -u)"
   used="$(cat "$dir/loyalty-rules.yml" "$dir/grafana-dashboard.json" "$dir/prometheus.yml" |
     grep -oE '\b(loyalty|grpc_server|grpc_client)_[a-z0-9_]+' | sort -u)"
