@@ -126,6 +126,8 @@ TransferKind FromProto(v1::TransferKind kind) {
       return TransferKind::kCorrectionCredit;
     case v1::TRANSFER_KIND_CORRECTION_DEBIT:
       return TransferKind::kCorrectionDebit;
+    case v1::TRANSFER_KIND_MERGE:
+      return TransferKind::kMerge;
     default:
       return TransferKind::kUnspecified;
   }

@@ -61,6 +61,25 @@ grpc::Status PointsApi::AdjustPoints(grpc::ServerContext* context,
       });
 }
 
+grpc::Status PointsApi::MergeCards(grpc::ServerContext* context,
+                                   const v1::MergeCardsRequest* request,
+                                   v1::MergeCardsResponse* response) {
+  return rpc::HandleProgramCall(
+      context, "MergeCards", [&](const rpc::CallContext& call) -> absl::Status {
+        ASSIGN_OR_RETURN(MergeResult merged,
+                         ledger_.MergeCards(call.program_id, request->source_number(),
+                                            request->target_number(), request->reason(),
+                                            call.principal_id));
+        ASSIGN_OR_RETURN(Balance balance,
+                         ledger_.GetBalance(call.program_id, merged.target_number));
+        response->set_target_number(merged.target_number);
+        response->set_points(merged.points);
+        response->set_lots(merged.lots);
+        ToProto(balance, *response->mutable_balance());
+        return absl::OkStatus();
+      });
+}
+
 grpc::Status PointsApi::ListCardOperations(grpc::ServerContext* context,
                                            const v1::ListCardOperationsRequest* request,
                                            v1::ListCardOperationsResponse* response) {

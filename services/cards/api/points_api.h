@@ -16,6 +16,8 @@ class PointsApi final : public v1::PointsService::Service {
 
   grpc::Status AdjustPoints(grpc::ServerContext* context, const v1::AdjustPointsRequest* request,
                             v1::AdjustPointsResponse* response) override;
+  grpc::Status MergeCards(grpc::ServerContext* context, const v1::MergeCardsRequest* request,
+                          v1::MergeCardsResponse* response) override;
   grpc::Status ListCardOperations(grpc::ServerContext* context,
                                   const v1::ListCardOperationsRequest* request,
                                   v1::ListCardOperationsResponse* response) override;

@@ -70,6 +70,8 @@ absl::string_view TransferKindName(TransferKind kind) {
       return "CORRECTION_CREDIT";
     case TransferKind::kCorrectionDebit:
       return "CORRECTION_DEBIT";
+    case TransferKind::kMerge:
+      return "MERGE";
   }
   return "UNSPECIFIED";
 }
@@ -78,7 +80,7 @@ std::optional<TransferKind> ParseTransferKind(absl::string_view name) {
   for (TransferKind kind :
        {TransferKind::kAccrual, TransferKind::kRedemption, TransferKind::kAccrualReversal,
         TransferKind::kRedemptionReversal, TransferKind::kExpiration,
-        TransferKind::kCorrectionCredit, TransferKind::kCorrectionDebit}) {
+        TransferKind::kCorrectionCredit, TransferKind::kCorrectionDebit, TransferKind::kMerge}) {
     if (TransferKindName(kind) == name) return kind;
   }
   return std::nullopt;
@@ -118,6 +120,9 @@ TransferRoute RouteOf(TransferKind kind) {
       return {AccountKind::kAdjustment, false, true};
     case TransferKind::kCorrectionDebit:
       return {AccountKind::kAdjustment, true, false};
+    case TransferKind::kMerge:
+      // Member to member: the "system" side is the other card's account.
+      return {AccountKind::kMember, true, true};
     case TransferKind::kUnspecified:
       break;
   }
@@ -137,6 +142,9 @@ absl::Status ValidateTransfer(const TransferSpec& spec, absl::string_view field_
   }
   if (spec.kind == TransferKind::kExpiration) {
     return InvalidField(field("kind"), "EXPIRATION is written by the expiry sweep only");
+  }
+  if (spec.kind == TransferKind::kMerge) {
+    return InvalidField(field("kind"), "MERGE is written by MergeCards only");
   }
   const bool correction = spec.kind == TransferKind::kCorrectionCredit ||
                           spec.kind == TransferKind::kCorrectionDebit;

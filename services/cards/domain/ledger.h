@@ -31,6 +31,9 @@ enum class TransferKind {
   // Manual corrections by an operator, with a mandatory reason.
   kCorrectionCredit = 6,
   kCorrectionDebit = 7,
+  // One lot moved from a card merged into another: member -> member.
+  // Written by MergeCards only.
+  kMerge = 8,
 };
 
 // Stable names used in storage and fingerprints ("ACCRUAL", ...).

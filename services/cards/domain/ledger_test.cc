@@ -340,7 +340,7 @@ TEST(RouteTest, KindsFixTheDirection) {
   for (TransferKind kind :
        {TransferKind::kAccrual, TransferKind::kRedemption, TransferKind::kAccrualReversal,
         TransferKind::kRedemptionReversal, TransferKind::kExpiration,
-        TransferKind::kCorrectionCredit, TransferKind::kCorrectionDebit}) {
+        TransferKind::kCorrectionCredit, TransferKind::kCorrectionDebit, TransferKind::kMerge}) {
     EXPECT_EQ(ParseTransferKind(TransferKindName(kind)), kind);
   }
 }
@@ -370,6 +370,8 @@ TEST(ValidateTransfersTest, CorrectionsNeedAReasonAndExpirationIsNotRequestable)
 
   TransferSpec expiration = Accrual(10);
   expiration.kind = TransferKind::kExpiration;
+  EXPECT_EQ(ViolatedField(ValidateTransfer(expiration, "")), "kind");
+  expiration.kind = TransferKind::kMerge;
   EXPECT_EQ(ViolatedField(ValidateTransfer(expiration, "")), "kind");
 }
 

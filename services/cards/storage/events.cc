@@ -21,8 +21,7 @@ const std::string& Stream() {
   return *stream;
 }
 
-static_assert(static_cast<int>(TransferKind::kCorrectionDebit) ==
-              v1::TRANSFER_KIND_CORRECTION_DEBIT);
+static_assert(static_cast<int>(TransferKind::kMerge) == v1::TRANSFER_KIND_MERGE);
 
 }  // namespace
 

@@ -83,7 +83,8 @@ constexpr Check kChecks[] = {
      "         OR (t.kind = 'CORRECTION_CREDIT' AND d.kind = 'adjustment'"
      "             AND c.kind = 'member')"
      "         OR (t.kind = 'CORRECTION_DEBIT' AND d.kind = 'member'"
-     "             AND c.kind = 'adjustment'))"},
+     "             AND c.kind = 'adjustment')"
+     "         OR (t.kind = 'MERGE' AND d.kind = 'member' AND c.kind = 'member'))"},
 
     {"transfer created or consumed lots to the amount it moved",
      "SELECT t.program_id || '/' || t.transfer_id || ': ' || t.kind || ' of ' ||"
@@ -95,6 +96,8 @@ constexpr Check kChecks[] = {
      " LEFT JOIN lots l ON l.program_id = t.program_id AND l.transfer_id = t.transfer_id"
      " WHERE (t.kind IN ('REDEMPTION', 'ACCRUAL_REVERSAL', 'EXPIRATION', 'CORRECTION_DEBIT')"
      "        AND (COALESCE(c.total, 0) <> t.amount OR l.lot_id IS NOT NULL))"
+     "    OR (t.kind = 'MERGE' AND (COALESCE(c.total, 0) <> t.amount OR l.lot_id IS NULL"
+     "        OR l.amount <> t.amount OR l.account_id <> t.credit_account_id))"
      "    OR (t.kind IN ('ACCRUAL', 'REDEMPTION_REVERSAL', 'CORRECTION_CREDIT')"
      "        AND (c.total IS NOT NULL OR l.lot_id IS NULL OR l.amount <> t.amount"
      "             OR l.account_id <> t.credit_account_id))"},

@@ -13,6 +13,7 @@
 #include "libs/common/errors.h"
 #include "libs/common/random_ids.h"
 #include "libs/common/status_macros.h"
+#include "services/cards/domain/fingerprint.h"
 #include "services/cards/storage/events.h"
 #include "services/cards/storage/sql.h"
 
@@ -66,6 +67,96 @@ void LockAccounts(pg::Tx& tx, absl::string_view program_id,
 
 absl::Status NoSuchCard(absl::string_view field) {
   return FieldError(absl::StatusCode::kNotFound, field, "no such card");
+}
+
+// --- Write primitives shared by every kind of transfer ----------------------
+
+// The header row of a transfer; false when the id is taken (ON CONFLICT).
+struct TransferRow {
+  absl::string_view transfer_id;
+  TransferKind kind = TransferKind::kUnspecified;
+  absl::string_view fingerprint;
+  absl::string_view card_number;
+  absl::string_view debit;
+  absl::string_view credit;
+  int64_t requested = 0;
+  int64_t moved = 0;
+  absl::string_view hold_id;
+  absl::string_view reference;
+  absl::string_view reason;
+  absl::string_view actor;
+};
+
+bool InsertTransfer(pg::Tx& tx, absl::string_view program_id, const TransferRow& row,
+                    int64_t now_micros) {
+  return !tx.exec_params(
+                "INSERT INTO transfers (program_id, transfer_id, kind, fingerprint, card_number,"
+                "                       debit_account_id, credit_account_id, requested_amount,"
+                "                       amount, hold_id, reference, created_at, reason, actor)"
+                " VALUES ($1, $2, $3, $4, $5, $6::uuid, $7::uuid, $8, $9, NULLIF($10, ''), $11,"
+                "         micros_to_ts($12), $13, $14)"
+                " ON CONFLICT (program_id, transfer_id) DO NOTHING RETURNING 1",
+                std::string(program_id), std::string(row.transfer_id),
+                std::string(TransferKindName(row.kind)), std::string(row.fingerprint),
+                std::string(row.card_number), std::string(row.debit), std::string(row.credit),
+                row.requested, row.moved, std::string(row.hold_id), std::string(row.reference),
+                now_micros, std::string(row.reason), std::string(row.actor))
+              .empty();
+}
+
+// The two postings of a transfer that moved `amount` > 0.
+void InsertPostings(pg::Tx& tx, absl::string_view program_id, const TransferRow& row,
+                    int64_t now_micros) {
+  tx.exec_params(
+      "INSERT INTO postings (program_id, transfer_id, account_id, amount, created_at)"
+      " VALUES ($1, $2, $3::uuid, $4, micros_to_ts($7)),"
+      "        ($1, $2, $5::uuid, $6, micros_to_ts($7))",
+      std::string(program_id), std::string(row.transfer_id), std::string(row.debit), -row.moved,
+      std::string(row.credit), row.moved, now_micros);
+}
+
+// Adds `delta` to a member account's stored balance; the balance after.
+int64_t AddToBalance(pg::Tx& tx, absl::string_view program_id, absl::string_view account_id,
+                     int64_t delta) {
+  return tx
+      .exec_params1(
+          "UPDATE accounts SET balance = balance + $3"
+          " WHERE program_id = $1 AND account_id = $2::uuid RETURNING balance",
+          std::string(program_id), std::string(account_id), delta)[0]
+      .as<int64_t>();
+}
+
+void InsertLot(pg::Tx& tx, absl::string_view program_id, absl::string_view account_id,
+               const TransferRow& row, absl::Time activate_time,
+               const std::optional<absl::Time>& expire_time) {
+  tx.exec_params(
+      "INSERT INTO lots (program_id, account_id, transfer_id, origin_kind, reference,"
+      "                  amount, remaining, activate_at, expire_at)"
+      " VALUES ($1, $2::uuid, $3, $4, $5, $6, $6, micros_to_ts($7),"
+      "         micros_to_ts(NULLIF($8, '')::bigint))",
+      std::string(program_id), std::string(account_id), std::string(row.transfer_id),
+      std::string(TransferKindName(row.kind)), std::string(row.reference), row.moved,
+      sql::Micros(activate_time), sql::OptionalMicros(expire_time));
+}
+
+// Takes `takes` from their lots, recording each consumption.
+absl::Status ConsumeLots(pg::Tx& tx, absl::string_view program_id, absl::string_view transfer_id,
+                         std::span<const LotTake> takes) {
+  for (const LotTake& take : takes) {
+    pqxx::result updated = tx.exec_params(
+        "UPDATE lots SET remaining = remaining - $3"
+        " WHERE program_id = $1 AND lot_id = $2 AND remaining >= $3",
+        std::string(program_id), take.lot_id, take.amount);
+    if (updated.affected_rows() != 1) {
+      // The account lock should make this impossible: a broken invariant.
+      return absl::InternalError(absl::StrCat("lot ", take.lot_id, " changed under lock"));
+    }
+    tx.exec_params(
+        "INSERT INTO lot_consumptions (program_id, lot_id, transfer_id, amount)"
+        " VALUES ($1, $2, $3, $4)",
+        std::string(program_id), take.lot_id, std::string(transfer_id), take.amount);
+  }
+  return absl::OkStatus();
 }
 
 // One CommitTransfers transaction: the transfers of a request applied in
@@ -211,17 +302,20 @@ absl::StatusOr<TransferResult> CommitRun::Apply(const TransferSpec& spec, const 
   const std::string& debit = route.member_is_source ? card.account_id : system;
   const std::string& credit = route.member_is_source ? system : card.account_id;
   const int64_t now_micros = sql::Micros(now_);
-  pqxx::result inserted = tx_.exec_params(
-      "INSERT INTO transfers (program_id, transfer_id, kind, fingerprint, card_number,"
-      "                       debit_account_id, credit_account_id, requested_amount,"
-      "                       amount, hold_id, reference, created_at, reason, actor)"
-      " VALUES ($1, $2, $3, $4, $5, $6::uuid, $7::uuid, $8, $9, NULLIF($10, ''), $11,"
-      "         micros_to_ts($12), $13, $14)"
-      " ON CONFLICT (program_id, transfer_id) DO NOTHING RETURNING 1",
-      program_id_, spec.transfer_id, std::string(TransferKindName(spec.kind)),
-      TransferFingerprint(spec), spec.card_number, debit, credit, spec.amount, moved, spec.hold_id,
-      spec.reference, now_micros, spec.reason, spec.actor);
-  if (inserted.empty()) {
+  const std::string fingerprint = TransferFingerprint(spec);
+  const TransferRow row{.transfer_id = spec.transfer_id,
+                        .kind = spec.kind,
+                        .fingerprint = fingerprint,
+                        .card_number = spec.card_number,
+                        .debit = debit,
+                        .credit = credit,
+                        .requested = spec.amount,
+                        .moved = moved,
+                        .hold_id = spec.hold_id,
+                        .reference = spec.reference,
+                        .reason = spec.reason,
+                        .actor = spec.actor};
+  if (!InsertTransfer(tx_, program_id_, row, now_micros)) {
     // A concurrent call committed this id after the check above. It cannot
     // have been for this card (its account is locked), so the content
     // differs and FindApplied reports the conflict.
@@ -231,51 +325,14 @@ absl::StatusOr<TransferResult> CommitRun::Apply(const TransferSpec& spec, const 
   }
 
   const int64_t member_delta = route.member_is_source ? -moved : moved;
-  int64_t balance_after = 0;
-  if (moved > 0) {
-    tx_.exec_params(
-        "INSERT INTO postings (program_id, transfer_id, account_id, amount, created_at)"
-        " VALUES ($1, $2, $3::uuid, $4, micros_to_ts($7)),"
-        "        ($1, $2, $5::uuid, $6, micros_to_ts($7))",
-        program_id_, spec.transfer_id, debit, -moved, credit, moved, now_micros);
-    balance_after = tx_.exec_params1(
-                           "UPDATE accounts SET balance = balance + $3"
-                           " WHERE program_id = $1 AND account_id = $2::uuid"
-                           " RETURNING balance",
-                           program_id_, card.account_id, member_delta)[0]
-                        .as<int64_t>();
-  } else {
-    balance_after = tx_.exec_params1(
-                           "SELECT balance FROM accounts"
-                           " WHERE program_id = $1 AND account_id = $2::uuid",
-                           program_id_, card.account_id)[0]
-                        .as<int64_t>();
-  }
+  if (moved > 0) InsertPostings(tx_, program_id_, row, now_micros);
+  const int64_t balance_after = AddToBalance(tx_, program_id_, card.account_id, member_delta);
 
   const absl::Time activate_time = spec.activate_time.value_or(now_);
   if (route.creates_lot) {
-    tx_.exec_params(
-        "INSERT INTO lots (program_id, account_id, transfer_id, origin_kind, reference,"
-        "                  amount, remaining, activate_at, expire_at)"
-        " VALUES ($1, $2::uuid, $3, $4, $5, $6, $6, micros_to_ts($7),"
-        "         micros_to_ts(NULLIF($8, '')::bigint))",
-        program_id_, card.account_id, spec.transfer_id, std::string(TransferKindName(spec.kind)),
-        spec.reference, moved, sql::Micros(activate_time), sql::OptionalMicros(spec.expire_time));
+    InsertLot(tx_, program_id_, card.account_id, row, activate_time, spec.expire_time);
   }
-  for (const LotTake& take : takes) {
-    pqxx::result updated = tx_.exec_params(
-        "UPDATE lots SET remaining = remaining - $3"
-        " WHERE program_id = $1 AND lot_id = $2 AND remaining >= $3",
-        program_id_, take.lot_id, take.amount);
-    if (updated.affected_rows() != 1) {
-      // The account lock should make this impossible: a broken invariant.
-      return absl::InternalError(absl::StrCat("lot ", take.lot_id, " changed under lock"));
-    }
-    tx_.exec_params(
-        "INSERT INTO lot_consumptions (program_id, lot_id, transfer_id, amount)"
-        " VALUES ($1, $2, $3, $4)",
-        program_id_, take.lot_id, spec.transfer_id, take.amount);
-  }
+  RETURN_IF_ERROR(ConsumeLots(tx_, program_id_, spec.transfer_id, takes));
   if (hold) {
     tx_.exec_params(
         "UPDATE holds SET state = 'POSTED', posted_transfer_id = $3,"
@@ -519,6 +576,147 @@ absl::StatusOr<ExpirySweepResult> LedgerStore::SweepExpired(int max_accounts, in
     }
   }
   return total;
+}
+
+absl::StatusOr<MergeResult> LedgerStore::MergeCards(absl::string_view program_id,
+                                                    absl::string_view source_number,
+                                                    absl::string_view target_number,
+                                                    const std::string& reason,
+                                                    const std::string& actor) {
+  for (auto [field, value] : {std::pair<absl::string_view, absl::string_view>{
+                                  "source_number", source_number},
+                              {"target_number", target_number}}) {
+    if (value.empty()) return InvalidField(field, "required");
+    RETURN_IF_ERROR(ValidateNoControlCharacters(field, value));
+  }
+  RETURN_IF_ERROR(ValidateReason("reason", reason));
+  const absl::Time now = sql::Truncate(clock_.Now());
+  const int64_t now_micros = sql::Micros(now);
+  MergeResult result;
+  RETURN_IF_ERROR(pool_.Transact([&](pg::Tx& tx) -> absl::Status {
+    result = MergeResult();
+    std::optional<sql::CardRow> source = sql::FindCard(tx, program_id, source_number);
+    if (!source) return NoSuchCard("source_number");
+    std::optional<sql::CardRow> target = sql::FindCard(tx, program_id, target_number);
+    if (!target) return NoSuchCard("target_number");
+    if (source->number == target->number) {
+      return InvalidField("target_number", "must be another card than the source");
+    }
+    // Card rows in number order, then accounts in id order, as every
+    // ledger call takes them: merges and receipts cannot deadlock.
+    tx.exec_params(
+        "SELECT 1 FROM cards WHERE program_id = $1 AND number IN ($2, $3)"
+        " ORDER BY number FOR UPDATE",
+        std::string(program_id), source->number, target->number);
+    source = sql::FindCard(tx, program_id, source->number);
+    target = sql::FindCard(tx, program_id, target->number);
+    result.target_number = target->number;
+    const std::string merged_into =
+        tx.exec_params1("SELECT COALESCE(merged_into, '') FROM cards"
+                        " WHERE program_id = $1 AND number = $2",
+                        std::string(program_id), source->number)[0]
+            .as<std::string>();
+    if (merged_into == target->number) {
+      pqxx::row moved = tx.exec_params1(
+          "SELECT COALESCE(sum(amount), 0)::bigint, count(*) FROM transfers"
+          " WHERE program_id = $1 AND kind = 'MERGE' AND debit_account_id = $2::uuid"
+          "   AND credit_account_id = $3::uuid",
+          std::string(program_id), source->account_id, target->account_id);
+      result.points = moved[0].as<int64_t>();
+      result.lots = moved[1].as<int64_t>();
+      result.replayed = true;
+      return absl::OkStatus();
+    }
+    if (source->status == CardStatus::kDeleted) {
+      return FieldError(absl::StatusCode::kFailedPrecondition, "source_number",
+                        "the card is deleted");
+    }
+    if (target->status == CardStatus::kDeleted) {
+      return FieldError(absl::StatusCode::kFailedPrecondition, "target_number",
+                        "the card is deleted");
+    }
+    if (source->account_id == target->account_id) {
+      return FieldError(absl::StatusCode::kFailedPrecondition, "source_number",
+                        "the cards already share one points account");
+    }
+    LockAccounts(tx, program_id, {source->account_id, target->account_id});
+    if (sql::LoadHeld(tx, program_id, source->account_id, now) > 0) {
+      return FieldError(absl::StatusCode::kFailedPrecondition, "source_number",
+                        "the card has open holds (a receipt in progress)");
+    }
+    int64_t target_balance = 0;
+    for (const Lot& lot : sql::LoadOpenLots(tx, program_id, source->account_id)) {
+      // Expired points are worth nothing; the sweep takes them from the
+      // source as from any card.
+      if (LotStateAt(lot, now) == LotState::kExpired) continue;
+      const std::string transfer_id = absl::StrCat("merge:", source->number, ":", lot.lot_id);
+      const std::string fingerprint = Fingerprint("merge.v1")
+                                          .Add(source->number)
+                                          .Add(target->number)
+                                          .Add(lot.lot_id)
+                                          .Add(lot.remaining)
+                                          .Digest();
+      const TransferRow row{.transfer_id = transfer_id,
+                            .kind = TransferKind::kMerge,
+                            .fingerprint = fingerprint,
+                            .card_number = target->number,
+                            .debit = source->account_id,
+                            .credit = target->account_id,
+                            .requested = lot.remaining,
+                            .moved = lot.remaining,
+                            .reference = lot.reference,
+                            .reason = reason,
+                            .actor = actor};
+      if (!InsertTransfer(tx, program_id, row, now_micros)) {
+        return absl::InternalError(absl::StrCat("merge transfer ", transfer_id, " exists"));
+      }
+      InsertPostings(tx, program_id, row, now_micros);
+      AddToBalance(tx, program_id, source->account_id, -lot.remaining);
+      target_balance = AddToBalance(tx, program_id, target->account_id, lot.remaining);
+      const LotTake take{lot.lot_id, lot.remaining};
+      RETURN_IF_ERROR(ConsumeLots(tx, program_id, transfer_id, {&take, 1}));
+      InsertLot(tx, program_id, target->account_id, row, lot.activate_time, lot.expire_time);
+      const TransferSpec spec{.transfer_id = transfer_id,
+                              .kind = TransferKind::kMerge,
+                              .card_number = target->number,
+                              .amount = lot.remaining,
+                              .expire_time = lot.expire_time,
+                              .reference = source->number,
+                              .reason = reason,
+                              .actor = actor};
+      const TransferResult applied{
+          .transfer_id = transfer_id, .amount = lot.remaining, .create_time = now};
+      AppendPointsTransferred(tx, program_id,
+                              AppliedTransfer{.spec = spec,
+                                              .result = applied,
+                                              .client_id = target->client_id,
+                                              .account_id = target->account_id,
+                                              .activate_time = lot.activate_time,
+                                              .balance_after = target_balance});
+      result.points += lot.remaining;
+      result.lots += 1;
+    }
+    tx.exec_params(
+        "UPDATE cards SET status = 'DELETED', status_reason = $3,"
+        "                 status_changed_at = micros_to_ts($4), merged_into = $5"
+        " WHERE program_id = $1 AND number = $2",
+        std::string(program_id), source->number, reason, now_micros, target->number);
+    tx.exec_params(
+        "INSERT INTO card_status_changes (program_id, number, from_status, to_status, reason,"
+        "                                 actor, changed_at)"
+        " VALUES ($1, $2, $3, 'DELETED', $4, $5, micros_to_ts($6))",
+        std::string(program_id), source->number, std::string(CardStatusName(source->status)),
+        reason, actor, now_micros);
+    const CardStatus from = source->status;
+    Card closed{.number = source->number,
+                .client_id = source->client_id,
+                .status = CardStatus::kDeleted,
+                .status_reason = reason,
+                .status_change_time = now};
+    AppendCardStatusChanged(tx, program_id, closed, from, actor);
+    return absl::OkStatus();
+  }));
+  return result;
 }
 
 }  // namespace loyalty::cards

@@ -32,6 +32,14 @@ struct ExpirySweepResult {
   int64_t holds_expired = 0;  // holds marked EXPIRED
 };
 
+// What MergeCards did.
+struct MergeResult {
+  std::string target_number;
+  int64_t points = 0;  // moved to the target
+  int64_t lots = 0;    // moved lots
+  bool replayed = false;
+};
+
 class LedgerStore final {
  public:
   LedgerStore(pg::Pool& pool, const Clock& clock) : pool_(pool), clock_(clock) {}
@@ -49,6 +57,18 @@ class LedgerStore final {
   // reason and actor) like CommitTransfers, naming fields without the
   // `transfers[i].` prefix.
   absl::StatusOr<CommitResult> Correct(absl::string_view program_id, const TransferSpec& spec);
+
+  // Merges the `source` card into `target` (numbers or barcodes): every
+  // unexpired lot the source has left moves to the target as one MERGE
+  // transfer (keeping its activation and expiry), and the source is
+  // DELETED with `reason`, remembering the target. Refused while the source
+  // has open holds, when either card is deleted or they share an account
+  // (FAILED_PRECONDITION naming `source_number` / `target_number`). Merging
+  // the same pair again returns the first result (replayed).
+  absl::StatusOr<MergeResult> MergeCards(absl::string_view program_id,
+                                         absl::string_view source_number,
+                                         absl::string_view target_number,
+                                         const std::string& reason, const std::string& actor);
 
   // Reserves available points. The same hold_id with the same content
   // returns the stored hold in its current state; with other content

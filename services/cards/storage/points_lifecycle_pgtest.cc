@@ -336,5 +336,88 @@ TEST_F(PointsLifecycleTest, ExpiringPointsListsCardsWithinTheWindow) {
   EXPECT_THAT(other_program->cards, IsEmpty());
 }
 
+TEST_F(PointsLifecycleTest, MergeMovesUnexpiredLotsKeepingTheirTimesAndClosesTheSource) {
+  const Card old_card = NewCard();
+  const Card new_card = NewCard();
+  const absl::Time now = clock_.Now();
+  MustCommit(ExpiringAccrual("o-1", old_card, 100, now + absl::Hours(24 * 10)));
+  TransferSpec pending = Accrual("o-2", old_card, 30);
+  pending.activate_time = now + absl::Hours(24);
+  MustCommit(pending);
+  MustCommit(ExpiringAccrual("o-3", old_card, 8, now + absl::Minutes(1)));  // will have expired
+  MustCommit(Redemption("o-r", old_card, 40));  // from o-3 (8) and o-1 (32)
+  MustCommit(Accrual("n-1", new_card, 5));
+  clock_.Advance(absl::Minutes(2));
+
+  auto merged = ledger_->MergeCards(program_, old_card.number, new_card.number,
+                                    "replaced by a new card", "operator-7");
+  ASSERT_TRUE(merged.ok()) << merged.status();
+  EXPECT_EQ(merged->points, 98);  // 68 of o-1 and 30 pending of o-2
+  EXPECT_EQ(merged->lots, 2);
+  EXPECT_FALSE(merged->replayed);
+  Balance balance = BalanceOf(new_card);
+  EXPECT_EQ(balance.active, 73);
+  EXPECT_EQ(balance.pending, 30);
+  EXPECT_EQ(balance.expiring_soon, 68);
+  EXPECT_EQ(balance.next_expire_time, now + absl::Hours(24 * 10));
+  EXPECT_EQ(BalanceOf(old_card).active, 0);
+
+  auto closed = cards_->Get(program_, old_card.number);
+  ASSERT_TRUE(closed.ok());
+  EXPECT_EQ(closed->status, CardStatus::kDeleted);
+  EXPECT_EQ(closed->status_reason, "replaced by a new card");
+
+  std::vector<CardOperation> history = Operations(new_card);
+  ASSERT_EQ(history.size(), 3u);
+  EXPECT_EQ(history[0].kind, TransferKind::kMerge);
+  EXPECT_EQ(history[0].actor, "operator-7");
+
+  // The same merge again: the first result; anything else on the closed card is refused.
+  auto again = ledger_->MergeCards(program_, old_card.number, new_card.number, "again", "op");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->replayed);
+  EXPECT_EQ(again->points, 98);
+  EXPECT_EQ(BalanceOf(new_card).active, 73);
+  const Card third = NewCard();
+  EXPECT_EQ(ViolatedField(
+                ledger_->MergeCards(program_, old_card.number, third.number, "x", "op").status()),
+            "source_number");
+  EXPECT_EQ(ViolatedField(
+                ledger_->MergeCards(program_, third.number, old_card.number, "x", "op").status()),
+            "target_number");
+
+  // The expired lot stays behind for the sweep.
+  ASSERT_TRUE(ledger_->SweepExpired().ok());
+  EXPECT_EQ(ExpiredAccountTotal(), 0) << "o-3 was spent before it expired";
+}
+
+TEST_F(PointsLifecycleTest, MergeWaitsForOpenHoldsAndChecksItsInput) {
+  const Card source = NewCard();
+  const Card target = NewCard();
+  MustCommit(Accrual("a-1", source, 50));
+  ASSERT_TRUE(
+      ledger_->HoldPoints(program_, {.hold_id = "h-1", .card_number = source.number, .amount = 5})
+          .ok());
+  const std::vector<int64_t> before = Footprint();
+  auto busy = ledger_->MergeCards(program_, source.number, target.number, "dup", "op");
+  EXPECT_EQ(busy.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ViolatedField(busy.status()), "source_number");
+  EXPECT_EQ(ViolatedField(
+                ledger_->MergeCards(program_, source.number, source.number, "x", "op").status()),
+            "target_number");
+  EXPECT_EQ(ViolatedField(
+                ledger_->MergeCards(program_, source.number, target.number, "", "op").status()),
+            "reason");
+  EXPECT_EQ(
+      ledger_->MergeCards(NewUuid(), source.number, target.number, "x", "op").status().code(),
+      absl::StatusCode::kNotFound);
+  EXPECT_EQ(Footprint(), before);
+
+  ASSERT_TRUE(ledger_->VoidHold(program_, "h-1").ok());
+  auto merged = ledger_->MergeCards(program_, source.number, target.number, "dup", "op");
+  ASSERT_TRUE(merged.ok()) << merged.status();
+  EXPECT_EQ(BalanceOf(target).active, 50);
+}
+
 }  // namespace
 }  // namespace loyalty::cards
