@@ -5,6 +5,7 @@
 // Opaque so that clients pass them back instead of building their own, and
 // so that the position's format can change without an API change.
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -17,5 +18,9 @@ std::string EncodePageToken(absl::string_view position);
 // The position a token wraps; InvalidField("page_token") for anything that
 // is not a token from EncodePageToken.
 absl::StatusOr<std::string> DecodePageToken(absl::string_view token);
+
+// For positions that are row ids: `if_empty` for an empty token (the first
+// page), else the id a token wraps; InvalidField("page_token") otherwise.
+absl::StatusOr<int64_t> DecodeIdPageToken(absl::string_view token, int64_t if_empty);
 
 }  // namespace loyalty

@@ -28,5 +28,12 @@ TEST(PageTokenTest, RefusesForeignTokensNamingTheField) {
   }
 }
 
+TEST(PageTokenTest, IdTokens) {
+  EXPECT_EQ(*DecodeIdPageToken("", 99), 99);
+  EXPECT_EQ(*DecodeIdPageToken(EncodePageToken("42"), 99), 42);
+  EXPECT_EQ(ViolatedField(DecodeIdPageToken(EncodePageToken("x42"), 0).status()), "page_token");
+  EXPECT_EQ(ViolatedField(DecodeIdPageToken("garbage!", 0).status()), "page_token");
+}
+
 }  // namespace
 }  // namespace loyalty

@@ -76,6 +76,16 @@ absl::StatusOr<sql::CardRow> LockCard(pg::Tx& tx, absl::string_view program_id,
   return *sql::FindCard(tx, program_id, card->number);
 }
 
+// As LockCard, refusing deleted cards (FAILED_PRECONDITION naming `number`).
+absl::StatusOr<sql::CardRow> LockLiveCard(pg::Tx& tx, absl::string_view program_id,
+                                          absl::string_view number) {
+  ASSIGN_OR_RETURN(sql::CardRow row, LockCard(tx, program_id, number));
+  if (row.status == CardStatus::kDeleted) {
+    return FieldError(absl::StatusCode::kFailedPrecondition, "number", "the card is deleted");
+  }
+  return row;
+}
+
 // The card issued for `input.request_id`, checked against the request.
 absl::StatusOr<std::optional<Card>> FindByRequest(pg::Tx& tx, absl::string_view program_id,
                                                   const IssueCardInput& input, absl::Time now) {
@@ -313,10 +323,7 @@ absl::StatusOr<Card> CardStore::Bind(absl::string_view program_id, absl::string_
   const absl::Time now = sql::Truncate(clock_.Now());
   Card card;
   RETURN_IF_ERROR(pool_.Transact([&](pg::Tx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(sql::CardRow row, LockCard(tx, program_id, number));
-    if (row.status == CardStatus::kDeleted) {
-      return FieldError(absl::StatusCode::kFailedPrecondition, "number", "the card is deleted");
-    }
+    ASSIGN_OR_RETURN(sql::CardRow row, LockLiveCard(tx, program_id, number));
     if (!row.client_id.empty() && row.client_id != client_id) {
       return FieldError(absl::StatusCode::kFailedPrecondition, "client_id",
                         "the card belongs to another client");
@@ -344,10 +351,7 @@ absl::StatusOr<Card> CardStore::AddHolder(absl::string_view program_id, absl::st
   const absl::Time now = sql::Truncate(clock_.Now());
   Card card;
   RETURN_IF_ERROR(pool_.Transact([&](pg::Tx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(sql::CardRow row, LockCard(tx, program_id, number));
-    if (row.status == CardStatus::kDeleted) {
-      return FieldError(absl::StatusCode::kFailedPrecondition, "number", "the card is deleted");
-    }
+    ASSIGN_OR_RETURN(sql::CardRow row, LockLiveCard(tx, program_id, number));
     if (row.client_id.empty()) {
       return FieldError(absl::StatusCode::kFailedPrecondition, "number",
                         "the card has no owner yet: bind it first");
@@ -438,13 +442,8 @@ absl::StatusOr<StatusChangePage> CardStore::ListStatusChanges(absl::string_view 
                                                               absl::string_view number,
                                                               int page_size,
                                                               absl::string_view page_token) {
-  int64_t before = std::numeric_limits<int64_t>::max();
-  if (!page_token.empty()) {
-    ASSIGN_OR_RETURN(std::string position, DecodePageToken(page_token));
-    if (!absl::SimpleAtoi(position, &before)) {
-      return InvalidField("page_token", "not a token from a previous response");
-    }
-  }
+  ASSIGN_OR_RETURN(const int64_t before,
+                   DecodeIdPageToken(page_token, std::numeric_limits<int64_t>::max()));
   if (number.empty()) return InvalidField("number", "required");
   RETURN_IF_ERROR(ValidateNoControlCharacters("number", number));
   StatusChangePage page;

@@ -23,13 +23,8 @@ absl::StatusOr<OperationsPage> PointsReader::ListOperations(absl::string_view pr
   }
   // Postings are numbered in commit order per account; a page continues
   // below the last posting id it showed.
-  int64_t before = std::numeric_limits<int64_t>::max();
-  if (!query.page_token.empty()) {
-    ASSIGN_OR_RETURN(std::string position, DecodePageToken(query.page_token));
-    if (!absl::SimpleAtoi(position, &before)) {
-      return InvalidField("page_token", "not a token from a previous response");
-    }
-  }
+  ASSIGN_OR_RETURN(const int64_t before,
+                   DecodeIdPageToken(query.page_token, std::numeric_limits<int64_t>::max()));
   OperationsPage page;
   RETURN_IF_ERROR(pool_.Transact([&](pg::Tx& tx) -> absl::Status {
     page = OperationsPage();
