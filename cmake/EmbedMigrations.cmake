@@ -1,4 +1,5 @@
 # Script mode: writes OUT, a C++ source embedding the SQL FILES as migrations.
+string(REPLACE "," ";" FILES "${FILES}")
 set(body "")
 set(index 0)
 foreach(f ${FILES})

@@ -52,8 +52,11 @@ function(loyalty_embed_migrations target dir symbol)
   file(GLOB sql_files CONFIGURE_DEPENDS "${dir}/*.sql")
   list(SORT sql_files)
   set(out "${CMAKE_CURRENT_BINARY_DIR}/${target}_migrations.cc")
+  # A ';'-separated list would be split into separate shell words once there
+  # are two files; pass it comma-separated (EmbedMigrations.cmake splits it).
+  string(REPLACE ";" "," files_arg "${sql_files}")
   add_custom_command(OUTPUT ${out}
-    COMMAND ${CMAKE_COMMAND} -DOUT=${out} -DSYMBOL=${symbol} "-DFILES=${sql_files}"
+    COMMAND ${CMAKE_COMMAND} -DOUT=${out} -DSYMBOL=${symbol} "-DFILES=${files_arg}"
             -P ${PROJECT_SOURCE_DIR}/cmake/EmbedMigrations.cmake
     DEPENDS ${sql_files} ${PROJECT_SOURCE_DIR}/cmake/EmbedMigrations.cmake
     COMMENT "Embedding migrations for ${target}")
