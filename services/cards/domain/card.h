@@ -46,6 +46,7 @@ struct IssueCardInput {
   std::string client_id;   // canonical lower-case UUID
   std::string number;      // empty: generate one
   std::string request_id;  // empty: not idempotent
+  std::string template_id;  // empty: none; see CardLevelStore
 };
 
 inline constexpr size_t kMaxRequestIdLength = 128;
