@@ -103,7 +103,7 @@ CREATE TABLE card_levels (
   expire_at timestamptz,
   reason text CHECK (reason IN ('INITIAL', 'THRESHOLD_UPGRADE', 'SCHEDULED_DOWNGRADE',
                                 'VALIDITY_EXPIRED', 'MANUAL')),
-  recalculated_at timestamptz NOT NULL,
+  recalculated_at timestamptz,  -- NULL: never by the recalculation
   recalc_due_at timestamptz,
   PRIMARY KEY (program_id, card_number),
   FOREIGN KEY (program_id, card_number) REFERENCES cards ON DELETE CASCADE,
@@ -120,10 +120,13 @@ CREATE INDEX card_levels_template ON card_levels (program_id, template_id);
 
 -- Every change of a card's level, and the bonus that came with it.
 -- `bonus_transfer_id` is the ledger transfer id of the bonus, derived from
--- level and card, so a card gets a level's bonus once.
+-- level and card, so a card gets a level's bonus once. `seq` orders a
+-- card's changes (they are serialised by its card_levels row lock; several
+-- can share a timestamp).
 CREATE TABLE card_level_history (
   program_id text NOT NULL,
   change_id uuid NOT NULL,
+  seq bigserial NOT NULL,
   card_number text NOT NULL,
   level_type_id uuid NOT NULL,
   from_level_id uuid,
@@ -146,8 +149,7 @@ CREATE TABLE card_level_history (
   CHECK ((bonus_state = 'NONE') = (bonus_transfer_id IS NULL)),
   CHECK ((bonus_state = 'NONE') = (bonus_points = 0))
 );
-CREATE INDEX card_level_history_card
-  ON card_level_history (program_id, card_number, created_at DESC, change_id DESC);
+CREATE INDEX card_level_history_card ON card_level_history (program_id, card_number, seq);
 CREATE INDEX card_level_history_pending ON card_level_history (created_at)
   WHERE bonus_state = 'PENDING';
 CREATE UNIQUE INDEX card_level_history_request ON card_level_history (program_id, request_id)

@@ -94,6 +94,7 @@ absl::StatusOr<Card> CardStore::Issue(absl::string_view program_id, const IssueC
                   .account_id = account_id,
                   .create_time = now};
       AppendCardIssued(tx, program_id, *card);
+      if (extension_ != nullptr) return extension_->OnIssue(tx, program_id, input, *card);
       return absl::OkStatus();
     }));
     if (card) return *std::move(card);

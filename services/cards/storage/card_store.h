@@ -13,6 +13,17 @@
 
 namespace loyalty::cards {
 
+// Work another part of the service does inside a card's issuing
+// transaction (e.g. attaching the card's template and first level), so
+// that the card exists with it or not at all.
+class CardIssueExtension {
+ public:
+  virtual ~CardIssueExtension() = default;
+  // Runs after the card row is written; an error rolls the issue back.
+  virtual absl::Status OnIssue(pg::Tx& tx, absl::string_view program_id,
+                               const IssueCardInput& input, const Card& card) = 0;
+};
+
 class CardStore final {
  public:
   // Generated numbers that are taken are redrawn this many times in all.
@@ -37,10 +48,14 @@ class CardStore final {
   // NOT_FOUND naming `number` otherwise, also for another program's card.
   absl::StatusOr<Card> Get(absl::string_view program_id, absl::string_view number);
 
+  // Optional; must outlive the store.
+  void SetIssueExtension(CardIssueExtension* extension) { extension_ = extension; }
+
  private:
   pg::Pool& pool_;
   const Clock& clock_;
   CardNumberGenerator& numbers_;
+  CardIssueExtension* extension_ = nullptr;
 };
 
 }  // namespace loyalty::cards
