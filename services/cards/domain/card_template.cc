@@ -76,10 +76,7 @@ absl::string_view CardKindName(CardKind kind) {
 }
 
 std::optional<CardKind> ParseCardKind(absl::string_view name) {
-  for (CardKind kind : {CardKind::kBonus, CardKind::kDiscount}) {
-    if (CardKindName(kind) == name) return kind;
-  }
-  return std::nullopt;
+  return EnumByName<CardKind>(name, {CardKind::kBonus, CardKind::kDiscount}, CardKindName);
 }
 
 absl::Status NormalizeColor(absl::string_view field, std::string& color) {

@@ -80,10 +80,8 @@ absl::string_view DefinitionStateName(DefinitionState state) {
 }
 
 std::optional<DefinitionState> ParseDefinitionState(absl::string_view name) {
-  for (DefinitionState state : {DefinitionState::kActive, DefinitionState::kArchived}) {
-    if (DefinitionStateName(state) == name) return state;
-  }
-  return std::nullopt;
+  return EnumByName<DefinitionState>(name, {DefinitionState::kActive, DefinitionState::kArchived},
+                                     DefinitionStateName);
 }
 
 absl::Status NormalizeName(absl::string_view field, std::string& name) {

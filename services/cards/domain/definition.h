@@ -5,6 +5,7 @@
 // logic: no gRPC, SQL or Redis here.
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 
@@ -13,6 +14,17 @@
 #include "absl/strings/string_view.h"
 
 namespace loyalty::cards {
+
+// The value of `values` whose `name_of` is `name`: how every enum of
+// this module parses its storage names.
+template <typename Enum>
+std::optional<Enum> EnumByName(absl::string_view name, std::initializer_list<Enum> values,
+                               absl::string_view (*name_of)(Enum)) {
+  for (Enum value : values) {
+    if (name_of(value) == name) return value;
+  }
+  return std::nullopt;
+}
 
 // Mirrors loyalty.cards.v1.DefinitionState, value for value.
 enum class DefinitionState { kUnspecified = 0, kActive = 1, kArchived = 2 };

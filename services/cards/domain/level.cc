@@ -37,11 +37,9 @@ absl::string_view LevelMetricName(LevelMetric metric) {
 }
 
 std::optional<LevelMetric> ParseLevelMetric(absl::string_view name) {
-  for (LevelMetric metric :
-       {LevelMetric::kPurchaseAmount, LevelMetric::kPointsEarned, LevelMetric::kVisits}) {
-    if (LevelMetricName(metric) == name) return metric;
-  }
-  return std::nullopt;
+  return EnumByName<LevelMetric>(
+      name, {LevelMetric::kPurchaseAmount, LevelMetric::kPointsEarned, LevelMetric::kVisits},
+      LevelMetricName);
 }
 
 absl::string_view WindowKindName(WindowKind kind) {
@@ -63,12 +61,11 @@ absl::string_view WindowKindName(WindowKind kind) {
 }
 
 std::optional<WindowKind> ParseWindowKind(absl::string_view name) {
-  for (WindowKind kind :
-       {WindowKind::kRollingDays, WindowKind::kCalendarMonth, WindowKind::kCalendarQuarter,
-        WindowKind::kCalendarYear, WindowKind::kLifetime}) {
-    if (WindowKindName(kind) == name) return kind;
-  }
-  return std::nullopt;
+  return EnumByName<WindowKind>(
+      name,
+      {WindowKind::kRollingDays, WindowKind::kCalendarMonth, WindowKind::kCalendarQuarter,
+       WindowKind::kCalendarYear, WindowKind::kLifetime},
+      WindowKindName);
 }
 
 absl::Status NormalizeLevelTypeSpec(LevelTypeSpec& spec, absl::string_view prefix) {

@@ -31,13 +31,12 @@ absl::string_view LevelChangeReasonName(LevelChangeReason reason) {
 }
 
 std::optional<LevelChangeReason> ParseLevelChangeReason(absl::string_view name) {
-  for (LevelChangeReason reason :
-       {LevelChangeReason::kInitial, LevelChangeReason::kThresholdUpgrade,
-        LevelChangeReason::kScheduledDowngrade, LevelChangeReason::kValidityExpired,
-        LevelChangeReason::kManual}) {
-    if (LevelChangeReasonName(reason) == name) return reason;
-  }
-  return std::nullopt;
+  return EnumByName<LevelChangeReason>(
+      name,
+      {LevelChangeReason::kInitial, LevelChangeReason::kThresholdUpgrade,
+       LevelChangeReason::kScheduledDowngrade, LevelChangeReason::kValidityExpired,
+       LevelChangeReason::kManual},
+      LevelChangeReasonName);
 }
 
 absl::string_view LevelBonusStateName(LevelBonusState state) {
@@ -55,11 +54,10 @@ absl::string_view LevelBonusStateName(LevelBonusState state) {
 }
 
 std::optional<LevelBonusState> ParseLevelBonusState(absl::string_view name) {
-  for (LevelBonusState state : {LevelBonusState::kNone, LevelBonusState::kPending,
-                                LevelBonusState::kGranted, LevelBonusState::kFailed}) {
-    if (LevelBonusStateName(state) == name) return state;
-  }
-  return std::nullopt;
+  return EnumByName<LevelBonusState>(name,
+                                     {LevelBonusState::kNone, LevelBonusState::kPending,
+                                      LevelBonusState::kGranted, LevelBonusState::kFailed},
+                                     LevelBonusStateName);
 }
 
 LevelDecision DecideLevel(std::span<const Level> ladder, const CardLevelState& current,

@@ -13,6 +13,12 @@ static_assert(static_cast<int>(CardKind::kDiscount) == v1::CARD_KIND_DISCOUNT);
 
 }  // namespace
 
+void BenefitsToProto(const CardBenefits& benefits, v1::CardBenefits& out) {
+  out.set_kind(static_cast<v1::CardKind>(benefits.kind));
+  out.set_discount_bp(benefits.discount_bp);
+  out.set_accrual_bp(benefits.accrual_bp);
+}
+
 void AppendLevelChanged(pg::Tx& tx, absl::string_view program_id, const LevelChangedFact& fact) {
   v1::LevelChanged event;
   event.set_change_id(fact.change_id);
@@ -30,10 +36,7 @@ void AppendLevelChanged(pg::Tx& tx, absl::string_view program_id, const LevelCha
   event.set_bonus_points(fact.bonus_points);
   event.set_bonus_transfer_id(fact.bonus_transfer_id);
   event.set_principal_id(fact.principal_id);
-  v1::CardBenefits& benefits = *event.mutable_benefits();
-  benefits.set_kind(static_cast<v1::CardKind>(fact.benefits.kind));
-  benefits.set_discount_bp(fact.benefits.discount_bp);
-  benefits.set_accrual_bp(fact.benefits.accrual_bp);
+  BenefitsToProto(fact.benefits, *event.mutable_benefits());
   outbox::Append(tx, outbox::StreamFor("cards"), program_id, event);
 }
 

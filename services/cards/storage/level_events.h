@@ -15,6 +15,13 @@
 
 namespace loyalty::cards {
 
+namespace v1 {
+class CardBenefits;
+}
+
+// The one mapping of benefits to their message, for events and the API.
+void BenefitsToProto(const CardBenefits& benefits, v1::CardBenefits& out);
+
 struct LevelChangedFact {
   std::string change_id;
   std::string card_number;

@@ -69,9 +69,24 @@ absl::Status CheckReplay(const Spec& stored, const Spec& requested) {
                     "already used for a different request");
 }
 
-// Sets state ARCHIVED and moves the version on.
+// What a write did to a definition's version and update time.
+template <typename Definition>
+void Touched(Definition& definition, absl::Time now) {
+  ++definition.version;
+  definition.update_time = now;
+}
+
+// Sets state ARCHIVED and moves the version on, in the table and in
+// `definition` (a CardTemplate, LevelType or Level just read).
 void MarkArchived(pqxx::transaction_base& tx, const DefinitionTable& table,
                   absl::string_view program_id, absl::string_view id, absl::Time now);
+template <typename Definition>
+void Archive(pqxx::transaction_base& tx, const DefinitionTable& table, absl::string_view program_id,
+             absl::string_view id, absl::Time now, Definition& definition) {
+  MarkArchived(tx, table, program_id, id, now);
+  definition.state = DefinitionState::kArchived;
+  Touched(definition, now);
+}
 
 // Row-lock clause for `lock` (" FOR SHARE" ...).
 const char* LockClause(Lock lock);

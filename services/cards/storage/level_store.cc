@@ -189,8 +189,7 @@ absl::StatusOr<LevelType> LevelStore::UpdateLevelType(
     RETURN_IF_ERROR(rows::CheckNameFree(tx, rows::kLevelTypes, program_id, "", updated.spec.name,
                                         level_type_id, "level_type.name"));
     WriteLevelType(tx, kUpdateLevelType, program_id, level_type_id, updated.spec, now, "");
-    ++updated.version;
-    updated.update_time = now;
+    rows::Touched(updated, now);
     return absl::OkStatus();
   }));
   return updated;
@@ -217,10 +216,7 @@ absl::StatusOr<LevelType> LevelStore::ArchiveLevelType(absl::string_view program
       return FieldError(absl::StatusCode::kFailedPrecondition, "level_type_id",
                         absl::StrCat(templates, " active template(s) use this level type"));
     }
-    rows::MarkArchived(tx, rows::kLevelTypes, program_id, level_type_id, now);
-    archived.state = DefinitionState::kArchived;
-    ++archived.version;
-    archived.update_time = now;
+    rows::Archive(tx, rows::kLevelTypes, program_id, level_type_id, now, archived);
     return absl::OkStatus();
   }));
   return archived;
@@ -333,8 +329,7 @@ absl::StatusOr<Level> LevelStore::UpdateLevel(absl::string_view program_id,
     RETURN_IF_ERROR(rows::CheckNameFree(tx, rows::kLevels, program_id, level_type_id,
                                         level->spec.name, level_id, "level.name"));
     WriteLevel(tx, kUpdateLevel, program_id, level_id, level_type_id, level->spec, now, "");
-    ++level->version;
-    level->update_time = now;
+    rows::Touched(*level, now);
     updated = Rearranged(ladder.levels, level_id);
     return absl::OkStatus();
   }));
@@ -372,10 +367,7 @@ absl::StatusOr<Level> LevelStore::ArchiveLevel(absl::string_view program_id,
       return FieldError(absl::StatusCode::kFailedPrecondition, "level_id",
                         absl::StrCat(holders, " card(s) hold this level; move them first"));
     }
-    rows::MarkArchived(tx, rows::kLevels, program_id, level_id, now);
-    level->state = DefinitionState::kArchived;
-    ++level->version;
-    level->update_time = now;
+    rows::Archive(tx, rows::kLevels, program_id, level_id, now, *level);
     archived = Rearranged(ladder.levels, level_id);
     return absl::OkStatus();
   }));

@@ -167,8 +167,7 @@ absl::StatusOr<CardTemplate> TemplateStore::Update(
           CheckLevelTypeUsable(tx, program_id, after.level_type_id, "template.level_type_id"));
     }
     WriteTemplate(tx, kUpdate, program_id, template_id, after, now, "");
-    ++updated.version;
-    updated.update_time = now;
+    rows::Touched(updated, now);
     return absl::OkStatus();
   }));
   return updated;
@@ -183,10 +182,7 @@ absl::StatusOr<CardTemplate> TemplateStore::Archive(absl::string_view program_id
     ASSIGN_OR_RETURN(archived, LockForChange(tx, program_id, template_id, expected_version,
                                              "template_id", "etag"));
     if (archived.state == DefinitionState::kArchived) return absl::OkStatus();
-    rows::MarkArchived(tx, rows::kTemplates, program_id, template_id, now);
-    archived.state = DefinitionState::kArchived;
-    ++archived.version;
-    archived.update_time = now;
+    rows::Archive(tx, rows::kTemplates, program_id, template_id, now, archived);
     return absl::OkStatus();
   }));
   return archived;
