@@ -51,7 +51,8 @@ void ToProto(const Card& card, v1::Card& out) {
 IssueCardInput FromProto(const v1::IssueCardRequest& request) {
   return IssueCardInput{.client_id = request.client_id(),
                         .number = request.number(),
-                        .request_id = request.request_id()};
+                        .request_id = request.request_id(),
+                        .template_id = request.template_id()};
 }
 
 TransferKind FromProto(v1::TransferKind kind) {
