@@ -3,6 +3,7 @@
 // Wiring only; everything else lives in cards_lib.
 
 #include <string>
+#include <utility>
 #include <unistd.h>
 
 #include "libs/common/config.h"
@@ -104,11 +105,11 @@ int main() {
       cards_redis, outbox::StreamFor("cards"), cards::kLevelEventsGroup, consumer_name,
       [&](const outbox::StreamEvent& event) { return level_events.HandleCardsEvent(event); });
   rt.host().AddBackgroundTask("level-pos-events",
-                              [&](std::stop_token stop) { pos_consumer.Run(stop); });
+                              [&](std::stop_token stop) { pos_consumer.Run(std::move(stop)); });
   rt.host().AddBackgroundTask("level-cards-events",
-                              [&](std::stop_token stop) { cards_consumer.Run(stop); });
+                              [&](std::stop_token stop) { cards_consumer.Run(std::move(stop)); });
   cards::LevelScheduler scheduler(recalculation, bonuses, clock, level_metrics, recalc_interval);
   rt.host().AddBackgroundTask("level-recalculation",
-                              [&](std::stop_token stop) { scheduler.Run(stop); });
+                              [&](const std::stop_token& stop) { scheduler.Run(stop); });
   return rt.Run();
 }

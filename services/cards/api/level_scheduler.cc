@@ -26,7 +26,7 @@ absl::Status LevelScheduler::RunOnce() {
   return absl::OkStatus();
 }
 
-void LevelScheduler::Run(std::stop_token stop) {
+void LevelScheduler::Run(const std::stop_token& stop) {
   if (interval_ <= absl::ZeroDuration()) return;
   std::mutex mutex;
   std::condition_variable_any wake;

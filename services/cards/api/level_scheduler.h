@@ -31,7 +31,7 @@ class LevelScheduler final {
 
   // A round right away and then every interval until `stop`; returns at
   // once when the interval is zero (disabled).
-  void Run(std::stop_token stop);
+  void Run(const std::stop_token& stop);
 
  private:
   LevelRecalculation& recalculation_;
