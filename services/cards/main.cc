@@ -1,34 +1,66 @@
-// The cards service: cards, points accounts and the points ledger.
+// The cards service: cards, points accounts and the points ledger; card
+// templates, level types and levels.
 // Wiring only; everything else lives in cards_lib.
 
 #include <string>
+#include <utility>
+#include <unistd.h>
 
 #include "libs/common/config.h"
+#include "libs/outbox/outbox.h"
+#include "libs/redis/client.h"
 #include "libs/rpc/server.h"
 #include "libs/service/runtime.h"
 #include "services/cards/api/cards_api.h"
 #include "services/cards/api/expiry_job.h"
 #include "services/cards/api/identity_client_directory.h"
 #include "services/cards/api/ledger_api.h"
+#include "services/cards/api/level_events.h"
+#include "services/cards/api/level_metrics.h"
+#include "services/cards/api/level_scheduler.h"
+#include "services/cards/api/levels_api.h"
 #include "services/cards/api/metrics.h"
 #include "services/cards/api/points_api.h"
+#include "services/cards/api/templates_api.h"
 #include "services/cards/domain/card.h"
 #include "services/cards/domain/clock.h"
+#include "services/cards/storage/card_level_store.h"
 #include "services/cards/storage/card_store.h"
 #include "services/cards/storage/ledger_store.h"
+#include "services/cards/storage/level_activity_store.h"
+#include "services/cards/storage/level_bonus.h"
+#include "services/cards/storage/level_recalculation.h"
+#include "services/cards/storage/level_store.h"
 #include "services/cards/storage/migrations.h"
 #include "services/cards/storage/points_reader.h"
+#include "services/cards/storage/template_store.h"
 
 namespace cards = loyalty::cards;
+namespace outbox = loyalty::outbox;
 namespace rpc = loyalty::rpc;
 namespace service = loyalty::service;
+
+namespace {
+
+std::string HostName() {
+  char name[256] = {};
+  if (gethostname(name, sizeof(name) - 1) != 0 || name[0] == '\0') return "cards";
+  return name;
+}
+
+}  // namespace
 
 int main() {
   rpc::BlockTerminationSignals();
   loyalty::EnvReader env;
-  // Read before Create, whose env.Finish() reports it with the other settings.
+  // Read before Create, whose env.Finish() reports them with the other settings.
   const std::string identity_address = loyalty::ReadPeerAddress(env, "identity");
   const absl::Duration expiry_interval = env.Duration("LOYALTY_EXPIRY_INTERVAL", absl::Minutes(1));
+  // Pending stream entries belong to a consumer name; a replica that keeps
+  // its name picks its own up again after a restart.
+  const std::string consumer_name = env.String("LOYALTY_CONSUMER_NAME", HostName());
+  const absl::Duration recalc_interval =
+      env.Duration("LOYALTY_LEVELS_RECALC_INTERVAL", absl::Hours(1));
   auto runtime = service::Runtime::Create(env, "cards", loyalty::generated::CardsMigrations());
   if (!runtime.ok()) return service::StartupFailure(runtime.status());
   service::Runtime& rt = **runtime;
@@ -38,12 +70,27 @@ int main() {
   cards::CardStore card_store(rt.pool(), clock, numbers);
   cards::LedgerStore ledger_store(rt.pool(), clock);
   cards::LedgerMetrics metrics(rt.registry());
+  cards::TemplateStore template_store(rt.pool(), clock);
+  cards::LevelStore level_store(rt.pool(), clock);
+  cards::CardLevelStore card_levels(rt.pool(), clock);
+  card_store.SetIssueExtension(&card_levels);
+  cards::LevelActivityStore activity(rt.pool(), clock);
+  cards::LevelRecalculation recalculation(rt.pool());
+  cards::LevelBonuses bonuses(rt.pool(), ledger_store);
+  cards::LevelMetrics level_metrics(rt.registry());
   auto identity = cards::IdentityClientDirectory::Dial(identity_address);
-  cards::CardsApi cards_api(card_store, *identity);
+  cards::CardsApi cards_api(card_store, *identity, &card_levels);
   cards::LedgerApi ledger_api(ledger_store, metrics);
   cards::PointsReader points_reader(rt.pool(), clock);
   cards::PointsApi points_api(ledger_store, points_reader, metrics);
   cards::ExpiryJob expiry(ledger_store, metrics, clock, expiry_interval);
+  cards::TemplatesApi templates_api(template_store);
+  cards::LevelsApi levels_api({.levels = level_store,
+                               .cards = card_store,
+                               .card_levels = card_levels,
+                               .recalculation = recalculation,
+                               .bonuses = bonuses,
+                               .clock = clock});
 
   rt.EnableOutboxRelay();
   rt.host().AddService(&cards_api);
@@ -51,5 +98,28 @@ int main() {
   rt.host().AddService(&points_api);
   rt.host().AddBackgroundTask("expiry-sweep",
                               [&expiry](std::stop_token stop) { expiry.Run(stop); });
+  rt.host().AddService(&templates_api);
+  rt.host().AddService(&levels_api);
+
+  // Level activity from pos's receipts and from this service's own ledger
+  // events. Each consumer blocks in XREADGROUP, so each has its own Redis
+  // connection.
+  cards::LevelEventHandler level_events(activity, bonuses, level_metrics);
+  const loyalty::redis::ClientOptions redis_options{.address = rt.config().redis_address};
+  loyalty::redis::Client pos_redis(redis_options);
+  loyalty::redis::Client cards_redis(redis_options);
+  outbox::StreamConsumer pos_consumer(
+      pos_redis, outbox::StreamFor("pos"), cards::kLevelEventsGroup, consumer_name,
+      [&](const outbox::StreamEvent& event) { return level_events.HandlePosEvent(event); });
+  outbox::StreamConsumer cards_consumer(
+      cards_redis, outbox::StreamFor("cards"), cards::kLevelEventsGroup, consumer_name,
+      [&](const outbox::StreamEvent& event) { return level_events.HandleCardsEvent(event); });
+  rt.host().AddBackgroundTask("level-pos-events",
+                              [&](std::stop_token stop) { pos_consumer.Run(std::move(stop)); });
+  rt.host().AddBackgroundTask("level-cards-events",
+                              [&](std::stop_token stop) { cards_consumer.Run(std::move(stop)); });
+  cards::LevelScheduler scheduler(recalculation, bonuses, clock, level_metrics, recalc_interval);
+  rt.host().AddBackgroundTask("level-recalculation",
+                              [&](const std::stop_token& stop) { scheduler.Run(stop); });
   return rt.Run();
 }

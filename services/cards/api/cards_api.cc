@@ -4,7 +4,9 @@
 #include "libs/common/status_macros.h"
 #include "libs/rpc/handler.h"
 #include "libs/rpc/proto_convert.h"
+#include "services/cards/api/card_view.h"
 #include "services/cards/api/convert.h"
+#include "services/cards/domain/definition.h"
 
 namespace loyalty::cards {
 namespace {
@@ -32,6 +34,7 @@ grpc::Status CardsApi::IssueCard(grpc::ServerContext* context, const v1::IssueCa
         IssueCardInput input = FromProto(*request);
         RETURN_IF_ERROR(NormalizeIssueCard(input));
         RETURN_IF_ERROR(ApplyCallerStore(call, input.store_id));
+        RETURN_IF_ERROR(NormalizeUuid("template_id", input.template_id, /*optional=*/true));
         // A retry returns the first card without asking identity again: the
         // client may have been checked (and changed) since.
         ASSIGN_OR_RETURN(std::optional<Card> issued, cards_.FindIssued(call.program_id, input));
@@ -39,8 +42,7 @@ grpc::Status CardsApi::IssueCard(grpc::ServerContext* context, const v1::IssueCa
           RETURN_IF_ERROR(clients_.CheckClient(call, input.client_id));
           ASSIGN_OR_RETURN(issued, cards_.Issue(call.program_id, input));
         }
-        ToProto(*issued, *response);
-        return absl::OkStatus();
+        return DescribeCard(levels_, call.program_id, *issued, *response, &input.template_id);
       });
 }
 
@@ -49,8 +51,7 @@ grpc::Status CardsApi::GetCard(grpc::ServerContext* context, const v1::GetCardRe
   return rpc::HandleProgramCall(
       context, "GetCard", [&](const rpc::CallContext& call) -> absl::Status {
         ASSIGN_OR_RETURN(Card card, cards_.Get(call.program_id, request->number()));
-        ToProto(card, *response);
-        return absl::OkStatus();
+        return DescribeCard(levels_, call.program_id, card, *response);
       });
 }
 
@@ -69,7 +70,9 @@ grpc::Status CardsApi::ListCards(grpc::ServerContext* context,
         RETURN_IF_ERROR(ValidateNoControlCharacters("batch_id", filter.batch_id));
         ASSIGN_OR_RETURN(CardPage page,
                          cards_.List(call.program_id, filter, page_size, request->page_token()));
-        for (const Card& card : page.cards) ToProto(card, *response->add_cards());
+        for (const Card& card : page.cards) {
+          RETURN_IF_ERROR(DescribeCard(levels_, call.program_id, card, *response->add_cards()));
+        }
         response->set_next_page_token(page.next_page_token);
         return absl::OkStatus();
       });
@@ -98,8 +101,7 @@ grpc::Status CardsApi::BindCard(grpc::ServerContext* context, const v1::BindCard
         RETURN_IF_ERROR(NormalizeClientId("client_id", client_id));
         RETURN_IF_ERROR(clients_.CheckClient(call, client_id));
         ASSIGN_OR_RETURN(Card card, cards_.Bind(call.program_id, request->number(), client_id));
-        ToProto(card, *response);
-        return absl::OkStatus();
+        return DescribeCard(levels_, call.program_id, card, *response);
       });
 }
 
@@ -113,8 +115,7 @@ grpc::Status CardsApi::AddCardHolder(grpc::ServerContext* context,
         RETURN_IF_ERROR(clients_.CheckClient(call, client_id));
         ASSIGN_OR_RETURN(Card card,
                          cards_.AddHolder(call.program_id, request->number(), client_id));
-        ToProto(card, *response);
-        return absl::OkStatus();
+        return DescribeCard(levels_, call.program_id, card, *response);
       });
 }
 
@@ -127,8 +128,7 @@ grpc::Status CardsApi::RemoveCardHolder(grpc::ServerContext* context,
         RETURN_IF_ERROR(NormalizeClientId("client_id", client_id));
         ASSIGN_OR_RETURN(Card card,
                          cards_.RemoveHolder(call.program_id, request->number(), client_id));
-        ToProto(card, *response);
-        return absl::OkStatus();
+        return DescribeCard(levels_, call.program_id, card, *response);
       });
 }
 
@@ -141,8 +141,7 @@ grpc::Status CardsApi::SetCardStatus(grpc::ServerContext* context,
         if (!status) return InvalidField("status", "required");
         ASSIGN_OR_RETURN(Card card, cards_.SetStatus(call.program_id, request->number(), *status,
                                                      request->reason(), call.principal_id));
-        ToProto(card, *response);
-        return absl::OkStatus();
+        return DescribeCard(levels_, call.program_id, card, *response);
       });
 }
 

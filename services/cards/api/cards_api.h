@@ -2,6 +2,7 @@
 
 #include "loyalty/cards/v1/cards_service.grpc.pb.h"
 #include "services/cards/api/client_directory.h"
+#include "services/cards/storage/card_level_store.h"
 #include "services/cards/storage/card_store.h"
 
 namespace loyalty::cards {
@@ -9,7 +10,9 @@ namespace loyalty::cards {
 // loyalty.cards.v1.CardsService: the external card API.
 class CardsApi final : public v1::CardsService::Service {
  public:
-  CardsApi(CardStore& cards, ClientDirectory& clients) : cards_(cards), clients_(clients) {}
+  // Without `levels`, cards are shown without template, level or benefits.
+  CardsApi(CardStore& cards, ClientDirectory& clients, CardLevelStore* levels = nullptr)
+      : cards_(cards), clients_(clients), levels_(levels) {}
 
   grpc::Status IssueCard(grpc::ServerContext* context, const v1::IssueCardRequest* request,
                          v1::Card* response) override;
@@ -38,6 +41,7 @@ class CardsApi final : public v1::CardsService::Service {
  private:
   CardStore& cards_;
   ClientDirectory& clients_;
+  CardLevelStore* levels_;
 };
 
 }  // namespace loyalty::cards

@@ -107,7 +107,8 @@ IssueCardInput FromProto(const v1::IssueCardRequest& request) {
                         .number = request.number(),
                         .request_id = request.request_id(),
                         .issue_form = FromProto(request.issue_form()),
-                        .store_id = request.store_id()};
+                        .store_id = request.store_id(),
+                        .template_id = request.template_id()};
 }
 
 TransferKind FromProto(v1::TransferKind kind) {

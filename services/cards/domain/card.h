@@ -65,6 +65,7 @@ struct IssueCardInput {
   std::string request_id;  // empty: not idempotent
   IssueForm issue_form = IssueForm::kVirtual;
   std::string store_id;  // canonical lower-case UUID or empty
+  std::string template_id;  // empty: none; see CardLevelStore
 };
 
 inline constexpr size_t kMaxRequestIdLength = 128;

@@ -159,6 +159,7 @@ absl::StatusOr<Card> CardStore::Issue(absl::string_view program_id, const IssueC
                   .issue_form = input.issue_form,
                   .issue_store_id = input.store_id};
       AppendCardIssued(tx, program_id, *card);
+      if (extension_ != nullptr) return extension_->OnIssue(tx, program_id, input, *card);
       return absl::OkStatus();
     }));
     if (card) return *std::move(card);

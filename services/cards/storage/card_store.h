@@ -45,6 +45,17 @@ struct StatusChangePage {
   std::string next_page_token;
 };
 
+// Work another part of the service does inside a card's issuing
+// transaction (e.g. attaching the card's template and first level), so
+// that the card exists with it or not at all.
+class CardIssueExtension {
+ public:
+  virtual ~CardIssueExtension() = default;
+  // Runs after the card row is written; an error rolls the issue back.
+  virtual absl::Status OnIssue(pg::Tx& tx, absl::string_view program_id,
+                               const IssueCardInput& input, const Card& card) = 0;
+};
+
 class CardStore final {
  public:
   // Generated numbers that are taken are redrawn this many times in all.
@@ -106,10 +117,14 @@ class CardStore final {
                                                      absl::string_view number, int page_size,
                                                      absl::string_view page_token);
 
+  // Optional; must outlive the store.
+  void SetIssueExtension(CardIssueExtension* extension) { extension_ = extension; }
+
  private:
   pg::Pool& pool_;
   const Clock& clock_;
   CardNumberGenerator& numbers_;
+  CardIssueExtension* extension_ = nullptr;
 };
 
 }  // namespace loyalty::cards

@@ -1,0 +1,45 @@
+#pragma once
+
+// Feeds the level activity model from two streams, read with consumer group
+// `cards-levels`:
+// - `loyalty.pos.events`: ReceiptConfirmed (purchase amount and a visit for
+//   the receipt's card), ReceiptRefunded (taken back from that receipt);
+// - `loyalty.cards.events` (this service's own): PointsTransferred accruals
+//   and accrual reversals, level bonuses excepted.
+// Each event may move its card up at once (LevelActivityStore); a bonus that
+// brings is then accrued through the ledger.
+
+#include "absl/status/status.h"
+#include "libs/outbox/outbox.h"
+#include "services/cards/api/level_metrics.h"
+#include "services/cards/storage/level_activity_store.h"
+#include "services/cards/storage/level_bonus.h"
+
+namespace loyalty::cards {
+
+inline constexpr char kLevelEventsGroup[] = "cards-levels";
+
+class LevelEventHandler final {
+ public:
+  LevelEventHandler(LevelActivityStore& activity, LevelBonuses& bonuses, LevelMetrics& metrics)
+      : activity_(activity), bonuses_(bonuses), metrics_(metrics) {}
+
+  // One entry of `loyalty.pos.events` / `loyalty.cards.events`. Entries that
+  // can never be applied (undecodable, no event or program id) are logged,
+  // counted and acknowledged; storage failures are returned, so the entry
+  // is redelivered (the event id makes that harmless).
+  absl::Status HandlePosEvent(const outbox::StreamEvent& event);
+  absl::Status HandleCardsEvent(const outbox::StreamEvent& event);
+
+ private:
+  absl::Status Malformed(absl::string_view stream, const outbox::StreamEvent& event,
+                         absl::string_view why);
+  absl::Status Finish(absl::string_view stream, const absl::StatusOr<ActivityResult>& result,
+                      const std::string& program_id);
+
+  LevelActivityStore& activity_;
+  LevelBonuses& bonuses_;
+  LevelMetrics& metrics_;
+};
+
+}  // namespace loyalty::cards

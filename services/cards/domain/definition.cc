@@ -1,0 +1,132 @@
+#include "services/cards/domain/definition.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "libs/common/errors.h"
+#include "libs/common/random_ids.h"
+#include "services/cards/domain/card.h"
+
+namespace loyalty::cards {
+namespace {
+
+// Code points of valid UTF-8 text, or nullopt when it is not UTF-8.
+std::optional<size_t> Utf8Length(absl::string_view text) {
+  size_t count = 0;
+  for (size_t i = 0; i < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    size_t extra = 0;
+    uint32_t code = 0;
+    if (lead < 0x80) {
+      code = lead;
+    } else if ((lead & 0xE0) == 0xC0) {
+      extra = 1;
+      code = lead & 0x1F;
+    } else if ((lead & 0xF0) == 0xE0) {
+      extra = 2;
+      code = lead & 0x0F;
+    } else if ((lead & 0xF8) == 0xF0) {
+      extra = 3;
+      code = lead & 0x07;
+    } else {
+      return std::nullopt;
+    }
+    if (i + extra >= text.size()) return std::nullopt;  // cut short
+    for (size_t k = 1; k <= extra; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xC0) != 0x80) return std::nullopt;
+      code = (code << 6) | (next & 0x3F);
+    }
+    // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
+    static constexpr uint32_t kMinOfLength[] = {0, 0x80, 0x800, 0x10000};
+    if (code < kMinOfLength[extra] || (code >= 0xD800 && code <= 0xDFFF) || code > 0x10FFFF) {
+      return std::nullopt;
+    }
+    i += extra + 1;
+    ++count;
+  }
+  return count;
+}
+
+absl::Status CheckText(absl::string_view field, absl::string_view text, size_t max_length,
+                       bool allow_line_breaks) {
+  std::optional<size_t> length = Utf8Length(text);
+  if (!length) return InvalidField(field, "must be UTF-8 text");
+  if (*length > max_length) {
+    return InvalidField(field, absl::StrCat("at most ", max_length, " characters"));
+  }
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (allow_line_breaks && (c == '\n' || c == '\t' || c == '\r')) continue;
+    if (byte < 0x20 || byte == 0x7f) {
+      return InvalidField(field, "must not contain control characters");
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::string_view DefinitionStateName(DefinitionState state) {
+  switch (state) {
+    case DefinitionState::kActive:
+      return "ACTIVE";
+    case DefinitionState::kArchived:
+      return "ARCHIVED";
+    case DefinitionState::kUnspecified:
+      break;
+  }
+  return "";
+}
+
+std::optional<DefinitionState> ParseDefinitionState(absl::string_view name) {
+  return EnumByName<DefinitionState>(name, {DefinitionState::kActive, DefinitionState::kArchived},
+                                     DefinitionStateName);
+}
+
+absl::Status NormalizeName(absl::string_view field, std::string& name) {
+  name = std::string(absl::StripAsciiWhitespace(name));
+  if (name.empty()) return InvalidField(field, "required");
+  return CheckText(field, name, kMaxNameLength, /*allow_line_breaks=*/false);
+}
+
+absl::Status NormalizeText(absl::string_view field, std::string& text, size_t max_length) {
+  text = std::string(absl::StripAsciiWhitespace(text));
+  return CheckText(field, text, max_length, /*allow_line_breaks=*/true);
+}
+
+std::string EtagOf(int64_t version) { return absl::StrCat(version); }
+
+absl::StatusOr<std::optional<int64_t>> ParseEtag(absl::string_view field, absl::string_view etag) {
+  if (etag.empty()) return std::optional<int64_t>();
+  int64_t version = 0;
+  if (!absl::SimpleAtoi(etag, &version) || version <= 0 || EtagOf(version) != etag) {
+    return InvalidField(field, "not an etag this service returned");
+  }
+  return std::optional<int64_t>(version);
+}
+
+absl::Status CheckVersion(absl::string_view field, std::optional<int64_t> expected,
+                          int64_t stored) {
+  if (expected && *expected != stored) {
+    return FieldError(absl::StatusCode::kAborted, field,
+                      "changed since it was read; read it again and retry");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status NormalizeUuid(absl::string_view field, std::string& id, bool optional) {
+  if (id.empty()) return optional ? absl::OkStatus() : InvalidField(field, "required");
+  if (!IsUuid(id)) return InvalidField(field, "must be a UUID");
+  absl::AsciiStrToLower(&id);
+  return absl::OkStatus();
+}
+
+absl::Status ValidateRequestId(absl::string_view request_id) {
+  if (request_id.size() > kMaxRequestIdLength) {
+    return InvalidField("request_id", absl::StrCat("at most ", kMaxRequestIdLength, " characters"));
+  }
+  return ValidateNoControlCharacters("request_id", request_id);
+}
+
+}  // namespace loyalty::cards

@@ -1,0 +1,82 @@
+#pragma once
+
+// The activity read model levels are evaluated on (table
+// card_activity_days), fed from event streams: pos's receipts (purchase
+// amount, visits) and the ledger's own PointsTransferred (points earned).
+// Each Apply* runs in one transaction that records the event id, updates
+// the model and, for a card on a ladder, moves it up at once when the new
+// activity reaches a higher threshold. A redelivered event changes nothing.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "libs/pg/pool.h"
+#include "services/cards/domain/clock.h"
+
+namespace loyalty::cards {
+
+struct PurchaseFact {
+  std::string event_id;
+  std::string program_id;
+  std::string receipt_id;
+  std::string card_number;  // number or barcode, as pos saw it
+  int64_t amount = 0;       // paid: total less discounts, minor units
+  absl::Time time;          // confirmation time
+};
+
+struct RefundFact {
+  std::string event_id;
+  std::string program_id;
+  std::string receipt_id;
+  int64_t amount = 0;  // returned value, minor units
+};
+
+struct PointsFact {
+  std::string event_id;
+  std::string program_id;
+  std::string card_number;
+  int64_t points = 0;  // accrued (> 0) or taken back (< 0)
+  absl::Time time;
+};
+
+enum class ActivityOutcome {
+  kApplied,    // counted
+  kDuplicate,  // the event id was applied before
+  kIgnored,    // nothing to count: unknown card or receipt, zero amount
+};
+
+struct ActivityResult {
+  ActivityOutcome outcome = ActivityOutcome::kIgnored;
+  // A move up that brought a bonus still to accrue (for LevelBonuses).
+  std::optional<std::string> bonus_change_id;
+  bool level_changed = false;
+};
+
+class LevelActivityStore final {
+ public:
+  // `clock` gives the time upgrades are evaluated at (the window ends
+  // today, whenever the event happened).
+  LevelActivityStore(pg::Pool& pool, const Clock& clock) : pool_(pool), clock_(clock) {}
+
+  // A confirmed receipt with a card: its paid amount and one visit, on the
+  // local day of `time`.
+  absl::StatusOr<ActivityResult> ApplyPurchase(const PurchaseFact& fact);
+
+  // A refund takes back from the receipt's own day, at most what is left of
+  // the receipt; the refund that empties it takes its visit back too.
+  // Refunds never move a card down (that is the recalculation's job).
+  absl::StatusOr<ActivityResult> ApplyRefund(const RefundFact& fact);
+
+  // Points accrued or reversed, on the local day of `time`.
+  absl::StatusOr<ActivityResult> ApplyPoints(const PointsFact& fact);
+
+ private:
+  pg::Pool& pool_;
+  const Clock& clock_;
+};
+
+}  // namespace loyalty::cards
