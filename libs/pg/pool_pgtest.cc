@@ -8,6 +8,7 @@
 
 #include "gtest/gtest.h"
 #include "libs/pg/migrations.h"
+#include "libs/pg/prepared.h"
 #include "libs/testing/postgres_server.h"
 
 namespace loyalty::pg {
@@ -162,6 +163,59 @@ TEST_F(PoolTest, DatabaseRestartIsUnavailableThenRecovers) {
   // The first call after a restart may meet a connection the server closed.
   if (!status.ok()) status = pool->Ping();
   EXPECT_TRUE(status.ok()) << status;
+}
+
+TEST_F(PoolTest, PreparedStatementsArePreparedOncePerConnection) {
+  // One connection, so that every transaction below meets the same session.
+  Pool pool(PoolOptions{.conninfo = server_->ConnectionString(), .schema = "prep", .size = 1});
+  ASSERT_TRUE(ApplyMigrations(pool, "prep", kMigrations).ok());
+  const std::string read = "SELECT value FROM counters WHERE name = $1";
+  const std::string bump = "UPDATE counters SET value = value + $2 WHERE name = $1";
+  auto prepared_count = [&] {
+    int64_t count = -1;
+    EXPECT_TRUE(pool.Transact([&](Tx& tx) {
+      count = tx.exec1("SELECT count(*) FROM pg_prepared_statements")[0].as<int64_t>();
+      return absl::OkStatus();
+    }).ok());
+    return count;
+  };
+
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(pool.Transact([&](Tx& tx) {
+      ExecPrepared(tx, bump, "hits", 2);
+      return absl::OkStatus();
+    }).ok());
+  }
+  int64_t value = 0;
+  ASSERT_TRUE(pool.Transact([&](Tx& tx) {
+    value = ExecPrepared1(tx, read, "hits")[0].as<int64_t>();
+    return absl::OkStatus();
+  }).ok());
+  EXPECT_EQ(value, 6);
+  EXPECT_EQ(prepared_count(), 2);  // one per text, however often it ran
+
+  // A statement first prepared in a transaction that rolls back stays
+  // usable: prepared statements belong to the session, not the transaction.
+  const std::string other = "SELECT count(*) FROM counters WHERE value >= $1";
+  EXPECT_EQ(pool.Transact([&](Tx& tx) {
+    ExecPrepared(tx, other, 0);
+    return absl::AbortedError("roll back");
+  }).code(), absl::StatusCode::kAborted);
+  int64_t rows = 0;
+  ASSERT_TRUE(pool.Transact([&](Tx& tx) {
+    rows = ExecPrepared1(tx, other, 6)[0].as<int64_t>();
+    return absl::OkStatus();
+  }).ok());
+  EXPECT_EQ(rows, 1);
+  EXPECT_EQ(prepared_count(), 3);
+
+  // Exactly one row, as exec_params1 demands.
+  EXPECT_EQ(pool.Transact([&](Tx& tx) {
+    ExecPrepared1(tx, read, "no such counter");
+    return absl::OkStatus();
+  }).code(), absl::StatusCode::kInternal);
+  EXPECT_NE(PreparedName(read), PreparedName(bump));
+  EXPECT_EQ(PreparedName(read), PreparedName(std::string(read)));
 }
 
 }  // namespace

@@ -127,6 +127,11 @@ absl::StatusOr<http::Response> Stack::Call(const std::string& method, const std:
   return http::Send(request);
 }
 
+std::string Stack::GrpcAddress(const std::string& name) const {
+  auto it = grpc_ports_.find(name);
+  return it == grpc_ports_.end() ? std::string() : absl::StrCat("127.0.0.1:", it->second);
+}
+
 absl::Status Stack::StopService(const std::string& name, bool crash) {
   auto it = processes_.find(name);
   if (it == processes_.end()) return absl::NotFoundError(name);

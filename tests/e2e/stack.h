@@ -30,7 +30,13 @@ class Stack final {
   absl::StatusOr<http::Response> Call(const std::string& method, const std::string& path,
                                       const std::string& body, const std::string& api_key);
 
+  // host:port of a backend's gRPC server, for tests that call a service
+  // directly rather than through the gateway. Empty for unknown names.
+  std::string GrpcAddress(const std::string& name) const;
+
   // Stops (SIGKILL when `crash`, else SIGTERM) and restarts one service.
+  // StartService returns once the process runs, not once it serves: callers
+  // retry UNAVAILABLE, as they would in production.
   absl::Status StopService(const std::string& name, bool crash);
   absl::Status StartService(const std::string& name);
 
