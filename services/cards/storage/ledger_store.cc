@@ -13,6 +13,7 @@
 #include "libs/common/errors.h"
 #include "libs/common/random_ids.h"
 #include "libs/common/status_macros.h"
+#include "libs/pg/prepared.h"
 #include "services/cards/storage/events.h"
 #include "services/cards/storage/sql.h"
 
@@ -29,7 +30,8 @@ struct HoldRow {
 
 std::optional<HoldRow> LoadHold(pg::Tx& tx, absl::string_view program_id, absl::string_view hold_id,
                                 bool for_update, absl::Time now) {
-  pqxx::result rows = tx.exec_params(
+  pqxx::result rows = pg::ExecPrepared(
+      tx,
       absl::StrCat("SELECT hold_id, card_number, amount, state, ts_to_micros(expire_at),"
                    "       account_id::text, fingerprint"
                    " FROM holds WHERE program_id = $1 AND hold_id = $2",
@@ -57,10 +59,10 @@ std::optional<HoldRow> LoadHold(pg::Tx& tx, absl::string_view program_id, absl::
 void LockAccounts(pg::Tx& tx, absl::string_view program_id,
                   const std::set<std::string>& account_ids) {
   for (const std::string& account_id : account_ids) {
-    tx.exec_params1(
-        "SELECT 1 FROM accounts WHERE program_id = $1 AND account_id = $2::uuid"
-        " FOR NO KEY UPDATE",
-        std::string(program_id), account_id);
+    pg::ExecPrepared1(tx,
+                      "SELECT 1 FROM accounts WHERE program_id = $1 AND account_id = $2::uuid"
+                      " FOR NO KEY UPDATE",
+                      std::string(program_id), account_id);
   }
 }
 
@@ -96,10 +98,11 @@ class CommitRun final {
 
 absl::StatusOr<std::optional<TransferResult>> CommitRun::FindApplied(const TransferSpec& spec,
                                                                      const std::string& prefix) {
-  pqxx::result rows = tx_.exec_params(
-      "SELECT fingerprint, amount, ts_to_micros(created_at) FROM transfers"
-      " WHERE program_id = $1 AND transfer_id = $2",
-      program_id_, spec.transfer_id);
+  pqxx::result rows =
+      pg::ExecPrepared(tx_,
+                       "SELECT fingerprint, amount, ts_to_micros(created_at) FROM transfers"
+                       " WHERE program_id = $1 AND transfer_id = $2",
+                       program_id_, spec.transfer_id);
   if (rows.empty()) return std::optional<TransferResult>();
   if (rows[0][0].as<std::string>() != TransferFingerprint(spec)) {
     return FieldError(absl::StatusCode::kAlreadyExists, prefix + "transfer_id",
@@ -144,15 +147,15 @@ const std::string& CommitRun::SystemAccount(AccountKind kind) {
   if (it != system_accounts_.end()) return it->second;
   const std::string name(AccountKindName(kind));
   const char* select = "SELECT account_id::text FROM accounts WHERE program_id = $1 AND kind = $2";
-  pqxx::result rows = tx_.exec_params(select, program_id_, name);
+  pqxx::result rows = pg::ExecPrepared(tx_, select, program_id_, name);
   if (rows.empty()) {
     // ON CONFLICT waits for a concurrent creator to commit and then does
     // nothing; the next statement's snapshot sees that creator's row.
-    tx_.exec_params(
-        "INSERT INTO accounts (program_id, account_id, kind) VALUES ($1, $2::uuid, $3)"
-        " ON CONFLICT (program_id, kind) WHERE kind <> 'member' DO NOTHING",
-        program_id_, NewUuid(), name);
-    rows = tx_.exec_params(select, program_id_, name);
+    pg::ExecPrepared(tx_,
+                     "INSERT INTO accounts (program_id, account_id, kind) VALUES ($1, $2::uuid, $3)"
+                     " ON CONFLICT (program_id, kind) WHERE kind <> 'member' DO NOTHING",
+                     program_id_, NewUuid(), name);
+    rows = pg::ExecPrepared(tx_, select, program_id_, name);
   }
   return system_accounts_.emplace(kind, rows.at(0)[0].as<std::string>()).first->second;
 }
@@ -197,7 +200,8 @@ absl::StatusOr<TransferResult> CommitRun::Apply(const TransferSpec& spec, const 
   const std::string& debit = route.member_is_source ? card.account_id : system;
   const std::string& credit = route.member_is_source ? system : card.account_id;
   const int64_t now_micros = sql::Micros(now_);
-  pqxx::result inserted = tx_.exec_params(
+  pqxx::result inserted = pg::ExecPrepared(
+      tx_,
       "INSERT INTO transfers (program_id, transfer_id, kind, fingerprint, card_number,"
       "                       debit_account_id, credit_account_id, requested_amount,"
       "                       amount, hold_id, reference, created_at)"
@@ -219,28 +223,30 @@ absl::StatusOr<TransferResult> CommitRun::Apply(const TransferSpec& spec, const 
   const int64_t member_delta = route.member_is_source ? -moved : moved;
   int64_t balance_after = 0;
   if (moved > 0) {
-    tx_.exec_params(
+    pg::ExecPrepared(
+        tx_,
         "INSERT INTO postings (program_id, transfer_id, account_id, amount, created_at)"
         " VALUES ($1, $2, $3::uuid, $4, micros_to_ts($7)),"
         "        ($1, $2, $5::uuid, $6, micros_to_ts($7))",
         program_id_, spec.transfer_id, debit, -moved, credit, moved, now_micros);
-    balance_after = tx_.exec_params1(
-                           "UPDATE accounts SET balance = balance + $3"
-                           " WHERE program_id = $1 AND account_id = $2::uuid"
-                           " RETURNING balance",
-                           program_id_, card.account_id, member_delta)[0]
+    balance_after = pg::ExecPrepared1(tx_,
+                                      "UPDATE accounts SET balance = balance + $3"
+                                      " WHERE program_id = $1 AND account_id = $2::uuid"
+                                      " RETURNING balance",
+                                      program_id_, card.account_id, member_delta)[0]
                         .as<int64_t>();
   } else {
-    balance_after = tx_.exec_params1(
-                           "SELECT balance FROM accounts"
-                           " WHERE program_id = $1 AND account_id = $2::uuid",
-                           program_id_, card.account_id)[0]
+    balance_after = pg::ExecPrepared1(tx_,
+                                      "SELECT balance FROM accounts"
+                                      " WHERE program_id = $1 AND account_id = $2::uuid",
+                                      program_id_, card.account_id)[0]
                         .as<int64_t>();
   }
 
   const absl::Time activate_time = spec.activate_time.value_or(now_);
   if (route.creates_lot) {
-    tx_.exec_params(
+    pg::ExecPrepared(
+        tx_,
         "INSERT INTO lots (program_id, account_id, transfer_id, origin_kind, reference,"
         "                  amount, remaining, activate_at, expire_at)"
         " VALUES ($1, $2::uuid, $3, $4, $5, $6, $6, micros_to_ts($7),"
@@ -249,25 +255,26 @@ absl::StatusOr<TransferResult> CommitRun::Apply(const TransferSpec& spec, const 
         spec.reference, moved, sql::Micros(activate_time), sql::OptionalMicros(spec.expire_time));
   }
   for (const LotTake& take : takes) {
-    pqxx::result updated = tx_.exec_params(
-        "UPDATE lots SET remaining = remaining - $3"
-        " WHERE program_id = $1 AND lot_id = $2 AND remaining >= $3",
-        program_id_, take.lot_id, take.amount);
+    pqxx::result updated =
+        pg::ExecPrepared(tx_,
+                         "UPDATE lots SET remaining = remaining - $3"
+                         " WHERE program_id = $1 AND lot_id = $2 AND remaining >= $3",
+                         program_id_, take.lot_id, take.amount);
     if (updated.affected_rows() != 1) {
       // The account lock should make this impossible: a broken invariant.
       return absl::InternalError(absl::StrCat("lot ", take.lot_id, " changed under lock"));
     }
-    tx_.exec_params(
-        "INSERT INTO lot_consumptions (program_id, lot_id, transfer_id, amount)"
-        " VALUES ($1, $2, $3, $4)",
-        program_id_, take.lot_id, spec.transfer_id, take.amount);
+    pg::ExecPrepared(tx_,
+                     "INSERT INTO lot_consumptions (program_id, lot_id, transfer_id, amount)"
+                     " VALUES ($1, $2, $3, $4)",
+                     program_id_, take.lot_id, spec.transfer_id, take.amount);
   }
   if (hold) {
-    tx_.exec_params(
-        "UPDATE holds SET state = 'POSTED', posted_transfer_id = $3,"
-        "                 resolved_at = micros_to_ts($4)"
-        " WHERE program_id = $1 AND hold_id = $2",
-        program_id_, spec.hold_id, spec.transfer_id, now_micros);
+    pg::ExecPrepared(tx_,
+                     "UPDATE holds SET state = 'POSTED', posted_transfer_id = $3,"
+                     "                 resolved_at = micros_to_ts($4)"
+                     " WHERE program_id = $1 AND hold_id = $2",
+                     program_id_, spec.hold_id, spec.transfer_id, now_micros);
   }
 
   TransferResult result{
@@ -349,7 +356,8 @@ absl::StatusOr<Hold> LedgerStore::HoldPoints(absl::string_view program_id,
                                      request.amount, " requested"));
     }
     const absl::Time expire_time = now + EffectiveHoldTtl(request);
-    pqxx::result inserted = tx.exec_params(
+    pqxx::result inserted = pg::ExecPrepared(
+        tx,
         "INSERT INTO holds (program_id, hold_id, account_id, card_number, amount, state,"
         "                   fingerprint, expire_at, created_at)"
         " VALUES ($1, $2, $3::uuid, $4, $5, 'HELD', $6, micros_to_ts($7),"
@@ -390,11 +398,11 @@ absl::StatusOr<Hold> LedgerStore::VoidHold(absl::string_view program_id,
     if (row->stored_state != HoldState::kHeld) return absl::OkStatus();  // resolved
     // A hold voided after its time was up records that it lapsed.
     if (hold.state == HoldState::kHeld) hold.state = HoldState::kVoided;
-    tx.exec_params(
-        "UPDATE holds SET state = $3, resolved_at = micros_to_ts($4)"
-        " WHERE program_id = $1 AND hold_id = $2",
-        std::string(program_id), std::string(hold_id), std::string(HoldStateName(hold.state)),
-        sql::Micros(now));
+    pg::ExecPrepared(tx,
+                     "UPDATE holds SET state = $3, resolved_at = micros_to_ts($4)"
+                     " WHERE program_id = $1 AND hold_id = $2",
+                     std::string(program_id), std::string(hold_id),
+                     std::string(HoldStateName(hold.state)), sql::Micros(now));
     return absl::OkStatus();
   }));
   return hold;
