@@ -442,13 +442,36 @@ class Caller final {
   std::mt19937 random_;
 };
 
-// Rows of a psql query, fields split on '|'.
-std::vector<std::vector<std::string>> Rows(const std::string& output) {
-  std::vector<std::vector<std::string>> rows;
+// Rows of a psql query by their first field, fields split on '|'.
+using RowsById = std::map<std::string, std::vector<std::string>>;
+RowsById RowsByFirstField(const std::string& output, size_t fields) {
+  RowsById rows;
   for (absl::string_view line : absl::StrSplit(output, '\n', absl::SkipEmpty())) {
-    rows.push_back(absl::StrSplit(line, '|'));
+    std::vector<std::string> row = absl::StrSplit(line, '|');
+    EXPECT_EQ(row.size(), fields) << line;
+    if (row.size() == fields) rows[row[0]] = std::move(row);
   }
   return rows;
+}
+
+// Each acknowledged entry has its stored row, which `expect` checks, and no
+// stored row lacks an acknowledged entry.
+template <typename Entry, typename Expect>
+void ExpectStoredAsAcknowledged(const std::string& what,
+                                const std::map<std::string, Entry>& acknowledged, RowsById stored,
+                                Expect expect) {
+  for (const auto& [id, entry] : acknowledged) {
+    auto it = stored.find(id);
+    if (it == stored.end()) {
+      ADD_FAILURE() << "acknowledged " << what << " " << id << " is not stored";
+      continue;
+    }
+    expect(id, entry, it->second);
+    stored.erase(it);
+  }
+  for (const auto& [id, row] : stored) {
+    ADD_FAILURE() << "stored " << what << " " << id << " was never acknowledged";
+  }
 }
 
 int64_t ToInt(const std::string& text) {
@@ -529,55 +552,37 @@ class LedgerLoadTest : public ::testing::TestWithParam<Fault> {
 
   // The database kept exactly the acknowledged transfers.
   void ExpectTransfersAsAcknowledged(const Journal& journal) {
-    std::map<std::string, std::vector<std::string>> stored;
-    for (std::vector<std::string>& row :
-         Rows(Sql(absl::StrCat("SELECT transfer_id, kind, card_number, requested_amount, amount,"
-                               "       COALESCE(hold_id, ''), cards.ts_to_micros(created_at)"
-                               " FROM cards.transfers WHERE program_id = '",
-                               program_id_, "'")))) {
-      ASSERT_EQ(row.size(), 7u);
-      stored[row[0]] = std::move(row);
-    }
-    for (const auto& [id, transfer] : journal.transfers()) {
-      auto it = stored.find(id);
-      if (it == stored.end()) {
-        ADD_FAILURE() << "acknowledged transfer " << id << " is not stored";
-        continue;
-      }
-      const std::vector<std::string>& row = it->second;
+    RowsById stored = RowsByFirstField(
+        Sql(absl::StrCat("SELECT transfer_id, kind, card_number, requested_amount, amount,"
+                         "       COALESCE(hold_id, ''), cards.ts_to_micros(created_at)"
+                         " FROM cards.transfers WHERE program_id = '",
+                         program_id_, "'")),
+        7);
+    auto check = [](const std::string& id, const Journal::AckedTransfer& transfer,
+                    const std::vector<std::string>& row) {
       EXPECT_EQ(row[1], StoredKind(transfer.spec.kind())) << id;
       EXPECT_EQ(row[2], transfer.spec.card_number()) << id;
       EXPECT_EQ(ToInt(row[3]), transfer.spec.amount()) << id;
       EXPECT_EQ(ToInt(row[4]), transfer.amount) << id;
       EXPECT_EQ(row[5], transfer.spec.hold_id()) << id;
       EXPECT_EQ(ToInt(row[6]), transfer.create_micros) << id;
-      stored.erase(it);
-    }
-    for (const auto& [id, row] : stored) {
-      ADD_FAILURE() << "stored transfer " << id << " was never acknowledged";
-    }
+    };
+    ExpectStoredAsAcknowledged("transfer", journal.transfers(), std::move(stored), check);
   }
 
   // The database kept exactly the acknowledged holds, each resolved as
   // acknowledged and at most once.
   void ExpectHoldsAsAcknowledged(const Journal& journal) {
-    std::map<std::string, std::vector<std::string>> stored;
-    for (std::vector<std::string>& row : Rows(Sql(absl::StrCat(
-             "SELECT hold_id, card_number, amount, state, COALESCE(posted_transfer_id, '')"
-             " FROM cards.holds WHERE program_id = '",
-             program_id_, "'")))) {
-      ASSERT_EQ(row.size(), 5u);
-      stored[row[0]] = std::move(row);
-    }
-    for (const auto& [id, hold] : journal.holds()) {
+    RowsById stored = RowsByFirstField(
+        Sql(absl::StrCat(
+            "SELECT hold_id, card_number, amount, state, COALESCE(posted_transfer_id, '')"
+            " FROM cards.holds WHERE program_id = '",
+            program_id_, "'")),
+        5);
+    auto check = [](const std::string& id, const Journal::HoldFate& hold,
+                    const std::vector<std::string>& row) {
       EXPECT_FALSE(!hold.posted_by.empty() && hold.voided)
           << "hold " << id << " posted by " << hold.posted_by << " and voided";
-      auto it = stored.find(id);
-      if (it == stored.end()) {
-        ADD_FAILURE() << "acknowledged hold " << id << " is not stored";
-        continue;
-      }
-      const std::vector<std::string>& row = it->second;
       EXPECT_EQ(row[1], hold.request.card_number()) << id;
       EXPECT_EQ(ToInt(row[2]), hold.request.amount()) << id;
       const std::string state = !hold.posted_by.empty() ? "POSTED"
@@ -585,11 +590,8 @@ class LedgerLoadTest : public ::testing::TestWithParam<Fault> {
                                                         : "HELD";
       EXPECT_EQ(row[3], state) << id;
       EXPECT_EQ(row[4], hold.posted_by) << id;
-      stored.erase(it);
-    }
-    for (const auto& [id, row] : stored) {
-      ADD_FAILURE() << "stored hold " << id << " was never acknowledged";
-    }
+    };
+    ExpectStoredAsAcknowledged("hold", journal.holds(), std::move(stored), check);
   }
 
   // Balances read through the API are what the journal implies.

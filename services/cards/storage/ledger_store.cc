@@ -13,6 +13,7 @@
 #include "libs/common/errors.h"
 #include "libs/common/random_ids.h"
 #include "libs/common/status_macros.h"
+#include "libs/pg/prepared.h"
 #include "services/cards/domain/fingerprint.h"
 #include "services/cards/storage/events.h"
 #include "services/cards/storage/sql.h"
@@ -30,7 +31,8 @@ struct HoldRow {
 
 std::optional<HoldRow> LoadHold(pg::Tx& tx, absl::string_view program_id, absl::string_view hold_id,
                                 bool for_update, absl::Time now) {
-  pqxx::result rows = tx.exec_params(
+  pqxx::result rows = pg::ExecPrepared(
+      tx,
       absl::StrCat("SELECT hold_id, card_number, amount, state, ts_to_micros(expire_at),"
                    "       account_id::text, fingerprint"
                    " FROM holds WHERE program_id = $1 AND hold_id = $2",
@@ -58,10 +60,10 @@ std::optional<HoldRow> LoadHold(pg::Tx& tx, absl::string_view program_id, absl::
 void LockAccounts(pg::Tx& tx, absl::string_view program_id,
                   const std::set<std::string>& account_ids) {
   for (const std::string& account_id : account_ids) {
-    tx.exec_params1(
-        "SELECT 1 FROM accounts WHERE program_id = $1 AND account_id = $2::uuid"
-        " FOR NO KEY UPDATE",
-        std::string(program_id), account_id);
+    pg::ExecPrepared1(tx,
+                      "SELECT 1 FROM accounts WHERE program_id = $1 AND account_id = $2::uuid"
+                      " FOR NO KEY UPDATE",
+                      std::string(program_id), account_id);
   }
 }
 
@@ -89,72 +91,73 @@ struct TransferRow {
 
 bool InsertTransfer(pg::Tx& tx, absl::string_view program_id, const TransferRow& row,
                     int64_t now_micros) {
-  return !tx.exec_params(
-                "INSERT INTO transfers (program_id, transfer_id, kind, fingerprint, card_number,"
-                "                       debit_account_id, credit_account_id, requested_amount,"
-                "                       amount, hold_id, reference, created_at, reason, actor)"
-                " VALUES ($1, $2, $3, $4, $5, $6::uuid, $7::uuid, $8, $9, NULLIF($10, ''), $11,"
-                "         micros_to_ts($12), $13, $14)"
-                " ON CONFLICT (program_id, transfer_id) DO NOTHING RETURNING 1",
-                std::string(program_id), std::string(row.transfer_id),
-                std::string(TransferKindName(row.kind)), std::string(row.fingerprint),
-                std::string(row.card_number), std::string(row.debit), std::string(row.credit),
-                row.requested, row.moved, std::string(row.hold_id), std::string(row.reference),
-                now_micros, std::string(row.reason), std::string(row.actor))
+  return !pg::ExecPrepared(
+              tx,
+              "INSERT INTO transfers (program_id, transfer_id, kind, fingerprint, card_number,"
+              "                       debit_account_id, credit_account_id, requested_amount,"
+              "                       amount, hold_id, reference, created_at, reason, actor)"
+              " VALUES ($1, $2, $3, $4, $5, $6::uuid, $7::uuid, $8, $9, NULLIF($10, ''), $11,"
+              "         micros_to_ts($12), $13, $14)"
+              " ON CONFLICT (program_id, transfer_id) DO NOTHING RETURNING 1",
+              std::string(program_id), std::string(row.transfer_id),
+              std::string(TransferKindName(row.kind)), std::string(row.fingerprint),
+              std::string(row.card_number), std::string(row.debit), std::string(row.credit),
+              row.requested, row.moved, std::string(row.hold_id), std::string(row.reference),
+              now_micros, std::string(row.reason), std::string(row.actor))
               .empty();
 }
 
 // The two postings of a transfer that moved `amount` > 0.
 void InsertPostings(pg::Tx& tx, absl::string_view program_id, const TransferRow& row,
                     int64_t now_micros) {
-  tx.exec_params(
-      "INSERT INTO postings (program_id, transfer_id, account_id, amount, created_at)"
-      " VALUES ($1, $2, $3::uuid, $4, micros_to_ts($7)),"
-      "        ($1, $2, $5::uuid, $6, micros_to_ts($7))",
-      std::string(program_id), std::string(row.transfer_id), std::string(row.debit), -row.moved,
-      std::string(row.credit), row.moved, now_micros);
+  pg::ExecPrepared(tx,
+                   "INSERT INTO postings (program_id, transfer_id, account_id, amount, created_at)"
+                   " VALUES ($1, $2, $3::uuid, $4, micros_to_ts($7)),"
+                   "        ($1, $2, $5::uuid, $6, micros_to_ts($7))",
+                   std::string(program_id), std::string(row.transfer_id), std::string(row.debit),
+                   -row.moved, std::string(row.credit), row.moved, now_micros);
 }
 
 // Adds `delta` to a member account's stored balance; the balance after.
 int64_t AddToBalance(pg::Tx& tx, absl::string_view program_id, absl::string_view account_id,
                      int64_t delta) {
-  return tx
-      .exec_params1(
-          "UPDATE accounts SET balance = balance + $3"
-          " WHERE program_id = $1 AND account_id = $2::uuid RETURNING balance",
-          std::string(program_id), std::string(account_id), delta)[0]
+  return pg::ExecPrepared1(tx,
+                           "UPDATE accounts SET balance = balance + $3"
+                           " WHERE program_id = $1 AND account_id = $2::uuid RETURNING balance",
+                           std::string(program_id), std::string(account_id), delta)[0]
       .as<int64_t>();
 }
 
 void InsertLot(pg::Tx& tx, absl::string_view program_id, absl::string_view account_id,
                const TransferRow& row, absl::Time activate_time,
                const std::optional<absl::Time>& expire_time) {
-  tx.exec_params(
-      "INSERT INTO lots (program_id, account_id, transfer_id, origin_kind, reference,"
-      "                  amount, remaining, activate_at, expire_at)"
-      " VALUES ($1, $2::uuid, $3, $4, $5, $6, $6, micros_to_ts($7),"
-      "         micros_to_ts(NULLIF($8, '')::bigint))",
-      std::string(program_id), std::string(account_id), std::string(row.transfer_id),
-      std::string(TransferKindName(row.kind)), std::string(row.reference), row.moved,
-      sql::Micros(activate_time), sql::OptionalMicros(expire_time));
+  pg::ExecPrepared(tx,
+                   "INSERT INTO lots (program_id, account_id, transfer_id, origin_kind, reference,"
+                   "                  amount, remaining, activate_at, expire_at)"
+                   " VALUES ($1, $2::uuid, $3, $4, $5, $6, $6, micros_to_ts($7),"
+                   "         micros_to_ts(NULLIF($8, '')::bigint))",
+                   std::string(program_id), std::string(account_id), std::string(row.transfer_id),
+                   std::string(TransferKindName(row.kind)), std::string(row.reference), row.moved,
+                   sql::Micros(activate_time), sql::OptionalMicros(expire_time));
 }
 
 // Takes `takes` from their lots, recording each consumption.
 absl::Status ConsumeLots(pg::Tx& tx, absl::string_view program_id, absl::string_view transfer_id,
                          std::span<const LotTake> takes) {
   for (const LotTake& take : takes) {
-    pqxx::result updated = tx.exec_params(
-        "UPDATE lots SET remaining = remaining - $3"
-        " WHERE program_id = $1 AND lot_id = $2 AND remaining >= $3",
-        std::string(program_id), take.lot_id, take.amount);
+    pqxx::result updated =
+        pg::ExecPrepared(tx,
+                         "UPDATE lots SET remaining = remaining - $3"
+                         " WHERE program_id = $1 AND lot_id = $2 AND remaining >= $3",
+                         std::string(program_id), take.lot_id, take.amount);
     if (updated.affected_rows() != 1) {
       // The account lock should make this impossible: a broken invariant.
       return absl::InternalError(absl::StrCat("lot ", take.lot_id, " changed under lock"));
     }
-    tx.exec_params(
-        "INSERT INTO lot_consumptions (program_id, lot_id, transfer_id, amount)"
-        " VALUES ($1, $2, $3, $4)",
-        std::string(program_id), take.lot_id, std::string(transfer_id), take.amount);
+    pg::ExecPrepared(tx,
+                     "INSERT INTO lot_consumptions (program_id, lot_id, transfer_id, amount)"
+                     " VALUES ($1, $2, $3, $4)",
+                     std::string(program_id), take.lot_id, std::string(transfer_id), take.amount);
   }
   return absl::OkStatus();
 }
@@ -187,10 +190,11 @@ class CommitRun final {
 
 absl::StatusOr<std::optional<TransferResult>> CommitRun::FindApplied(const TransferSpec& spec,
                                                                      const std::string& prefix) {
-  pqxx::result rows = tx_.exec_params(
-      "SELECT fingerprint, amount, ts_to_micros(created_at) FROM transfers"
-      " WHERE program_id = $1 AND transfer_id = $2",
-      program_id_, spec.transfer_id);
+  pqxx::result rows =
+      pg::ExecPrepared(tx_,
+                       "SELECT fingerprint, amount, ts_to_micros(created_at) FROM transfers"
+                       " WHERE program_id = $1 AND transfer_id = $2",
+                       program_id_, spec.transfer_id);
   if (rows.empty()) return std::optional<TransferResult>();
   if (rows[0][0].as<std::string>() != TransferFingerprint(spec)) {
     return FieldError(absl::StatusCode::kAlreadyExists, prefix + "transfer_id",
@@ -235,15 +239,15 @@ const std::string& CommitRun::SystemAccount(AccountKind kind) {
   if (it != system_accounts_.end()) return it->second;
   const std::string name(AccountKindName(kind));
   const char* select = "SELECT account_id::text FROM accounts WHERE program_id = $1 AND kind = $2";
-  pqxx::result rows = tx_.exec_params(select, program_id_, name);
+  pqxx::result rows = pg::ExecPrepared(tx_, select, program_id_, name);
   if (rows.empty()) {
     // ON CONFLICT waits for a concurrent creator to commit and then does
     // nothing; the next statement's snapshot sees that creator's row.
-    tx_.exec_params(
-        "INSERT INTO accounts (program_id, account_id, kind) VALUES ($1, $2::uuid, $3)"
-        " ON CONFLICT (program_id, kind) WHERE kind <> 'member' DO NOTHING",
-        program_id_, NewUuid(), name);
-    rows = tx_.exec_params(select, program_id_, name);
+    pg::ExecPrepared(tx_,
+                     "INSERT INTO accounts (program_id, account_id, kind) VALUES ($1, $2::uuid, $3)"
+                     " ON CONFLICT (program_id, kind) WHERE kind <> 'member' DO NOTHING",
+                     program_id_, NewUuid(), name);
+    rows = pg::ExecPrepared(tx_, select, program_id_, name);
   }
   return system_accounts_.emplace(kind, rows.at(0)[0].as<std::string>()).first->second;
 }
@@ -334,11 +338,11 @@ absl::StatusOr<TransferResult> CommitRun::Apply(const TransferSpec& spec, const 
   }
   RETURN_IF_ERROR(ConsumeLots(tx_, program_id_, spec.transfer_id, takes));
   if (hold) {
-    tx_.exec_params(
-        "UPDATE holds SET state = 'POSTED', posted_transfer_id = $3,"
-        "                 resolved_at = micros_to_ts($4)"
-        " WHERE program_id = $1 AND hold_id = $2",
-        program_id_, spec.hold_id, spec.transfer_id, now_micros);
+    pg::ExecPrepared(tx_,
+                     "UPDATE holds SET state = 'POSTED', posted_transfer_id = $3,"
+                     "                 resolved_at = micros_to_ts($4)"
+                     " WHERE program_id = $1 AND hold_id = $2",
+                     program_id_, spec.hold_id, spec.transfer_id, now_micros);
   }
 
   TransferResult result{
@@ -391,8 +395,8 @@ absl::StatusOr<CommitResult> LedgerStore::Commit(
     LockAccounts(tx, program_id, account_ids);
     CommitRun run(tx, program_id, now);
     for (size_t i = 0; i < transfers.size(); ++i) {
-      ASSIGN_OR_RETURN(TransferResult result,
-                       run.Apply(transfers[i], field_prefix(i), cards.at(transfers[i].card_number)));
+      ASSIGN_OR_RETURN(TransferResult result, run.Apply(transfers[i], field_prefix(i),
+                                                        cards.at(transfers[i].card_number)));
       out.results.push_back(std::move(result));
     }
     out.balance =
@@ -435,7 +439,8 @@ absl::StatusOr<Hold> LedgerStore::HoldPoints(absl::string_view program_id,
                                      request.amount, " requested"));
     }
     const absl::Time expire_time = now + EffectiveHoldTtl(request);
-    pqxx::result inserted = tx.exec_params(
+    pqxx::result inserted = pg::ExecPrepared(
+        tx,
         "INSERT INTO holds (program_id, hold_id, account_id, card_number, amount, state,"
         "                   fingerprint, expire_at, created_at)"
         " VALUES ($1, $2, $3::uuid, $4, $5, 'HELD', $6, micros_to_ts($7),"
@@ -476,11 +481,11 @@ absl::StatusOr<Hold> LedgerStore::VoidHold(absl::string_view program_id,
     if (row->stored_state != HoldState::kHeld) return absl::OkStatus();  // resolved
     // A hold voided after its time was up records that it lapsed.
     if (hold.state == HoldState::kHeld) hold.state = HoldState::kVoided;
-    tx.exec_params(
-        "UPDATE holds SET state = $3, resolved_at = micros_to_ts($4)"
-        " WHERE program_id = $1 AND hold_id = $2",
-        std::string(program_id), std::string(hold_id), std::string(HoldStateName(hold.state)),
-        sql::Micros(now));
+    pg::ExecPrepared(tx,
+                     "UPDATE holds SET state = $3, resolved_at = micros_to_ts($4)"
+                     " WHERE program_id = $1 AND hold_id = $2",
+                     std::string(program_id), std::string(hold_id),
+                     std::string(HoldStateName(hold.state)), sql::Micros(now));
     return absl::OkStatus();
   }));
   return hold;
@@ -539,7 +544,8 @@ absl::StatusOr<ExpirySweepResult> LedgerStore::SweepExpired(int max_accounts, in
         for (const auto& account : accounts) {
           const std::string account_id = account[0].as<std::string>();
           std::optional<sql::CardRow> card = sql::FindCardByAccount(tx, program_id, account_id);
-          if (!card) return absl::InternalError(absl::StrCat("account ", account_id, " has no card"));
+          if (!card)
+            return absl::InternalError(absl::StrCat("account ", account_id, " has no card"));
           const int64_t expired =
               tx.exec_params1(
                     "SELECT COALESCE(sum(remaining), 0)::bigint FROM lots"
@@ -583,9 +589,9 @@ absl::StatusOr<MergeResult> LedgerStore::MergeCards(absl::string_view program_id
                                                     absl::string_view target_number,
                                                     const std::string& reason,
                                                     const std::string& actor) {
-  for (auto [field, value] : {std::pair<absl::string_view, absl::string_view>{
-                                  "source_number", source_number},
-                              {"target_number", target_number}}) {
+  for (auto [field, value] :
+       {std::pair<absl::string_view, absl::string_view>{"source_number", source_number},
+        {"target_number", target_number}}) {
     if (value.empty()) return InvalidField(field, "required");
     RETURN_IF_ERROR(ValidateNoControlCharacters(field, value));
   }
@@ -611,11 +617,11 @@ absl::StatusOr<MergeResult> LedgerStore::MergeCards(absl::string_view program_id
     source = sql::FindCard(tx, program_id, source->number);
     target = sql::FindCard(tx, program_id, target->number);
     result.target_number = target->number;
-    const std::string merged_into =
-        tx.exec_params1("SELECT COALESCE(merged_into, '') FROM cards"
-                        " WHERE program_id = $1 AND number = $2",
-                        std::string(program_id), source->number)[0]
-            .as<std::string>();
+    const std::string merged_into = tx.exec_params1(
+                                          "SELECT COALESCE(merged_into, '') FROM cards"
+                                          " WHERE program_id = $1 AND number = $2",
+                                          std::string(program_id), source->number)[0]
+                                        .as<std::string>();
     if (merged_into == target->number) {
       pqxx::row moved = tx.exec_params1(
           "SELECT COALESCE(sum(amount), 0)::bigint, count(*) FROM transfers"
