@@ -128,7 +128,8 @@ check_image() {
     grep -vx -e libc6 -e libstdc++6 -e libgcc-s1 -e 'libasan[0-9]*' -e 'libubsan[0-9]*')"
   local installed
   installed="$(awk '/^FROM /{stage++} stage==2' "$ROOT/deploy/Dockerfile" |
-    sed -n '/apt-get install/,/rm -rf/p' | tr ' \\' '\n\n' | grep -E '^lib|^ca-' | sort -u)"
+    sed -n '/apt-get install/,/rm -rf/p' | tr ' \\' '\n\n' |
+    grep -E '^[a-z0-9][a-z0-9.+-]+$' | grep -vx -e apt-get -e install -e update -e rm | sort -u)"
   local pkg ok=1
   for pkg in $packages; do
     if ! grep -qx "$pkg" <<<"$installed"; then
