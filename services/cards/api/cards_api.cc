@@ -70,9 +70,8 @@ grpc::Status CardsApi::ListCards(grpc::ServerContext* context,
         RETURN_IF_ERROR(ValidateNoControlCharacters("batch_id", filter.batch_id));
         ASSIGN_OR_RETURN(CardPage page,
                          cards_.List(call.program_id, filter, page_size, request->page_token()));
-        for (const Card& card : page.cards) {
-          RETURN_IF_ERROR(DescribeCard(levels_, call.program_id, card, *response->add_cards()));
-        }
+        RETURN_IF_ERROR(
+            DescribeCards(levels_, call.program_id, page.cards, *response->mutable_cards()));
         response->set_next_page_token(page.next_page_token);
         return absl::OkStatus();
       });

@@ -1,13 +1,14 @@
 #include "services/cards/storage/card_level_store.h"
 
 #include <limits>
+#include <map>
 
 #include <pqxx/pqxx>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "libs/common/errors.h"
+#include "libs/common/page_token.h"
 #include "libs/common/status_macros.h"
 #include "services/cards/domain/level_window.h"
 #include "services/cards/storage/card_level_engine.h"
@@ -113,39 +114,67 @@ absl::Status CardLevelStore::OnIssue(pg::Tx& tx, absl::string_view program_id,
   return absl::OkStatus();
 }
 
-absl::StatusOr<CardLevelView> CardLevelStore::Describe(absl::string_view program_id,
-                                                       absl::string_view card_number) {
+namespace {
+
+// The view of one card inside a read transaction; `ladders` caches the
+// ladders read so far, by level type, for callers describing many cards.
+CardLevelView DescribeIn(pg::Tx& tx, absl::string_view program_id, absl::string_view card_number,
+                         std::map<std::string, std::optional<levels::Ladder>>& ladders) {
   CardLevelView view;
-  RETURN_IF_ERROR(pool_.Transact([&](pg::Tx& tx) -> absl::Status {
-    view = CardLevelView();
-    std::optional<levels::CardLevelRow> row =
-        levels::ReadCardLevel(tx, program_id, card_number, /*lock=*/false);
-    if (!row) return absl::OkStatus();
-    view.template_id = row->template_id;
-    const Level* level = nullptr;
-    std::optional<levels::Ladder> ladder;
-    if (!row->state.level_id.empty()) {
-      ladder = levels::LoadLadder(tx, program_id, row->level_type_id);
-      for (const Level& candidate : ladder->levels) {
+  std::optional<levels::CardLevelRow> row =
+      levels::ReadCardLevel(tx, program_id, card_number, /*lock=*/false);
+  if (!row) return view;
+  view.template_id = row->template_id;
+  const Level* level = nullptr;
+  if (!row->state.level_id.empty()) {
+    auto it = ladders.find(row->level_type_id);
+    if (it == ladders.end()) {
+      it = ladders
+               .emplace(row->level_type_id,
+                        levels::LoadLadder(tx, program_id, row->level_type_id))
+               .first;
+    }
+    if (it->second) {
+      for (const Level& candidate : it->second->levels) {
         if (candidate.level_id == row->state.level_id) level = &candidate;
       }
     }
-    LevelBenefits level_benefits;
-    if (level != nullptr) {
-      level_benefits = {.discount_bp = level->spec.discount_bp,
-                        .accrual_bp = level->spec.accrual_bp};
-      view.level = CardLevelInfo{.level_id = level->level_id,
-                                 .level_type_id = row->level_type_id,
-                                 .name = level->spec.name,
-                                 .rank = level->rank,
-                                 .start_time = row->state.start_time,
-                                 .expire_time = row->state.expire_time,
-                                 .reason = row->state.reason};
+  }
+  LevelBenefits level_benefits;
+  if (level != nullptr) {
+    level_benefits = {.discount_bp = level->spec.discount_bp, .accrual_bp = level->spec.accrual_bp};
+    view.level = CardLevelInfo{.level_id = level->level_id,
+                               .level_type_id = row->level_type_id,
+                               .name = level->spec.name,
+                               .rank = level->rank,
+                               .start_time = row->state.start_time,
+                               .expire_time = row->state.expire_time,
+                               .reason = row->state.reason};
+  }
+  view.benefits = BenefitsOf(&row->template_spec, level == nullptr ? nullptr : &level_benefits);
+  return view;
+}
+
+}  // namespace
+
+absl::StatusOr<CardLevelView> CardLevelStore::Describe(absl::string_view program_id,
+                                                       absl::string_view card_number) {
+  ASSIGN_OR_RETURN(auto views, DescribeAll(program_id, {std::string(card_number)}));
+  return views[std::string(card_number)];
+}
+
+absl::StatusOr<std::map<std::string, CardLevelView>> CardLevelStore::DescribeAll(
+    absl::string_view program_id, const std::vector<std::string>& card_numbers) {
+  std::map<std::string, CardLevelView> views;
+  RETURN_IF_ERROR(pool_.Transact([&](pg::Tx& tx) -> absl::Status {
+    views.clear();
+    std::map<std::string, std::optional<levels::Ladder>> ladders;
+    for (const std::string& number : card_numbers) {
+      views[number] = DescribeIn(tx, program_id, number, ladders);
     }
-    view.benefits = BenefitsOf(&row->template_spec, level == nullptr ? nullptr : &level_benefits);
     return absl::OkStatus();
   }));
-  return view;
+  return views;
 }
 
 absl::StatusOr<CardLevelStore::ManualResult> CardLevelStore::SetManual(absl::string_view program_id,
@@ -207,14 +236,8 @@ absl::StatusOr<LevelHistoryPage> CardLevelStore::History(absl::string_view progr
   if (card_number.empty()) return InvalidField("card_number", "required");
   RETURN_IF_ERROR(ValidateNoControlCharacters("card_number", card_number));
   // The position after a page is the sequence number of its last change.
-  int64_t before = std::numeric_limits<int64_t>::max();
-  if (!page_token.empty()) {
-    std::string raw;
-    if (!absl::WebSafeBase64Unescape(page_token, &raw) || raw.size() < 2 || raw[0] != 'h' ||
-        !absl::SimpleAtoi(raw.substr(1), &before)) {
-      return InvalidField("page_token", "not a token from a previous response");
-    }
-  }
+  ASSIGN_OR_RETURN(const int64_t before,
+                   DecodeIdPageToken(page_token, std::numeric_limits<int64_t>::max()));
   LevelHistoryPage page;
   int64_t last_seq = 0;
   RETURN_IF_ERROR(pool_.Transact([&](pg::Tx& tx) -> absl::Status {
@@ -228,7 +251,7 @@ absl::StatusOr<LevelHistoryPage> CardLevelStore::History(absl::string_view progr
         std::string(program_id), card->number, before, page_size + 1);
     for (const auto& row : found) {
       if (static_cast<int>(page.changes.size()) == page_size) {
-        page.next_page_token = absl::WebSafeBase64Escape(absl::StrCat("h", last_seq));
+        page.next_page_token = EncodePageToken(absl::StrCat(last_seq));
         break;
       }
       page.changes.push_back(ReadChange(row));

@@ -6,6 +6,7 @@
 // LevelRecalculation; all of them write through card_level_engine.h.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -91,6 +92,11 @@ class CardLevelStore final : public CardIssueExtension {
   // The template, level and benefits of a card (by its number).
   absl::StatusOr<CardLevelView> Describe(absl::string_view program_id,
                                          absl::string_view card_number);
+
+  // Describe for several cards in one read transaction (ladders read once
+  // per level type), by card number.
+  absl::StatusOr<std::map<std::string, CardLevelView>> DescribeAll(
+      absl::string_view program_id, const std::vector<std::string>& card_numbers);
 
   // Puts the card on a level of its own type by hand. Returns the card's
   // number and, when the change brought a bonus still to accrue, the id of

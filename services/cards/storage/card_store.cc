@@ -358,7 +358,7 @@ absl::StatusOr<Card> CardStore::AddHolder(absl::string_view program_id, absl::st
                         "the card has no owner yet: bind it first");
     }
     card = LoadCard(tx, program_id, row, now);
-    const auto& holders = card.holder_client_ids;
+    std::vector<std::string>& holders = card.holder_client_ids;
     if (client_id == row.client_id ||
         std::find(holders.begin(), holders.end(), client_id) != holders.end()) {
       return absl::OkStatus();  // already holds it
@@ -372,7 +372,8 @@ absl::StatusOr<Card> CardStore::AddHolder(absl::string_view program_id, absl::st
         "INSERT INTO card_holders (program_id, number, client_id, added_at)"
         " VALUES ($1, $2, $3::uuid, micros_to_ts($4))",
         std::string(program_id), row.number, client_id, sql::Micros(now));
-    card = LoadCard(tx, program_id, row, now);
+    // In client id order, as LoadHolders reads them.
+    holders.insert(std::upper_bound(holders.begin(), holders.end(), client_id), client_id);
     AppendCardHoldersChanged(tx, program_id, card, now);
     return absl::OkStatus();
   }));

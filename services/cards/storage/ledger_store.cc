@@ -544,16 +544,14 @@ absl::StatusOr<ExpirySweepResult> LedgerStore::SweepExpired(int max_accounts, in
         for (const auto& account : accounts) {
           const std::string account_id = account[0].as<std::string>();
           std::optional<sql::CardRow> card = sql::FindCardByAccount(tx, program_id, account_id);
-          if (!card)
+          if (!card) {
             return absl::InternalError(absl::StrCat("account ", account_id, " has no card"));
+          }
+          // What counts as expired is the domain's rule (LotStateAt), as in
+          // Apply, which plans the same takes again under the same lock.
           const int64_t expired =
-              tx.exec_params1(
-                    "SELECT COALESCE(sum(remaining), 0)::bigint FROM lots"
-                    " WHERE program_id = $1 AND account_id = $2::uuid AND remaining > 0"
-                    "   AND expire_at <= micros_to_ts($3)",
-                    program_id, account_id, now_micros)[0]
-                  .as<int64_t>();
-          if (expired == 0) continue;  // spent between the two statements
+              TotalTaken(PlanExpiration(sql::LoadOpenLots(tx, program_id, account_id), now));
+          if (expired == 0) continue;  // spent since the candidate query
           TransferSpec spec{.transfer_id = absl::StrCat("expiry:", account_id, ":", now_micros),
                             .kind = TransferKind::kExpiration,
                             .card_number = card->number,

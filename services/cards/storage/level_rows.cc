@@ -1,10 +1,12 @@
 #include "services/cards/storage/level_rows.h"
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "libs/common/errors.h"
+#include "libs/common/page_token.h"
 #include "libs/common/random_ids.h"
+#include "libs/common/status_macros.h"
 #include "services/cards/storage/sql.h"
 
 namespace loyalty::cards::rows {
@@ -202,20 +204,17 @@ void MarkArchived(pqxx::transaction_base& tx, const DefinitionTable& table,
 }
 
 std::string PageTokenAfter(absl::Time create_time, absl::string_view id) {
-  // A version letter in front keeps room for other token layouts.
-  return absl::WebSafeBase64Escape(absl::StrCat("c", sql::Micros(create_time), "|", id));
+  return EncodePageToken(absl::StrCat(sql::Micros(create_time), "|", id));
 }
 
 absl::StatusOr<std::optional<PagePosition>> ParsePageToken(absl::string_view token) {
   if (token.empty()) return std::optional<PagePosition>();
-  std::string raw;
-  auto bad = [] { return InvalidField("page_token", "not a token from a previous response"); };
-  if (!absl::WebSafeBase64Unescape(token, &raw) || raw.size() < 2 || raw[0] != 'c') return bad();
-  std::vector<std::string> parts = absl::StrSplit(raw.substr(1), '|');
+  ASSIGN_OR_RETURN(std::string raw, DecodePageToken(token));
+  std::vector<std::string> parts = absl::StrSplit(raw, '|');
   PagePosition position;
   if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &position.create_micros) ||
       !IsUuid(parts[1])) {
-    return bad();
+    return InvalidField("page_token", "not a token from a previous response");
   }
   position.id = parts[1];
   return std::optional<PagePosition>(std::move(position));

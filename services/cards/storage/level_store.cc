@@ -4,9 +4,9 @@
 
 #include <pqxx/pqxx>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "libs/common/errors.h"
+#include "libs/common/page_token.h"
 #include "libs/common/random_ids.h"
 #include "libs/common/status_macros.h"
 #include "services/cards/storage/level_rows.h"
@@ -108,9 +108,7 @@ absl::StatusOr<std::vector<Level>> ReadLadder(pg::Pool& pool, absl::string_view 
   return ladder;
 }
 
-std::string LevelPageToken(absl::string_view level_id) {
-  return absl::WebSafeBase64Escape(absl::StrCat("l", level_id));
-}
+std::string LevelPageToken(absl::string_view level_id) { return EncodePageToken(level_id); }
 
 }  // namespace
 
@@ -273,12 +271,8 @@ absl::StatusOr<LevelPage> LevelStore::ListLevels(absl::string_view program_id,
                                                  absl::string_view page_token, bool show_archived) {
   std::string after_id;
   if (!page_token.empty()) {
-    std::string raw;
-    if (!absl::WebSafeBase64Unescape(page_token, &raw) || raw.size() < 2 || raw[0] != 'l' ||
-        !IsUuid(raw.substr(1))) {
-      return InvalidField("page_token", "not a token from a previous response");
-    }
-    after_id = raw.substr(1);
+    ASSIGN_OR_RETURN(after_id, DecodePageToken(page_token));
+    if (!IsUuid(after_id)) return InvalidField("page_token", "not a token from a previous response");
   }
   ASSIGN_OR_RETURN(std::vector<Level> ladder, ReadLadder(pool_, program_id, level_type_id));
   // A ladder is short (kMaxLevelsPerType active levels): page in memory,
