@@ -55,8 +55,7 @@ grpc::Status CardsApi::GetCard(grpc::ServerContext* context, const v1::GetCardRe
       });
 }
 
-grpc::Status CardsApi::ListCards(grpc::ServerContext* context,
-                                 const v1::ListCardsRequest* request,
+grpc::Status CardsApi::ListCards(grpc::ServerContext* context, const v1::ListCardsRequest* request,
                                  v1::ListCardsResponse* response) {
   return rpc::HandleProgramCall(
       context, "ListCards", [&](const rpc::CallContext& call) -> absl::Status {
@@ -105,8 +104,7 @@ grpc::Status CardsApi::BindCard(grpc::ServerContext* context, const v1::BindCard
 }
 
 grpc::Status CardsApi::AddCardHolder(grpc::ServerContext* context,
-                                     const v1::AddCardHolderRequest* request,
-                                     v1::Card* response) {
+                                     const v1::AddCardHolderRequest* request, v1::Card* response) {
   return rpc::HandleProgramCall(
       context, "AddCardHolder", [&](const rpc::CallContext& call) -> absl::Status {
         std::string client_id = request->client_id();
@@ -132,8 +130,7 @@ grpc::Status CardsApi::RemoveCardHolder(grpc::ServerContext* context,
 }
 
 grpc::Status CardsApi::SetCardStatus(grpc::ServerContext* context,
-                                     const v1::SetCardStatusRequest* request,
-                                     v1::Card* response) {
+                                     const v1::SetCardStatusRequest* request, v1::Card* response) {
   return rpc::HandleProgramCall(
       context, "SetCardStatus", [&](const rpc::CallContext& call) -> absl::Status {
         std::optional<CardStatus> status = FromProto(request->status());

@@ -34,8 +34,7 @@ grpc::Status PointsApi::AdjustPoints(grpc::ServerContext* context,
         if (request->amount() < -kMaxAmount || request->amount() > kMaxAmount) {
           return InvalidField("amount", absl::StrCat("at most ", kMaxAmount, " either way"));
         }
-        if (request->amount() < 0 &&
-            (request->has_activate_time() || request->has_expire_time())) {
+        if (request->amount() < 0 && (request->has_activate_time() || request->has_expire_time())) {
           return InvalidField(request->has_activate_time() ? "activate_time" : "expire_time",
                               "only when adding points");
         }
@@ -43,13 +42,12 @@ grpc::Status PointsApi::AdjustPoints(grpc::ServerContext* context,
                           .kind = request->amount() > 0 ? TransferKind::kCorrectionCredit
                                                         : TransferKind::kCorrectionDebit,
                           .card_number = request->card_number(),
-                          .amount = request->amount() > 0 ? request->amount()
-                                                          : -request->amount(),
+                          .amount = request->amount() > 0 ? request->amount() : -request->amount(),
                           .reason = request->reason(),
                           .actor = call.principal_id};
-        ASSIGN_OR_RETURN(spec.activate_time, OptionalTime(request->has_activate_time(),
-                                                          request->activate_time(),
-                                                          "activate_time"));
+        ASSIGN_OR_RETURN(
+            spec.activate_time,
+            OptionalTime(request->has_activate_time(), request->activate_time(), "activate_time"));
         ASSIGN_OR_RETURN(spec.expire_time, OptionalTime(request->has_expire_time(),
                                                         request->expire_time(), "expire_time"));
         absl::StatusOr<CommitResult> result = ledger_.Correct(call.program_id, spec);
@@ -66,10 +64,10 @@ grpc::Status PointsApi::MergeCards(grpc::ServerContext* context,
                                    v1::MergeCardsResponse* response) {
   return rpc::HandleProgramCall(
       context, "MergeCards", [&](const rpc::CallContext& call) -> absl::Status {
-        ASSIGN_OR_RETURN(MergeResult merged,
-                         ledger_.MergeCards(call.program_id, request->source_number(),
-                                            request->target_number(), request->reason(),
-                                            call.principal_id));
+        ASSIGN_OR_RETURN(
+            MergeResult merged,
+            ledger_.MergeCards(call.program_id, request->source_number(), request->target_number(),
+                               request->reason(), call.principal_id));
         ASSIGN_OR_RETURN(Balance balance,
                          ledger_.GetBalance(call.program_id, merged.target_number));
         response->set_target_number(merged.target_number);
@@ -109,8 +107,8 @@ grpc::Status PointsApi::ListExpiringPoints(grpc::ServerContext* context,
         ASSIGN_OR_RETURN(int page_size, rpc::ResolvePageSize(request->page_size()));
         ASSIGN_OR_RETURN(absl::Duration within,
                          ExpiringWindowFromDays(request->within_days(), "within_days"));
-        ASSIGN_OR_RETURN(ExpiringPage page, reader_.ListExpiring(call.program_id, within,
-                                                                 page_size, request->page_token()));
+        ASSIGN_OR_RETURN(ExpiringPage page, reader_.ListExpiring(call.program_id, within, page_size,
+                                                                 request->page_token()));
         for (const ExpiringPoints& points : page.cards) ToProto(points, *response->add_cards());
         response->set_next_page_token(page.next_page_token);
         return absl::OkStatus();

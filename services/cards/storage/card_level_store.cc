@@ -130,8 +130,7 @@ CardLevelView DescribeIn(pg::Tx& tx, absl::string_view program_id, absl::string_
     auto it = ladders.find(row->level_type_id);
     if (it == ladders.end()) {
       it = ladders
-               .emplace(row->level_type_id,
-                        levels::LoadLadder(tx, program_id, row->level_type_id))
+               .emplace(row->level_type_id, levels::LoadLadder(tx, program_id, row->level_type_id))
                .first;
     }
     if (it->second) {

@@ -200,13 +200,13 @@ absl::StatusOr<CardPage> CardStore::List(absl::string_view program_id, const Car
   RETURN_IF_ERROR(pool_.Transact([&](pg::Tx& tx) -> absl::Status {
     page = CardPage();
     pqxx::result rows = tx.exec_params(
-        absl::StrCat(
-            "SELECT ", sql::kCardColumns, " FROM cards c WHERE c.program_id = $1 AND c.number > $2"
-            " AND ($3 = '' OR c.client_id = NULLIF($3, '')::uuid OR EXISTS ("
-            "   SELECT 1 FROM card_holders h WHERE h.program_id = c.program_id"
-            "     AND h.number = c.number AND h.client_id = NULLIF($3, '')::uuid))"
-            " AND ($4 = '' OR c.status = $4) AND ($5 = '' OR c.batch_id = $5)"
-            " ORDER BY c.number LIMIT $6"),
+        absl::StrCat("SELECT ", sql::kCardColumns,
+                     " FROM cards c WHERE c.program_id = $1 AND c.number > $2"
+                     " AND ($3 = '' OR c.client_id = NULLIF($3, '')::uuid OR EXISTS ("
+                     "   SELECT 1 FROM card_holders h WHERE h.program_id = c.program_id"
+                     "     AND h.number = c.number AND h.client_id = NULLIF($3, '')::uuid))"
+                     " AND ($4 = '' OR c.status = $4) AND ($5 = '' OR c.batch_id = $5)"
+                     " ORDER BY c.number LIMIT $6"),
         std::string(program_id), after, filter.client_id,
         filter.status ? std::string(CardStatusName(*filter.status)) : std::string(),
         filter.batch_id, page_size + 1);
@@ -331,9 +331,8 @@ absl::StatusOr<Card> CardStore::Bind(absl::string_view program_id, absl::string_
     }
     const bool changed = row.client_id.empty();
     if (changed) {
-      tx.exec_params(
-          "UPDATE cards SET client_id = $3::uuid WHERE program_id = $1 AND number = $2",
-          std::string(program_id), row.number, client_id);
+      tx.exec_params("UPDATE cards SET client_id = $3::uuid WHERE program_id = $1 AND number = $2",
+                     std::string(program_id), row.number, client_id);
       // A co-holder becoming the owner is the owner only.
       tx.exec_params(
           "DELETE FROM card_holders WHERE program_id = $1 AND number = $2 AND client_id = $3::uuid",
@@ -380,8 +379,7 @@ absl::StatusOr<Card> CardStore::AddHolder(absl::string_view program_id, absl::st
   return card;
 }
 
-absl::StatusOr<Card> CardStore::RemoveHolder(absl::string_view program_id,
-                                             absl::string_view number,
+absl::StatusOr<Card> CardStore::RemoveHolder(absl::string_view program_id, absl::string_view number,
                                              const std::string& client_id) {
   const absl::Time now = sql::Truncate(clock_.Now());
   Card card;

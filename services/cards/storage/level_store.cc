@@ -272,7 +272,8 @@ absl::StatusOr<LevelPage> LevelStore::ListLevels(absl::string_view program_id,
   std::string after_id;
   if (!page_token.empty()) {
     ASSIGN_OR_RETURN(after_id, DecodePageToken(page_token));
-    if (!IsUuid(after_id)) return InvalidField("page_token", "not a token from a previous response");
+    if (!IsUuid(after_id))
+      return InvalidField("page_token", "not a token from a previous response");
   }
   ASSIGN_OR_RETURN(std::vector<Level> ladder, ReadLadder(pool_, program_id, level_type_id));
   // A ladder is short (kMaxLevelsPerType active levels): page in memory,

@@ -56,9 +56,8 @@ absl::StatusOr<OperationsPage> PointsReader::ListOperations(absl::string_view pr
         "        - COALESCE(sum(page.amount) OVER (ORDER BY page.posting_id DESC"
         "            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)"
         " FROM page, newer ORDER BY page.posting_id DESC",
-        std::string(program_id), card->account_id, before,
-        sql::OptionalMicros(query.start_time), sql::OptionalMicros(query.end_time),
-        query.page_size + 1);
+        std::string(program_id), card->account_id, before, sql::OptionalMicros(query.start_time),
+        sql::OptionalMicros(query.end_time), query.page_size + 1);
     for (const auto& row : rows) {
       if (page.operations.size() == static_cast<size_t>(query.page_size)) {
         page.next_page_token =
@@ -100,8 +99,7 @@ absl::StatusOr<ExpiringPage> PointsReader::ListExpiring(absl::string_view progra
         "   AND l.expire_at > micros_to_ts($2) AND l.expire_at <= micros_to_ts($3)"
         "   AND c.number > $4 AND c.status <> 'DELETED'"
         " GROUP BY c.number, c.client_id ORDER BY c.number LIMIT $5",
-        std::string(program_id), sql::Micros(now), sql::Micros(now + within), after,
-        page_size + 1);
+        std::string(program_id), sql::Micros(now), sql::Micros(now + within), after, page_size + 1);
     for (const auto& row : rows) {
       if (page.cards.size() == static_cast<size_t>(page_size)) {
         page.next_page_token = EncodePageToken(page.cards.back().card_number);
