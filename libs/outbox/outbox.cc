@@ -1,5 +1,7 @@
 #include "libs/outbox/outbox.h"
 
+#include <vector>
+
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
@@ -9,6 +11,8 @@
 #include "google/protobuf/util/json_util.h"
 #include "libs/common/log.h"
 #include "libs/common/random_ids.h"
+#include "libs/pg/array_literal.h"
+#include "libs/pg/prepared.h"
 #include "libs/redis/client.h"
 #include "prometheus/counter.h"
 #include "prometheus/gauge.h"
@@ -47,8 +51,9 @@ std::string StreamFor(absl::string_view service) {
   return absl::StrCat("loyalty.", service, ".events");
 }
 
-std::string Append(pg::Tx& tx, absl::string_view stream, absl::string_view program_id,
-                   const google::protobuf::Message& event) {
+namespace {
+
+std::string EncodePayload(const google::protobuf::Message& event) {
   std::string payload;
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
@@ -57,12 +62,41 @@ std::string Append(pg::Tx& tx, absl::string_view stream, absl::string_view progr
     // Only possible for messages with invalid UTF-8 strings: a bug upstream.
     throw std::runtime_error(absl::StrCat("cannot encode event: ", status.ToString()));
   }
+  return payload;
+}
+
+}  // namespace
+
+void AppendAll(pg::Tx& tx, absl::string_view stream, absl::string_view program_id,
+               std::span<const google::protobuf::Message* const> events) {
+  if (events.empty()) return;
+  std::vector<std::string> ids, types, payloads;
+  for (const google::protobuf::Message* event : events) {
+    ids.push_back(NewUuid());
+    types.push_back(event->GetDescriptor()->full_name());
+    payloads.push_back(EncodePayload(*event));
+  }
+  // WITH ORDINALITY ... ORDER BY keeps the ids (and so the relay's
+  // publishing order) in the callers' order.
+  pg::ExecPrepared(tx,
+                   "INSERT INTO outbox (event_id, stream, event_type, program_id, payload)"
+                   " SELECT e.id, $1, e.type, $2, e.payload"
+                   " FROM unnest($3::uuid[], $4::text[], $5::text[])"
+                   "      WITH ORDINALITY AS e(id, type, payload, n)"
+                   " ORDER BY e.n",
+                   std::string(stream), std::string(program_id), pg::TextArray(ids),
+                   pg::TextArray(types), pg::TextArray(payloads));
+}
+
+std::string Append(pg::Tx& tx, absl::string_view stream, absl::string_view program_id,
+                   const google::protobuf::Message& event) {
+  const std::string payload = EncodePayload(event);
   std::string event_id = NewUuid();
-  tx.exec_params(
-      "INSERT INTO outbox (event_id, stream, event_type, program_id, payload)"
-      " VALUES ($1, $2, $3, $4, $5)",
-      event_id, std::string(stream), event.GetDescriptor()->full_name(), std::string(program_id),
-      payload);
+  pg::ExecPrepared(tx,
+                   "INSERT INTO outbox (event_id, stream, event_type, program_id, payload)"
+                   " VALUES ($1, $2, $3, $4, $5)",
+                   event_id, std::string(stream), event.GetDescriptor()->full_name(),
+                   std::string(program_id), payload);
   return event_id;
 }
 

@@ -48,6 +48,12 @@ std::string StreamFor(absl::string_view service);
 std::string Append(pg::Tx& tx, absl::string_view stream, absl::string_view program_id,
                    const google::protobuf::Message& event);
 
+// Records several events of one program in one statement, in order (the
+// relay publishes them in this order). For writers that apply many changes
+// per transaction.
+void AppendAll(pg::Tx& tx, absl::string_view stream, absl::string_view program_id,
+               std::span<const google::protobuf::Message* const> events);
+
 struct RelayOptions {
   int batch_size = 200;
   absl::Duration idle_poll = absl::Milliseconds(100);

@@ -1,9 +1,11 @@
-#include "libs/outbox/outbox.h"
+#include <string>
+#include <vector>
 
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "libs/outbox/outbox.h"
 #include "libs/redis/client.h"
 #include "libs/testing/postgres_server.h"
 #include "libs/testing/redis_server.h"
@@ -79,6 +81,38 @@ TEST_F(OutboxTest, OnlyCommittedEventsArePublishedAndEachOnce) {
   EXPECT_EQ(seen[0].program_id, "program-1");
   EXPECT_NE(seen[0].payload.find("\"receipt_id\":\"r-1\""), std::string::npos) << seen[0].payload;
   EXPECT_NE(seen[0].event_id, seen[1].event_id);
+}
+
+TEST_F(OutboxTest, AppendAllPublishesEveryEventInOrder) {
+  ASSERT_TRUE(pool_
+                  ->Transact([&](pg::Tx& tx) -> absl::Status {
+                    std::vector<pos::v1::ReceiptConfirmed> events(3);
+                    std::vector<const google::protobuf::Message*> pointers;
+                    for (size_t i = 0; i < events.size(); ++i) {
+                      // Quotes and backslashes travel inside an array literal.
+                      events[i].set_receipt_id(absl::StrCat("r-", i, " \"q\" \\ ,{}"));
+                      pointers.push_back(&events[i]);
+                    }
+                    AppendAll(tx, StreamFor("svc"), "program-1", pointers);
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  Relay relay(*pool_, *redis_, registry_);
+  auto published = relay.PublishBatch();
+  ASSERT_TRUE(published.ok()) << published.status();
+  EXPECT_EQ(*published, 3);
+  std::vector<StreamEvent> seen;
+  StreamConsumer consumer(*redis_, StreamFor("svc"), "g", "c1", [&](const StreamEvent& event) {
+    seen.push_back(event);
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(consumer.PollOnce(absl::Milliseconds(100)).ok());
+  ASSERT_EQ(seen.size(), 3u);
+  for (size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i].type, "loyalty.pos.v1.ReceiptConfirmed");
+    EXPECT_NE(seen[i].payload.find(absl::StrCat("r-", i, " \\\"q\\\" \\\\ ,{}")), std::string::npos)
+        << seen[i].payload;
+  }
 }
 
 TEST_F(OutboxTest, RedisOutageKeepsEventsPendingUntilItReturns) {

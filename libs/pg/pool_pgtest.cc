@@ -1,13 +1,14 @@
-#include "libs/pg/pool.h"
-
-#include <pqxx/pqxx>
-
 #include <atomic>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include <pqxx/pqxx>
+
 #include "gtest/gtest.h"
+#include "libs/pg/array_literal.h"
 #include "libs/pg/migrations.h"
+#include "libs/pg/pool.h"
 #include "libs/pg/prepared.h"
 #include "libs/testing/postgres_server.h"
 
@@ -44,17 +45,47 @@ TEST_F(PoolTest, MigrationsApplyOnceAndDetectEdits) {
   ASSERT_TRUE(ApplyMigrations(*pool, "migr", kMigrations).ok());  // no-op
   int64_t rows = 0;
   ASSERT_TRUE(pool->Transact([&](Tx& tx) {
-    rows = tx.exec1("SELECT count(*) FROM counters")[0].as<int64_t>();
-    return absl::OkStatus();
-  }).ok());
+                    rows = tx.exec1("SELECT count(*) FROM counters")[0].as<int64_t>();
+                    return absl::OkStatus();
+                  })
+                  .ok());
   EXPECT_EQ(rows, 1);
 
   const Migration edited[] = {kMigrations[0],
                               {"0002_seed", "INSERT INTO counters VALUES ('x', 1)"}};
-  EXPECT_EQ(ApplyMigrations(*pool, "migr", edited).code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ApplyMigrations(*pool, "migr", edited).code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(ApplyMigrations(*pool, "migr", std::span(kMigrations, 1)).code(),
             absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(PoolTest, ArrayLiteralsRoundTripAnyText) {
+  auto pool = MakePool("arrays");
+  const std::vector<std::string> texts = {"plain",    "",         "with,comma",
+                                          "{braces}", "quote\"d", "back\\slash",
+                                          "NULL",     " spaced ", "{\"json\": [1, \"a\\\"b\"]}",
+                                          "кириллица"};
+  const std::vector<int64_t> numbers = {0, -1, 9223372036854775807LL, -9223372036854775807LL};
+  std::vector<std::string> texts_back;
+  std::vector<int64_t> numbers_back;
+  ASSERT_TRUE(
+      pool->Transact([&](Tx& tx) {
+            texts_back.clear();
+            numbers_back.clear();
+            for (const auto& row : ExecPrepared(
+                     tx, "SELECT t FROM unnest($1::text[]) WITH ORDINALITY AS u(t, n) ORDER BY n",
+                     TextArray(texts))) {
+              texts_back.push_back(row[0].as<std::string>());
+            }
+            for (const auto& row : ExecPrepared(
+                     tx, "SELECT v FROM unnest($1::bigint[]) WITH ORDINALITY AS u(v, n) ORDER BY n",
+                     IntArray(numbers))) {
+              numbers_back.push_back(row[0].as<int64_t>());
+            }
+            return absl::OkStatus();
+          })
+          .ok());
+  EXPECT_EQ(texts_back, texts);
+  EXPECT_EQ(numbers_back, numbers);
 }
 
 TEST_F(PoolTest, ConcurrentStartersApplyEachMigrationOnce) {
@@ -71,9 +102,10 @@ TEST_F(PoolTest, ConcurrentStartersApplyEachMigrationOnce) {
   auto pool = MakePool("race");
   int64_t rows = -1;
   ASSERT_TRUE(pool->Transact([&](Tx& tx) {
-    rows = tx.exec1("SELECT count(*) FROM counters")[0].as<int64_t>();
-    return absl::OkStatus();
-  }).ok());
+                    rows = tx.exec1("SELECT count(*) FROM counters")[0].as<int64_t>();
+                    return absl::OkStatus();
+                  })
+                  .ok());
   EXPECT_EQ(rows, 1);
 }
 
@@ -87,9 +119,10 @@ TEST_F(PoolTest, ErrorStatusRollsBackAndUniqueViolationMaps) {
   EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
   int64_t value = -1;
   ASSERT_TRUE(pool->Transact([&](Tx& tx) {
-    value = tx.exec1("SELECT value FROM counters")[0].as<int64_t>();
-    return absl::OkStatus();
-  }).ok());
+                    value = tx.exec1("SELECT value FROM counters")[0].as<int64_t>();
+                    return absl::OkStatus();
+                  })
+                  .ok());
   EXPECT_EQ(value, 0);
 
   status = pool->Transact([](Tx& tx) {
@@ -111,8 +144,8 @@ TEST_F(PoolTest, SerializationFailuresAreRetried) {
       for (int i = 0; i < kIncrements; ++i) {
         absl::Status status = pool->Transact(
             [](Tx& tx) {
-              int64_t v = tx.exec1("SELECT value FROM counters WHERE name = 'hits'")[0]
-                              .as<int64_t>();
+              int64_t v =
+                  tx.exec1("SELECT value FROM counters WHERE name = 'hits'")[0].as<int64_t>();
               tx.exec_params("UPDATE counters SET value = $1 WHERE name = 'hits'", v + 1);
               return absl::OkStatus();
             },
@@ -124,9 +157,10 @@ TEST_F(PoolTest, SerializationFailuresAreRetried) {
   for (auto& t : threads) t.join();
   int64_t value = 0;
   ASSERT_TRUE(pool->Transact([&](Tx& tx) {
-    value = tx.exec1("SELECT value FROM counters")[0].as<int64_t>();
-    return absl::OkStatus();
-  }).ok());
+                    value = tx.exec1("SELECT value FROM counters")[0].as<int64_t>();
+                    return absl::OkStatus();
+                  })
+                  .ok());
   // Lost updates are impossible under SERIALIZABLE: every success counted.
   EXPECT_EQ(value, kThreads * kIncrements - failures);
   EXPECT_LT(failures, kThreads * kIncrements / 4);
@@ -174,23 +208,27 @@ TEST_F(PoolTest, PreparedStatementsArePreparedOncePerConnection) {
   auto prepared_count = [&] {
     int64_t count = -1;
     EXPECT_TRUE(pool.Transact([&](Tx& tx) {
-      count = tx.exec1("SELECT count(*) FROM pg_prepared_statements")[0].as<int64_t>();
-      return absl::OkStatus();
-    }).ok());
+                      count =
+                          tx.exec1("SELECT count(*) FROM pg_prepared_statements")[0].as<int64_t>();
+                      return absl::OkStatus();
+                    })
+                    .ok());
     return count;
   };
 
   for (int i = 0; i < 3; ++i) {
     ASSERT_TRUE(pool.Transact([&](Tx& tx) {
-      ExecPrepared(tx, bump, "hits", 2);
-      return absl::OkStatus();
-    }).ok());
+                      ExecPrepared(tx, bump, "hits", 2);
+                      return absl::OkStatus();
+                    })
+                    .ok());
   }
   int64_t value = 0;
   ASSERT_TRUE(pool.Transact([&](Tx& tx) {
-    value = ExecPrepared1(tx, read, "hits")[0].as<int64_t>();
-    return absl::OkStatus();
-  }).ok());
+                    value = ExecPrepared1(tx, read, "hits")[0].as<int64_t>();
+                    return absl::OkStatus();
+                  })
+                  .ok());
   EXPECT_EQ(value, 6);
   EXPECT_EQ(prepared_count(), 2);  // one per text, however often it ran
 
@@ -198,22 +236,27 @@ TEST_F(PoolTest, PreparedStatementsArePreparedOncePerConnection) {
   // usable: prepared statements belong to the session, not the transaction.
   const std::string other = "SELECT count(*) FROM counters WHERE value >= $1";
   EXPECT_EQ(pool.Transact([&](Tx& tx) {
-    ExecPrepared(tx, other, 0);
-    return absl::AbortedError("roll back");
-  }).code(), absl::StatusCode::kAborted);
+                  ExecPrepared(tx, other, 0);
+                  return absl::AbortedError("roll back");
+                })
+                .code(),
+            absl::StatusCode::kAborted);
   int64_t rows = 0;
   ASSERT_TRUE(pool.Transact([&](Tx& tx) {
-    rows = ExecPrepared1(tx, other, 6)[0].as<int64_t>();
-    return absl::OkStatus();
-  }).ok());
+                    rows = ExecPrepared1(tx, other, 6)[0].as<int64_t>();
+                    return absl::OkStatus();
+                  })
+                  .ok());
   EXPECT_EQ(rows, 1);
   EXPECT_EQ(prepared_count(), 3);
 
   // Exactly one row, as exec_params1 demands.
   EXPECT_EQ(pool.Transact([&](Tx& tx) {
-    ExecPrepared1(tx, read, "no such counter");
-    return absl::OkStatus();
-  }).code(), absl::StatusCode::kInternal);
+                  ExecPrepared1(tx, read, "no such counter");
+                  return absl::OkStatus();
+                })
+                .code(),
+            absl::StatusCode::kInternal);
   EXPECT_NE(PreparedName(read), PreparedName(bump));
   EXPECT_EQ(PreparedName(read), PreparedName(std::string(read)));
 }

@@ -61,6 +61,10 @@ int main() {
   const std::string consumer_name = env.String("LOYALTY_CONSUMER_NAME", HostName());
   const absl::Duration recalc_interval =
       env.Duration("LOYALTY_LEVELS_RECALC_INTERVAL", absl::Hours(1));
+  // Group commit of ledger writes (storage/commit_queue.h).
+  const cards::CommitQueueOptions commit_options{
+      .max_writers = static_cast<int>(env.Int("LOYALTY_LEDGER_WRITERS", 2, 1, 64)),
+      .max_requests = static_cast<size_t>(env.Int("LOYALTY_LEDGER_BATCH_REQUESTS", 64, 1, 1000))};
   auto runtime = service::Runtime::Create(env, "cards", loyalty::generated::CardsMigrations());
   if (!runtime.ok()) return service::StartupFailure(runtime.status());
   service::Runtime& rt = **runtime;
@@ -68,7 +72,7 @@ int main() {
   cards::SystemClock clock;
   cards::RandomCardNumberGenerator numbers;
   cards::CardStore card_store(rt.pool(), clock, numbers);
-  cards::LedgerStore ledger_store(rt.pool(), clock);
+  cards::LedgerStore ledger_store(rt.pool(), clock, commit_options);
   cards::LedgerMetrics metrics(rt.registry());
   cards::TemplateStore template_store(rt.pool(), clock);
   cards::LevelStore level_store(rt.pool(), clock);

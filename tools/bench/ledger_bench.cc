@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <iomanip>
 #include <iostream>
@@ -48,6 +49,9 @@ ABSL_FLAG(int, clients, 16, "concurrent clients, each with its own channel, one 
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(15), "measured load time");
 ABSL_FLAG(absl::Duration, warmup, absl::Seconds(3), "unmeasured load before it");
 ABSL_FLAG(int, card_pool, 1000, "cards the transfers are spread over");
+ABSL_FLAG(std::string, seeded_marker, "",
+          "if set: after seeding, print SEEDED and wait until this file exists (the "
+          "script analyzes the fresh tables meanwhile, as pgbench -i does its own)");
 ABSL_FLAG(int, batch, 1,
           "transfers per CommitTransfers call (one transaction); latency is per call");
 
@@ -233,6 +237,17 @@ int Run() {
   if (!setup.ok()) {
     std::cerr << "cannot set up the cards: " << setup << "\n";
     return 1;
+  }
+  if (const std::string marker = absl::GetFlag(FLAGS_seeded_marker); !marker.empty()) {
+    std::cout << "SEEDED" << std::endl;
+    const absl::Time give_up = absl::Now() + absl::Minutes(2);
+    while (!std::filesystem::exists(marker)) {
+      if (absl::Now() > give_up) {
+        std::cerr << "nobody created " << marker << " after seeding\n";
+        return 1;
+      }
+      absl::SleepFor(absl::Milliseconds(50));
+    }
   }
   std::cout << "setup: program " << *program_id << ", " << pool << " clients and cards seeded in "
             << absl::FormatDuration(absl::Trunc(absl::Now() - setup_start, absl::Milliseconds(100)))

@@ -13,9 +13,9 @@
 namespace loyalty::cards {
 namespace {
 
+using testing::CardsPgTest;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
-using testing::CardsPgTest;
 
 class CardLifecycleTest : public CardsPgTest {
  protected:
@@ -49,10 +49,11 @@ TEST_F(CardLifecycleTest, StatusChangesKeepReasonActorAndHistory) {
             absl::StatusCode::kFailedPrecondition);
 
   // The same status again changes nothing and records nothing.
-  ASSERT_TRUE(cards_->SetStatus(program_, card.number, CardStatus::kBlocked, "again", "key-2").ok());
+  ASSERT_TRUE(
+      cards_->SetStatus(program_, card.number, CardStatus::kBlocked, "again", "key-2").ok());
   clock_.Advance(absl::Minutes(1));
-  ASSERT_TRUE(cards_->SetStatus(program_, card.number, CardStatus::kLost, "reported lost", "op-3")
-                  .ok());
+  ASSERT_TRUE(
+      cards_->SetStatus(program_, card.number, CardStatus::kLost, "reported lost", "op-3").ok());
   clock_.Advance(absl::Minutes(1));
   ASSERT_TRUE(cards_->SetStatus(program_, card.number, CardStatus::kActive, "found", "op-3").ok());
   EXPECT_TRUE(Commit({Accrual("a-2", card, 10)}).ok());
@@ -92,8 +93,8 @@ TEST_F(CardLifecycleTest, DeletedIsFinalAndWaitsForOpenHolds) {
 
   auto revived = cards_->SetStatus(program_, card.number, CardStatus::kActive, "oops", "op");
   EXPECT_EQ(ViolatedField(revived.status()), "status");
-  EXPECT_EQ(ViolatedField(cards_->SetStatus(program_, card.number, CardStatus::kBlocked, "", "op")
-                              .status()),
+  EXPECT_EQ(ViolatedField(
+                cards_->SetStatus(program_, card.number, CardStatus::kBlocked, "", "op").status()),
             "reason");
   auto foreign = cards_->SetStatus(NewUuid(), card.number, CardStatus::kBlocked, "x", "op");
   EXPECT_EQ(foreign.status().code(), absl::StatusCode::kNotFound);
@@ -101,11 +102,11 @@ TEST_F(CardLifecycleTest, DeletedIsFinalAndWaitsForOpenHolds) {
 }
 
 TEST_F(CardLifecycleTest, RangeBatchIssuesUnownedCardsOnceAndRefusesOverlaps) {
-  CardBatchInput input{.request_id = "batch-1",
-                       .count = 5,
-                       .range = CardNumberRange{.first_number = "299000000001",
-                                                .append_ean13_check_digit = true},
-                       .issue_form = IssueForm::kPlastic};
+  CardBatchInput input{
+      .request_id = "batch-1",
+      .count = 5,
+      .range = CardNumberRange{.first_number = "299000000001", .append_ean13_check_digit = true},
+      .issue_form = IssueForm::kPlastic};
   ASSERT_TRUE(NormalizeCardBatch(input).ok());
   auto batch = cards_->IssueBatch(program_, input);
   ASSERT_TRUE(batch.ok()) << batch.status();
@@ -134,10 +135,10 @@ TEST_F(CardLifecycleTest, RangeBatchIssuesUnownedCardsOnceAndRefusesOverlaps) {
 
   // 299000000005 is taken: the overlapping batch creates nothing at all.
   const std::vector<int64_t> before = Footprint();
-  CardBatchInput overlapping{.request_id = "batch-2",
-                             .count = 3,
-                             .range = CardNumberRange{.first_number = "299000000004",
-                                                      .append_ean13_check_digit = true}};
+  CardBatchInput overlapping{
+      .request_id = "batch-2",
+      .count = 3,
+      .range = CardNumberRange{.first_number = "299000000004", .append_ean13_check_digit = true}};
   auto refused = cards_->IssueBatch(program_, overlapping);
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_EQ(ViolatedField(refused.status()), "number_range.first_number");
@@ -159,8 +160,7 @@ TEST_F(CardLifecycleTest, GeneratedBatchRedrawsTakenNumbers) {
   EXPECT_EQ(distinct.size(), 50u);
   EXPECT_FALSE(distinct.contains(existing.number));
   EXPECT_EQ(CardRows(), 51);
-  EXPECT_EQ(Scalar("SELECT count(*) FROM accounts WHERE program_id = $1 AND kind = 'member'"),
-            51);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM accounts WHERE program_id = $1 AND kind = 'member'"), 51);
   EXPECT_THAT(ListAll({.batch_id = "batch-g"}, 20), ::testing::SizeIs(50));
 }
 
@@ -188,7 +188,7 @@ TEST_F(CardLifecycleTest, CoHoldersShareACardAndFindItByClient) {
   auto shared = cards_->AddHolder(program_, family.number, spouse);
   ASSERT_TRUE(shared.ok()) << shared.status();
   EXPECT_THAT(shared->holder_client_ids, ElementsAre(spouse));
-  ASSERT_TRUE(cards_->AddHolder(program_, family.number, spouse).ok());  // idempotent
+  ASSERT_TRUE(cards_->AddHolder(program_, family.number, spouse).ok());            // idempotent
   ASSERT_TRUE(cards_->AddHolder(program_, family.number, family.client_id).ok());  // owner: no-op
   auto got = cards_->Get(program_, family.number);
   ASSERT_TRUE(got.ok());

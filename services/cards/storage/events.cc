@@ -1,5 +1,7 @@
 #include "services/cards/storage/events.h"
 
+#include <vector>
+
 #include "absl/strings/string_view.h"
 #include "google/protobuf/util/time_util.h"
 #include "libs/outbox/outbox.h"
@@ -71,28 +73,35 @@ void AppendCardHoldersChanged(pg::Tx& tx, absl::string_view program_id, const Ca
 }
 
 void AppendPointsTransferred(pg::Tx& tx, absl::string_view program_id,
-                             const AppliedTransfer& transfer) {
-  const TransferSpec& spec = transfer.spec;
-  v1::PointsTransferred event;
-  event.set_transfer_id(spec.transfer_id);
-  // The domain enum mirrors the proto one value for value.
-  event.set_kind(ToProto(spec.kind));
-  event.set_card_number(spec.card_number);
-  event.set_client_id(std::string(transfer.client_id));
-  event.set_account_id(std::string(transfer.account_id));
-  event.set_amount(transfer.result.amount);
-  event.set_requested_amount(spec.amount);
-  event.set_reference(spec.reference);
-  event.set_hold_id(spec.hold_id);
-  if (RouteOf(spec.kind).creates_lot) {
-    SetTime(transfer.activate_time, event.mutable_activate_time());
-    if (spec.expire_time) SetTime(*spec.expire_time, event.mutable_expire_time());
+                             std::span<const AppliedTransfer> transfers) {
+  std::vector<v1::PointsTransferred> events(transfers.size());
+  std::vector<const google::protobuf::Message*> messages;
+  messages.reserve(transfers.size());
+  for (size_t i = 0; i < transfers.size(); ++i) {
+    const AppliedTransfer& transfer = transfers[i];
+    const TransferSpec& spec = transfer.spec;
+    v1::PointsTransferred& event = events[i];
+    event.set_transfer_id(spec.transfer_id);
+    // The domain enum mirrors the proto one value for value.
+    event.set_kind(ToProto(spec.kind));
+    event.set_card_number(spec.card_number);
+    event.set_client_id(transfer.client_id);
+    event.set_account_id(transfer.account_id);
+    event.set_amount(transfer.result.amount);
+    event.set_requested_amount(spec.amount);
+    event.set_reference(spec.reference);
+    event.set_hold_id(spec.hold_id);
+    if (RouteOf(spec.kind).creates_lot) {
+      SetTime(transfer.activate_time, event.mutable_activate_time());
+      if (spec.expire_time) SetTime(*spec.expire_time, event.mutable_expire_time());
+    }
+    SetTime(transfer.result.create_time, event.mutable_create_time());
+    event.set_balance_after(transfer.balance_after);
+    event.set_reason(spec.reason);
+    event.set_actor(spec.actor);
+    messages.push_back(&event);
   }
-  SetTime(transfer.result.create_time, event.mutable_create_time());
-  event.set_balance_after(transfer.balance_after);
-  event.set_reason(spec.reason);
-  event.set_actor(spec.actor);
-  outbox::Append(tx, Stream(), program_id, event);
+  outbox::AppendAll(tx, Stream(), program_id, messages);
 }
 
 }  // namespace loyalty::cards

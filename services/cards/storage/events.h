@@ -4,6 +4,8 @@
 // that makes the change (see proto/loyalty/cards/v1/events.proto).
 
 #include <cstdint>
+#include <span>
+#include <string>
 
 #include "absl/strings/string_view.h"
 #include "libs/pg/pool.h"
@@ -26,15 +28,16 @@ void AppendCardHoldersChanged(pg::Tx& tx, absl::string_view program_id, const Ca
 
 // One applied (not replayed) transfer.
 struct AppliedTransfer {
-  const TransferSpec& spec;
-  const TransferResult& result;
-  absl::string_view client_id;
-  absl::string_view account_id;
+  TransferSpec spec;
+  TransferResult result;
+  std::string client_id;
+  std::string account_id;
   absl::Time activate_time;  // with the default applied; lot kinds only
   int64_t balance_after = 0;
 };
 
+// PointsTransferred events of `transfers`, in order, in one statement.
 void AppendPointsTransferred(pg::Tx& tx, absl::string_view program_id,
-                             const AppliedTransfer& transfer);
+                             std::span<const AppliedTransfer> transfers);
 
 }  // namespace loyalty::cards

@@ -16,354 +16,64 @@
 #include "libs/pg/prepared.h"
 #include "services/cards/domain/fingerprint.h"
 #include "services/cards/storage/events.h"
+#include "services/cards/storage/ledger_writes.h"
 #include "services/cards/storage/sql.h"
 
 namespace loyalty::cards {
 namespace {
 
-// A hold as stored, with its state as of the transaction's `now`.
-struct HoldRow {
-  Hold hold;
-  HoldState stored_state = HoldState::kHeld;
-  std::string account_id;
-  std::string fingerprint;
-};
-
-std::optional<HoldRow> LoadHold(pg::Tx& tx, absl::string_view program_id, absl::string_view hold_id,
-                                bool for_update, absl::Time now) {
-  pqxx::result rows = pg::ExecPrepared(
-      tx,
-      absl::StrCat("SELECT hold_id, card_number, amount, state, ts_to_micros(expire_at),"
-                   "       account_id::text, fingerprint"
-                   " FROM holds WHERE program_id = $1 AND hold_id = $2",
-                   for_update ? " FOR UPDATE" : ""),
-      std::string(program_id), std::string(hold_id));
-  if (rows.empty()) return std::nullopt;
-  const pqxx::row& row = rows[0];
-  HoldRow out;
-  out.hold.hold_id = row[0].as<std::string>();
-  out.hold.card_number = row[1].as<std::string>();
-  out.hold.amount = row[2].as<int64_t>();
-  // The column's CHECK admits only known names.
-  out.stored_state = ParseHoldState(row[3].as<std::string>()).value_or(HoldState::kHeld);
-  out.hold.expire_time = sql::TimeOf(row[4]);
-  out.hold.state = EffectiveHoldState(out.stored_state, out.hold.expire_time, now);
-  out.account_id = row[5].as<std::string>();
-  out.fingerprint = row[6].as<std::string>();
-  return out;
-}
-
-// Locks member account rows for the rest of the transaction, in a fixed
-// order. NO KEY UPDATE is the lock an UPDATE of the balance takes anyway;
-// unlike FOR UPDATE it does not block the foreign-key checks of other
-// transactions' postings and lots that merely reference the row.
-void LockAccounts(pg::Tx& tx, absl::string_view program_id,
-                  const std::set<std::string>& account_ids) {
-  for (const std::string& account_id : account_ids) {
-    pg::ExecPrepared1(tx,
-                      "SELECT 1 FROM accounts WHERE program_id = $1 AND account_id = $2::uuid"
-                      " FOR NO KEY UPDATE",
-                      std::string(program_id), account_id);
-  }
+std::optional<sql::HoldRow> LoadHold(pg::Tx& tx, absl::string_view program_id,
+                                     absl::string_view hold_id, bool for_update, absl::Time now) {
+  std::map<std::string, sql::HoldRow> holds =
+      sql::LoadHolds(tx, program_id, {std::string(hold_id)}, for_update, now);
+  if (holds.empty()) return std::nullopt;
+  return std::move(holds.begin()->second);
 }
 
 absl::Status NoSuchCard(absl::string_view field) {
   return FieldError(absl::StatusCode::kNotFound, field, "no such card");
 }
 
-// --- Write primitives shared by every kind of transfer ----------------------
-
-// The header row of a transfer; false when the id is taken (ON CONFLICT).
-struct TransferRow {
-  absl::string_view transfer_id;
-  TransferKind kind = TransferKind::kUnspecified;
-  absl::string_view fingerprint;
-  absl::string_view card_number;
-  absl::string_view debit;
-  absl::string_view credit;
-  int64_t requested = 0;
-  int64_t moved = 0;
-  absl::string_view hold_id;
-  absl::string_view reference;
-  absl::string_view reason;
-  absl::string_view actor;
-};
-
-bool InsertTransfer(pg::Tx& tx, absl::string_view program_id, const TransferRow& row,
-                    int64_t now_micros) {
-  return !pg::ExecPrepared(
-              tx,
-              "INSERT INTO transfers (program_id, transfer_id, kind, fingerprint, card_number,"
-              "                       debit_account_id, credit_account_id, requested_amount,"
-              "                       amount, hold_id, reference, created_at, reason, actor)"
-              " VALUES ($1, $2, $3, $4, $5, $6::uuid, $7::uuid, $8, $9, NULLIF($10, ''), $11,"
-              "         micros_to_ts($12), $13, $14)"
-              " ON CONFLICT (program_id, transfer_id) DO NOTHING RETURNING 1",
-              std::string(program_id), std::string(row.transfer_id),
-              std::string(TransferKindName(row.kind)), std::string(row.fingerprint),
-              std::string(row.card_number), std::string(row.debit), std::string(row.credit),
-              row.requested, row.moved, std::string(row.hold_id), std::string(row.reference),
-              now_micros, std::string(row.reason), std::string(row.actor))
-              .empty();
-}
-
-// The two postings of a transfer that moved `amount` > 0.
-void InsertPostings(pg::Tx& tx, absl::string_view program_id, const TransferRow& row,
-                    int64_t now_micros) {
-  pg::ExecPrepared(tx,
-                   "INSERT INTO postings (program_id, transfer_id, account_id, amount, created_at)"
-                   " VALUES ($1, $2, $3::uuid, $4, micros_to_ts($7)),"
-                   "        ($1, $2, $5::uuid, $6, micros_to_ts($7))",
-                   std::string(program_id), std::string(row.transfer_id), std::string(row.debit),
-                   -row.moved, std::string(row.credit), row.moved, now_micros);
-}
-
-// Adds `delta` to a member account's stored balance; the balance after.
-int64_t AddToBalance(pg::Tx& tx, absl::string_view program_id, absl::string_view account_id,
-                     int64_t delta) {
-  return pg::ExecPrepared1(tx,
-                           "UPDATE accounts SET balance = balance + $3"
-                           " WHERE program_id = $1 AND account_id = $2::uuid RETURNING balance",
-                           std::string(program_id), std::string(account_id), delta)[0]
-      .as<int64_t>();
-}
-
-void InsertLot(pg::Tx& tx, absl::string_view program_id, absl::string_view account_id,
-               const TransferRow& row, absl::Time activate_time,
-               const std::optional<absl::Time>& expire_time) {
-  pg::ExecPrepared(tx,
-                   "INSERT INTO lots (program_id, account_id, transfer_id, origin_kind, reference,"
-                   "                  amount, remaining, activate_at, expire_at)"
-                   " VALUES ($1, $2::uuid, $3, $4, $5, $6, $6, micros_to_ts($7),"
-                   "         micros_to_ts(NULLIF($8, '')::bigint))",
-                   std::string(program_id), std::string(account_id), std::string(row.transfer_id),
-                   std::string(TransferKindName(row.kind)), std::string(row.reference), row.moved,
-                   sql::Micros(activate_time), sql::OptionalMicros(expire_time));
-}
-
-// Takes `takes` from their lots, recording each consumption.
-absl::Status ConsumeLots(pg::Tx& tx, absl::string_view program_id, absl::string_view transfer_id,
-                         std::span<const LotTake> takes) {
-  for (const LotTake& take : takes) {
-    pqxx::result updated =
-        pg::ExecPrepared(tx,
-                         "UPDATE lots SET remaining = remaining - $3"
-                         " WHERE program_id = $1 AND lot_id = $2 AND remaining >= $3",
-                         std::string(program_id), take.lot_id, take.amount);
-    if (updated.affected_rows() != 1) {
-      // The account lock should make this impossible: a broken invariant.
-      return absl::InternalError(absl::StrCat("lot ", take.lot_id, " changed under lock"));
-    }
-    pg::ExecPrepared(tx,
-                     "INSERT INTO lot_consumptions (program_id, lot_id, transfer_id, amount)"
-                     " VALUES ($1, $2, $3, $4)",
-                     std::string(program_id), take.lot_id, std::string(transfer_id), take.amount);
-  }
-  return absl::OkStatus();
-}
-
-// One CommitTransfers transaction: the transfers of a request applied in
-// order against locked member accounts.
-class CommitRun final {
- public:
-  CommitRun(pg::Tx& tx, absl::string_view program_id, absl::Time now)
-      : tx_(tx), program_id_(program_id), now_(now) {}
-
-  absl::StatusOr<TransferResult> Apply(const TransferSpec& spec, const std::string& prefix,
-                                       const sql::CardRow& card);
-
- private:
-  // The earlier result for spec.transfer_id, if it was applied before.
-  absl::StatusOr<std::optional<TransferResult>> FindApplied(const TransferSpec& spec,
-                                                            const std::string& prefix);
-  // The hold a REDEMPTION posts, locked and checked.
-  absl::StatusOr<HoldRow> LockHoldForPosting(const TransferSpec& spec, const std::string& prefix,
-                                             const sql::CardRow& card);
-  // Id of the program's system account of `kind`, created on first use.
-  const std::string& SystemAccount(AccountKind kind);
-
-  pg::Tx& tx_;
-  const std::string program_id_;
-  const absl::Time now_;
-  std::map<AccountKind, std::string> system_accounts_;
-};
-
-absl::StatusOr<std::optional<TransferResult>> CommitRun::FindApplied(const TransferSpec& spec,
-                                                                     const std::string& prefix) {
-  pqxx::result rows =
-      pg::ExecPrepared(tx_,
-                       "SELECT fingerprint, amount, ts_to_micros(created_at) FROM transfers"
-                       " WHERE program_id = $1 AND transfer_id = $2",
-                       program_id_, spec.transfer_id);
-  if (rows.empty()) return std::optional<TransferResult>();
-  if (rows[0][0].as<std::string>() != TransferFingerprint(spec)) {
-    return FieldError(absl::StatusCode::kAlreadyExists, prefix + "transfer_id",
-                      "already used for a different transfer");
-  }
-  return std::optional<TransferResult>(TransferResult{.transfer_id = spec.transfer_id,
-                                                      .amount = rows[0][1].as<int64_t>(),
-                                                      .create_time = sql::TimeOf(rows[0][2]),
-                                                      .replayed = true});
-}
-
-absl::StatusOr<HoldRow> CommitRun::LockHoldForPosting(const TransferSpec& spec,
-                                                      const std::string& prefix,
-                                                      const sql::CardRow& card) {
-  // The row lock makes a concurrent VoidHold or second posting wait and then
-  // see this one's outcome.
-  std::optional<HoldRow> hold = LoadHold(tx_, program_id_, spec.hold_id, true, now_);
-  const std::string field = prefix + "hold_id";
-  if (!hold) return FieldError(absl::StatusCode::kNotFound, field, "no such hold");
-  if (hold->account_id != card.account_id) {
-    return FieldError(absl::StatusCode::kFailedPrecondition, field, "the hold is on another card");
-  }
-  switch (hold->hold.state) {
-    case HoldState::kHeld:
-      break;
-    case HoldState::kPosted:
-      return FieldError(absl::StatusCode::kFailedPrecondition, field, "the hold is already posted");
-    case HoldState::kVoided:
-      return FieldError(absl::StatusCode::kFailedPrecondition, field, "the hold was voided");
-    case HoldState::kExpired:
-      return FieldError(absl::StatusCode::kFailedPrecondition, field, "the hold expired");
-  }
-  if (hold->hold.amount != spec.amount) {
-    return InvalidField(prefix + "amount",
-                        absl::StrCat("must equal the hold's amount ", hold->hold.amount));
-  }
-  return *std::move(hold);
-}
-
-const std::string& CommitRun::SystemAccount(AccountKind kind) {
-  auto it = system_accounts_.find(kind);
-  if (it != system_accounts_.end()) return it->second;
-  const std::string name(AccountKindName(kind));
-  const char* select = "SELECT account_id::text FROM accounts WHERE program_id = $1 AND kind = $2";
-  pqxx::result rows = pg::ExecPrepared(tx_, select, program_id_, name);
-  if (rows.empty()) {
-    // ON CONFLICT waits for a concurrent creator to commit and then does
-    // nothing; the next statement's snapshot sees that creator's row.
-    pg::ExecPrepared(tx_,
-                     "INSERT INTO accounts (program_id, account_id, kind) VALUES ($1, $2::uuid, $3)"
-                     " ON CONFLICT (program_id, kind) WHERE kind <> 'member' DO NOTHING",
-                     program_id_, NewUuid(), name);
-    rows = pg::ExecPrepared(tx_, select, program_id_, name);
-  }
-  return system_accounts_.emplace(kind, rows.at(0)[0].as<std::string>()).first->second;
-}
-
-absl::StatusOr<TransferResult> CommitRun::Apply(const TransferSpec& spec, const std::string& prefix,
-                                                const sql::CardRow& card) {
-  ASSIGN_OR_RETURN(std::optional<TransferResult> applied, FindApplied(spec, prefix));
-  if (applied) return *std::move(applied);
-
-  // Refunds still go through on a blocked card; new business does not.
-  if ((spec.kind == TransferKind::kAccrual || spec.kind == TransferKind::kRedemption) &&
-      card.status != CardStatus::kActive) {
-    return FieldError(absl::StatusCode::kFailedPrecondition, prefix + "card_number",
-                      absl::StrCat("the card is ", CardStatusName(card.status)));
-  }
-
-  const TransferRoute route = RouteOf(spec.kind);
-  std::vector<LotTake> takes;
-  std::optional<HoldRow> hold;
-  int64_t moved = spec.amount;
-  if (route.member_is_source) {
-    std::vector<Lot> lots = sql::LoadOpenLots(tx_, program_id_, card.account_id);
-    int64_t held = sql::LoadHeld(tx_, program_id_, card.account_id, now_);
-    // Plans that must take the whole amount or refuse.
-    auto all_or_refuse = [&](absl::StatusOr<std::vector<LotTake>> plan) -> absl::Status {
-      if (!plan.ok()) {
-        return FieldError(absl::StatusCode::kFailedPrecondition, prefix + "amount",
-                          plan.status().message());
-      }
-      takes = *std::move(plan);
-      return absl::OkStatus();
-    };
-    switch (spec.kind) {
-      case TransferKind::kRedemption:
-        if (!spec.hold_id.empty()) {
-          ASSIGN_OR_RETURN(hold, LockHoldForPosting(spec, prefix, card));
-          held -= hold->hold.amount;  // the points this posting spends
-        }
-        RETURN_IF_ERROR(all_or_refuse(PlanRedemption(lots, now_, spec.amount, held)));
-        break;
-      case TransferKind::kCorrectionDebit:
-        RETURN_IF_ERROR(all_or_refuse(PlanCorrectionDebit(lots, now_, spec.amount, held)));
-        break;
-      case TransferKind::kExpiration:
-        takes = PlanExpiration(lots, now_);
-        moved = TotalTaken(takes);
-        break;
-      default:  // kAccrualReversal, the only other kind with a member source
-        takes = PlanAccrualReversal(lots, now_, spec.amount, held, spec.reference);
-        moved = TotalTaken(takes);
-        break;
-    }
-  }
-
-  const std::string& system = SystemAccount(route.system_account);
-  const std::string& debit = route.member_is_source ? card.account_id : system;
-  const std::string& credit = route.member_is_source ? system : card.account_id;
-  const int64_t now_micros = sql::Micros(now_);
-  const std::string fingerprint = TransferFingerprint(spec);
-  const TransferRow row{.transfer_id = spec.transfer_id,
-                        .kind = spec.kind,
-                        .fingerprint = fingerprint,
-                        .card_number = spec.card_number,
-                        .debit = debit,
-                        .credit = credit,
-                        .requested = spec.amount,
-                        .moved = moved,
-                        .hold_id = spec.hold_id,
-                        .reference = spec.reference,
-                        .reason = spec.reason,
-                        .actor = spec.actor};
-  if (!InsertTransfer(tx_, program_id_, row, now_micros)) {
-    // A concurrent call committed this id after the check above. It cannot
-    // have been for this card (its account is locked), so the content
-    // differs and FindApplied reports the conflict.
-    ASSIGN_OR_RETURN(applied, FindApplied(spec, prefix));
-    if (applied) return *std::move(applied);
-    return absl::AbortedError("transfer id taken concurrently; retry");
-  }
-
-  const int64_t member_delta = route.member_is_source ? -moved : moved;
-  if (moved > 0) InsertPostings(tx_, program_id_, row, now_micros);
-  const int64_t balance_after = AddToBalance(tx_, program_id_, card.account_id, member_delta);
-
-  const absl::Time activate_time = spec.activate_time.value_or(now_);
-  if (route.creates_lot) {
-    InsertLot(tx_, program_id_, card.account_id, row, activate_time, spec.expire_time);
-  }
-  RETURN_IF_ERROR(ConsumeLots(tx_, program_id_, spec.transfer_id, takes));
-  if (hold) {
-    pg::ExecPrepared(tx_,
-                     "UPDATE holds SET state = 'POSTED', posted_transfer_id = $3,"
-                     "                 resolved_at = micros_to_ts($4)"
-                     " WHERE program_id = $1 AND hold_id = $2",
-                     program_id_, spec.hold_id, spec.transfer_id, now_micros);
-  }
-
-  TransferResult result{
-      .transfer_id = spec.transfer_id, .amount = moved, .create_time = now_, .replayed = false};
-  AppendPointsTransferred(tx_, program_id_,
-                          AppliedTransfer{.spec = spec,
-                                          .result = result,
-                                          .client_id = card.client_id,
-                                          .account_id = card.account_id,
-                                          .activate_time = activate_time,
-                                          .balance_after = balance_after});
-  return result;
-}
-
 }  // namespace
+
+LedgerStore::LedgerStore(pg::Pool& pool, const Clock& clock, CommitQueueOptions options)
+    : pool_(pool),
+      clock_(clock),
+      queue_(options,
+             [this](const std::string& program_id, std::span<const CommitRequest* const> requests) {
+               return WriteBatch(program_id, requests);
+             }) {}
+
+std::vector<absl::StatusOr<CommitResult>> LedgerStore::WriteBatch(
+    const std::string& program_id, std::span<const CommitRequest* const> requests) {
+  const absl::Time now = sql::Truncate(clock_.Now());
+  std::vector<absl::StatusOr<CommitResult>> results;
+  // A transfer id committed concurrently by another transaction surfaces as
+  // a unique violation on insert; the rerun reads it and answers the
+  // request as a replay (or a conflict).
+  absl::Status status = pool_.TransactIdempotent([&](pg::Tx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(results, ApplyTransferBatch(tx, program_id, now, requests, system_accounts_));
+    return absl::OkStatus();
+  });
+  if (status.ok()) return results;
+  results.clear();
+  if (requests.size() > 1 && status.code() != absl::StatusCode::kUnavailable) {
+    for (const CommitRequest* request : requests) {
+      results.push_back(std::move(WriteBatch(program_id, {&request, 1}).front()));
+    }
+    return results;
+  }
+  results.assign(requests.size(), status);
+  return results;
+}
 
 absl::StatusOr<CommitResult> LedgerStore::CommitTransfers(absl::string_view program_id,
                                                           std::span<const TransferSpec> transfers) {
   RETURN_IF_ERROR(ValidateTransfers(transfers));
-  return Commit(program_id, transfers,
-                [](size_t i) { return absl::StrCat("transfers[", i, "]."); });
+  const CommitRequest request{.transfers = transfers, .field_prefix = [](size_t i) {
+                                return absl::StrCat("transfers[", i, "].");
+                              }};
+  return queue_.Commit(std::string(program_id), request);
 }
 
 absl::StatusOr<CommitResult> LedgerStore::Correct(absl::string_view program_id,
@@ -372,38 +82,9 @@ absl::StatusOr<CommitResult> LedgerStore::Correct(absl::string_view program_id,
     return InvalidField("kind", "a correction is CORRECTION_CREDIT or CORRECTION_DEBIT");
   }
   RETURN_IF_ERROR(ValidateTransfer(spec, ""));
-  return Commit(program_id, {&spec, 1}, [](size_t) { return std::string(); });
-}
-
-absl::StatusOr<CommitResult> LedgerStore::Commit(
-    absl::string_view program_id, std::span<const TransferSpec> transfers,
-    absl::FunctionRef<std::string(size_t)> field_prefix) {
-  const absl::Time now = sql::Truncate(clock_.Now());
-  CommitResult out;
-  RETURN_IF_ERROR(pool_.Transact([&](pg::Tx& tx) -> absl::Status {
-    out = CommitResult();
-    std::map<std::string, sql::CardRow> cards;  // by the number as given
-    std::set<std::string> account_ids;
-    for (size_t i = 0; i < transfers.size(); ++i) {
-      const std::string& number = transfers[i].card_number;
-      if (cards.contains(number)) continue;
-      std::optional<sql::CardRow> card = sql::FindCard(tx, program_id, number);
-      if (!card) return NoSuchCard(absl::StrCat(field_prefix(i), "card_number"));
-      account_ids.insert(card->account_id);
-      cards.emplace(number, *std::move(card));
-    }
-    LockAccounts(tx, program_id, account_ids);
-    CommitRun run(tx, program_id, now);
-    for (size_t i = 0; i < transfers.size(); ++i) {
-      ASSIGN_OR_RETURN(TransferResult result, run.Apply(transfers[i], field_prefix(i),
-                                                        cards.at(transfers[i].card_number)));
-      out.results.push_back(std::move(result));
-    }
-    out.balance =
-        sql::LoadBalance(tx, program_id, cards.at(transfers[0].card_number).account_id, now);
-    return absl::OkStatus();
-  }));
-  return out;
+  const CommitRequest request{.transfers = {&spec, 1},
+                              .field_prefix = [](size_t) { return std::string(); }};
+  return queue_.Commit(std::string(program_id), request);
 }
 
 absl::StatusOr<Hold> LedgerStore::HoldPoints(absl::string_view program_id,
@@ -414,7 +95,7 @@ absl::StatusOr<Hold> LedgerStore::HoldPoints(absl::string_view program_id,
   Hold hold;
   RETURN_IF_ERROR(pool_.Transact([&](pg::Tx& tx) -> absl::Status {
     // The same id again: the stored hold if the content matches.
-    auto replay = [&](const HoldRow& existing) -> absl::Status {
+    auto replay = [&](const sql::HoldRow& existing) -> absl::Status {
       if (existing.fingerprint != fingerprint) {
         return FieldError(absl::StatusCode::kAlreadyExists, "hold_id",
                           "already used for a different hold");
@@ -424,8 +105,9 @@ absl::StatusOr<Hold> LedgerStore::HoldPoints(absl::string_view program_id,
     };
     std::optional<sql::CardRow> card = sql::FindCard(tx, program_id, request.card_number);
     if (!card) return NoSuchCard("card_number");
-    LockAccounts(tx, program_id, {card->account_id});
-    if (std::optional<HoldRow> existing = LoadHold(tx, program_id, request.hold_id, false, now)) {
+    LockMemberAccounts(tx, program_id, {card->account_id});
+    if (std::optional<sql::HoldRow> existing =
+            LoadHold(tx, program_id, request.hold_id, false, now)) {
       return replay(*existing);
     }
     if (card->status != CardStatus::kActive) {
@@ -450,7 +132,7 @@ absl::StatusOr<Hold> LedgerStore::HoldPoints(absl::string_view program_id,
         request.amount, fingerprint, sql::Micros(expire_time), sql::Micros(now));
     if (inserted.empty()) {
       // Taken concurrently for another card (this card's account is locked).
-      std::optional<HoldRow> existing = LoadHold(tx, program_id, request.hold_id, false, now);
+      std::optional<sql::HoldRow> existing = LoadHold(tx, program_id, request.hold_id, false, now);
       if (!existing) return absl::AbortedError("hold id taken concurrently; retry");
       return replay(*existing);
     }
@@ -471,7 +153,7 @@ absl::StatusOr<Hold> LedgerStore::VoidHold(absl::string_view program_id,
   const absl::Time now = sql::Truncate(clock_.Now());
   Hold hold;
   RETURN_IF_ERROR(pool_.Transact([&](pg::Tx& tx) -> absl::Status {
-    std::optional<HoldRow> row = LoadHold(tx, program_id, hold_id, true, now);
+    std::optional<sql::HoldRow> row = LoadHold(tx, program_id, hold_id, true, now);
     if (!row) return FieldError(absl::StatusCode::kNotFound, "hold_id", "no such hold");
     hold = row->hold;
     if (hold.state == HoldState::kPosted) {
@@ -540,25 +222,41 @@ absl::StatusOr<ExpirySweepResult> LedgerStore::SweepExpired(int max_accounts, in
             "   LIMIT $3)"
             " ORDER BY a.account_id FOR NO KEY UPDATE OF a SKIP LOCKED",
             program_id, now_micros, max_accounts);
-        CommitRun run(tx, program_id, now);
-        for (const auto& account : accounts) {
-          const std::string account_id = account[0].as<std::string>();
+        std::vector<std::string> account_ids;
+        for (const auto& account : accounts) account_ids.push_back(account[0].as<std::string>());
+        std::map<std::string, std::vector<Lot>> lots =
+            sql::LoadOpenLotsOf(tx, program_id, account_ids);
+        // One request per account: ApplyTransferBatch plans the same takes
+        // again (the domain's PlanExpiration) under the same lock.
+        std::vector<TransferSpec> specs;
+        specs.reserve(account_ids.size());
+        for (const std::string& account_id : account_ids) {
+          const int64_t expired = TotalTaken(PlanExpiration(lots[account_id], now));
+          if (expired == 0) continue;  // spent since the candidate query
           std::optional<sql::CardRow> card = sql::FindCardByAccount(tx, program_id, account_id);
           if (!card) {
             return absl::InternalError(absl::StrCat("account ", account_id, " has no card"));
           }
-          // What counts as expired is the domain's rule (LotStateAt), as in
-          // Apply, which plans the same takes again under the same lock.
-          const int64_t expired =
-              TotalTaken(PlanExpiration(sql::LoadOpenLots(tx, program_id, account_id), now));
-          if (expired == 0) continue;  // spent since the candidate query
-          TransferSpec spec{.transfer_id = absl::StrCat("expiry:", account_id, ":", now_micros),
-                            .kind = TransferKind::kExpiration,
-                            .card_number = card->number,
-                            .amount = expired};
-          ASSIGN_OR_RETURN(TransferResult result, run.Apply(spec, "", *card));
+          specs.push_back(
+              TransferSpec{.transfer_id = absl::StrCat("expiry:", account_id, ":", now_micros),
+                           .kind = TransferKind::kExpiration,
+                           .card_number = card->number,
+                           .amount = expired});
+        }
+        std::vector<CommitRequest> requests;
+        std::vector<const CommitRequest*> request_pointers;
+        requests.reserve(specs.size());
+        for (const TransferSpec& spec : specs) {
+          requests.push_back(CommitRequest{.transfers = {&spec, 1},
+                                           .field_prefix = [](size_t) { return std::string(); }});
+          request_pointers.push_back(&requests.back());
+        }
+        ASSIGN_OR_RETURN(auto results, ApplyTransferBatch(tx, program_id, now, request_pointers,
+                                                          system_accounts_));
+        for (absl::StatusOr<CommitResult>& result : results) {
+          RETURN_IF_ERROR(result.status());
           batch.accounts += 1;
-          batch.points += result.amount;
+          batch.points += result->results.at(0).amount;
         }
         // Holds left HELD past their time reserve nothing already; writing
         // that down resolves them for good and keeps `holds_open` small.
@@ -643,63 +341,65 @@ absl::StatusOr<MergeResult> LedgerStore::MergeCards(absl::string_view program_id
       return FieldError(absl::StatusCode::kFailedPrecondition, "source_number",
                         "the cards already share one points account");
     }
-    LockAccounts(tx, program_id, {source->account_id, target->account_id});
+    std::map<std::string, int64_t> balances =
+        LockMemberAccounts(tx, program_id, {source->account_id, target->account_id});
     if (sql::LoadHeld(tx, program_id, source->account_id, now) > 0) {
       return FieldError(absl::StatusCode::kFailedPrecondition, "source_number",
                         "the card has open holds (a receipt in progress)");
     }
-    int64_t target_balance = 0;
+    int64_t& target_balance = balances[target->account_id];
+    LedgerWrites writes;
     for (const Lot& lot : sql::LoadOpenLots(tx, program_id, source->account_id)) {
       // Expired points are worth nothing; the sweep takes them from the
       // source as from any card.
       if (LotStateAt(lot, now) == LotState::kExpired) continue;
       const std::string transfer_id = absl::StrCat("merge:", source->number, ":", lot.lot_id);
-      const std::string fingerprint = Fingerprint("merge.v1")
-                                          .Add(source->number)
-                                          .Add(target->number)
-                                          .Add(lot.lot_id)
-                                          .Add(lot.remaining)
-                                          .Digest();
-      const TransferRow row{.transfer_id = transfer_id,
-                            .kind = TransferKind::kMerge,
-                            .fingerprint = fingerprint,
-                            .card_number = target->number,
-                            .debit = source->account_id,
-                            .credit = target->account_id,
-                            .requested = lot.remaining,
-                            .moved = lot.remaining,
-                            .reference = lot.reference,
-                            .reason = reason,
-                            .actor = actor};
-      if (!InsertTransfer(tx, program_id, row, now_micros)) {
-        return absl::InternalError(absl::StrCat("merge transfer ", transfer_id, " exists"));
-      }
-      InsertPostings(tx, program_id, row, now_micros);
-      AddToBalance(tx, program_id, source->account_id, -lot.remaining);
-      target_balance = AddToBalance(tx, program_id, target->account_id, lot.remaining);
-      const LotTake take{lot.lot_id, lot.remaining};
-      RETURN_IF_ERROR(ConsumeLots(tx, program_id, transfer_id, {&take, 1}));
-      InsertLot(tx, program_id, target->account_id, row, lot.activate_time, lot.expire_time);
-      const TransferSpec spec{.transfer_id = transfer_id,
-                              .kind = TransferKind::kMerge,
-                              .card_number = target->number,
-                              .amount = lot.remaining,
-                              .expire_time = lot.expire_time,
-                              .reference = source->number,
-                              .reason = reason,
-                              .actor = actor};
-      const TransferResult applied{
-          .transfer_id = transfer_id, .amount = lot.remaining, .create_time = now};
-      AppendPointsTransferred(tx, program_id,
-                              AppliedTransfer{.spec = spec,
-                                              .result = applied,
-                                              .client_id = target->client_id,
-                                              .account_id = target->account_id,
-                                              .activate_time = lot.activate_time,
-                                              .balance_after = target_balance});
+      writes.AddTransfer(TransferRecord{.transfer_id = transfer_id,
+                                        .kind = TransferKind::kMerge,
+                                        .fingerprint = Fingerprint("merge.v1")
+                                                           .Add(source->number)
+                                                           .Add(target->number)
+                                                           .Add(lot.lot_id)
+                                                           .Add(lot.remaining)
+                                                           .Digest(),
+                                        .card_number = target->number,
+                                        .debit_account_id = source->account_id,
+                                        .credit_account_id = target->account_id,
+                                        .requested = lot.remaining,
+                                        .moved = lot.remaining,
+                                        .reference = lot.reference,
+                                        .reason = reason,
+                                        .actor = actor});
+      writes.AddBalanceDelta(source->account_id, -lot.remaining);
+      writes.AddBalanceDelta(target->account_id, lot.remaining);
+      target_balance += lot.remaining;
+      writes.Consume(lot.lot_id, transfer_id, lot.remaining);
+      writes.AddLot(NewLot{.account_id = target->account_id,
+                           .transfer_id = transfer_id,
+                           .origin = TransferKind::kMerge,
+                           .reference = lot.reference,
+                           .amount = lot.remaining,
+                           .activate_time = lot.activate_time,
+                           .expire_time = lot.expire_time});
+      writes.AddEvent(AppliedTransfer{.spec = TransferSpec{.transfer_id = transfer_id,
+                                                           .kind = TransferKind::kMerge,
+                                                           .card_number = target->number,
+                                                           .amount = lot.remaining,
+                                                           .expire_time = lot.expire_time,
+                                                           .reference = source->number,
+                                                           .reason = reason,
+                                                           .actor = actor},
+                                      .result = TransferResult{.transfer_id = transfer_id,
+                                                               .amount = lot.remaining,
+                                                               .create_time = now},
+                                      .client_id = target->client_id,
+                                      .account_id = target->account_id,
+                                      .activate_time = lot.activate_time,
+                                      .balance_after = target_balance});
       result.points += lot.remaining;
       result.lots += 1;
     }
+    RETURN_IF_ERROR(writes.Flush(tx, program_id, now));
     tx.exec_params(
         "UPDATE cards SET status = 'DELETED', status_reason = $3,"
         "                 status_changed_at = micros_to_ts($4), merged_into = $5"

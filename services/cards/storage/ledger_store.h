@@ -4,24 +4,28 @@
 // transaction; the domain functions in domain/ledger.h decide, this class
 // reads their inputs and writes their outcome.
 //
-// Concurrency: each call locks the member account rows it touches (in
-// account id order, so two calls over the same cards cannot deadlock) for
-// the whole transaction, so calls on one card run one after the other and
-// see each other's lots and holds. System accounts are never locked or
-// updated in place: they have no stored balance.
+// Concurrency: each transaction locks the member account rows it touches
+// (in account id order, so two transactions over the same cards cannot
+// deadlock) until it ends, so calls on one card run one after the other
+// and see each other's lots and holds. System accounts are never locked or
+// updated in place: they have no stored balance. Concurrent CommitTransfers
+// and Correct calls share transactions (group commit, commit_queue.h); each
+// call is still all or nothing.
 //
 // Errors name the request field at fault: `transfers[i].<field>` for
 // CommitTransfers, the plain field name for holds.
 
 #include <span>
 #include <string>
+#include <vector>
 
-#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "libs/pg/pool.h"
 #include "services/cards/domain/clock.h"
 #include "services/cards/domain/ledger.h"
+#include "services/cards/storage/commit_queue.h"
+#include "services/cards/storage/transfer_batch.h"
 
 namespace loyalty::cards {
 
@@ -42,7 +46,9 @@ struct MergeResult {
 
 class LedgerStore final {
  public:
-  LedgerStore(pg::Pool& pool, const Clock& clock) : pool_(pool), clock_(clock) {}
+  // CommitTransfers and Correct calls arriving together are written
+  // together (see commit_queue.h); `options` bounds those batches.
+  LedgerStore(pg::Pool& pool, const Clock& clock, CommitQueueOptions options = {});
 
   // Applies `transfers` in order, all or none. A transfer id applied before
   // with the same content returns its first result (replayed = true) and
@@ -67,8 +73,8 @@ class LedgerStore final {
   // the same pair again returns the first result (replayed).
   absl::StatusOr<MergeResult> MergeCards(absl::string_view program_id,
                                          absl::string_view source_number,
-                                         absl::string_view target_number,
-                                         const std::string& reason, const std::string& actor);
+                                         absl::string_view target_number, const std::string& reason,
+                                         const std::string& actor);
 
   // Reserves available points. The same hold_id with the same content
   // returns the stored hold in its current state; with other content
@@ -93,14 +99,17 @@ class LedgerStore final {
   absl::StatusOr<ExpirySweepResult> SweepExpired(int max_accounts = 200, int max_holds = 1000);
 
  private:
-  // CommitTransfers without validation; `field_prefix(i)` prefixes the
-  // fields errors name for transfer i.
-  absl::StatusOr<CommitResult> Commit(absl::string_view program_id,
-                                      std::span<const TransferSpec> transfers,
-                                      absl::FunctionRef<std::string(size_t)> field_prefix);
+  // One batch of the commit queue in one transaction. A batch that fails
+  // as a whole for a reason other than an outage is retried request by
+  // request, so that one request the database refuses cannot fail the
+  // others.
+  std::vector<absl::StatusOr<CommitResult>> WriteBatch(
+      const std::string& program_id, std::span<const CommitRequest* const> requests);
 
   pg::Pool& pool_;
   const Clock& clock_;
+  SystemAccountCache system_accounts_;
+  CommitQueue queue_;
 };
 
 }  // namespace loyalty::cards

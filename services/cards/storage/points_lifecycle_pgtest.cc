@@ -14,9 +14,9 @@
 namespace loyalty::cards {
 namespace {
 
+using testing::CardsPgTest;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
-using testing::CardsPgTest;
 
 class PointsLifecycleTest : public CardsPgTest {
  protected:
@@ -72,7 +72,7 @@ TEST_F(PointsLifecycleTest, SweepBurnsWhatExpiredLotsHaveLeftOnce) {
   const absl::Time soon = clock_.Now() + absl::Hours(24);
   MustCommit(ExpiringAccrual("a-1", card, 100, soon));
   MustCommit(ExpiringAccrual("a-2", card, 40, soon + absl::Hours(24)));
-  MustCommit(Accrual("a-3", card, 5));  // never expires
+  MustCommit(Accrual("a-3", card, 5));      // never expires
   MustCommit(Redemption("r-1", card, 30));  // from a-1, soonest expiring
 
   auto nothing = ledger_->SweepExpired();
@@ -118,18 +118,18 @@ TEST_F(PointsLifecycleTest, SweepBurnsWhatExpiredLotsHaveLeftOnce) {
 TEST_F(PointsLifecycleTest, SweepResolvesHoldsLeftPastTheirTime) {
   const Card card = NewCard();
   MustCommit(Accrual("a-1", card, 100));
-  ASSERT_TRUE(ledger_
-                  ->HoldPoints(program_, {.hold_id = "h-1",
-                                          .card_number = card.number,
-                                          .amount = 60,
-                                          .ttl = absl::Minutes(5)})
-                  .ok());
-  ASSERT_TRUE(ledger_
-                  ->HoldPoints(program_, {.hold_id = "h-2",
-                                          .card_number = card.number,
-                                          .amount = 10,
-                                          .ttl = absl::Hours(1)})
-                  .ok());
+  ASSERT_TRUE(
+      ledger_
+          ->HoldPoints(
+              program_,
+              {.hold_id = "h-1", .card_number = card.number, .amount = 60, .ttl = absl::Minutes(5)})
+          .ok());
+  ASSERT_TRUE(
+      ledger_
+          ->HoldPoints(
+              program_,
+              {.hold_id = "h-2", .card_number = card.number, .amount = 10, .ttl = absl::Hours(1)})
+          .ok());
   clock_.Advance(absl::Minutes(6));
   auto sweep = ledger_->SweepExpired();
   ASSERT_TRUE(sweep.ok()) << sweep.status();
@@ -220,10 +220,9 @@ TEST_F(PointsLifecycleTest, CorrectionsMoveAgainstTheAdjustmentAccountWithReason
 TEST_F(PointsLifecycleTest, DebitBeyondWhatTheCardHasChangesNothing) {
   const Card card = NewCard();
   MustCommit(Accrual("a-1", card, 50));
-  ASSERT_TRUE(ledger_
-                  ->HoldPoints(program_, {.hold_id = "h-1", .card_number = card.number,
-                                          .amount = 30})
-                  .ok());
+  ASSERT_TRUE(
+      ledger_->HoldPoints(program_, {.hold_id = "h-1", .card_number = card.number, .amount = 30})
+          .ok());
   const std::vector<int64_t> before = Footprint();
   auto refused = ledger_->Correct(program_, Correction("c-1", card, -21));
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
@@ -243,8 +242,8 @@ TEST_F(PointsLifecycleTest, DebitBeyondWhatTheCardHasChangesNothing) {
 
 TEST_F(PointsLifecycleTest, CorrectionsReachBlockedCards) {
   const Card card = NewCard();
-  auto blocked = cards_->SetStatus(program_, card.number, CardStatus::kBlocked, "fraud check",
-                                   "operator-7");
+  auto blocked =
+      cards_->SetStatus(program_, card.number, CardStatus::kBlocked, "fraud check", "operator-7");
   ASSERT_TRUE(blocked.ok()) << blocked.status();
   EXPECT_EQ(Commit({Accrual("a-1", card, 10)}).status().code(),
             absl::StatusCode::kFailedPrecondition);
@@ -283,12 +282,12 @@ TEST_F(PointsLifecycleTest, HistoryPagesCarryRunningBalancesAndRespectThePeriod)
   EXPECT_EQ(period[2].transfer_id, "a-3");
   EXPECT_EQ(period[2].balance_after, 60);
 
-  EXPECT_EQ(ViolatedField(reader_
-                              ->ListOperations(program_, card.number,
-                                               {.start_time = start + absl::Hours(2),
-                                                .end_time = start})
-                              .status()),
-            "end_time");
+  EXPECT_EQ(
+      ViolatedField(reader_
+                        ->ListOperations(program_, card.number,
+                                         {.start_time = start + absl::Hours(2), .end_time = start})
+                        .status()),
+      "end_time");
   EXPECT_EQ(ViolatedField(
                 reader_->ListOperations(program_, card.number, {.page_token = "bogus"}).status()),
             "page_token");
@@ -405,12 +404,11 @@ TEST_F(PointsLifecycleTest, MergeWaitsForOpenHoldsAndChecksItsInput) {
   EXPECT_EQ(ViolatedField(
                 ledger_->MergeCards(program_, source.number, source.number, "x", "op").status()),
             "target_number");
-  EXPECT_EQ(ViolatedField(
-                ledger_->MergeCards(program_, source.number, target.number, "", "op").status()),
-            "reason");
   EXPECT_EQ(
-      ledger_->MergeCards(NewUuid(), source.number, target.number, "x", "op").status().code(),
-      absl::StatusCode::kNotFound);
+      ViolatedField(ledger_->MergeCards(program_, source.number, target.number, "", "op").status()),
+      "reason");
+  EXPECT_EQ(ledger_->MergeCards(NewUuid(), source.number, target.number, "x", "op").status().code(),
+            absl::StatusCode::kNotFound);
   EXPECT_EQ(Footprint(), before);
 
   ASSERT_TRUE(ledger_->VoidHold(program_, "h-1").ok());

@@ -73,9 +73,40 @@ std::optional<CardRow> FindCardByAccount(pqxx::transaction_base& tx, absl::strin
 std::optional<CardRow> FindCard(pqxx::transaction_base& tx, absl::string_view program_id,
                                 absl::string_view number_or_barcode);
 
+// The program's cards by the numbers or barcodes given, keyed as given (a
+// number wins over an equal barcode of another card). Keys that match
+// nothing are absent.
+std::map<std::string, CardRow> FindCards(pqxx::transaction_base& tx, absl::string_view program_id,
+                                         const std::vector<std::string>& numbers_or_barcodes);
+
 // Lots of the account with points left.
 std::vector<Lot> LoadOpenLots(pqxx::transaction_base& tx, absl::string_view program_id,
                               absl::string_view account_id);
+
+// Lots with points left of each account (accounts without any are absent).
+std::map<std::string, std::vector<Lot>> LoadOpenLotsOf(pqxx::transaction_base& tx,
+                                                       absl::string_view program_id,
+                                                       const std::vector<std::string>& account_ids);
+
+// Points reserved by HELD holds unexpired at `now`, per account (accounts
+// without any are absent).
+std::map<std::string, int64_t> LoadHeldOf(pqxx::transaction_base& tx, absl::string_view program_id,
+                                          const std::vector<std::string>& account_ids,
+                                          absl::Time now);
+
+// A hold as stored, with its state as of `now`.
+struct HoldRow {
+  Hold hold;
+  HoldState stored_state = HoldState::kHeld;
+  std::string account_id;
+  std::string fingerprint;
+};
+
+// The holds with these ids, by id; locked FOR UPDATE in the order given
+// when `for_update`.
+std::map<std::string, HoldRow> LoadHolds(pqxx::transaction_base& tx, absl::string_view program_id,
+                                         const std::vector<std::string>& hold_ids, bool for_update,
+                                         absl::Time now);
 
 // Points reserved by the account's holds that are HELD and unexpired at `now`.
 int64_t LoadHeld(pqxx::transaction_base& tx, absl::string_view program_id,

@@ -1,0 +1,352 @@
+#include "services/cards/storage/transfer_batch.h"
+
+#include <optional>
+#include <set>
+#include <utility>
+
+#include <pqxx/pqxx>
+
+#include "absl/strings/str_cat.h"
+#include "libs/common/errors.h"
+#include "libs/common/random_ids.h"
+#include "libs/common/status_macros.h"
+#include "libs/pg/array_literal.h"
+#include "libs/pg/prepared.h"
+#include "services/cards/domain/fingerprint.h"
+#include "services/cards/storage/ledger_writes.h"
+#include "services/cards/storage/sql.h"
+
+namespace loyalty::cards {
+
+std::string SystemAccountCache::Get(pg::Tx& tx, absl::string_view program_id, AccountKind kind) {
+  const std::pair<std::string, AccountKind> key(std::string(program_id), kind);
+  {
+    std::lock_guard lock(mutex_);
+    auto it = ids_.find(key);
+    if (it != ids_.end()) return it->second;
+  }
+  const std::string name(AccountKindName(kind));
+  const char* select = "SELECT account_id::text FROM accounts WHERE program_id = $1 AND kind = $2";
+  pqxx::result rows = pg::ExecPrepared(tx, select, key.first, name);
+  if (!rows.empty()) {
+    std::string id = rows[0][0].as<std::string>();
+    std::lock_guard lock(mutex_);
+    ids_.emplace(key, id);
+    return id;
+  }
+  // ON CONFLICT waits for a concurrent creator to commit and then does
+  // nothing; the next statement's snapshot sees that creator's row. Either
+  // row may still be this transaction's own, so it is not remembered yet.
+  pg::ExecPrepared(tx,
+                   "INSERT INTO accounts (program_id, account_id, kind) VALUES ($1, $2::uuid, $3)"
+                   " ON CONFLICT (program_id, kind) WHERE kind <> 'member' DO NOTHING",
+                   key.first, NewUuid(), name);
+  return pg::ExecPrepared(tx, select, key.first, name).at(0)[0].as<std::string>();
+}
+
+namespace {
+
+// A member account as the batch has left it so far.
+struct AccountState {
+  int64_t balance = 0;    // the stored balance column
+  std::vector<Lot> lots;  // with points left; new lots have provisional ids
+  int64_t held = 0;       // points reserved by open holds
+};
+
+// A transfer id already used: by a committed transfer or earlier in this
+// batch.
+struct UsedId {
+  std::string fingerprint;
+  TransferResult result;  // replayed = true
+};
+
+class BatchRun final {
+ public:
+  BatchRun(pg::Tx& tx, absl::string_view program_id, absl::Time now,
+           SystemAccountCache& system_accounts)
+      : tx_(tx), program_id_(program_id), now_(now), system_accounts_(system_accounts) {}
+
+  absl::StatusOr<std::vector<absl::StatusOr<CommitResult>>> Run(
+      std::span<const CommitRequest* const> requests);
+
+ private:
+  // Reads everything the batch needs, one query per kind of row.
+  void Load(std::span<const CommitRequest* const> requests);
+  absl::StatusOr<CommitResult> ApplyRequest(const CommitRequest& request);
+  absl::StatusOr<TransferResult> Apply(const TransferSpec& spec, const std::string& prefix,
+                                       const sql::CardRow& card);
+  absl::StatusOr<sql::HoldRow*> HoldForPosting(const TransferSpec& spec, const std::string& prefix,
+                                               const sql::CardRow& card);
+
+  pg::Tx& tx_;
+  const std::string program_id_;
+  const absl::Time now_;
+  SystemAccountCache& system_accounts_;
+
+  std::map<std::string, sql::CardRow> cards_;  // by the number or barcode given
+  std::map<std::string, AccountState> accounts_;
+  std::map<std::string, UsedId> used_ids_;
+  std::map<std::string, sql::HoldRow> holds_;  // holds the batch posts
+  LedgerWrites writes_;
+};
+
+void BatchRun::Load(std::span<const CommitRequest* const> requests) {
+  std::set<std::string> numbers, transfer_ids, hold_ids;
+  for (const CommitRequest* request : requests) {
+    for (const TransferSpec& spec : request->transfers) {
+      numbers.insert(spec.card_number);
+      transfer_ids.insert(spec.transfer_id);
+      if (!spec.hold_id.empty()) hold_ids.insert(spec.hold_id);
+    }
+  }
+  cards_ = sql::FindCards(tx_, program_id_, {numbers.begin(), numbers.end()});
+  std::set<std::string> account_ids;
+  for (const auto& [number, card] : cards_) account_ids.insert(card.account_id);
+
+  // Everything below is read under the account locks, so it is what
+  // concurrent callers committed before; nothing changes it until commit.
+  for (const auto& [account_id, balance] : LockMemberAccounts(tx_, program_id_, account_ids)) {
+    accounts_[account_id].balance = balance;
+  }
+  const std::vector<std::string> ids(account_ids.begin(), account_ids.end());
+  for (auto& [account_id, lots] : sql::LoadOpenLotsOf(tx_, program_id_, ids)) {
+    accounts_[account_id].lots = std::move(lots);
+  }
+  for (const auto& [account_id, held] : sql::LoadHeldOf(tx_, program_id_, ids, now_)) {
+    accounts_[account_id].held = held;
+  }
+  for (const auto& row : pg::ExecPrepared(
+           tx_,
+           "SELECT t.* FROM unnest($2::text[]) AS k(id) CROSS JOIN LATERAL"
+           " (SELECT transfer_id, fingerprint, amount, ts_to_micros(created_at) FROM transfers"
+           "  WHERE program_id = $1 AND transfer_id = k.id OFFSET 0) AS t",
+           program_id_,
+           pg::TextArray(std::vector<std::string>(transfer_ids.begin(), transfer_ids.end())))) {
+    std::string id = row[0].as<std::string>();
+    used_ids_.emplace(id, UsedId{.fingerprint = row[1].as<std::string>(),
+                                 .result = TransferResult{.transfer_id = id,
+                                                          .amount = row[2].as<int64_t>(),
+                                                          .create_time = sql::TimeOf(row[3]),
+                                                          .replayed = true}});
+  }
+  // Locked so that a concurrent VoidHold or second posting waits for this
+  // batch and then sees its outcome.
+  holds_ = sql::LoadHolds(tx_, program_id_, {hold_ids.begin(), hold_ids.end()}, true, now_);
+}
+
+absl::StatusOr<std::vector<absl::StatusOr<CommitResult>>> BatchRun::Run(
+    std::span<const CommitRequest* const> requests) {
+  Load(requests);
+  std::vector<absl::StatusOr<CommitResult>> results;
+  results.reserve(requests.size());
+  for (const CommitRequest* request : requests) results.push_back(ApplyRequest(*request));
+  RETURN_IF_ERROR(writes_.Flush(tx_, program_id_, now_));
+  return results;
+}
+
+absl::StatusOr<CommitResult> BatchRun::ApplyRequest(const CommitRequest& request) {
+  // Every card must exist before anything is decided.
+  std::set<std::string> touched_accounts;
+  for (size_t i = 0; i < request.transfers.size(); ++i) {
+    auto card = cards_.find(request.transfers[i].card_number);
+    if (card == cards_.end()) {
+      return FieldError(absl::StatusCode::kNotFound,
+                        absl::StrCat(request.field_prefix(i), "card_number"), "no such card");
+    }
+    touched_accounts.insert(card->second.account_id);
+  }
+
+  // What to restore if a later transfer of this request is refused.
+  const LedgerWrites::Mark mark = writes_.mark();
+  std::map<std::string, AccountState> saved_accounts;
+  for (const std::string& account_id : touched_accounts) {
+    saved_accounts.emplace(account_id, accounts_[account_id]);
+  }
+  std::map<std::string, sql::HoldRow> saved_holds;
+  for (const TransferSpec& spec : request.transfers) {
+    auto hold = holds_.find(spec.hold_id);
+    if (hold != holds_.end()) saved_holds.insert(*hold);
+  }
+  std::vector<std::string> new_ids;
+
+  CommitResult out;
+  absl::Status status = absl::OkStatus();
+  for (size_t i = 0; i < request.transfers.size() && status.ok(); ++i) {
+    const TransferSpec& spec = request.transfers[i];
+    const bool known = used_ids_.contains(spec.transfer_id);
+    absl::StatusOr<TransferResult> result =
+        Apply(spec, request.field_prefix(i), cards_.at(spec.card_number));
+    if (!result.ok()) {
+      status = result.status();
+      break;
+    }
+    if (!known) new_ids.push_back(spec.transfer_id);
+    out.results.push_back(*std::move(result));
+  }
+  if (!status.ok()) {
+    writes_.RollBack(mark);
+    for (auto& [account_id, state] : saved_accounts) accounts_[account_id] = std::move(state);
+    for (auto& [hold_id, hold] : saved_holds) holds_[hold_id] = std::move(hold);
+    for (const std::string& id : new_ids) used_ids_.erase(id);
+    return status;
+  }
+  const AccountState& first = accounts_[cards_.at(request.transfers[0].card_number).account_id];
+  out.balance = SummarizeBalance(first.lots, first.held, now_);
+  return out;
+}
+
+absl::StatusOr<sql::HoldRow*> BatchRun::HoldForPosting(const TransferSpec& spec,
+                                                       const std::string& prefix,
+                                                       const sql::CardRow& card) {
+  const std::string field = prefix + "hold_id";
+  auto it = holds_.find(spec.hold_id);
+  if (it == holds_.end()) return FieldError(absl::StatusCode::kNotFound, field, "no such hold");
+  sql::HoldRow& hold = it->second;
+  if (hold.account_id != card.account_id) {
+    return FieldError(absl::StatusCode::kFailedPrecondition, field, "the hold is on another card");
+  }
+  switch (hold.hold.state) {
+    case HoldState::kHeld:
+      break;
+    case HoldState::kPosted:
+      return FieldError(absl::StatusCode::kFailedPrecondition, field, "the hold is already posted");
+    case HoldState::kVoided:
+      return FieldError(absl::StatusCode::kFailedPrecondition, field, "the hold was voided");
+    case HoldState::kExpired:
+      return FieldError(absl::StatusCode::kFailedPrecondition, field, "the hold expired");
+  }
+  if (hold.hold.amount != spec.amount) {
+    return InvalidField(prefix + "amount",
+                        absl::StrCat("must equal the hold's amount ", hold.hold.amount));
+  }
+  return &hold;
+}
+
+absl::StatusOr<TransferResult> BatchRun::Apply(const TransferSpec& spec, const std::string& prefix,
+                                               const sql::CardRow& card) {
+  const std::string fingerprint = TransferFingerprint(spec);
+  if (auto used = used_ids_.find(spec.transfer_id); used != used_ids_.end()) {
+    if (used->second.fingerprint != fingerprint) {
+      return FieldError(absl::StatusCode::kAlreadyExists, prefix + "transfer_id",
+                        "already used for a different transfer");
+    }
+    return used->second.result;
+  }
+
+  // Refunds still go through on a blocked card; new business does not.
+  if ((spec.kind == TransferKind::kAccrual || spec.kind == TransferKind::kRedemption) &&
+      card.status != CardStatus::kActive) {
+    return FieldError(absl::StatusCode::kFailedPrecondition, prefix + "card_number",
+                      absl::StrCat("the card is ", CardStatusName(card.status)));
+  }
+
+  AccountState& account = accounts_[card.account_id];
+  const TransferRoute route = RouteOf(spec.kind);
+  std::vector<LotTake> takes;
+  sql::HoldRow* hold = nullptr;
+  int64_t moved = spec.amount;
+  if (route.member_is_source) {
+    int64_t held = account.held;
+    // Plans that must take the whole amount or refuse.
+    auto all_or_refuse = [&](absl::StatusOr<std::vector<LotTake>> plan) -> absl::Status {
+      if (!plan.ok()) {
+        return FieldError(absl::StatusCode::kFailedPrecondition, prefix + "amount",
+                          plan.status().message());
+      }
+      takes = *std::move(plan);
+      return absl::OkStatus();
+    };
+    switch (spec.kind) {
+      case TransferKind::kRedemption:
+        if (!spec.hold_id.empty()) {
+          ASSIGN_OR_RETURN(hold, HoldForPosting(spec, prefix, card));
+          held -= hold->hold.amount;  // the points this posting spends
+        }
+        RETURN_IF_ERROR(all_or_refuse(PlanRedemption(account.lots, now_, spec.amount, held)));
+        break;
+      case TransferKind::kCorrectionDebit:
+        RETURN_IF_ERROR(all_or_refuse(PlanCorrectionDebit(account.lots, now_, spec.amount, held)));
+        break;
+      case TransferKind::kExpiration:
+        takes = PlanExpiration(account.lots, now_);
+        moved = TotalTaken(takes);
+        break;
+      default:  // kAccrualReversal, the only other kind with a member source
+        takes = PlanAccrualReversal(account.lots, now_, spec.amount, held, spec.reference);
+        moved = TotalTaken(takes);
+        break;
+    }
+  }
+
+  const std::string system = system_accounts_.Get(tx_, program_id_, route.system_account);
+  writes_.AddTransfer(
+      TransferRecord{.transfer_id = spec.transfer_id,
+                     .kind = spec.kind,
+                     .fingerprint = fingerprint,
+                     .card_number = spec.card_number,
+                     .debit_account_id = route.member_is_source ? card.account_id : system,
+                     .credit_account_id = route.member_is_source ? system : card.account_id,
+                     .requested = spec.amount,
+                     .moved = moved,
+                     .hold_id = spec.hold_id,
+                     .reference = spec.reference,
+                     .reason = spec.reason,
+                     .actor = spec.actor});
+  const int64_t member_delta = route.member_is_source ? -moved : moved;
+  account.balance += member_delta;
+  writes_.AddBalanceDelta(card.account_id, member_delta);
+
+  const absl::Time activate_time = spec.activate_time.value_or(now_);
+  if (route.creates_lot) {
+    const int64_t lot_id = writes_.AddLot(NewLot{.account_id = card.account_id,
+                                                 .transfer_id = spec.transfer_id,
+                                                 .origin = spec.kind,
+                                                 .reference = spec.reference,
+                                                 .amount = moved,
+                                                 .activate_time = activate_time,
+                                                 .expire_time = spec.expire_time});
+    account.lots.push_back(Lot{.lot_id = lot_id,
+                               .remaining = moved,
+                               .activate_time = activate_time,
+                               .expire_time = spec.expire_time,
+                               .origin = spec.kind,
+                               .reference = spec.reference});
+  }
+  for (const LotTake& take : takes) {
+    for (Lot& lot : account.lots) {
+      if (lot.lot_id == take.lot_id) lot.remaining -= take.amount;
+    }
+    writes_.Consume(take.lot_id, spec.transfer_id, take.amount);
+  }
+  std::erase_if(account.lots, [](const Lot& lot) { return lot.remaining <= 0; });
+  if (hold != nullptr) {
+    hold->stored_state = HoldState::kPosted;
+    hold->hold.state = HoldState::kPosted;
+    account.held -= hold->hold.amount;
+    writes_.PostHold(spec.hold_id, spec.transfer_id);
+  }
+
+  TransferResult result{
+      .transfer_id = spec.transfer_id, .amount = moved, .create_time = now_, .replayed = false};
+  TransferResult replay = result;
+  replay.replayed = true;
+  used_ids_.emplace(spec.transfer_id, UsedId{.fingerprint = fingerprint, .result = replay});
+  writes_.AddEvent(AppliedTransfer{.spec = spec,
+                                   .result = result,
+                                   .client_id = card.client_id,
+                                   .account_id = card.account_id,
+                                   .activate_time = activate_time,
+                                   .balance_after = account.balance});
+  return result;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<absl::StatusOr<CommitResult>>> ApplyTransferBatch(
+    pg::Tx& tx, absl::string_view program_id, absl::Time now,
+    std::span<const CommitRequest* const> requests, SystemAccountCache& system_accounts) {
+  BatchRun run(tx, program_id, now, system_accounts);
+  return run.Run(requests);
+}
+
+}  // namespace loyalty::cards
