@@ -3,10 +3,13 @@
 // Wiring only; everything else lives in cards_lib.
 
 #include <string>
-#include <utility>
 #include <unistd.h>
+#include <utility>
 
 #include "libs/common/config.h"
+#include "libs/operations/metrics.h"
+#include "libs/operations/operations_api.h"
+#include "libs/operations/runner.h"
 #include "libs/outbox/outbox.h"
 #include "libs/redis/client.h"
 #include "libs/rpc/server.h"
@@ -19,6 +22,7 @@
 #include "services/cards/api/level_metrics.h"
 #include "services/cards/api/level_scheduler.h"
 #include "services/cards/api/levels_api.h"
+#include "services/cards/api/mass_change.h"
 #include "services/cards/api/metrics.h"
 #include "services/cards/api/points_api.h"
 #include "services/cards/api/templates_api.h"
@@ -36,6 +40,7 @@
 #include "services/cards/storage/template_store.h"
 
 namespace cards = loyalty::cards;
+namespace operations = loyalty::operations;
 namespace outbox = loyalty::outbox;
 namespace rpc = loyalty::rpc;
 namespace service = loyalty::service;
@@ -65,7 +70,10 @@ int main() {
   const cards::CommitQueueOptions commit_options{
       .max_writers = static_cast<int>(env.Int("LOYALTY_LEDGER_WRITERS", 2, 1, 64)),
       .max_requests = static_cast<size_t>(env.Int("LOYALTY_LEDGER_BATCH_REQUESTS", 64, 1, 1000))};
-  auto runtime = service::Runtime::Create(env, "cards", loyalty::generated::CardsMigrations());
+  const absl::Duration operations_interval =
+      env.Duration("LOYALTY_OPERATIONS_POLL_INTERVAL", absl::Seconds(1));
+  const std::vector<loyalty::pg::Migration> migrations = cards::CardsServiceMigrations();
+  auto runtime = service::Runtime::Create(env, "cards", migrations);
   if (!runtime.ok()) return service::StartupFailure(runtime.status());
   service::Runtime& rt = **runtime;
 
@@ -83,7 +91,10 @@ int main() {
   cards::LevelBonuses bonuses(rt.pool(), ledger_store);
   cards::LevelMetrics level_metrics(rt.registry());
   auto identity = cards::IdentityClientDirectory::Dial(identity_address);
-  cards::CardsApi cards_api(card_store, *identity, &card_levels);
+  operations::OperationStore operation_store(rt.pool(), "cards");
+  operations::OperationMetrics operation_metrics(rt.registry());
+  operations::OperationsApi operations_api(operation_store, operation_metrics);
+  cards::CardsApi cards_api(card_store, *identity, &card_levels, &operation_store);
   cards::LedgerApi ledger_api(ledger_store, metrics);
   cards::PointsReader points_reader(rt.pool(), clock);
   cards::PointsApi points_api(ledger_store, points_reader, metrics);
@@ -104,6 +115,21 @@ int main() {
                               [&expiry](std::stop_token stop) { expiry.Run(stop); });
   rt.host().AddService(&templates_api);
   rt.host().AddService(&levels_api);
+
+  // Mass changes (CRD-4) and whatever operations come later, shared among
+  // replicas through the operations table.
+  cards::MassChangeHandler mass_changes({.cards = card_store,
+                                         .card_levels = card_levels,
+                                         .bonuses = bonuses,
+                                         .ledger = ledger_store,
+                                         .metrics = metrics});
+  operations::OperationRunner operation_runner(operation_store, operation_metrics,
+                                               {.poll_interval = operations_interval});
+  operation_runner.Register(cards::kMassChangeKind, mass_changes);
+  rt.host().AddService(&operations_api);
+  rt.host().AddBackgroundTask("operations", [&operation_runner](std::stop_token stop) {
+    operation_runner.Run(std::move(stop));
+  });
 
   // Level activity from pos's receipts and from this service's own ledger
   // events. Each consumer blocks in XREADGROUP, so each has its own Redis

@@ -24,7 +24,7 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Create(GatewayConfig con
         "no routes: the service descriptors are not linked into this binary");
   }
   for (const Route& route : routes->routes()) {
-    if (!config.backends.contains(route.backend)) {
+    if (route.backend_id_field.empty() && !config.backends.contains(route.backend)) {
       return absl::InvalidArgumentError(
           absl::StrCat(route.method->full_name(), " is routed but service ", route.backend,
                        " has no address (LOYALTY_", route.backend, "_ADDRESS)"));
@@ -43,9 +43,10 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Create(GatewayConfig con
       *app->identity_, c.auth_cache_ttl, nullptr,
       [metrics](bool hit) { metrics->AuthCacheLookup(hit); });
   app->health_ = std::make_unique<HealthMonitor>(app->backends_->Channels(), c.health_interval);
-  app->gateway_ =
-      std::make_unique<Gateway>(*app->routes_, *app->authenticator_, *app->backends_, *app->health_,
-                                *app->metrics_, GatewayOptions{c.backend_timeout});
+  GatewayOptions options{.backend_timeout = c.backend_timeout};
+  for (const auto& [name, address] : c.backends) options.backends.insert(name);
+  app->gateway_ = std::make_unique<Gateway>(*app->routes_, *app->authenticator_, *app->backends_,
+                                            *app->health_, *app->metrics_, std::move(options));
   HttpServerOptions http;
   http.address = c.http_address;
   http.threads = c.http_threads;

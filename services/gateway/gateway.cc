@@ -185,8 +185,11 @@ void Gateway::OnAuthenticated(const std::shared_ptr<Exchange>& exchange,
     return Finish(ex, StatusErrorResponse(s));
   }
 
+  absl::StatusOr<std::string> backend = BackendOfRequest(route, ex.bindings, options_.backends);
+  if (!backend.ok()) return Finish(ex, StatusErrorResponse(backend.status()));
+
   BackendCall call;
-  call.backend = route.backend;
+  call.backend = *std::move(backend);
   call.method = route.grpc_path;
   call.request = message->SerializeAsString();
   call.timeout = options_.backend_timeout;
@@ -213,6 +216,10 @@ void Gateway::OnBackendReply(Exchange& ex, int code, const std::string& message,
                              const std::string& details, const std::string& response) {
   log::ScopedContext scope(ex.log_context);
   ex.grpc_code = code;
+  if (code == grpc::StatusCode::UNIMPLEMENTED && !ex.route->backend_id_field.empty()) {
+    // The id named a service that runs no operations.
+    return Finish(ex, StatusErrorResponse(absl::NotFoundError("no such operation")));
+  }
   if (code != 0) return Finish(ex, GrpcErrorResponse(code, message, details));
   const google::protobuf::Message* prototype =
       factory_->GetPrototype(ex.route->method->output_type());

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/time/time.h"
 #include "services/gateway/http_types.h"
 
@@ -25,6 +26,8 @@ struct Principal;
 
 struct GatewayOptions {
   absl::Duration backend_timeout = absl::Seconds(10);
+  // Backends an operation id may name (see BackendOfRequest).
+  absl::flat_hash_set<std::string> backends;
 };
 
 class Gateway final : public HttpHandler {

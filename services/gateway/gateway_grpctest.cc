@@ -27,6 +27,7 @@
 #include "libs/rpc/status.h"
 #include "loyalty/cards/v1/cards_service.grpc.pb.h"
 #include "loyalty/identity/v1/access_service.grpc.pb.h"
+#include "loyalty/operations/v1/operations.grpc.pb.h"
 #include "services/gateway/app.h"
 
 namespace loyalty::gateway {
@@ -218,6 +219,23 @@ int DeadPort() {
   return acceptor.local_endpoint().port();
 }
 
+// Serves operations as a service that runs them does: by id and program.
+class FakeOperations final : public loyalty::operations::v1::OperationsService::Service {
+ public:
+  grpc::Status GetOperation(grpc::ServerContext* context,
+                            const loyalty::operations::v1::GetOperationRequest* request,
+                            loyalty::operations::v1::Operation* operation) override {
+    if (request->id() != "cards-77" || Metadata(*context, "x-loyalty-program-id") != "prog-1") {
+      return grpc::Status(grpc::StatusCode::NOT_FOUND, "id: no such operation");
+    }
+    operation->set_id(request->id());
+    operation->set_state(loyalty::operations::v1::OPERATION_STATE_SUCCEEDED);
+    operation->set_done(true);
+    operation->set_total_items(3);
+    return grpc::Status::OK;
+  }
+};
+
 class GatewayGrpcTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { log::Init("gateway-test", "warn"); }
@@ -228,6 +246,7 @@ class GatewayGrpcTest : public ::testing::Test {
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &backend_port_);
     builder.RegisterService(&access_);
     builder.RegisterService(&cards_);
+    builder.RegisterService(&operations_);
     backend_ = builder.BuildAndStart();
     ASSERT_NE(backend_, nullptr);
     ASSERT_GT(backend_port_, 0);
@@ -288,6 +307,7 @@ class GatewayGrpcTest : public ::testing::Test {
 
   FakeAccess access_;
   FakeCards cards_;
+  FakeOperations operations_;
   std::unique_ptr<grpc::Server> backend_;
   int backend_port_ = 0;
   std::unique_ptr<GatewayApp> app_;
@@ -306,6 +326,23 @@ TEST_F(GatewayGrpcTest, GetCardReturnsJsonAndBindsPathVariable) {
   EXPECT_EQ(card.balance().available(), 1500);
   EXPECT_THAT(reply.body, HasSubstr(R"("status":"CARD_STATUS_ACTIVE")"));
   EXPECT_THAT(reply.body, HasSubstr(R"("clientId":"prog-1")")) << "lowerCamelCase names";
+}
+
+TEST_F(GatewayGrpcTest, OperationIdPrefixPicksTheBackend) {
+  Reply reply = Get("/v1/operations/cards-77", {{"x-api-key", "analyst-key"}});
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(
+      reply.body,
+      R"({"id":"cards-77","state":"OPERATION_STATE_SUCCEEDED","done":true,"totalItems":"3"})");
+
+  reply = Get("/v1/operations/cards-78", {{"x-api-key", "analyst-key"}});
+  EXPECT_EQ(reply.status, 404) << reply.body;
+  reply = Get("/v1/operations/payroll-77", {{"x-api-key", "analyst-key"}});
+  EXPECT_EQ(reply.status, 404) << reply.body;
+  EXPECT_THAT(reply.body, HasSubstr(R"("code":5)"));
+  EXPECT_THAT(reply.body, HasSubstr("no operation payroll-77"));
+  reply = Get("/v1/operations/payroll-77");
+  EXPECT_EQ(reply.status, 401) << "credentials first, whatever the id";
 }
 
 TEST_F(GatewayGrpcTest, BearerTokenAndCachedCredentials) {

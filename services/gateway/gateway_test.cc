@@ -3,6 +3,7 @@
 #include <map>
 #include <optional>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -10,6 +11,7 @@
 #include "libs/common/trace.h"
 #include "loyalty/api/v1/auth.pb.h"
 #include "loyalty/cards/v1/cards_service.pb.h"
+#include "loyalty/operations/v1/operations.pb.h"
 #include "prometheus/registry.h"
 #include "services/gateway/auth.h"
 #include "services/gateway/backend.h"
@@ -74,7 +76,8 @@ class GatewayTest : public ::testing::Test {
   GatewayTest()
       : routes_(BuildRouteTable(LinkedLoyaltyServices()).value()),
         metrics_(registry_),
-        gateway_(routes_, auth_, backend_, readiness_, metrics_, GatewayOptions{absl::Seconds(4)}) {
+        gateway_(routes_, auth_, backend_, readiness_, metrics_,
+                 GatewayOptions{absl::Seconds(4), {"cards", "identity"}}) {
     Principal pos;
     pos.program_id = "prog-1";
     pos.role = loyalty::api::v1::ROLE_POS;
@@ -132,6 +135,39 @@ TEST_F(GatewayTest, ForwardsToOwningServiceWithPrincipalMetadata) {
   EXPECT_EQ(backend_.Metadata("x-loyalty-store-id"), "store-9");
   EXPECT_EQ(backend_.Metadata("x-loyalty-principal-id"), "key-1");
   EXPECT_EQ(backend_.Metadata("x-loyalty-partner-id"), "<absent>");
+}
+
+TEST_F(GatewayTest, OperationsGoToTheServiceTheirIdNames) {
+  loyalty::operations::v1::Operation operation;
+  operation.set_id("cards-0b7c");
+  operation.set_state(loyalty::operations::v1::OPERATION_STATE_RUNNING);
+  backend_.response = operation.SerializeAsString();
+  auth_.keys["analyst-key"].program_id = "prog-1";
+  HttpResponse response = Send("GET", "/v1/operations/cards-0b7c", {{"x-api-key", "analyst-key"}});
+  EXPECT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(response.body, R"({"id":"cards-0b7c","state":"OPERATION_STATE_RUNNING"})");
+  ASSERT_EQ(backend_.calls.size(), 1u);
+  EXPECT_EQ(backend_.calls[0].backend, "cards");
+  EXPECT_EQ(backend_.calls[0].method, "/loyalty.operations.v1.OperationsService/GetOperation");
+  EXPECT_EQ(backend_.Metadata("x-loyalty-program-id"), "prog-1");
+
+  // An id naming no known service reaches no backend.
+  for (absl::string_view id : {"billing-0b7c", "0b7c", "cards-"}) {
+    response = Send("GET", absl::StrCat("/v1/operations/", id), {{"x-api-key", "analyst-key"}});
+    EXPECT_EQ(response.status, 404) << id;
+    EXPECT_THAT(response.body, HasSubstr("its id must start with the name of the service")) << id;
+  }
+  EXPECT_EQ(backend_.calls.size(), 1u);
+
+  // A known service that runs no operations: still just not found.
+  backend_.status = grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "unknown service");
+  response = Send("GET", "/v1/operations/identity-0b7c", {{"x-api-key", "analyst-key"}});
+  EXPECT_EQ(response.status, 404) << response.body;
+  EXPECT_EQ(backend_.calls.back().backend, "identity");
+
+  // Roles still apply: POS keys may not read operations.
+  response = Send("GET", "/v1/operations/cards-0b7c", {{"x-api-key", "pos-key"}});
+  EXPECT_EQ(response.status, 403) << response.body;
 }
 
 TEST_F(GatewayTest, ClientCannotInjectPrincipalHeaders) {

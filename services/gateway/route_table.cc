@@ -10,6 +10,8 @@
 #include "google/api/http.pb.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/descriptor_database.h"
+#include "libs/common/errors.h"
+#include "libs/operations/operation.h"
 #include "loyalty/api/v1/auth.pb.h"
 #include "services/gateway/field_path.h"
 
@@ -193,13 +195,33 @@ absl::StatusOr<std::string> BackendOfPackage(absl::string_view package) {
   return parts[1];
 }
 
+absl::StatusOr<std::string> BackendOfRequest(const Route& route, const PathBindings& bindings,
+                                             const absl::flat_hash_set<std::string>& known) {
+  if (route.backend_id_field.empty()) return route.backend;
+  for (const auto& [field, value] : bindings) {
+    if (field != route.backend_id_field) continue;
+    std::optional<std::string> owner = operations::OwnerOfOperationId(value);
+    if (!owner || !known.contains(*owner)) {
+      return FieldError(absl::StatusCode::kNotFound, field,
+                        absl::StrCat("no operation ", value,
+                                     ": its id must start with the name of the service that "
+                                     "runs it, e.g. cards-<uuid>"));
+    }
+    return *owner;
+  }
+  return absl::InternalError(
+      absl::StrCat("route ", route.path.text(), " binds no ", route.backend_id_field));
+}
+
 absl::StatusOr<RouteTable> BuildRouteTable(absl::Span<const ServiceDescriptor* const> services) {
   RouteTable table;
   for (const ServiceDescriptor* service : services) {
     for (int i = 0; i < service->method_count(); ++i) {
       const MethodDescriptor* method = service->method(i);
       if (!method->options().HasExtension(google::api::http)) continue;
-      absl::StatusOr<std::string> backend = BackendOfPackage(service->file()->package());
+      const bool by_id = service->file()->package() == kOperationsPackage;
+      absl::StatusOr<std::string> backend = std::string();
+      if (!by_id) backend = BackendOfPackage(service->file()->package());
       if (!backend.ok()) return backend.status();
       const google::api::HttpRule& rule = method->options().GetExtension(google::api::http);
       std::vector<const google::api::HttpRule*> rules = {&rule};
@@ -212,6 +234,14 @@ absl::StatusOr<RouteTable> BuildRouteTable(absl::Span<const ServiceDescriptor* c
       for (const google::api::HttpRule* one : rules) {
         absl::StatusOr<Route> route = MakeRoute(method, *one, *backend);
         if (!route.ok()) return route.status();
+        if (by_id) {
+          const auto& variables = route->path.variables();
+          if (std::none_of(variables.begin(), variables.end(),
+                           [](const PathTemplate::Variable& v) { return v.field_path == "id"; })) {
+            return RuleError(method, "operations routes must bind {id}, which names the backend");
+          }
+          route->backend_id_field = "id";
+        }
         if (absl::Status s = table.Add(*std::move(route)); !s.ok()) return s;
       }
     }

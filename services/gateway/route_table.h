@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -28,8 +29,12 @@ struct Route {
   std::string http_method;  // upper case: GET, POST, PUT, PATCH, DELETE, ...
   PathTemplate path;
   const google::protobuf::MethodDescriptor* method = nullptr;
-  std::string grpc_path;      // "/loyalty.cards.v1.CardsService/GetCard"
-  std::string backend;        // owning process, e.g. "cards"
+  std::string grpc_path;  // "/loyalty.cards.v1.CardsService/GetCard"
+  std::string backend;    // owning process, e.g. "cards"; see backend_id_field
+  // Set (to a path variable) for contracts that several services serve,
+  // whose routes have no fixed backend: the request goes to the service
+  // named by the prefix of that variable's value ("cards-<uuid>" -> cards).
+  std::string backend_id_field;
   std::string body;           // "", "*" or a top-level request field name
   std::string response_body;  // "" or a top-level response field name
   // Values of loyalty.api.v1.Role allowed by (loyalty.api.v1.access); empty
@@ -73,9 +78,22 @@ std::vector<const google::protobuf::ServiceDescriptor*> LinkedLoyaltyServices();
 // "loyalty.cards.v1" -> "cards". InvalidArgument for other package shapes.
 absl::StatusOr<std::string> BackendOfPackage(absl::string_view package);
 
+// Long-running operations: every service that starts them serves this
+// package itself (there is no "operations" process), and operation ids
+// name their owner ("cards-<uuid>"). Its routes take the backend from
+// their `{id}` path variable.
+inline constexpr absl::string_view kOperationsPackage = "loyalty.operations.v1";
+
+// The backend a matched request goes to: the route's own, or for a route
+// with a backend_id_field the owner its id names, which must be one of
+// `known` (NOT_FOUND naming the id otherwise, so that ids cannot send
+// calls anywhere else).
+absl::StatusOr<std::string> BackendOfRequest(const Route& route, const PathBindings& bindings,
+                                             const absl::flat_hash_set<std::string>& known);
+
 // Routes of every method carrying a google.api.http option (and its
 // additional_bindings). Methods without the option are internal and never
-// routed.
+// routed. Routes of kOperationsPackage must bind `{id}`.
 absl::StatusOr<RouteTable> BuildRouteTable(
     absl::Span<const google::protobuf::ServiceDescriptor* const> services);
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "google/api/http.pb.h"
 #include "google/protobuf/descriptor.h"
@@ -172,6 +174,36 @@ TEST(MakeRoute, CustomPatternAndMissingAccessRule) {
   ASSERT_TRUE(route.ok()) << route.status();
   EXPECT_EQ(route->http_method, "HEAD");
   EXPECT_TRUE(route->allowed_roles.empty()) << "no access option: nobody";
+}
+
+TEST_F(LinkedRoutesTest, OperationsRoutesTakeTheirBackendFromTheId) {
+  RouteTable::Lookup lookup = Find(table_, "GET", "/v1/operations/cards-0b7c");
+  ASSERT_NE(lookup.route, nullptr);
+  EXPECT_EQ(lookup.route->method->full_name(),
+            "loyalty.operations.v1.OperationsService.GetOperation");
+  EXPECT_EQ(lookup.route->backend, "");
+  EXPECT_EQ(lookup.route->backend_id_field, "id");
+  const absl::flat_hash_set<std::string> known = {"cards", "identity"};
+  EXPECT_EQ(BackendOfRequest(*lookup.route, lookup.bindings, known).value(), "cards");
+
+  for (absl::string_view path :
+       {"/v1/operations/cards-0b7c/items", "/v1/operations/cards-0b7c:cancel"}) {
+    RouteTable::Lookup other = Find(table_, absl::EndsWith(path, ":cancel") ? "POST" : "GET", path);
+    ASSERT_NE(other.route, nullptr) << path;
+    EXPECT_EQ(BackendOfRequest(*other.route, other.bindings, known).value(), "cards") << path;
+  }
+
+  for (absl::string_view id : {"pos-1", "cards", "-1", "CARDS-1"}) {
+    RouteTable::Lookup unknown = Find(table_, "GET", absl::StrCat("/v1/operations/", id));
+    ASSERT_NE(unknown.route, nullptr) << id;
+    absl::StatusOr<std::string> backend = BackendOfRequest(*unknown.route, unknown.bindings, known);
+    EXPECT_EQ(backend.status().code(), absl::StatusCode::kNotFound) << id;
+  }
+
+  // Other routes keep their package's backend whatever their variables hold.
+  RouteTable::Lookup card = Find(table_, "GET", "/v1/cards/pos-1");
+  ASSERT_NE(card.route, nullptr);
+  EXPECT_EQ(BackendOfRequest(*card.route, card.bindings, known).value(), "cards");
 }
 
 TEST(BackendOfPackage, ServiceNameFromPackage) {

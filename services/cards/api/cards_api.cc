@@ -2,10 +2,12 @@
 
 #include "libs/common/errors.h"
 #include "libs/common/status_macros.h"
+#include "libs/operations/operations_api.h"
 #include "libs/rpc/handler.h"
 #include "libs/rpc/proto_convert.h"
 #include "services/cards/api/card_view.h"
 #include "services/cards/api/convert.h"
+#include "services/cards/api/mass_change.h"
 #include "services/cards/domain/definition.h"
 
 namespace loyalty::cards {
@@ -152,6 +154,22 @@ grpc::Status CardsApi::ListCardStatusChanges(grpc::ServerContext* context,
                                                   request->page_token()));
         for (const StatusChange& change : page.changes) ToProto(change, *response->add_changes());
         response->set_next_page_token(page.next_page_token);
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status CardsApi::StartMassChange(grpc::ServerContext* context,
+                                       const v1::StartMassChangeRequest* request,
+                                       operations::v1::Operation* response) {
+  return rpc::HandleProgramCall(
+      context, "StartMassChange", [&](const rpc::CallContext& call) -> absl::Status {
+        if (operations_ == nullptr) {
+          return absl::FailedPreconditionError("mass changes are not enabled in this process");
+        }
+        ASSIGN_OR_RETURN(operations::NewOperation op,
+                         MassChangeOperation(*request, call.principal_id));
+        ASSIGN_OR_RETURN(operations::Operation started, operations_->Create(call.program_id, op));
+        operations::ToProto(started, *response);
         return absl::OkStatus();
       });
 }

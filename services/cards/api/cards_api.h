@@ -1,5 +1,6 @@
 #pragma once
 
+#include "libs/operations/operation_store.h"
 #include "loyalty/cards/v1/cards_service.grpc.pb.h"
 #include "services/cards/api/client_directory.h"
 #include "services/cards/storage/card_level_store.h"
@@ -10,9 +11,11 @@ namespace loyalty::cards {
 // loyalty.cards.v1.CardsService: the external card API.
 class CardsApi final : public v1::CardsService::Service {
  public:
-  // Without `levels`, cards are shown without template, level or benefits.
-  CardsApi(CardStore& cards, ClientDirectory& clients, CardLevelStore* levels = nullptr)
-      : cards_(cards), clients_(clients), levels_(levels) {}
+  // Without `levels`, cards are shown without template, level or benefits;
+  // without `operations`, StartMassChange is FAILED_PRECONDITION.
+  CardsApi(CardStore& cards, ClientDirectory& clients, CardLevelStore* levels = nullptr,
+           operations::OperationStore* operations = nullptr)
+      : cards_(cards), clients_(clients), levels_(levels), operations_(operations) {}
 
   grpc::Status IssueCard(grpc::ServerContext* context, const v1::IssueCardRequest* request,
                          v1::Card* response) override;
@@ -25,23 +28,25 @@ class CardsApi final : public v1::CardsService::Service {
                               v1::IssueCardBatchResponse* response) override;
   grpc::Status BindCard(grpc::ServerContext* context, const v1::BindCardRequest* request,
                         v1::Card* response) override;
-  grpc::Status AddCardHolder(grpc::ServerContext* context,
-                             const v1::AddCardHolderRequest* request,
+  grpc::Status AddCardHolder(grpc::ServerContext* context, const v1::AddCardHolderRequest* request,
                              v1::Card* response) override;
   grpc::Status RemoveCardHolder(grpc::ServerContext* context,
                                 const v1::RemoveCardHolderRequest* request,
                                 v1::Card* response) override;
-  grpc::Status SetCardStatus(grpc::ServerContext* context,
-                             const v1::SetCardStatusRequest* request,
+  grpc::Status SetCardStatus(grpc::ServerContext* context, const v1::SetCardStatusRequest* request,
                              v1::Card* response) override;
   grpc::Status ListCardStatusChanges(grpc::ServerContext* context,
                                      const v1::ListCardStatusChangesRequest* request,
                                      v1::ListCardStatusChangesResponse* response) override;
+  grpc::Status StartMassChange(grpc::ServerContext* context,
+                               const v1::StartMassChangeRequest* request,
+                               operations::v1::Operation* response) override;
 
  private:
   CardStore& cards_;
   ClientDirectory& clients_;
   CardLevelStore* levels_;
+  operations::OperationStore* operations_;
 };
 
 }  // namespace loyalty::cards

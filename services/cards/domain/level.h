@@ -42,6 +42,8 @@ struct LevelWindow {
   friend bool operator==(const LevelWindow&, const LevelWindow&) = default;
 };
 
+// Comments of manual level changes (SetCardLevel, mass changes).
+inline constexpr size_t kMaxLevelCommentLength = 500;
 inline constexpr int32_t kMaxWindowDays = 3660;  // ten years and change
 inline constexpr int32_t kMaxValidityDays = 3660;
 inline constexpr int64_t kMaxThreshold = 1'000'000'000'000'000;  // 10^15

@@ -77,20 +77,28 @@ LevelChangeRecord ReadChange(const pqxx::row& row) {
 
 }  // namespace
 
-absl::Status CardLevelStore::OnIssue(pg::Tx& tx, absl::string_view program_id,
-                                     const IssueCardInput& input, const Card& card) {
-  if (input.template_id.empty()) return absl::OkStatus();
-  // The share lock holds off a concurrent change of the template's kind or
-  // level type, which is refused once cards use it.
+namespace {
+
+// An active template of the program, share-locked: the lock holds off a
+// concurrent change of its kind or level type, which is refused once cards
+// use it.
+absl::StatusOr<CardTemplate> ActiveTemplate(pg::Tx& tx, absl::string_view program_id,
+                                            absl::string_view template_id) {
   std::optional<CardTemplate> found =
-      rows::FindTemplate(tx, program_id, input.template_id, rows::Lock::kShare);
+      rows::FindTemplate(tx, program_id, template_id, rows::Lock::kShare);
   if (!found) return FieldError(absl::StatusCode::kNotFound, "template_id", "no such template");
   if (found->state != DefinitionState::kActive) {
     return FieldError(absl::StatusCode::kFailedPrecondition, "template_id",
                       "the template is archived");
   }
-  const std::string& level_type_id = found->spec.level_type_id;
-  const absl::Time now = card.create_time;
+  return *std::move(found);
+}
+
+// Puts a card that has no template row yet on `found`: with a level type,
+// the card gets the ladder's level for no activity (reason INITIAL).
+void AttachTemplate(pg::Tx& tx, absl::string_view program_id, absl::string_view card_number,
+                    const CardTemplate& found, absl::Time now) {
+  const std::string& level_type_id = found.spec.level_type_id;
   std::optional<levels::Ladder> ladder;
   if (!level_type_id.empty()) ladder = levels::LoadLadder(tx, program_id, level_type_id);
   tx.exec_params(
@@ -98,20 +106,64 @@ absl::Status CardLevelStore::OnIssue(pg::Tx& tx, absl::string_view program_id,
       "  recalc_due_at)"
       " VALUES ($1, $2, $3::uuid, NULLIF($4, '')::uuid,"
       "         CASE WHEN $4 = '' THEN NULL ELSE micros_to_ts($5) END)",
-      std::string(program_id), card.number, input.template_id, level_type_id,
+      std::string(program_id), std::string(card_number), found.template_id, level_type_id,
       ladder ? sql::Micros(NextRecalculation(now, ladder->zone, std::nullopt)) : int64_t{0});
-  if (!ladder) return absl::OkStatus();
+  if (!ladder) return;
   const Level* initial = InitialLevel(ladder->levels);
-  if (initial == nullptr) return absl::OkStatus();
+  if (initial == nullptr) return;
   std::optional<levels::CardLevelRow> row =
-      levels::ReadCardLevel(tx, program_id, card.number, /*lock=*/true);
+      levels::ReadCardLevel(tx, program_id, card_number, /*lock=*/true);
   levels::WriteChange(tx, program_id, *row, *ladder,
                       levels::ChangeRequest{.target = initial,
                                             .reason = LevelChangeReason::kInitial,
                                             .expire_time = LevelExpiry(initial->spec.validity_days,
                                                                        now, ladder->zone)},
                       now);
+}
+
+}  // namespace
+
+absl::Status CardLevelStore::OnIssue(pg::Tx& tx, absl::string_view program_id,
+                                     const IssueCardInput& input, const Card& card) {
+  if (input.template_id.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(CardTemplate found, ActiveTemplate(tx, program_id, input.template_id));
+  AttachTemplate(tx, program_id, card.number, found, card.create_time);
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> CardLevelStore::SetTemplate(absl::string_view program_id,
+                                                        absl::string_view card_number,
+                                                        std::string template_id) {
+  RETURN_IF_ERROR(NormalizeUuid("template_id", template_id));
+  const absl::Time now = sql::Truncate(clock_.Now());
+  std::string number;
+  RETURN_IF_ERROR(pool_.Transact([&](pg::Tx& tx) -> absl::Status {
+    std::optional<sql::CardRow> card = sql::FindCard(tx, program_id, card_number);
+    if (!card) return NoSuchCard();
+    number = card->number;
+    if (card->status == CardStatus::kDeleted) {
+      return FieldError(absl::StatusCode::kFailedPrecondition, "card_number",
+                        "the card is deleted");
+    }
+    ASSIGN_OR_RETURN(CardTemplate found, ActiveTemplate(tx, program_id, template_id));
+    std::optional<levels::CardLevelRow> row =
+        levels::ReadCardLevel(tx, program_id, card->number, /*lock=*/true);
+    if (!row) {
+      AttachTemplate(tx, program_id, card->number, found, now);
+      return absl::OkStatus();
+    }
+    if (row->template_id == found.template_id) return absl::OkStatus();
+    if (row->level_type_id != found.spec.level_type_id) {
+      return FieldError(absl::StatusCode::kFailedPrecondition, "template_id",
+                        "the card keeps the level type it has; this template has another");
+    }
+    tx.exec_params(
+        "UPDATE card_levels SET template_id = $3::uuid"
+        " WHERE program_id = $1 AND card_number = $2",
+        std::string(program_id), card->number, found.template_id);
+    return absl::OkStatus();
+  }));
+  return number;
 }
 
 namespace {

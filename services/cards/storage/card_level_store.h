@@ -51,8 +51,6 @@ struct ManualLevelChange {
   std::string principal_id;
 };
 
-inline constexpr size_t kMaxLevelCommentLength = 500;
-
 // One row of a card's level history.
 struct LevelChangeRecord {
   std::string change_id;
@@ -109,6 +107,16 @@ class CardLevelStore final : public CardIssueExtension {
     std::optional<std::string> bonus_change_id;
   };
   absl::StatusOr<ManualResult> SetManual(absl::string_view program_id, ManualLevelChange change);
+
+  // Puts an existing card on another active template and returns its
+  // number. A card keeps its level type: a template of another one is
+  // FAILED_PRECONDITION naming `template_id`; a card issued without a
+  // template is attached as at issue (with its INITIAL level). The current
+  // template again changes nothing. Errors: NOT_FOUND `card_number` or
+  // `template_id`; FAILED_PRECONDITION `card_number` (deleted) or
+  // `template_id` (archived); INVALID_ARGUMENT `template_id`.
+  absl::StatusOr<std::string> SetTemplate(absl::string_view program_id,
+                                          absl::string_view card_number, std::string template_id);
 
   // Newest first. NOT_FOUND naming `card_number` for an unknown card.
   absl::StatusOr<LevelHistoryPage> History(absl::string_view program_id,

@@ -1,12 +1,16 @@
 #include "services/cards/storage/migrations.h"
 
+#include "libs/operations/operation_store.h"
 #include "libs/outbox/outbox.h"
 
 namespace loyalty::cards {
 
+std::vector<pg::Migration> CardsServiceMigrations() {
+  return operations::WithOperationsTables(generated::CardsMigrations(), "0005_operations");
+}
+
 std::vector<pg::Migration> AllCardsMigrations() {
-  std::span<const pg::Migration> own = generated::CardsMigrations();
-  std::vector<pg::Migration> all(own.begin(), own.end());
+  std::vector<pg::Migration> all = CardsServiceMigrations();
   for (const pg::Migration& migration : outbox::Migrations()) all.push_back(migration);
   return all;
 }

@@ -12,9 +12,13 @@ std::span<const loyalty::pg::Migration> CardsMigrations();
 
 namespace loyalty::cards {
 
-// Every migration of the `cards` schema: its own and the outbox table's, in
-// the order the service runtime applies them. For tests that set up the
-// schema without the runtime.
+// The service's migrations: migrations/*.sql and, as 0005_operations, the
+// tables of libs/operations. What main() hands the runtime.
+std::vector<pg::Migration> CardsServiceMigrations();
+
+// Every migration of the `cards` schema: the service's and the outbox
+// table's, in the order the service runtime applies them. For tests that
+// set up the schema without the runtime.
 std::vector<pg::Migration> AllCardsMigrations();
 
 }  // namespace loyalty::cards
