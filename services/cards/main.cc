@@ -89,7 +89,8 @@ int main() {
   cards::TemplatesApi templates_api(template_store);
   cards::RandomCardNumberGenerator certificate_numbers;
   cards::CertificateStore certificate_store(rt.pool(), clock, certificate_numbers);
-  cards::CertificatesApi certificates_api(certificate_store);
+  cards::CertificateMetrics certificate_metrics(rt.registry());
+  cards::CertificatesApi certificates_api(certificate_store, certificate_metrics);
   cards::LevelsApi levels_api({.levels = level_store,
                                .cards = card_store,
                                .card_levels = card_levels,

@@ -25,12 +25,6 @@ absl::StatusOr<absl::Time> RequiredTime(bool present, const google::protobuf::Ti
   return rpc::TimeFromProto(time, field);
 }
 
-void ToProto(const CertificateOperationResult& result, v1::CertificateOperationResponse& out) {
-  ToProto(result.operation, *out.mutable_operation());
-  out.set_replayed(result.operation.replayed);
-  ToProto(result.certificate, *out.mutable_certificate());
-}
-
 }  // namespace
 
 void ToProto(const Certificate& certificate, v1::Certificate& out) {
@@ -71,6 +65,14 @@ void ToProto(const CertificateOperation& operation, v1::CertificateOperation& ou
   out.set_reason(operation.reason);
   out.set_actor(operation.actor);
   rpc::SetTimestamp(operation.create_time, out.mutable_create_time());
+}
+
+void CertificatesApi::Respond(const CertificateOperationResult& result,
+                              v1::CertificateOperationResponse& out) {
+  metrics_.RecordOperation(result.operation);
+  ToProto(result.operation, *out.mutable_operation());
+  out.set_replayed(result.operation.replayed);
+  ToProto(result.certificate, *out.mutable_certificate());
 }
 
 grpc::Status CertificatesApi::IssueCertificate(grpc::ServerContext* context,
@@ -180,7 +182,7 @@ grpc::Status CertificatesApi::PostCertificateHold(grpc::ServerContext* context,
                                                        .hold_id = request->hold_id(),
                                                        .amount = request->amount()},
                             call.principal_id));
-        ToProto(result, *response);
+        Respond(result, *response);
         return absl::OkStatus();
       });
 }
@@ -210,7 +212,7 @@ grpc::Status CertificatesApi::RedeemCertificate(grpc::ServerContext* context,
                                                                 .store_id = call.store_id,
                                                                 .reference = request->reference()},
                                        call.principal_id));
-        ToProto(result, *response);
+        Respond(result, *response);
         return absl::OkStatus();
       });
 }
@@ -230,7 +232,7 @@ grpc::Status CertificatesApi::RefundCertificate(grpc::ServerContext* context,
                                                    .reason = request->reason(),
                                                    .store_id = call.store_id},
                           call.principal_id));
-        ToProto(result, *response);
+        Respond(result, *response);
         return absl::OkStatus();
       });
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "loyalty/cards/v1/certificates_service.grpc.pb.h"
+#include "services/cards/api/certificate_metrics.h"
 #include "services/cards/storage/certificate_store.h"
 
 namespace loyalty::cards {
@@ -10,7 +11,8 @@ namespace loyalty::cards {
 // balance). Wiring them into pos's calculate/confirm is pos's work.
 class CertificatesApi final : public v1::CertificatesService::Service {
  public:
-  explicit CertificatesApi(CertificateStore& store) : store_(store) {}
+  CertificatesApi(CertificateStore& store, CertificateMetrics& metrics)
+      : store_(store), metrics_(metrics) {}
 
   grpc::Status IssueCertificate(grpc::ServerContext* context,
                                 const v1::IssueCertificateRequest* request,
@@ -44,7 +46,11 @@ class CertificatesApi final : public v1::CertificatesService::Service {
                                          v1::ListCertificateOperationsResponse* response) override;
 
  private:
+  // Answers a money operation's result and counts it.
+  void Respond(const CertificateOperationResult& result, v1::CertificateOperationResponse& out);
+
   CertificateStore& store_;
+  CertificateMetrics& metrics_;
 };
 
 // Proto mapping, exposed for unit tests.

@@ -10,6 +10,7 @@
 #include "google/api/annotations.pb.h"
 #include "gtest/gtest.h"
 #include "loyalty/api/v1/auth.pb.h"
+#include "prometheus/registry.h"
 
 namespace loyalty::cards {
 namespace {
@@ -93,6 +94,34 @@ TEST(CertificatesConvertTest, CertificateAndOperation) {
   v1::CertificateHold hold;
   ToProto(CertificateHold{.hold_id = "h", .amount = 5, .state = HoldState::kExpired}, hold);
   EXPECT_EQ(hold.state(), v1::HOLD_STATE_EXPIRED);
+}
+
+// The series of `name` labelled operation=`operation`.
+double Counted(prometheus::Registry& registry, const std::string& name,
+               const std::string& operation) {
+  for (const prometheus::MetricFamily& family : registry.Collect()) {
+    if (family.name != name) continue;
+    for (const prometheus::ClientMetric& metric : family.metric) {
+      if (metric.label.size() == 1 && metric.label[0].value == operation) {
+        return metric.counter.value;
+      }
+    }
+  }
+  ADD_FAILURE() << "no " << name << "{operation=" << operation << "}";
+  return -1;
+}
+
+TEST(CertificateMetricsTest, CountsAppliedMoneyNotReplays) {
+  prometheus::Registry registry;
+  CertificateMetrics metrics(registry);
+  metrics.RecordOperation({.kind = CertificateOperationKind::kRedemption, .amount = -700});
+  metrics.RecordOperation(
+      {.kind = CertificateOperationKind::kRedemption, .amount = -700, .replayed = true});
+  metrics.RecordOperation({.kind = CertificateOperationKind::kRefund, .amount = 200});
+  EXPECT_EQ(Counted(registry, "loyalty_certificate_operations_total", "redemption"), 1);
+  EXPECT_EQ(Counted(registry, "loyalty_certificate_amount_total", "redemption"), 700);
+  EXPECT_EQ(Counted(registry, "loyalty_certificate_operations_total", "refund"), 1);
+  EXPECT_EQ(Counted(registry, "loyalty_certificate_amount_total", "refund"), 200);
 }
 
 }  // namespace
