@@ -1,5 +1,5 @@
 // The cards service: cards, points accounts and the points ledger; card
-// templates, level types and levels.
+// templates, level types and levels; gift certificates.
 // Wiring only; everything else lives in cards_lib.
 
 #include <string>
@@ -15,6 +15,7 @@
 #include "libs/rpc/server.h"
 #include "libs/service/runtime.h"
 #include "services/cards/api/cards_api.h"
+#include "services/cards/api/certificates_api.h"
 #include "services/cards/api/expiry_job.h"
 #include "services/cards/api/identity_client_directory.h"
 #include "services/cards/api/ledger_api.h"
@@ -30,6 +31,7 @@
 #include "services/cards/domain/clock.h"
 #include "services/cards/storage/card_level_store.h"
 #include "services/cards/storage/card_store.h"
+#include "services/cards/storage/certificate_store.h"
 #include "services/cards/storage/ledger_store.h"
 #include "services/cards/storage/level_activity_store.h"
 #include "services/cards/storage/level_bonus.h"
@@ -100,6 +102,10 @@ int main() {
   cards::PointsApi points_api(ledger_store, points_reader, metrics);
   cards::ExpiryJob expiry(ledger_store, metrics, clock, expiry_interval);
   cards::TemplatesApi templates_api(template_store);
+  cards::RandomCardNumberGenerator certificate_numbers;
+  cards::CertificateStore certificate_store(rt.pool(), clock, certificate_numbers);
+  cards::CertificateMetrics certificate_metrics(rt.registry());
+  cards::CertificatesApi certificates_api(certificate_store, certificate_metrics);
   cards::LevelsApi levels_api({.levels = level_store,
                                .cards = card_store,
                                .card_levels = card_levels,
@@ -115,6 +121,7 @@ int main() {
                               [&expiry](std::stop_token stop) { expiry.Run(stop); });
   rt.host().AddService(&templates_api);
   rt.host().AddService(&levels_api);
+  rt.host().AddService(&certificates_api);
 
   // Mass changes (CRD-4) and whatever operations come later, shared among
   // replicas through the operations table.

@@ -1,20 +1,14 @@
 #include "services/cards/storage/ledger_invariants.h"
 
-#include <pqxx/pqxx>
+#include <iterator>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "services/cards/storage/invariant_checks.h"
 
 namespace loyalty::cards {
 namespace {
 
-struct Check {
-  const char* name;
-  // Returns one text column per violating row.
-  const char* sql;
-};
-
-constexpr Check kChecks[] = {
+constexpr InvariantCheck kChecks[] = {
     {"postings of a program sum to zero",
      "SELECT program_id || ': sum ' || sum(amount) FROM postings"
      " GROUP BY program_id HAVING sum(amount) <> 0"},
@@ -135,7 +129,7 @@ constexpr Check kChecks[] = {
      " FROM transfers GROUP BY program_id, transfer_id HAVING count(*) > 1"},
 };
 
-constexpr Check kEventCheck = {
+constexpr InvariantCheck kEventCheck = {
     "transfer emitted exactly one PointsTransferred event",
     "SELECT t.program_id || '/' || t.transfer_id || ': ' || count(o.id) || ' events'"
     " FROM transfers t"
@@ -144,32 +138,13 @@ constexpr Check kEventCheck = {
     "  AND (o.payload::jsonb ->> 'transfer_id') = t.transfer_id"
     " GROUP BY t.program_id, t.transfer_id HAVING count(o.id) <> 1"};
 
-void RunCheck(pg::Tx& tx, const Check& check, int limit, std::vector<std::string>& out) {
-  pqxx::result rows = tx.exec(absl::StrCat("SELECT * FROM (", check.sql, ") v LIMIT ", limit));
-  for (const auto& row : rows) {
-    out.push_back(absl::StrCat(check.name, ": ", row[0].c_str()));
-  }
-}
-
 }  // namespace
 
 absl::StatusOr<std::vector<std::string>> FindLedgerInvariantViolations(
     pg::Pool& pool, const LedgerInvariantOptions& options) {
-  std::vector<std::string> violations;
-  absl::Status status = pool.Transact(
-      [&](pg::Tx& tx) -> absl::Status {
-        violations.clear();
-        for (const Check& check : kChecks) {
-          RunCheck(tx, check, options.max_per_check, violations);
-        }
-        if (options.check_events) {
-          RunCheck(tx, kEventCheck, options.max_per_check, violations);
-        }
-        return absl::OkStatus();
-      },
-      pg::Isolation::kRepeatableRead);
-  if (!status.ok()) return status;
-  return violations;
+  std::vector<InvariantCheck> checks(std::begin(kChecks), std::end(kChecks));
+  if (options.check_events) checks.push_back(kEventCheck);
+  return FindViolations(pool, checks, options.max_per_check);
 }
 
 absl::StatusOr<std::vector<std::string>> FindLedgerInvariantViolations(
