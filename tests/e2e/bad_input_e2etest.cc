@@ -22,13 +22,13 @@ class BadInputTest : public ::testing::Test {
     ASSERT_TRUE(stack.ok()) << stack.status();
     stack_ = std::move(*stack).release();
     // A member with points, used by the spending and isolation cases.
-    http::Response client = Admin("POST", "/v1/clients",
-                                  absl::StrCat(R"({"phone": "+7903)", UniqueDigits(7), R"("})"));
+    http::Response client =
+        Admin("POST", "/v1/clients", absl::StrCat(R"({"phone": "+7903)", UniqueDigits(7), R"("})"));
     ASSERT_EQ(client.status, 200) << client.body;
-    http::Response card = Admin(
-        "POST", "/v1/cards",
-        absl::StrCat(R"({"clientId": ")", Parse<identity::v1::Client>(client.body).client_id(),
-                     R"("})"));
+    http::Response card =
+        Admin("POST", "/v1/cards",
+              absl::StrCat(R"({"clientId": ")",
+                           Parse<identity::v1::Client>(client.body).client_id(), R"("})"));
     ASSERT_EQ(card.status, 200) << card.body;
     card_ = new std::string(Parse<cards::v1::Card>(card.body).number());
   }
@@ -101,9 +101,9 @@ TEST_F(BadInputTest, BadPhoneNamesTheField) {
 
 TEST_F(BadInputTest, MissingOrUnknownKeyIs401) {
   EXPECT_EQ(Send("GET", "/v1/cards/" + *card_, "", "").status, 401);
-  EXPECT_EQ(Send("GET", "/v1/cards/" + *card_, "", "lk_0000000000000000000000000000000000000000")
-                .status,
-            401);
+  EXPECT_EQ(
+      Send("GET", "/v1/cards/" + *card_, "", "lk_0000000000000000000000000000000000000000").status,
+      401);
 }
 
 TEST_F(BadInputTest, AnotherProgramsCardIsNotFound) {
@@ -114,8 +114,9 @@ TEST_F(BadInputTest, AnotherProgramsCardIsNotFound) {
   // And a receipt of the other program does not see the card either.
   http::Response receipt = Send(
       "POST", "/v1/pos/receipts:calculate",
-      absl::StrCat(R"({"receiptNumber": "X-1", "cardNumber": ")", *card_,
-                   R"(", "pointsToSpend": 10, "lines": [{"sku": "a", "quantity": "1", "price": 1000}]})"),
+      absl::StrCat(
+          R"({"receiptNumber": "X-1", "cardNumber": ")", *card_,
+          R"(", "pointsToSpend": 10, "lines": [{"sku": "a", "quantity": "1", "price": 1000}]})"),
       other->pos_api_key);
   ASSERT_EQ(receipt.status, 200) << receipt.body;
   EXPECT_EQ(Parse<pos::v1::Receipt>(receipt.body).no_loyalty_reason(),
@@ -124,11 +125,11 @@ TEST_F(BadInputTest, AnotherProgramsCardIsNotFound) {
 
 TEST_F(BadInputTest, NegativeQuantityIs400) {
   int64_t before = ReceiptCount();
-  http::Response response = Send(
-      "POST", "/v1/pos/receipts:calculate",
-      absl::StrCat(R"({"receiptNumber": "NEG-1", "cardNumber": ")", *card_,
-                   R"(", "lines": [{"sku": "a", "quantity": "-2", "price": 1000}]})"),
-      stack_->demo().pos_api_key);
+  http::Response response =
+      Send("POST", "/v1/pos/receipts:calculate",
+           absl::StrCat(R"({"receiptNumber": "NEG-1", "cardNumber": ")", *card_,
+                        R"(", "lines": [{"sku": "a", "quantity": "-2", "price": 1000}]})"),
+           stack_->demo().pos_api_key);
   EXPECT_EQ(response.status, 400) << response.body;
   EXPECT_THAT(response.body, HasSubstr("lines[0].quantity"));
   EXPECT_EQ(ReceiptCount(), before);
@@ -139,8 +140,9 @@ TEST_F(BadInputTest, SpendingMoreThanAvailableIs400AndHoldsNothing) {
   // The member has no points: asking to spend 500 is refused.
   http::Response response = Send(
       "POST", "/v1/pos/receipts:calculate",
-      absl::StrCat(R"({"receiptNumber": "SPEND-1", "cardNumber": ")", *card_,
-                   R"(", "pointsToSpend": 500, "lines": [{"sku": "a", "quantity": "1", "price": 100000}]})"),
+      absl::StrCat(
+          R"({"receiptNumber": "SPEND-1", "cardNumber": ")", *card_,
+          R"(", "pointsToSpend": 500, "lines": [{"sku": "a", "quantity": "1", "price": 100000}]})"),
       stack_->demo().pos_api_key);
   EXPECT_EQ(response.status, 400) << response.body;
   EXPECT_THAT(response.body, HasSubstr("points_to_spend"));
@@ -151,11 +153,11 @@ TEST_F(BadInputTest, SpendingMoreThanAvailableIs400AndHoldsNothing) {
 }
 
 TEST_F(BadInputTest, RefundingMoreThanBoughtIs400AndChangesNothing) {
-  http::Response calculated = Send(
-      "POST", "/v1/pos/receipts:calculate",
-      absl::StrCat(R"({"receiptNumber": "REF-1", "cardNumber": ")", *card_,
-                   R"(", "lines": [{"sku": "a", "quantity": "1", "price": 100000}]})"),
-      stack_->demo().pos_api_key);
+  http::Response calculated =
+      Send("POST", "/v1/pos/receipts:calculate",
+           absl::StrCat(R"({"receiptNumber": "REF-1", "cardNumber": ")", *card_,
+                        R"(", "lines": [{"sku": "a", "quantity": "1", "price": 100000}]})"),
+           stack_->demo().pos_api_key);
   ASSERT_EQ(calculated.status, 200) << calculated.body;
   std::string receipt_id = Parse<pos::v1::Receipt>(calculated.body).receipt_id();
   ASSERT_EQ(Send("POST", "/v1/pos/receipts:confirm",
@@ -163,11 +165,10 @@ TEST_F(BadInputTest, RefundingMoreThanBoughtIs400AndChangesNothing) {
                  stack_->demo().pos_api_key)
                 .status,
             200);
-  http::Response refund = Send(
-      "POST", "/v1/pos/receipts:refund",
-      absl::StrCat(R"({"requestId": "ref-r", "receiptId": ")", receipt_id,
-                   R"(", "lines": [{"lineNumber": 1, "quantity": "2"}]})"),
-      stack_->demo().pos_api_key);
+  http::Response refund = Send("POST", "/v1/pos/receipts:refund",
+                               absl::StrCat(R"({"requestId": "ref-r", "receiptId": ")", receipt_id,
+                                            R"(", "lines": [{"lineNumber": 1, "quantity": "2"}]})"),
+                               stack_->demo().pos_api_key);
   EXPECT_EQ(refund.status, 400) << refund.body;
   EXPECT_THAT(refund.body, HasSubstr("lines[0].quantity"));
   auto refunds = stack_->postgres().Query("SELECT count(*) FROM pos.refunds");
@@ -176,8 +177,8 @@ TEST_F(BadInputTest, RefundingMoreThanBoughtIs400AndChangesNothing) {
 }
 
 TEST_F(BadInputTest, PosKeyCannotCreateStores) {
-  http::Response response = Send("POST", "/v1/stores", R"({"name": "Mine"})",
-                                 stack_->demo().pos_api_key);
+  http::Response response =
+      Send("POST", "/v1/stores", R"({"name": "Mine"})", stack_->demo().pos_api_key);
   EXPECT_EQ(response.status, 403) << response.body;
 }
 

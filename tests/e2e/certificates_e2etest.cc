@@ -12,7 +12,7 @@
 #include "loyalty/cards/v1/certificates_service.pb.h"
 #include "services/cards/storage/certificate_invariants.h"
 #include "tests/e2e/json.h"
-#include "tests/e2e/stack.h"
+#include "tests/e2e/shared_stack.h"
 
 namespace loyalty::e2e {
 namespace {
@@ -20,29 +20,8 @@ namespace {
 using ::testing::HasSubstr;
 namespace v1 = ::loyalty::cards::v1;
 
-class CertificatesTest : public ::testing::Test {
+class CertificatesTest : public SharedStackTest {
  protected:
-  static void SetUpTestSuite() {
-    auto stack = Stack::Start();
-    ASSERT_TRUE(stack.ok()) << stack.status();
-    stack_ = std::move(*stack).release();
-  }
-  static void TearDownTestSuite() { delete stack_; }
-
-  static http::Response Admin(const std::string& method, const std::string& path,
-                              const std::string& body = "") {
-    return Send(method, path, body, stack_->demo().api_key);
-  }
-  static http::Response Pos(const std::string& method, const std::string& path,
-                            const std::string& body = "") {
-    return Send(method, path, body, stack_->demo().pos_api_key);
-  }
-  static http::Response Send(const std::string& method, const std::string& path,
-                             const std::string& body, const std::string& key) {
-    auto response = stack_->Call(method, path, body, key);
-    EXPECT_TRUE(response.ok()) << response.status();
-    return response.ok() ? *response : http::Response{};
-  }
   static int64_t Count(const std::string& sql) {
     auto count = stack_->postgres().Query(sql);
     EXPECT_TRUE(count.ok()) << count.status();
@@ -59,11 +38,7 @@ class CertificatesTest : public ::testing::Test {
     EXPECT_EQ(issued.status, 200) << issued.body;
     return Parse<v1::Certificate>(issued.body);
   }
-
-  static Stack* stack_;
 };
-
-Stack* CertificatesTest::stack_ = nullptr;
 
 TEST_F(CertificatesTest, IssueHoldPostBalanceRefund) {
   v1::Certificate certificate = Issue(5000);

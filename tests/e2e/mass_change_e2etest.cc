@@ -14,7 +14,7 @@
 #include "loyalty/identity/v1/identity_service.pb.h"
 #include "loyalty/operations/v1/operations.pb.h"
 #include "tests/e2e/json.h"
-#include "tests/e2e/stack.h"
+#include "tests/e2e/shared_stack.h"
 
 namespace loyalty::e2e {
 namespace {
@@ -22,33 +22,15 @@ namespace {
 using ::testing::HasSubstr;
 namespace ops = loyalty::operations::v1;
 
-class MassChangeTest : public ::testing::Test {
+class MassChangeTest : public SharedStackTest {
  protected:
-  static void SetUpTestSuite() {
-    auto stack = Stack::Start();
-    ASSERT_TRUE(stack.ok()) << stack.status();
-    stack_ = std::move(*stack).release();
-  }
-  static void TearDownTestSuite() { delete stack_; }
-
+  // With the admin key unless another is given.
   static http::Response Send(const std::string& method, const std::string& path,
                              const std::string& body = "", const std::string& key = "") {
-    auto response = stack_->Call(method, path, body, key.empty() ? stack_->demo().api_key : key);
-    EXPECT_TRUE(response.ok()) << response.status();
-    return response.ok() ? *response : http::Response{};
+    return SharedStackTest::Send(method, path, body, key.empty() ? stack_->demo().api_key : key);
   }
 
-  static std::string IssueCard() {
-    http::Response client =
-        Send("POST", "/v1/clients", absl::StrCat(R"({"phone": "+7903)", UniqueDigits(7), R"("})"));
-    EXPECT_EQ(client.status, 200) << client.body;
-    http::Response card =
-        Send("POST", "/v1/cards",
-             absl::StrCat(R"({"clientId": ")", Parse<identity::v1::Client>(client.body).client_id(),
-                          R"("})"));
-    EXPECT_EQ(card.status, 200) << card.body;
-    return Parse<cards::v1::Card>(card.body).number();
-  }
+  static std::string IssueCard() { return NewMemberCard(); }
 
   static int64_t Count(const std::string& table) {
     auto count = stack_->postgres().Query(absl::StrCat("SELECT count(*) FROM ", table));
@@ -71,11 +53,7 @@ class MassChangeTest : public ::testing::Test {
     ADD_FAILURE() << "operation " << id << " not done: " << ToJson(operation);
     return operation;
   }
-
-  static Stack* stack_;
 };
-
-Stack* MassChangeTest::stack_ = nullptr;
 
 TEST_F(MassChangeTest, AccruesToFiftyCardsAndReportsUnknownOnes) {
   std::vector<std::string> numbers;

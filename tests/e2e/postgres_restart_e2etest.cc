@@ -23,8 +23,8 @@ class PostgresRestartTest : public ::testing::Test {
     stack_ = *std::move(stack);
   }
 
-  http::Response Call(const std::string& method, const std::string& path,
-                      const std::string& body, const std::string& key) {
+  http::Response Call(const std::string& method, const std::string& path, const std::string& body,
+                      const std::string& key) {
     auto response = stack_->Call(method, path, body, key);
     EXPECT_TRUE(response.ok()) << response.status();
     return response.ok() ? *response : http::Response{};
@@ -32,8 +32,8 @@ class PostgresRestartTest : public ::testing::Test {
 
   // Repeats a call until it answers something other than 503, as a till
   // would, within a deadline.
-  http::Response Retry(const std::string& method, const std::string& path,
-                       const std::string& body, const std::string& key) {
+  http::Response Retry(const std::string& method, const std::string& path, const std::string& body,
+                       const std::string& key) {
     absl::Time deadline = absl::Now() + absl::Seconds(60);
     http::Response response;
     do {
@@ -50,26 +50,27 @@ class PostgresRestartTest : public ::testing::Test {
 TEST_F(PostgresRestartTest, OutageIs503AndRetriedConfirmPostsOnce) {
   const std::string& admin = stack_->demo().api_key;
   const std::string& till = stack_->demo().pos_api_key;
-  http::Response client =
-      Call("POST", "/v1/clients", absl::StrCat(R"({"phone": "+7905)", UniqueDigits(7), R"("})"), admin);
+  http::Response client = Call(
+      "POST", "/v1/clients", absl::StrCat(R"({"phone": "+7905)", UniqueDigits(7), R"("})"), admin);
   ASSERT_EQ(client.status, 200) << client.body;
-  http::Response card = Call(
-      "POST", "/v1/cards",
-      absl::StrCat(R"({"clientId": ")", Parse<identity::v1::Client>(client.body).client_id(), R"("})"),
-      admin);
+  http::Response card =
+      Call("POST", "/v1/cards",
+           absl::StrCat(R"({"clientId": ")", Parse<identity::v1::Client>(client.body).client_id(),
+                        R"("})"),
+           admin);
   ASSERT_EQ(card.status, 200) << card.body;
   std::string number = Parse<cards::v1::Card>(card.body).number();
 
-  http::Response calculated = Call(
-      "POST", "/v1/pos/receipts:calculate",
-      absl::StrCat(R"({"receiptNumber": "OUT-1", "cardNumber": ")", number,
-                   R"(", "lines": [{"sku": "a", "quantity": "1", "price": 200000}]})"),
-      till);
+  http::Response calculated =
+      Call("POST", "/v1/pos/receipts:calculate",
+           absl::StrCat(R"({"receiptNumber": "OUT-1", "cardNumber": ")", number,
+                        R"(", "lines": [{"sku": "a", "quantity": "1", "price": 200000}]})"),
+           till);
   ASSERT_EQ(calculated.status, 200) << calculated.body;
   auto receipt = Parse<pos::v1::Receipt>(calculated.body);
   ASSERT_EQ(receipt.points_earned(), 100);
-  std::string confirm = absl::StrCat(R"({"requestId": "out-confirm", "receiptId": ")",
-                                     receipt.receipt_id(), R"("})");
+  std::string confirm =
+      absl::StrCat(R"({"requestId": "out-confirm", "receiptId": ")", receipt.receipt_id(), R"("})");
 
   ASSERT_TRUE(stack_->postgres().Stop().ok());
   http::Response during = Call("POST", "/v1/pos/receipts:confirm", confirm, till);

@@ -99,9 +99,8 @@ absl::Status Stack::Launch(const std::string& name) {
                      absl::StrCat("127.0.0.1:", testing::PickFreePort()));
   }
   absl::StatusOr<std::unique_ptr<testing::ChildProcess>> process =
-      testing::ChildProcess::Start(
-          absl::StrCat(BuildDir(), "/services/", name, "/loyalty_", name), {}, env,
-          absl::StrCat(dir_, "/", name, ".log"));
+      testing::ChildProcess::Start(absl::StrCat(BuildDir(), "/services/", name, "/loyalty_", name),
+                                   {}, env, absl::StrCat(dir_, "/", name, ".log"));
   if (!process.ok()) return process.status();
   processes_[name] = *std::move(process);
   return absl::OkStatus();
@@ -111,8 +110,8 @@ absl::Status Stack::WaitReady(absl::Duration timeout) {
   absl::Time deadline = absl::Now() + timeout;
   std::string last;
   while (absl::Now() < deadline) {
-    absl::StatusOr<http::Response> ready = http::Send(
-        http::Request{.url = gateway_url_ + "/readyz", .timeout = absl::Seconds(2)});
+    absl::StatusOr<http::Response> ready =
+        http::Send(http::Request{.url = gateway_url_ + "/readyz", .timeout = absl::Seconds(2)});
     if (ready.ok() && ready->status == 200) return absl::OkStatus();
     last = ready.ok() ? ready->body : std::string(ready.status().message());
     absl::SleepFor(absl::Milliseconds(100));

@@ -68,15 +68,16 @@ Stack* WalkingSkeletonTest::stack_ = nullptr;
 
 TEST_F(WalkingSkeletonTest, RegisterClientNormalisesPhoneAndRefusesDuplicates) {
   std::string local = "8 (916) " + UniqueDigits(3) + "-" + UniqueDigits(2) + "-" + UniqueDigits(2);
-  http::Response response = Call("POST", "/v1/clients",
-                                 absl::StrCat(R"({"firstName": "Ivan", "phone": ")", local, R"("})"));
+  http::Response response = Call(
+      "POST", "/v1/clients", absl::StrCat(R"({"firstName": "Ivan", "phone": ")", local, R"("})"));
   ASSERT_EQ(response.status, 200) << response.body;
   auto client = Parse<identity::v1::Client>(response.body);
   EXPECT_EQ(client.phone().substr(0, 5), "+7916");
   EXPECT_EQ(client.phone().size(), 12u);
 
-  http::Response duplicate = Call(
-      "POST", "/v1/clients", absl::StrCat(R"({"firstName": "Other", "phone": ")", client.phone(), R"("})"));
+  http::Response duplicate =
+      Call("POST", "/v1/clients",
+           absl::StrCat(R"({"firstName": "Other", "phone": ")", client.phone(), R"("})"));
   EXPECT_EQ(duplicate.status, 409) << duplicate.body;
   EXPECT_THAT(duplicate.body, HasSubstr("client.phone"));
 
@@ -108,9 +109,8 @@ TEST_F(WalkingSkeletonTest, EarnSpendRefundThroughTheGateway) {
   EXPECT_EQ(first.max_points_payable(), 0);  // the card has nothing to spend yet
   EXPECT_EQ(first.state(), pos::v1::RECEIPT_STATE_CALCULATED);
 
-  std::string confirm_body =
-      absl::StrCat(R"({"requestId": "confirm-)", first.receipt_id(), R"(", "receiptId": ")",
-                   first.receipt_id(), R"("})");
+  std::string confirm_body = absl::StrCat(R"({"requestId": "confirm-)", first.receipt_id(),
+                                          R"(", "receiptId": ")", first.receipt_id(), R"("})");
   http::Response confirmed = Pos("/v1/pos/receipts:confirm", confirm_body);
   ASSERT_EQ(confirmed.status, 200) << confirmed.body;
   http::Response repeated = Pos("/v1/pos/receipts:confirm", confirm_body);
@@ -122,8 +122,9 @@ TEST_F(WalkingSkeletonTest, EarnSpendRefundThroughTheGateway) {
   // program's share, but the card has 52.
   http::Response second_calc = Pos(
       "/v1/pos/receipts:calculate",
-      absl::StrCat(R"({"receiptNumber": "R2-)", UniqueDigits(8), R"(", "cardNumber": ")", card,
-                   R"(", "pointsToSpend": 30, "lines": [{"sku": "tea", "quantity": "4", "price": 10000}]})"));
+      absl::StrCat(
+          R"({"receiptNumber": "R2-)", UniqueDigits(8), R"(", "cardNumber": ")", card,
+          R"(", "pointsToSpend": 30, "lines": [{"sku": "tea", "quantity": "4", "price": 10000}]})"));
   ASSERT_EQ(second_calc.status, 200) << second_calc.body;
   auto second = Parse<pos::v1::Receipt>(second_calc.body);
   EXPECT_EQ(second.max_points_payable(), 52);
@@ -132,10 +133,10 @@ TEST_F(WalkingSkeletonTest, EarnSpendRefundThroughTheGateway) {
   EXPECT_EQ(second.points_earned(), 18);  // 5% of 370.00
   EXPECT_EQ(Balance(card).held(), 30);
   EXPECT_EQ(Balance(card).available(), 22);
-  http::Response second_confirm = Pos(
-      "/v1/pos/receipts:confirm",
-      absl::StrCat(R"({"requestId": "c2-)", second.receipt_id(), R"(", "receiptId": ")",
-                   second.receipt_id(), R"("})"));
+  http::Response second_confirm =
+      Pos("/v1/pos/receipts:confirm",
+          absl::StrCat(R"({"requestId": "c2-)", second.receipt_id(), R"(", "receiptId": ")",
+                       second.receipt_id(), R"("})"));
   ASSERT_EQ(second_confirm.status, 200) << second_confirm.body;
   cards::v1::Balance after_spend = Balance(card);
   EXPECT_EQ(after_spend.available(), 52 - 30 + 18);
@@ -167,8 +168,8 @@ TEST_F(WalkingSkeletonTest, CardLifecycleAndCorrectionsThroughTheGateway) {
 
   // An operator's goodwill correction, recorded with its reason.
   const std::string adjust = absl::StrCat("/v1/cards/", number, ":adjustPoints");
-  const std::string goodwill = R"({"requestId": "gw-)" + number +
-                               R"(", "amount": 500, "reason": "late delivery"})";
+  const std::string goodwill =
+      R"({"requestId": "gw-)" + number + R"(", "amount": 500, "reason": "late delivery"})";
   http::Response added = Call("POST", adjust, goodwill);
   ASSERT_EQ(added.status, 200) << added.body;
   EXPECT_EQ(Parse<cards::v1::AdjustPointsResponse>(added.body).balance().active(), 500);
@@ -176,8 +177,7 @@ TEST_F(WalkingSkeletonTest, CardLifecycleAndCorrectionsThroughTheGateway) {
   EXPECT_EQ(Balance(number).active(), 500);
   http::Response by_till = Call("POST", adjust, goodwill, stack_->demo().pos_api_key);
   EXPECT_EQ(by_till.status, 403) << "a POS key may not correct points: " << by_till.body;
-  http::Response no_reason =
-      Call("POST", adjust, R"({"requestId": "gw-2", "amount": -10})");
+  http::Response no_reason = Call("POST", adjust, R"({"requestId": "gw-2", "amount": -10})");
   EXPECT_EQ(no_reason.status, 400);
   EXPECT_THAT(no_reason.body, HasSubstr("reason"));
 

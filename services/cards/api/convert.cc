@@ -60,7 +60,8 @@ void ToProto(const Balance& balance, v1::Balance& out) {
   out.set_pending(balance.pending);
   out.set_held(balance.held);
   out.set_expiring_soon(balance.expiring_soon);
-  if (balance.next_expire_time) *out.mutable_next_expire_time() = ToProto(*balance.next_expire_time);
+  if (balance.next_expire_time)
+    *out.mutable_next_expire_time() = ToProto(*balance.next_expire_time);
 }
 
 void ToProto(const StatusChange& change, v1::CardStatusChange& out) {
@@ -158,6 +159,32 @@ void ToProto(const ExpiringPoints& points, v1::ExpiringPoints& out) {
   *out.mutable_first_expire_time() = ToProto(points.first_expire_time);
 }
 
+void ToProto(const PartnerSettlement& settlement, v1::PartnerSettlement& out) {
+  *out.mutable_start_time() = ToProto(settlement.start_time);
+  *out.mutable_end_time() = ToProto(settlement.end_time);
+  for (const PartnerActivity& activity : settlement.activity) {
+    v1::PartnerActivity& row = *out.add_activity();
+    row.set_partner_id(activity.partner_id);
+    row.set_accrued(activity.accrued);
+    row.set_accrual_reversed(activity.accrual_reversed);
+    row.set_redeemed(activity.redeemed);
+    row.set_redemption_reversed(activity.redemption_reversed);
+  }
+  for (const PartnerFlow& flow : settlement.flows) {
+    v1::PartnerFlow& row = *out.add_flows();
+    row.set_issuer_partner_id(flow.issuer_partner_id);
+    row.set_acceptor_partner_id(flow.acceptor_partner_id);
+    row.set_redeemed(flow.redeemed);
+    row.set_reversed(flow.reversed);
+  }
+  for (const PartnerNet& net : settlement.net) {
+    v1::PartnerNet& row = *out.add_net();
+    row.set_debtor_partner_id(net.debtor_partner_id);
+    row.set_creditor_partner_id(net.creditor_partner_id);
+    row.set_points(net.points);
+  }
+}
+
 TransferSpec FromProto(const v1::TransferSpec& spec) {
   return TransferSpec{.transfer_id = spec.transfer_id(),
                       .kind = FromProto(spec.kind()),
@@ -167,7 +194,8 @@ TransferSpec FromProto(const v1::TransferSpec& spec) {
                       .activate_time = FromProto(spec.has_activate_time(), spec.activate_time()),
                       .expire_time = FromProto(spec.has_expire_time(), spec.expire_time()),
                       .reference = spec.reference(),
-                      .reason = spec.reason()};
+                      .reason = spec.reason(),
+                      .partner_id = spec.partner_id()};
 }
 
 void ToProto(const TransferResult& result, v1::TransferResult& out) {

@@ -39,6 +39,7 @@ TransferSpec FromProto(const v1::TransferSpec& spec);
 void ToProto(const TransferResult& result, v1::TransferResult& out);
 void ToProto(const CardOperation& operation, v1::CardOperation& out);
 void ToProto(const ExpiringPoints& points, v1::ExpiringPoints& out);
+void ToProto(const PartnerSettlement& settlement, v1::PartnerSettlement& out);
 v1::TransferKind ToProto(TransferKind kind);
 
 v1::HoldState ToProto(HoldState state);

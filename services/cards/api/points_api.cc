@@ -115,4 +115,19 @@ grpc::Status PointsApi::ListExpiringPoints(grpc::ServerContext* context,
       });
 }
 
+grpc::Status PointsApi::GetPartnerSettlement(grpc::ServerContext* context,
+                                             const v1::GetPartnerSettlementRequest* request,
+                                             v1::PartnerSettlement* response) {
+  return rpc::HandleProgramCall(
+      context, "GetPartnerSettlement", [&](const rpc::CallContext& call) -> absl::Status {
+        ASSIGN_OR_RETURN(
+            PartnerSettlement settlement,
+            reader_.Settlement(call.program_id,
+                               FromProto(request->has_start_time(), request->start_time()),
+                               FromProto(request->has_end_time(), request->end_time())));
+        ToProto(settlement, *response);
+        return absl::OkStatus();
+      });
+}
+
 }  // namespace loyalty::cards

@@ -24,6 +24,9 @@ class PointsApi final : public v1::PointsService::Service {
   grpc::Status ListExpiringPoints(grpc::ServerContext* context,
                                   const v1::ListExpiringPointsRequest* request,
                                   v1::ListExpiringPointsResponse* response) override;
+  grpc::Status GetPartnerSettlement(grpc::ServerContext* context,
+                                    const v1::GetPartnerSettlementRequest* request,
+                                    v1::PartnerSettlement* response) override;
 
  private:
   LedgerStore& ledger_;

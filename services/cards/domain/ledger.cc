@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "libs/common/errors.h"
+#include "libs/common/status_macros.h"
 #include "services/cards/domain/fingerprint.h"
 
 namespace loyalty::cards {
@@ -28,8 +29,7 @@ bool SpendOrder(const Lot& a, const Lot& b) {
   return key(a) < key(b);
 }
 
-constexpr char kOnlyForLotKinds[] =
-    "only for ACCRUAL, REDEMPTION_REVERSAL and CORRECTION_CREDIT";
+constexpr char kOnlyForLotKinds[] = "only for ACCRUAL, REDEMPTION_REVERSAL and CORRECTION_CREDIT";
 
 // Takes `amount` from `ordered` lots in turn; FAILED_PRECONDITION when they
 // hold less than `amount`.
@@ -146,13 +146,28 @@ absl::Status ValidateTransfer(const TransferSpec& spec, absl::string_view field_
   if (spec.kind == TransferKind::kMerge) {
     return InvalidField(field("kind"), "MERGE is written by MergeCards only");
   }
-  const bool correction = spec.kind == TransferKind::kCorrectionCredit ||
-                          spec.kind == TransferKind::kCorrectionDebit;
+  const bool correction =
+      spec.kind == TransferKind::kCorrectionCredit || spec.kind == TransferKind::kCorrectionDebit;
   if (correction && spec.reason.empty()) {
     return InvalidField(field("reason"), "required for a correction");
   }
   if (spec.reason.size() > kMaxReasonLength) {
     return InvalidField(field("reason"), absl::StrCat("at most ", kMaxReasonLength, " characters"));
+  }
+  if (!spec.partner_id.empty()) {
+    const bool at_a_partner = spec.kind == TransferKind::kAccrual ||
+                              spec.kind == TransferKind::kRedemption ||
+                              spec.kind == TransferKind::kAccrualReversal ||
+                              spec.kind == TransferKind::kRedemptionReversal;
+    if (!at_a_partner) {
+      return InvalidField(field("partner_id"),
+                          "only accruals, redemptions and their reversals happen at a partner");
+    }
+    if (spec.partner_id.size() > kMaxIdLength) {
+      return InvalidField(field("partner_id"),
+                          absl::StrCat("at most ", kMaxIdLength, " characters"));
+    }
+    RETURN_IF_ERROR(ValidateNoControlCharacters(field("partner_id"), spec.partner_id));
   }
   if (spec.card_number.empty()) return InvalidField(field("card_number"), "required");
   if (spec.amount <= 0) return InvalidField(field("amount"), "must be positive");
@@ -218,6 +233,7 @@ std::string TransferFingerprint(const TransferSpec& spec) {
   // Only when present, so that fingerprints stored before reasons existed
   // still match their retries.
   if (!spec.reason.empty()) fingerprint.Add(spec.reason);
+  if (!spec.partner_id.empty()) fingerprint.Add("partner").Add(spec.partner_id);
   return fingerprint.Digest();
 }
 
@@ -276,10 +292,9 @@ absl::StatusOr<std::vector<LotTake>> PlanCorrectionDebit(std::span<const Lot> lo
   // succeeds; pending points are not reserved by anything.
   int64_t active_budget = std::max<int64_t>(0, active_total - held);
   if (amount > active_budget + pending_total) {
-    return absl::FailedPreconditionError(absl::StrCat("insufficient points: ",
-                                                      active_budget + pending_total,
-                                                      " can be written off, ", amount,
-                                                      " requested"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("insufficient points: ", active_budget + pending_total,
+                     " can be written off, ", amount, " requested"));
   }
   std::vector<LotTake> takes;
   int64_t need = amount;
@@ -366,7 +381,8 @@ std::vector<LotTake> PlanAccrualReversal(std::span<const Lot> lots, absl::Time n
 absl::StatusOr<absl::Duration> ExpiringWindowFromDays(int64_t days, absl::string_view field) {
   if (days == 0) return kDefaultExpiringWindow;
   const int64_t max_days = absl::ToInt64Hours(kMaxExpiringWindow) / 24;
-  if (days < 1 || days > max_days) return InvalidField(field, absl::StrCat("must be 0..", max_days));
+  if (days < 1 || days > max_days)
+    return InvalidField(field, absl::StrCat("must be 0..", max_days));
   return absl::Hours(24 * days);
 }
 

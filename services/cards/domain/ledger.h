@@ -78,6 +78,12 @@ struct TransferSpec {
   // Who asked (API key or operator id from the call); not part of the
   // fingerprint: a retry by a colleague is the same request.
   std::string actor;
+  // Coalition partner the transfer happens at (CRD-9), e.g. the owner of
+  // the store of the receipt; "" for the program itself. Accruals are
+  // charged to the partner's own `issued` account and its lots remember
+  // it; redemptions credit the partner's `redeemed` account. Only for
+  // ACCRUAL, REDEMPTION and their reversals.
+  std::string partner_id;
 };
 
 struct TransferResult {
@@ -119,7 +125,8 @@ struct Lot {
   absl::Time activate_time;
   std::optional<absl::Time> expire_time;  // nullopt: never expires
   TransferKind origin = TransferKind::kAccrual;
-  std::string reference;  // of the transfer that created it
+  std::string reference;   // of the transfer that created it
+  std::string partner_id;  // the partner that issued the points ("" none)
 };
 
 enum class LotState { kPending, kActive, kExpired };

@@ -99,6 +99,7 @@ void AppendPointsTransferred(pg::Tx& tx, absl::string_view program_id,
     event.set_balance_after(transfer.balance_after);
     event.set_reason(spec.reason);
     event.set_actor(spec.actor);
+    event.set_partner_id(spec.partner_id);
     messages.push_back(&event);
   }
   outbox::AppendAll(tx, Stream(), program_id, messages);

@@ -80,6 +80,30 @@ constexpr InvariantCheck kChecks[] = {
      "             AND c.kind = 'adjustment')"
      "         OR (t.kind = 'MERGE' AND d.kind = 'member' AND c.kind = 'member'))"},
 
+    {"transfer moves against the system account of its partner",
+     "SELECT t.program_id || '/' || t.transfer_id || ': partner ' || t.partner_id ||"
+     "       ' but account of ' || s.partner_id"
+     " FROM transfers t"
+     " JOIN accounts d ON d.program_id = t.program_id AND d.account_id = t.debit_account_id"
+     " JOIN accounts c ON c.program_id = t.program_id AND c.account_id = t.credit_account_id"
+     " CROSS JOIN LATERAL (SELECT CASE WHEN d.kind = 'member' THEN c.partner_id"
+     "                                 ELSE d.partner_id END AS partner_id) s"
+     " WHERE s.partner_id <> t.partner_id"},
+
+    {"lot remembers the partner that issued its points",
+     "SELECT l.program_id || '/lot ' || l.lot_id || ': partner ' || l.partner_id ||"
+     "       ', transfer ' || t.transfer_id || ' at ' || t.partner_id"
+     " FROM lots l JOIN transfers t USING (program_id, transfer_id)"
+     " WHERE t.kind <> 'MERGE' AND l.partner_id <> t.partner_id"
+     " UNION ALL"
+     " SELECT l.program_id || '/lot ' || l.lot_id || ': partner ' || l.partner_id ||"
+     "        ', merged from lot ' || s.lot_id || ' of ' || s.partner_id"
+     " FROM lots l JOIN transfers t USING (program_id, transfer_id)"
+     " JOIN lot_consumptions c ON c.program_id = t.program_id"
+     "  AND c.transfer_id = t.transfer_id"
+     " JOIN lots s ON s.lot_id = c.lot_id"
+     " WHERE t.kind = 'MERGE' AND s.partner_id <> l.partner_id"},
+
     {"transfer created or consumed lots to the amount it moved",
      "SELECT t.program_id || '/' || t.transfer_id || ': ' || t.kind || ' of ' ||"
      "       t.amount || ', consumed ' || COALESCE(c.total, 0) || ', lot ' ||"

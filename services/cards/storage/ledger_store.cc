@@ -380,7 +380,8 @@ absl::StatusOr<MergeResult> LedgerStore::MergeCards(absl::string_view program_id
                            .reference = lot.reference,
                            .amount = lot.remaining,
                            .activate_time = lot.activate_time,
-                           .expire_time = lot.expire_time});
+                           .expire_time = lot.expire_time,
+                           .partner_id = lot.partner_id});
       writes.AddEvent(AppliedTransfer{.spec = TransferSpec{.transfer_id = transfer_id,
                                                            .kind = TransferKind::kMerge,
                                                            .card_number = target->number,

@@ -24,7 +24,8 @@ struct IntColumn {
 
 void InsertTransfers(pg::Tx& tx, const std::string& program_id,
                      const std::vector<TransferRecord>& transfers, int64_t now_micros) {
-  TextColumn ids, kinds, fingerprints, cards, debits, credits, holds, references, reasons, actors;
+  TextColumn ids, kinds, fingerprints, cards, debits, credits, holds, references, reasons, actors,
+      partners;
   IntColumn requested, moved;
   for (const TransferRecord& t : transfers) {
     ids.values.push_back(t.transfer_id);
@@ -39,22 +40,25 @@ void InsertTransfers(pg::Tx& tx, const std::string& program_id,
     references.values.push_back(t.reference);
     reasons.values.push_back(t.reason);
     actors.values.push_back(t.actor);
+    partners.values.push_back(t.partner_id);
   }
   pg::ExecPrepared(
       tx,
       "INSERT INTO transfers (program_id, transfer_id, kind, fingerprint, card_number,"
       "                       debit_account_id, credit_account_id, requested_amount, amount,"
-      "                       hold_id, reference, created_at, reason, actor)"
+      "                       hold_id, reference, created_at, reason, actor, partner_id)"
       " SELECT $1, t.id, t.kind, t.fingerprint, t.card, t.debit, t.credit, t.requested,"
-      "        t.moved, NULLIF(t.hold, ''), t.reference, micros_to_ts($2), t.reason, t.actor"
+      "        t.moved, NULLIF(t.hold, ''), t.reference, micros_to_ts($2), t.reason, t.actor,"
+      "        t.partner"
       " FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::uuid[],"
       "             $9::bigint[], $10::bigint[], $11::text[], $12::text[], $13::text[],"
-      "             $14::text[])"
+      "             $14::text[], $15::text[])"
       "      AS t(id, kind, fingerprint, card, debit, credit, requested, moved, hold,"
-      "           reference, reason, actor)",
+      "           reference, reason, actor, partner)",
       program_id, now_micros, ids.literal(), kinds.literal(), fingerprints.literal(),
       cards.literal(), debits.literal(), credits.literal(), requested.literal(), moved.literal(),
-      holds.literal(), references.literal(), reasons.literal(), actors.literal());
+      holds.literal(), references.literal(), reasons.literal(), actors.literal(),
+      partners.literal());
 
   TextColumn posting_transfers, posting_accounts;
   IntColumn posting_amounts;
@@ -83,7 +87,7 @@ std::map<std::string, int64_t> InsertLots(pg::Tx& tx, const std::string& program
                                           const std::map<int64_t, int64_t>& taken) {
   std::map<std::string, int64_t> ids;
   if (lots.empty()) return ids;
-  TextColumn accounts, transfers, origins, references, expires;
+  TextColumn accounts, transfers, origins, references, expires, partners;
   IntColumn amounts, remaining, activates;
   for (size_t i = 0; i < lots.size(); ++i) {
     const NewLot& lot = lots[i];
@@ -96,22 +100,24 @@ std::map<std::string, int64_t> InsertLots(pg::Tx& tx, const std::string& program
     remaining.values.push_back(lot.amount - (it == taken.end() ? 0 : it->second));
     activates.values.push_back(sql::Micros(lot.activate_time));
     expires.values.push_back(sql::OptionalMicros(lot.expire_time));
+    partners.values.push_back(lot.partner_id);
   }
   for (const auto& row : pg::ExecPrepared(
            tx,
            "INSERT INTO lots (program_id, account_id, transfer_id, origin_kind, reference,"
-           "                  amount, remaining, activate_at, expire_at)"
+           "                  amount, remaining, activate_at, expire_at, partner_id)"
            " SELECT $1, l.account, l.transfer, l.origin, l.reference, l.amount, l.remaining,"
-           "        micros_to_ts(l.activate), micros_to_ts(NULLIF(l.expire, '')::bigint)"
+           "        micros_to_ts(l.activate), micros_to_ts(NULLIF(l.expire, '')::bigint),"
+           "        l.partner"
            " FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::bigint[],"
-           "             $7::bigint[], $8::bigint[], $9::text[]) WITH ORDINALITY"
+           "             $7::bigint[], $8::bigint[], $9::text[], $10::text[]) WITH ORDINALITY"
            "      AS l(account, transfer, origin, reference, amount, remaining, activate,"
-           "           expire, n)"
+           "           expire, partner, n)"
            " ORDER BY l.n"
            " RETURNING transfer_id, lot_id",
            program_id, accounts.literal(), transfers.literal(), origins.literal(),
            references.literal(), amounts.literal(), remaining.literal(), activates.literal(),
-           expires.literal())) {
+           expires.literal(), partners.literal())) {
     ids[row[0].as<std::string>()] = row[1].as<int64_t>();
   }
   return ids;

@@ -36,6 +36,7 @@ struct TransferRecord {
   std::string reference;
   std::string reason;
   std::string actor;
+  std::string partner_id;
 };
 
 // A lot a transfer creates in a member account.
@@ -47,6 +48,7 @@ struct NewLot {
   int64_t amount = 0;
   absl::Time activate_time;
   std::optional<absl::Time> expire_time;
+  std::string partner_id;  // who issued the points
 };
 
 class LedgerWrites final {

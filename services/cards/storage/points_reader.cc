@@ -115,4 +115,61 @@ absl::StatusOr<ExpiringPage> PointsReader::ListExpiring(absl::string_view progra
   return page;
 }
 
+absl::StatusOr<PartnerSettlement> PointsReader::Settlement(
+    absl::string_view program_id, const std::optional<absl::Time>& start_time,
+    const std::optional<absl::Time>& end_time) {
+  RETURN_IF_ERROR(ValidateSettlementPeriod(start_time, end_time));
+  PartnerSettlement out{.start_time = *start_time, .end_time = *end_time};
+  RETURN_IF_ERROR(pool_.Transact(
+      [&](pg::Tx& tx) -> absl::Status {
+        out.activity.clear();
+        out.flows.clear();
+        for (const auto& row : tx.exec_params(
+                 "SELECT partner_id,"
+                 "       COALESCE(sum(amount) FILTER (WHERE kind = 'ACCRUAL'), 0)::bigint,"
+                 "       COALESCE(sum(amount) FILTER (WHERE kind = 'ACCRUAL_REVERSAL'), 0)::bigint,"
+                 "       COALESCE(sum(amount) FILTER (WHERE kind = 'REDEMPTION'), 0)::bigint,"
+                 "       COALESCE(sum(amount) FILTER (WHERE kind = 'REDEMPTION_REVERSAL'), 0)"
+                 "         ::bigint"
+                 " FROM transfers"
+                 " WHERE program_id = $1 AND created_at >= micros_to_ts($2)"
+                 "   AND created_at < micros_to_ts($3)"
+                 "   AND kind IN ('ACCRUAL', 'ACCRUAL_REVERSAL', 'REDEMPTION',"
+                 "                'REDEMPTION_REVERSAL')"
+                 " GROUP BY partner_id ORDER BY partner_id",
+                 std::string(program_id), sql::Micros(*start_time), sql::Micros(*end_time))) {
+          out.activity.push_back(PartnerActivity{.partner_id = row[0].as<std::string>(),
+                                                 .accrued = row[1].as<int64_t>(),
+                                                 .accrual_reversed = row[2].as<int64_t>(),
+                                                 .redeemed = row[3].as<int64_t>(),
+                                                 .redemption_reversed = row[4].as<int64_t>()});
+        }
+        // Which lots (and so which issuer's points) each consumption took.
+        for (const auto& row : tx.exec_params(
+                 "SELECT l.partner_id, t.partner_id,"
+                 "       COALESCE(sum(c.amount) FILTER (WHERE t.kind = 'REDEMPTION'), 0)::bigint,"
+                 "       COALESCE(sum(c.amount) FILTER (WHERE t.kind = 'ACCRUAL_REVERSAL'), 0)"
+                 "         ::bigint"
+                 " FROM transfers t"
+                 " JOIN lot_consumptions c ON c.program_id = t.program_id"
+                 "  AND c.transfer_id = t.transfer_id"
+                 " JOIN lots l ON l.lot_id = c.lot_id"
+                 " WHERE t.program_id = $1 AND t.created_at >= micros_to_ts($2)"
+                 "   AND t.created_at < micros_to_ts($3)"
+                 "   AND t.kind IN ('REDEMPTION', 'ACCRUAL_REVERSAL')"
+                 "   AND l.partner_id <> t.partner_id"
+                 " GROUP BY 1, 2 ORDER BY 1, 2",
+                 std::string(program_id), sql::Micros(*start_time), sql::Micros(*end_time))) {
+          out.flows.push_back(PartnerFlow{.issuer_partner_id = row[0].as<std::string>(),
+                                          .acceptor_partner_id = row[1].as<std::string>(),
+                                          .redeemed = row[2].as<int64_t>(),
+                                          .reversed = row[3].as<int64_t>()});
+        }
+        return absl::OkStatus();
+      },
+      pg::Isolation::kRepeatableRead));
+  out.net = NetPartnerFlows(out.flows);
+  return out;
+}
+
 }  // namespace loyalty::cards

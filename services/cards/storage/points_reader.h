@@ -14,6 +14,7 @@
 #include "libs/pg/pool.h"
 #include "services/cards/domain/clock.h"
 #include "services/cards/domain/ledger.h"
+#include "services/cards/domain/partner_settlement.h"
 
 namespace loyalty::cards {
 
@@ -65,6 +66,13 @@ class PointsReader final {
   absl::StatusOr<OperationsPage> ListOperations(absl::string_view program_id,
                                                 absl::string_view card_number,
                                                 const OperationsQuery& query);
+
+  // Partner settlement for [start_time, end_time) (see
+  // domain/partner_settlement.h): activity per partner, gross flows between
+  // issuers and acceptors, and the netted positions.
+  absl::StatusOr<PartnerSettlement> Settlement(absl::string_view program_id,
+                                               const std::optional<absl::Time>& start_time,
+                                               const std::optional<absl::Time>& end_time);
 
   // Cards with active or pending points expiring in (now, now + within].
   absl::StatusOr<ExpiringPage> ListExpiring(absl::string_view program_id, absl::Duration within,

@@ -59,7 +59,7 @@ namespace {
 // Columns ReadLot expects, after any the caller puts first.
 constexpr char kLotColumns[] =
     "lot_id, remaining, ts_to_micros(activate_at), ts_to_micros(expire_at), origin_kind,"
-    " reference";
+    " reference, partner_id";
 
 Lot ReadLot(const pqxx::row& row, int first) {
   Lot lot;
@@ -69,6 +69,7 @@ Lot ReadLot(const pqxx::row& row, int first) {
   lot.expire_time = OptionalTimeOf(row[first + 3]);
   lot.origin = ParseTransferKind(row[first + 4].as<std::string>()).value_or(TransferKind::kAccrual);
   lot.reference = row[first + 5].as<std::string>();
+  lot.partner_id = row[first + 6].as<std::string>();
   return lot;
 }
 

@@ -18,16 +18,19 @@
 
 namespace loyalty::cards {
 
-std::string SystemAccountCache::Get(pg::Tx& tx, absl::string_view program_id, AccountKind kind) {
-  const std::pair<std::string, AccountKind> key(std::string(program_id), kind);
+std::string SystemAccountCache::Get(pg::Tx& tx, absl::string_view program_id, AccountKind kind,
+                                    absl::string_view partner_id) {
+  const Key key(std::string(program_id), kind, std::string(partner_id));
   {
     std::lock_guard lock(mutex_);
     auto it = ids_.find(key);
     if (it != ids_.end()) return it->second;
   }
   const std::string name(AccountKindName(kind));
-  const char* select = "SELECT account_id::text FROM accounts WHERE program_id = $1 AND kind = $2";
-  pqxx::result rows = pg::ExecPrepared(tx, select, key.first, name);
+  const char* select =
+      "SELECT account_id::text FROM accounts"
+      " WHERE program_id = $1 AND kind = $2 AND partner_id = $3";
+  pqxx::result rows = pg::ExecPrepared(tx, select, std::get<0>(key), name, std::get<2>(key));
   if (!rows.empty()) {
     std::string id = rows[0][0].as<std::string>();
     std::lock_guard lock(mutex_);
@@ -38,10 +41,13 @@ std::string SystemAccountCache::Get(pg::Tx& tx, absl::string_view program_id, Ac
   // nothing; the next statement's snapshot sees that creator's row. Either
   // row may still be this transaction's own, so it is not remembered yet.
   pg::ExecPrepared(tx,
-                   "INSERT INTO accounts (program_id, account_id, kind) VALUES ($1, $2::uuid, $3)"
-                   " ON CONFLICT (program_id, kind) WHERE kind <> 'member' DO NOTHING",
-                   key.first, NewUuid(), name);
-  return pg::ExecPrepared(tx, select, key.first, name).at(0)[0].as<std::string>();
+                   "INSERT INTO accounts (program_id, account_id, kind, partner_id)"
+                   " VALUES ($1, $2::uuid, $3, $4)"
+                   " ON CONFLICT (program_id, kind, partner_id) WHERE kind <> 'member' DO NOTHING",
+                   std::get<0>(key), NewUuid(), name, std::get<2>(key));
+  return pg::ExecPrepared(tx, select, std::get<0>(key), name, std::get<2>(key))
+      .at(0)[0]
+      .as<std::string>();
 }
 
 namespace {
@@ -278,7 +284,10 @@ absl::StatusOr<TransferResult> BatchRun::Apply(const TransferSpec& spec, const s
     }
   }
 
-  const std::string system = system_accounts_.Get(tx_, program_id_, route.system_account);
+  // A partner's accruals come from its own `issued` account and its
+  // redemptions go to its own `redeemed` account (reversals likewise).
+  const std::string system =
+      system_accounts_.Get(tx_, program_id_, route.system_account, spec.partner_id);
   writes_.AddTransfer(
       TransferRecord{.transfer_id = spec.transfer_id,
                      .kind = spec.kind,
@@ -291,7 +300,8 @@ absl::StatusOr<TransferResult> BatchRun::Apply(const TransferSpec& spec, const s
                      .hold_id = spec.hold_id,
                      .reference = spec.reference,
                      .reason = spec.reason,
-                     .actor = spec.actor});
+                     .actor = spec.actor,
+                     .partner_id = spec.partner_id});
   const int64_t member_delta = route.member_is_source ? -moved : moved;
   account.balance += member_delta;
   writes_.AddBalanceDelta(card.account_id, member_delta);
@@ -304,13 +314,15 @@ absl::StatusOr<TransferResult> BatchRun::Apply(const TransferSpec& spec, const s
                                                  .reference = spec.reference,
                                                  .amount = moved,
                                                  .activate_time = activate_time,
-                                                 .expire_time = spec.expire_time});
+                                                 .expire_time = spec.expire_time,
+                                                 .partner_id = spec.partner_id});
     account.lots.push_back(Lot{.lot_id = lot_id,
                                .remaining = moved,
                                .activate_time = activate_time,
                                .expire_time = spec.expire_time,
                                .origin = spec.kind,
-                               .reference = spec.reference});
+                               .reference = spec.reference,
+                               .partner_id = spec.partner_id});
   }
   for (const LotTake& take : takes) {
     for (Lot& lot : account.lots) {

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <span>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -36,12 +37,16 @@ struct CommitRequest {
 // read from a committed row, never one this transaction created.
 class SystemAccountCache final {
  public:
-  // The account of `kind`, created on first use.
-  std::string Get(pg::Tx& tx, absl::string_view program_id, AccountKind kind);
+  // The account of `kind` (of `partner_id`, "" for the program's own),
+  // created on first use.
+  std::string Get(pg::Tx& tx, absl::string_view program_id, AccountKind kind,
+                  absl::string_view partner_id = "");
 
  private:
+  // program id, kind, partner id
+  using Key = std::tuple<std::string, AccountKind, std::string>;
   std::mutex mutex_;
-  std::map<std::pair<std::string, AccountKind>, std::string> ids_;
+  std::map<Key, std::string> ids_;
 };
 
 // Applies `requests` in order at `now`, each against the state the earlier
