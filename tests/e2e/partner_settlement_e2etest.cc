@@ -14,6 +14,8 @@
 #include "libs/rpc/channel.h"
 #include "loyalty/cards/v1/ledger_service.grpc.pb.h"
 #include "loyalty/cards/v1/points_service.pb.h"
+#include "loyalty/pos/v1/pos_service.pb.h"
+#include "loyalty/pos/v1/store_service.pb.h"
 #include "tests/e2e/json.h"
 #include "tests/e2e/shared_stack.h"
 
@@ -25,6 +27,12 @@ namespace v1 = ::loyalty::cards::v1;
 
 class PartnerSettlementTest : public SharedStackTest {
  protected:
+  static int64_t Count(const std::string& sql) {
+    auto count = stack_->postgres().Query(sql);
+    EXPECT_TRUE(count.ok()) << count.status();
+    return count.ok() ? std::stoll(*count) : -1;
+  }
+
   // What pos does at a partner's till: one transfer with the partner.
   static void Commit(const std::string& id, v1::TransferKind kind, const std::string& card,
                      int64_t amount, const std::string& partner) {
@@ -81,6 +89,79 @@ TEST_F(PartnerSettlementTest, PointsEarnedAtOnePartnerAndSpentAtAnotherAreOwedTo
       "GET", "/v1/partnerSettlement?startTime=2021-01-01T00:00:00Z&endTime=2020-01-01T00:00:00Z");
   EXPECT_EQ(backwards.status, 400) << backwards.body;
   EXPECT_EQ(Send("GET", around_now, "", stack_->demo().pos_api_key).status, 403);
+}
+
+// The whole way: stores owned by partners, receipts at their tills. Points
+// earned at alpha's store and spent at beta's are owed by alpha to beta,
+// and a refund at beta's store gives them back to beta's books.
+TEST_F(PartnerSettlementTest, ReceiptsAtPartnersStoresAreChargedToTheirOwners) {
+  auto store_of = [](const std::string& partner) {
+    http::Response created = Admin(
+        "POST", absl::StrCat("/v1/stores?requestId=store-", partner, "-", UniqueDigits(6)),
+        absl::StrCat(R"({"name": "Shop of )", partner, R"(", "partnerId": ")", partner, R"("})"));
+    EXPECT_EQ(created.status, 200) << created.body;
+    pos::v1::Store store = Parse<pos::v1::Store>(created.body);
+    EXPECT_EQ(store.partner_id(), partner);
+    return store.store_id();
+  };
+  const std::string alpha_store = store_of("north");
+  const std::string beta_store = store_of("south");
+  const std::string card = NewMemberCard();
+
+  // A receipt at `store` spending `points`, confirmed; its id.
+  auto buy = [&](const std::string& store, int64_t price, int64_t points) {
+    http::Response calculated = Admin(
+        "POST", "/v1/pos/receipts:calculate",
+        absl::StrCat(R"({"storeId": ")", store, R"(", "receiptNumber": "P-)", UniqueDigits(8),
+                     R"(", "cardNumber": ")", card, R"(", "pointsToSpend": )", points,
+                     R"(, "lines": [{"sku": "bread", "quantity": "1", "price": )", price, "}]}"));
+    EXPECT_EQ(calculated.status, 200) << calculated.body;
+    const std::string id = Parse<pos::v1::Receipt>(calculated.body).receipt_id();
+    http::Response confirmed =
+        Admin("POST", "/v1/pos/receipts:confirm",
+              absl::StrCat(R"({"requestId": "c-)", id, R"(", "receiptId": ")", id, R"("})"));
+    EXPECT_EQ(confirmed.status, 200) << confirmed.body;
+    return id;
+  };
+  const absl::Time start = absl::Now() - absl::Seconds(1);
+  buy(alpha_store, 200000, 0);  // 2000.00 at 5%: 100 points issued by north
+  const std::string spent_at_south = buy(beta_store, 100000, 40);
+
+  auto report = [&] {
+    http::Response response = Admin(
+        "GET", absl::StrCat("/v1/partnerSettlement?startTime=",
+                            absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", start, absl::UTCTimeZone()),
+                            "&endTime=",
+                            absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now() + absl::Hours(1),
+                                             absl::UTCTimeZone())));
+    EXPECT_EQ(response.status, 200) << response.body;
+    return Parse<v1::PartnerSettlement>(response.body);
+  };
+  v1::PartnerSettlement settlement = report();
+  bool found = false;
+  for (const v1::PartnerNet& net : settlement.net()) {
+    if (net.debtor_partner_id() == "north" && net.creditor_partner_id() == "south") {
+      EXPECT_EQ(net.points(), 40);
+      found = true;
+    }
+  }
+  EXPECT_TRUE(found) << settlement.DebugString();
+
+  // The purchase at south is returned: its 40 points come back as south's.
+  http::Response refunded = Admin("POST", "/v1/pos/receipts:refund",
+                                  absl::StrCat(R"({"requestId": "r-)", spent_at_south,
+                                               R"(", "receiptId": ")", spent_at_south, R"("})"));
+  ASSERT_EQ(refunded.status, 200) << refunded.body;
+  settlement = report();
+  for (const v1::PartnerActivity& activity : settlement.activity()) {
+    if (activity.partner_id() == "south") {
+      EXPECT_EQ(activity.redemption_reversed(), 40);
+    }
+  }
+  EXPECT_EQ(Count("SELECT count(*) FROM cards.lots l JOIN cards.transfers t"
+                  " USING (program_id, transfer_id)"
+                  " WHERE t.kind = 'REDEMPTION_REVERSAL' AND l.partner_id = 'south'"),
+            1);
 }
 
 }  // namespace

@@ -122,6 +122,7 @@ absl::StatusOr<Ledger::CommitResult> GrpcLedger::Commit(const std::vector<Transf
       rpc::SetTimestamp(*transfer.activate_at, spec->mutable_activate_time());
     if (transfer.expire_at) rpc::SetTimestamp(*transfer.expire_at, spec->mutable_expire_time());
     spec->set_reference(transfer.reference);
+    spec->set_partner_id(transfer.partner_id);
   }
   cards::v1::CommitTransfersResponse response;
   absl::Status status =

@@ -1,5 +1,7 @@
 #include "services/pos/api/pos_api.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "libs/common/decimal.h"
@@ -81,6 +83,7 @@ void StoreToProto(const Store& store, v1::Store* out) {
   out->set_store_id(store.store_id);
   out->set_name(store.name);
   out->set_city(store.city);
+  out->set_partner_id(store.partner_id);
   rpc::SetTimestamp(store.create_time, out->mutable_create_time());
 }
 
@@ -196,8 +199,17 @@ grpc::Status StoreApi::CreateStore(grpc::ServerContext* context,
         if (request->request_id().size() > 128) {
           return InvalidField("request_id", "longer than 128 bytes");
         }
+        const std::string& partner_id = request->store().partner_id();
+        if (partner_id.size() > 128) {
+          return InvalidField("store.partner_id", "longer than 128 bytes");
+        }
+        if (std::any_of(partner_id.begin(), partner_id.end(),
+                        [](unsigned char c) { return c < 0x20 || c == 0x7f; })) {
+          return InvalidField("store.partner_id", "contains control characters");
+        }
         absl::StatusOr<Store> store = store_.CreateStore(
-            call.program_id, Store{.name = name, .city = request->store().city()},
+            call.program_id,
+            Store{.name = name, .city = request->store().city(), .partner_id = partner_id},
             request->request_id());
         if (!store.ok()) return store.status();
         StoreToProto(*store, response);

@@ -21,11 +21,9 @@ class PosApi final : public v1::PosService::Service {
   grpc::Status ConfirmReceipt(grpc::ServerContext* context,
                               const v1::ConfirmReceiptRequest* request,
                               v1::Receipt* response) override;
-  grpc::Status RefundReceipt(grpc::ServerContext* context,
-                             const v1::RefundReceiptRequest* request,
+  grpc::Status RefundReceipt(grpc::ServerContext* context, const v1::RefundReceiptRequest* request,
                              v1::Refund* response) override;
-  grpc::Status CancelReceipt(grpc::ServerContext* context,
-                             const v1::CancelReceiptRequest* request,
+  grpc::Status CancelReceipt(grpc::ServerContext* context, const v1::CancelReceiptRequest* request,
                              v1::Receipt* response) override;
   grpc::Status GetReceipt(grpc::ServerContext* context, const v1::GetReceiptRequest* request,
                           v1::Receipt* response) override;

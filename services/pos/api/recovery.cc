@@ -26,10 +26,10 @@ int StalledWorkRecovery::RunOnce() {
       ++finished;
       log::Info("stalled work finished",
                 {{"kind", work.kind == StalledWork::Kind::kConfirm ? "confirm" : "refund"},
-                 {"id", work.id}, {"program_id", work.program_id}});
+                 {"id", work.id},
+                 {"program_id", work.program_id}});
     } else {
-      log::Warn("stalled work not finished",
-                {{"id", work.id}, {"error", status.message()}});
+      log::Warn("stalled work not finished", {{"id", work.id}, {"error", status.message()}});
     }
   }
   return finished;

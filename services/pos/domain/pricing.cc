@@ -11,8 +11,8 @@
 namespace loyalty::pos {
 namespace {
 
-constexpr int64_t kMaxQuantityMilli = 1'000'000'000;     // a million units
-constexpr int64_t kMaxPrice = 100'000'000'000;          // a billion in major units
+constexpr int64_t kMaxQuantityMilli = 1'000'000'000;  // a million units
+constexpr int64_t kMaxPrice = 100'000'000'000;        // a billion in major units
 constexpr size_t kMaxLines = 500;
 // A receipt total no shop reaches (ten billion in major units), far below
 // where sums of line totals could overflow int64.
@@ -105,9 +105,8 @@ absl::StatusOr<std::vector<PricedLine>> PriceLines(const std::vector<LineInput>&
     }
     absl::StatusOr<int64_t> quantity = ParseMilli(in.quantity);
     if (!quantity.ok()) {
-      return InvalidField(LineField(i, "quantity"), in.quantity.empty()
-                                                         ? "is required"
-                                                         : quantity.status().message());
+      return InvalidField(LineField(i, "quantity"),
+                          in.quantity.empty() ? "is required" : quantity.status().message());
     }
     if (*quantity <= 0) return InvalidField(LineField(i, "quantity"), "must be positive");
     if (*quantity > kMaxQuantityMilli) return InvalidField(LineField(i, "quantity"), "too large");
@@ -134,7 +133,7 @@ absl::StatusOr<std::vector<PricedLine>> PriceLines(const std::vector<LineInput>&
 LoyaltyOutcome ApplyLoyalty(std::vector<PricedLine>& lines, const PosSettings& settings,
                             int64_t points_requested, int64_t available_points) {
   LoyaltyOutcome outcome;
-  std::vector<int64_t> payable;  // after discounts
+  std::vector<int64_t> payable;       // after discounts
   std::vector<int64_t> whole_points;  // points a line can absorb without change
   int64_t total = 0;
   int64_t absorbable = 0;
@@ -148,10 +147,10 @@ LoyaltyOutcome ApplyLoyalty(std::vector<PricedLine>& lines, const PosSettings& s
   // take a 1-rouble point, so the cap also respects what the lines absorb.
   // What the till may offer: the program's cap, never more than the card
   // has available.
-  outcome.max_points_payable = std::max<int64_t>(
-      0, std::min({MulDivFloor(total, settings.max_redeem_share_bp,
-                               int64_t{10000} * settings.point_value),
-                   absorbable, available_points}));
+  outcome.max_points_payable =
+      std::max<int64_t>(0, std::min({MulDivFloor(total, settings.max_redeem_share_bp,
+                                                 int64_t{10000} * settings.point_value),
+                                     absorbable, available_points}));
   outcome.points_spent = std::clamp<int64_t>(points_requested, 0, outcome.max_points_payable);
   std::vector<int64_t> spent = Apportion(outcome.points_spent, payable, &whole_points);
 
@@ -162,8 +161,8 @@ LoyaltyOutcome ApplyLoyalty(std::vector<PricedLine>& lines, const PosSettings& s
     paid.push_back(payable[i] - spent[i] * settings.point_value);
     total_paid += paid.back();
   }
-  outcome.points_earned = MulDivFloor(total_paid, settings.accrual_rate_bp,
-                                      int64_t{10000} * settings.point_value);
+  outcome.points_earned =
+      MulDivFloor(total_paid, settings.accrual_rate_bp, int64_t{10000} * settings.point_value);
   std::vector<int64_t> earned = Apportion(outcome.points_earned, paid);
   for (size_t i = 0; i < lines.size(); ++i) lines[i].points_earned = earned[i];
   return outcome;
@@ -207,10 +206,10 @@ absl::StatusOr<RefundPlan> PlanRefund(std::vector<PricedLine>& lines,
     total += *quantity;
     const PricedLine& line = *it->second;
     if (line.refunded_quantity_milli + total > line.quantity_milli) {
-      return InvalidField(field + ".quantity",
-                          absl::StrCat("only ",
-                                       FormatMilli(line.quantity_milli - line.refunded_quantity_milli),
-                                       " of line ", line.line_number, " can still be returned"));
+      return InvalidField(
+          field + ".quantity",
+          absl::StrCat("only ", FormatMilli(line.quantity_milli - line.refunded_quantity_milli),
+                       " of line ", line.line_number, " can still be returned"));
     }
   }
 

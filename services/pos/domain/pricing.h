@@ -14,11 +14,11 @@
 namespace loyalty::pos {
 
 struct PosSettings {
-  int32_t accrual_rate_bp = 0;        // share of the paid amount, basis points
-  int32_t max_redeem_share_bp = 0;    // share of the total payable by points
-  int64_t point_value = 100;          // minor units one point pays
+  int32_t accrual_rate_bp = 0;      // share of the paid amount, basis points
+  int32_t max_redeem_share_bp = 0;  // share of the total payable by points
+  int64_t point_value = 100;        // minor units one point pays
   int64_t activation_delay_seconds = 0;
-  int32_t points_lifetime_days = 0;   // 0: never expire
+  int32_t points_lifetime_days = 0;  // 0: never expire
 };
 
 // Checks ranges; errors name the field under `settings.`.
@@ -78,9 +78,9 @@ struct RefundRequestLine {
 struct RefundLineResult {
   int32_t line_number = 0;
   int64_t quantity_milli = 0;
-  int64_t amount = 0;          // value returned, after discounts and points
-  int64_t points_earned = 0;   // earned points to take back
-  int64_t points_spent = 0;    // spent points to give back
+  int64_t amount = 0;         // value returned, after discounts and points
+  int64_t points_earned = 0;  // earned points to take back
+  int64_t points_spent = 0;   // spent points to give back
 };
 
 struct RefundPlan {

@@ -28,6 +28,7 @@ struct Receipt {
   std::string receipt_id;
   std::string program_id;
   std::string store_id;
+  std::string partner_id;  // of the store, read with the receipt (CRD-9)
   std::string receipt_number;
   std::string card_number;
   ReceiptState state = ReceiptState::kCalculated;
@@ -54,6 +55,7 @@ struct Refund {
   std::string refund_id;
   std::string receipt_id;
   std::string store_id;
+  std::string partner_id;  // of the receipt's store (CRD-9)
   std::string card_number;
   RefundState state = RefundState::kPending;
   RefundPlan plan;
@@ -89,6 +91,9 @@ class Ledger {
     std::optional<absl::Time> activate_at;
     std::optional<absl::Time> expire_at;
     std::string reference;
+    // The coalition partner owning the receipt's store; the ledger charges
+    // accruals to it and credits redemptions to it.
+    std::string partner_id;
   };
   struct CommitResult {
     std::vector<int64_t> moved;  // per transfer

@@ -34,8 +34,7 @@ bool OutcomeUnknown(const absl::Status& status) {
 }  // namespace
 
 absl::StatusOr<Receipt> ReceiptEngine::Calculate(const std::string& program_id,
-                                                 const CalculateInput& input,
-                                                 Ledger& ledger) {
+                                                 const CalculateInput& input, Ledger& ledger) {
   std::string store_id =
       absl::AsciiStrToLower(input.store_id.empty() ? input.bound_store_id : input.store_id);
   if (store_id.empty()) return InvalidField("store_id", "is required");
@@ -117,11 +116,10 @@ absl::StatusOr<Receipt> ReceiptEngine::Calculate(const std::string& program_id,
     if (input.points_to_spend > outcome.max_points_payable) {
       // Refused rather than silently reduced: the buyer was promised a
       // payment the till must not take. Nothing has changed yet.
-      return FieldError(
-          absl::StatusCode::kFailedPrecondition, "points_to_spend",
-          absl::StrCat("at most ", outcome.max_points_payable,
-                       " points can pay this receipt (the card has ",
-                       card->balance.available, " available)"));
+      return FieldError(absl::StatusCode::kFailedPrecondition, "points_to_spend",
+                        absl::StrCat("at most ", outcome.max_points_payable,
+                                     " points can pay this receipt (the card has ",
+                                     card->balance.available, " available)"));
     }
     receipt.max_points_payable = outcome.max_points_payable;
     receipt.points_spent = outcome.points_spent;
@@ -139,8 +137,8 @@ absl::StatusOr<Receipt> ReceiptEngine::Calculate(const std::string& program_id,
   if (*existing) {
     // Claim the recalculation first: from here no confirm can post the old
     // hold, and a concurrent recalculation of the same receipt loses.
-    if (absl::Status status = repository_.BeginRecalculation(
-            program_id, receipt.receipt_id, (*existing)->calculation);
+    if (absl::Status status = repository_.BeginRecalculation(program_id, receipt.receipt_id,
+                                                             (*existing)->calculation);
         !status.ok()) {
       return status;
     }
@@ -155,8 +153,7 @@ absl::StatusOr<Receipt> ReceiptEngine::Calculate(const std::string& program_id,
   if (receipt.points_spent > 0) {
     // Unique per attempt: a retried or concurrent calculation never shares
     // (and so never voids) another attempt's hold.
-    receipt.hold_id = absl::StrCat(receipt.receipt_id, ":", receipt.calculation, ":",
-                                   RandomHex(4));
+    receipt.hold_id = absl::StrCat(receipt.receipt_id, ":", receipt.calculation, ":", RandomHex(4));
     if (absl::Status status =
             ledger.Hold(receipt.hold_id, receipt.card_number, receipt.points_spent);
         !status.ok()) {
@@ -178,8 +175,7 @@ absl::StatusOr<Receipt> ReceiptEngine::Calculate(const std::string& program_id,
 absl::StatusOr<Receipt> ReceiptEngine::Confirm(const std::string& program_id,
                                                const std::string& bound_store_id,
                                                const std::string& request_id,
-                                               const std::string& receipt_id_text,
-                                               Ledger& ledger) {
+                                               const std::string& receipt_id_text, Ledger& ledger) {
   if (absl::Status status = ValidateId("request_id", request_id, false); !status.ok()) {
     return status;
   }
@@ -191,8 +187,7 @@ absl::StatusOr<Receipt> ReceiptEngine::Confirm(const std::string& program_id,
   return FinishConfirming(*receipt, ledger);
 }
 
-absl::StatusOr<Receipt> ReceiptEngine::FinishConfirming(const Receipt& receipt,
-                                                        Ledger& ledger) {
+absl::StatusOr<Receipt> ReceiptEngine::FinishConfirming(const Receipt& receipt, Ledger& ledger) {
   const std::string& id = receipt.receipt_id;
   std::vector<Ledger::Transfer> transfers;
   if (receipt.points_spent > 0) {
@@ -201,7 +196,8 @@ absl::StatusOr<Receipt> ReceiptEngine::FinishConfirming(const Receipt& receipt,
                                          .card_number = receipt.card_number,
                                          .amount = receipt.points_spent,
                                          .hold_id = receipt.hold_id,
-                                         .reference = id});
+                                         .reference = id,
+                                         .partner_id = receipt.partner_id});
   }
   if (receipt.points_earned > 0) {
     transfers.push_back(Ledger::Transfer{.transfer_id = id + ":accrue",
@@ -210,7 +206,8 @@ absl::StatusOr<Receipt> ReceiptEngine::FinishConfirming(const Receipt& receipt,
                                          .amount = receipt.points_earned,
                                          .activate_at = receipt.activate_at,
                                          .expire_at = receipt.expire_at,
-                                         .reference = id});
+                                         .reference = id,
+                                         .partner_id = receipt.partner_id});
   }
   Balance balance = receipt.balance;
   if (!transfers.empty()) {
@@ -223,13 +220,12 @@ absl::StatusOr<Receipt> ReceiptEngine::FinishConfirming(const Receipt& receipt,
       }
       // Refused outright (hold lapsed, card blocked): nothing was posted, so
       // the receipt goes back to be calculated again.
-      if (absl::Status status = repository_.RevertConfirm(receipt.program_id, id);
-          !status.ok()) {
+      if (absl::Status status = repository_.RevertConfirm(receipt.program_id, id); !status.ok()) {
         return status;
       }
-      return absl::FailedPreconditionError(absl::StrCat(
-          "the ledger refused the receipt (", committed.status().message(),
-          "); calculate it again"));
+      return absl::FailedPreconditionError(absl::StrCat("the ledger refused the receipt (",
+                                                        committed.status().message(),
+                                                        "); calculate it again"));
     }
     balance = committed->balance;
   }
@@ -238,8 +234,7 @@ absl::StatusOr<Receipt> ReceiptEngine::FinishConfirming(const Receipt& receipt,
 
 absl::StatusOr<Receipt> ReceiptEngine::Cancel(const std::string& program_id,
                                               const std::string& bound_store_id,
-                                              const std::string& receipt_id_text,
-                                              Ledger& ledger) {
+                                              const std::string& receipt_id_text, Ledger& ledger) {
   absl::StatusOr<std::string> receipt_id = ReceiptId(receipt_id_text);
   if (!receipt_id.ok()) return receipt_id.status();
   absl::StatusOr<Receipt> receipt = repository_.Cancel(program_id, bound_store_id, *receipt_id);
@@ -279,14 +274,16 @@ absl::StatusOr<Refund> ReceiptEngine::FinishRefunding(const std::string& program
                                          .kind = Ledger::Transfer::Kind::kAccrualReversal,
                                          .card_number = refund.card_number,
                                          .amount = refund.plan.points_to_reverse,
-                                         .reference = refund.receipt_id});
+                                         .reference = refund.receipt_id,
+                                         .partner_id = refund.partner_id});
   }
   if (refund.plan.points_to_return > 0) {
     transfers.push_back(Ledger::Transfer{.transfer_id = refund.refund_id + ":return",
                                          .kind = Ledger::Transfer::Kind::kRedemptionReversal,
                                          .card_number = refund.card_number,
                                          .amount = refund.plan.points_to_return,
-                                         .reference = refund.receipt_id});
+                                         .reference = refund.receipt_id,
+                                         .partner_id = refund.partner_id});
   }
   int64_t reversed = 0;
   Balance balance;

@@ -31,8 +31,7 @@ class ReceiptRepository {
 
   virtual absl::StatusOr<PosSettings> GetSettings(const std::string& program_id) = 0;
   // NOT_FOUND when the store is not one of the program's.
-  virtual absl::Status CheckStore(const std::string& program_id,
-                                  const std::string& store_id) = 0;
+  virtual absl::Status CheckStore(const std::string& program_id, const std::string& store_id) = 0;
   virtual absl::StatusOr<std::optional<Receipt>> FindByNumber(
       const std::string& program_id, const std::string& store_id,
       const std::string& receipt_number) = 0;
@@ -42,8 +41,7 @@ class ReceiptRepository {
   // `calculation` and clears its hold id, so that no confirm can post the
   // hold about to be replaced. ABORTED when the receipt changed meanwhile.
   virtual absl::Status BeginRecalculation(const std::string& program_id,
-                                          const std::string& receipt_id,
-                                          int32_t calculation) = 0;
+                                          const std::string& receipt_id, int32_t calculation) = 0;
   // Stores a new receipt (calculation == 1; ABORTED when another
   // calculation of the same number won) or the claimed calculation of an
   // existing one (ABORTED when it is no longer the current claim).
@@ -77,12 +75,10 @@ class ReceiptRepository {
   virtual absl::StatusOr<Refund> GetRefund(const std::string& program_id,
                                            const std::string& refund_id) = 0;
   virtual absl::StatusOr<Refund> FinishRefund(const std::string& program_id,
-                                              const std::string& refund_id,
-                                              int64_t points_reversed,
+                                              const std::string& refund_id, int64_t points_reversed,
                                               const Balance& balance) = 0;
   // Confirmations and refunds begun more than `age` ago and not finished.
-  virtual absl::StatusOr<std::vector<StalledWork>> ListStalled(absl::Duration age,
-                                                               int limit) = 0;
+  virtual absl::StatusOr<std::vector<StalledWork>> ListStalled(absl::Duration age, int limit) = 0;
 };
 
 struct CalculateInput {
@@ -101,21 +97,17 @@ class ReceiptEngine final {
   ReceiptEngine(ReceiptRepository& repository, Clock clock)
       : repository_(repository), clock_(std::move(clock)) {}
 
-  absl::StatusOr<Receipt> Calculate(const std::string& program_id,
-                                    const CalculateInput& input, Ledger& ledger);
-  absl::StatusOr<Receipt> Confirm(const std::string& program_id,
-                                  const std::string& bound_store_id,
-                                  const std::string& request_id,
-                                  const std::string& receipt_id, Ledger& ledger);
-  absl::StatusOr<Receipt> Cancel(const std::string& program_id,
-                                 const std::string& bound_store_id,
+  absl::StatusOr<Receipt> Calculate(const std::string& program_id, const CalculateInput& input,
+                                    Ledger& ledger);
+  absl::StatusOr<Receipt> Confirm(const std::string& program_id, const std::string& bound_store_id,
+                                  const std::string& request_id, const std::string& receipt_id,
+                                  Ledger& ledger);
+  absl::StatusOr<Receipt> Cancel(const std::string& program_id, const std::string& bound_store_id,
                                  const std::string& receipt_id, Ledger& ledger);
   absl::StatusOr<Refund> RefundReceipt(const std::string& program_id,
                                        const std::string& bound_store_id,
-                                       const std::string& request_id,
-                                       const std::string& receipt_id,
-                                       const std::vector<RefundRequestLine>& lines,
-                                       Ledger& ledger);
+                                       const std::string& request_id, const std::string& receipt_id,
+                                       const std::vector<RefundRequestLine>& lines, Ledger& ledger);
   // Finishes one stalled confirmation or refund, as a retry by the till
   // would.
   absl::Status Resume(const StalledWork& work, Ledger& ledger);

@@ -1,7 +1,7 @@
 #include "services/pos/domain/receipt_engine.h"
 
-#include <map>
 #include <cctype>
+#include <map>
 #include <set>
 
 #include "gtest/gtest.h"
@@ -150,15 +150,16 @@ class FakeRepository final : public ReceiptRepository {
     return receipt;
   }
   absl::StatusOr<Refund> BeginRefund(const std::string&, const std::string&,
-                                     const std::string& receipt_id,
-                                     const std::string& request_id,
+                                     const std::string& receipt_id, const std::string& request_id,
                                      const std::vector<RefundRequestLine>& lines) override {
     if (refunds.contains(request_id)) return refunds[request_id];
     Receipt& receipt = receipts.at(receipt_id);
     absl::StatusOr<RefundPlan> plan = PlanRefund(receipt.lines, lines, receipt.point_value);
     if (!plan.ok()) return plan.status();
-    Refund refund{.refund_id = "refund-" + request_id, .receipt_id = receipt_id,
-                  .card_number = receipt.card_number, .plan = *plan};
+    Refund refund{.refund_id = "refund-" + request_id,
+                  .receipt_id = receipt_id,
+                  .card_number = receipt.card_number,
+                  .plan = *plan};
     refunds[request_id] = refund;
     return refund;
   }
@@ -295,11 +296,12 @@ TEST_F(ReceiptEngineTest, LedgerRefusalSendsTheReceiptBackToCalculation) {
 TEST_F(ReceiptEngineTest, StoreBoundCredentialsSeeOnlyTheirStore) {
   auto receipt = engine_.Calculate("p", Input(0), ledger_);
   ASSERT_TRUE(receipt.ok());
-  EXPECT_EQ(engine_.Confirm("p", "6f1c1d9e-1111-4222-8333-000000000000", "c",
-                            receipt->receipt_id, ledger_)
-                .status()
-                .code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(
+      engine_
+          .Confirm("p", "6f1c1d9e-1111-4222-8333-000000000000", "c", receipt->receipt_id, ledger_)
+          .status()
+          .code(),
+      absl::StatusCode::kNotFound);
   // Upper-case ids name the same receipt.
   std::string upper = receipt->receipt_id;
   for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -365,7 +367,8 @@ TEST_F(ReceiptEngineTest, BadInputNamesTheField) {
   input.store_id = "6f1c1d9e-1111-4222-8333-000000000000";
   EXPECT_EQ(ViolatedField(engine_.Calculate("p", input, ledger_).status()), "store_id");
   EXPECT_TRUE(repository_.receipts.empty());
-  EXPECT_EQ(ViolatedField(engine_.RefundReceipt("p", "", "", "x", {}, ledger_).status()), "request_id");
+  EXPECT_EQ(ViolatedField(engine_.RefundReceipt("p", "", "", "x", {}, ledger_).status()),
+            "request_id");
 }
 
 }  // namespace

@@ -23,7 +23,8 @@ constexpr char kReceiptColumns[] =
     " (extract(epoch FROM expire_at) * 1000000)::bigint,"
     " balance_available, balance_pending, balance_held,"
     " (extract(epoch FROM created_at) * 1000000)::bigint,"
-    " (extract(epoch FROM confirmed_at) * 1000000)::bigint";
+    " (extract(epoch FROM confirmed_at) * 1000000)::bigint,"
+    " (SELECT s.partner_id FROM stores s WHERE s.store_id = receipts.store_id)";
 
 ReceiptState StateFromName(const std::string& name) {
   if (name == "CONFIRMING") return ReceiptState::kConfirming;
@@ -71,6 +72,7 @@ std::optional<Receipt> LoadReceipt(pg::Tx& tx, const std::string& program_id,
   receipt.balance = Balance{row[16].as<int64_t>(), row[17].as<int64_t>(), row[18].as<int64_t>()};
   receipt.create_time = absl::FromUnixMicros(row[19].as<int64_t>());
   receipt.confirm_time = OptionalTime(row[20]);
+  receipt.partner_id = row[21].as<std::string>();
 
   for (const auto& line :
        tx.exec_params("SELECT line_number, sku, category, quantity_milli, price, amount, discount,"
@@ -107,8 +109,10 @@ std::optional<Refund> LoadRefund(pg::Tx& tx, const std::string& program_id,
                                   " r.card_number, f.state, f.amount, f.points_to_reverse,"
                                   " f.points_to_return, f.points_reversed, f.balance_available,"
                                   " f.balance_pending, f.balance_held,"
-                                  " (extract(epoch FROM f.created_at) * 1000000)::bigint"
+                                  " (extract(epoch FROM f.created_at) * 1000000)::bigint,"
+                                  " s.partner_id"
                                   " FROM refunds f JOIN receipts r USING (receipt_id)"
+                                  " JOIN stores s ON s.store_id = r.store_id"
                                   " WHERE f.program_id = $1 AND ",
                                   where),
                      program_id, key);
@@ -126,6 +130,7 @@ std::optional<Refund> LoadRefund(pg::Tx& tx, const std::string& program_id,
   refund.points_reversed = row[8].as<int64_t>();
   refund.balance = Balance{row[9].as<int64_t>(), row[10].as<int64_t>(), row[11].as<int64_t>()};
   refund.create_time = absl::FromUnixMicros(row[12].as<int64_t>());
+  refund.partner_id = row[13].as<std::string>();
   for (const auto& line :
        tx.exec_params("SELECT line_number, quantity_milli, amount, points_earned, points_spent"
                       " FROM refund_lines WHERE refund_id = $1 ORDER BY line_number",
@@ -152,23 +157,24 @@ absl::StatusOr<Store> PosStore::CreateStore(const std::string& program_id, const
     if (!request_id.empty()) {
       pqxx::result previous = tx.exec_params(
           "SELECT store_id::text, name, city,"
-          " (extract(epoch FROM created_at) * 1000000)::bigint"
+          " (extract(epoch FROM created_at) * 1000000)::bigint, partner_id"
           " FROM stores WHERE program_id = $1 AND request_id = $2",
           program_id, request_id);
       if (!previous.empty()) {
         created = Store{previous[0][0].as<std::string>(), previous[0][1].as<std::string>(),
                         previous[0][2].as<std::string>(),
-                        absl::FromUnixMicros(previous[0][3].as<int64_t>())};
+                        absl::FromUnixMicros(previous[0][3].as<int64_t>()),
+                        previous[0][4].as<std::string>()};
         return absl::OkStatus();
       }
     }
     created.store_id = NewUuid();
     pqxx::row row = tx.exec_params1(
-        "INSERT INTO stores (store_id, program_id, name, city, request_id)"
-        " VALUES ($1, $2, $3, $4, $5)"
+        "INSERT INTO stores (store_id, program_id, name, city, request_id, partner_id)"
+        " VALUES ($1, $2, $3, $4, $5, $6)"
         " RETURNING (extract(epoch FROM created_at) * 1000000)::bigint",
         created.store_id, program_id, created.name, created.city,
-        request_id.empty() ? std::optional<std::string>() : request_id);
+        request_id.empty() ? std::optional<std::string>() : request_id, created.partner_id);
     created.create_time = absl::FromUnixMicros(row[0].as<int64_t>());
     return absl::OkStatus();
   };
@@ -183,12 +189,14 @@ absl::StatusOr<Store> PosStore::GetStore(const std::string& program_id,
   std::optional<Store> store;
   absl::Status status = pool_.Transact([&](pg::Tx& tx) {
     pqxx::result rows = tx.exec_params(
-        "SELECT store_id::text, name, city, (extract(epoch FROM created_at) * 1000000)::bigint"
+        "SELECT store_id::text, name, city, (extract(epoch FROM created_at) * 1000000)::bigint,"
+        "       partner_id"
         " FROM stores WHERE program_id = $1 AND store_id = $2",
         program_id, store_id);
     if (!rows.empty()) {
       store = Store{rows[0][0].as<std::string>(), rows[0][1].as<std::string>(),
-                    rows[0][2].as<std::string>(), absl::FromUnixMicros(rows[0][3].as<int64_t>())};
+                    rows[0][2].as<std::string>(), absl::FromUnixMicros(rows[0][3].as<int64_t>()),
+                    rows[0][4].as<std::string>()};
     }
     return absl::OkStatus();
   });
@@ -217,15 +225,16 @@ absl::StatusOr<StorePage> PosStore::ListStores(const std::string& program_id, in
   absl::Status status = pool_.Transact([&](pg::Tx& tx) {
     page.stores.clear();
     pqxx::result rows = tx.exec_params(
-        "SELECT store_id::text, name, city, (extract(epoch FROM created_at) * 1000000)::bigint"
+        "SELECT store_id::text, name, city, (extract(epoch FROM created_at) * 1000000)::bigint,"
+        "       partner_id"
         " FROM stores WHERE program_id = $1"
         " AND ($2 = '' OR (name, store_id) > ($3, $2::uuid))"
         " ORDER BY name, store_id LIMIT $4",
         program_id, after_id, after_name, page_size + 1);
     for (const auto& row : rows) {
-      page.stores.push_back(Store{row[0].as<std::string>(), row[1].as<std::string>(),
-                                  row[2].as<std::string>(),
-                                  absl::FromUnixMicros(row[3].as<int64_t>())});
+      page.stores.push_back(
+          Store{row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
+                absl::FromUnixMicros(row[3].as<int64_t>()), row[4].as<std::string>()});
     }
     return absl::OkStatus();
   });
@@ -564,6 +573,7 @@ absl::StatusOr<Refund> PosStore::BeginRefund(const std::string& program_id,
     created.refund_id = NewUuid();
     created.receipt_id = receipt_id;
     created.store_id = receipt->store_id;
+    created.partner_id = receipt->partner_id;
     created.card_number = receipt->card_number;
     created.plan = *std::move(plan);
     pqxx::row row = tx.exec_params1(

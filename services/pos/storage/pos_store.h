@@ -25,6 +25,9 @@ struct Store {
   std::string name;
   std::string city;
   absl::Time create_time;
+  // Coalition partner owning the store ("" for the program's own); fixed
+  // at creation.
+  std::string partner_id;
 };
 
 struct StorePage {
@@ -48,8 +51,7 @@ class PosStore final : public ReceiptRepository {
   // Reads, changes (with `change`) and writes the program's settings in one
   // transaction, so concurrent partial updates do not undo each other.
   absl::StatusOr<PosSettings> UpdateSettings(
-      const std::string& program_id,
-      const std::function<absl::Status(PosSettings&)>& change);
+      const std::string& program_id, const std::function<absl::Status(PosSettings&)>& change);
   absl::StatusOr<absl::Time> SettingsUpdateTime(const std::string& program_id);
 
   // ReceiptRepository
@@ -60,34 +62,28 @@ class PosStore final : public ReceiptRepository {
                                                       const std::string& receipt_number) override;
   absl::StatusOr<Receipt> Get(const std::string& program_id,
                               const std::string& receipt_id) override;
-  absl::Status BeginRecalculation(const std::string& program_id,
-                                  const std::string& receipt_id,
+  absl::Status BeginRecalculation(const std::string& program_id, const std::string& receipt_id,
                                   int32_t calculation) override;
   absl::Status SaveCalculation(const Receipt& receipt) override;
   absl::StatusOr<Receipt> BeginConfirm(const std::string& program_id,
                                        const std::string& bound_store_id,
                                        const std::string& receipt_id,
                                        const std::string& request_id) override;
-  absl::Status RevertConfirm(const std::string& program_id,
-                             const std::string& receipt_id) override;
+  absl::Status RevertConfirm(const std::string& program_id, const std::string& receipt_id) override;
   absl::StatusOr<Receipt> FinishConfirm(const std::string& program_id,
                                         const std::string& receipt_id,
                                         const Balance& balance) override;
-  absl::StatusOr<Receipt> Cancel(const std::string& program_id,
-                                 const std::string& bound_store_id,
+  absl::StatusOr<Receipt> Cancel(const std::string& program_id, const std::string& bound_store_id,
                                  const std::string& receipt_id) override;
   absl::StatusOr<Refund> BeginRefund(const std::string& program_id,
                                      const std::string& bound_store_id,
-                                     const std::string& receipt_id,
-                                     const std::string& request_id,
+                                     const std::string& receipt_id, const std::string& request_id,
                                      const std::vector<RefundRequestLine>& lines) override;
   absl::StatusOr<Refund> GetRefund(const std::string& program_id,
                                    const std::string& refund_id) override;
-  absl::StatusOr<Refund> FinishRefund(const std::string& program_id,
-                                      const std::string& refund_id, int64_t points_reversed,
-                                      const Balance& balance) override;
-  absl::StatusOr<std::vector<StalledWork>> ListStalled(absl::Duration age,
-                                                       int limit) override;
+  absl::StatusOr<Refund> FinishRefund(const std::string& program_id, const std::string& refund_id,
+                                      int64_t points_reversed, const Balance& balance) override;
+  absl::StatusOr<std::vector<StalledWork>> ListStalled(absl::Duration age, int limit) override;
 
  private:
   pg::Pool& pool_;
