@@ -60,7 +60,8 @@ void ToProto(const Balance& balance, v1::Balance& out) {
   out.set_pending(balance.pending);
   out.set_held(balance.held);
   out.set_expiring_soon(balance.expiring_soon);
-  if (balance.next_expire_time) *out.mutable_next_expire_time() = ToProto(*balance.next_expire_time);
+  if (balance.next_expire_time)
+    *out.mutable_next_expire_time() = ToProto(*balance.next_expire_time);
 }
 
 void ToProto(const StatusChange& change, v1::CardStatusChange& out) {
@@ -129,6 +130,10 @@ TransferKind FromProto(v1::TransferKind kind) {
       return TransferKind::kCorrectionDebit;
     case v1::TRANSFER_KIND_MERGE:
       return TransferKind::kMerge;
+    case v1::TRANSFER_KIND_POOL_JOIN:
+      return TransferKind::kPoolJoin;
+    case v1::TRANSFER_KIND_POOL_LEAVE:
+      return TransferKind::kPoolLeave;
     default:
       return TransferKind::kUnspecified;
   }
