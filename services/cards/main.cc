@@ -24,6 +24,7 @@
 #include "services/cards/api/level_scheduler.h"
 #include "services/cards/api/levels_api.h"
 #include "services/cards/api/mass_change.h"
+#include "services/cards/api/master_accounts_api.h"
 #include "services/cards/api/metrics.h"
 #include "services/cards/api/points_api.h"
 #include "services/cards/api/templates_api.h"
@@ -106,6 +107,8 @@ int main() {
   cards::CertificateStore certificate_store(rt.pool(), clock, certificate_numbers);
   cards::CertificateMetrics certificate_metrics(rt.registry());
   cards::CertificatesApi certificates_api(certificate_store, certificate_metrics);
+  cards::MasterAccountStore master_account_store(rt.pool(), clock);
+  cards::MasterAccountsApi master_accounts_api(master_account_store);
   cards::LevelsApi levels_api({.levels = level_store,
                                .cards = card_store,
                                .card_levels = card_levels,
@@ -122,6 +125,7 @@ int main() {
   rt.host().AddService(&templates_api);
   rt.host().AddService(&levels_api);
   rt.host().AddService(&certificates_api);
+  rt.host().AddService(&master_accounts_api);
 
   // Mass changes (CRD-4) and whatever operations come later, shared among
   // replicas through the operations table.

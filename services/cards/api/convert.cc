@@ -130,6 +130,10 @@ TransferKind FromProto(v1::TransferKind kind) {
       return TransferKind::kCorrectionDebit;
     case v1::TRANSFER_KIND_MERGE:
       return TransferKind::kMerge;
+    case v1::TRANSFER_KIND_POOL_JOIN:
+      return TransferKind::kPoolJoin;
+    case v1::TRANSFER_KIND_POOL_LEAVE:
+      return TransferKind::kPoolLeave;
     default:
       return TransferKind::kUnspecified;
   }

@@ -18,17 +18,6 @@ std::string TimeField(const std::optional<absl::Time>& time) {
   return time ? absl::StrCat(absl::ToUnixMicros(*time)) : "-";
 }
 
-// Soonest expiry first, never-expiring last; then earlier activation, then
-// the older lot, so that the order is total and repeatable.
-bool SpendOrder(const Lot& a, const Lot& b) {
-  auto key = [](const Lot& lot) {
-    return std::make_tuple(!lot.expire_time.has_value(),
-                           lot.expire_time.value_or(absl::InfiniteFuture()), lot.activate_time,
-                           lot.lot_id);
-  };
-  return key(a) < key(b);
-}
-
 constexpr char kOnlyForLotKinds[] = "only for ACCRUAL, REDEMPTION_REVERSAL and CORRECTION_CREDIT";
 
 // Takes `amount` from `ordered` lots in turn; FAILED_PRECONDITION when they
@@ -52,6 +41,15 @@ absl::StatusOr<std::vector<LotTake>> TakeInOrder(std::span<const Lot* const> ord
 
 }  // namespace
 
+bool SpendOrder(const Lot& a, const Lot& b) {
+  auto key = [](const Lot& lot) {
+    return std::make_tuple(!lot.expire_time.has_value(),
+                           lot.expire_time.value_or(absl::InfiniteFuture()), lot.activate_time,
+                           lot.lot_id);
+  };
+  return key(a) < key(b);
+}
+
 absl::string_view TransferKindName(TransferKind kind) {
   switch (kind) {
     case TransferKind::kUnspecified:
@@ -72,6 +70,10 @@ absl::string_view TransferKindName(TransferKind kind) {
       return "CORRECTION_DEBIT";
     case TransferKind::kMerge:
       return "MERGE";
+    case TransferKind::kPoolJoin:
+      return "POOL_JOIN";
+    case TransferKind::kPoolLeave:
+      return "POOL_LEAVE";
   }
   return "UNSPECIFIED";
 }
@@ -80,7 +82,8 @@ std::optional<TransferKind> ParseTransferKind(absl::string_view name) {
   for (TransferKind kind :
        {TransferKind::kAccrual, TransferKind::kRedemption, TransferKind::kAccrualReversal,
         TransferKind::kRedemptionReversal, TransferKind::kExpiration,
-        TransferKind::kCorrectionCredit, TransferKind::kCorrectionDebit, TransferKind::kMerge}) {
+        TransferKind::kCorrectionCredit, TransferKind::kCorrectionDebit, TransferKind::kMerge,
+        TransferKind::kPoolJoin, TransferKind::kPoolLeave}) {
     if (TransferKindName(kind) == name) return kind;
   }
   return std::nullopt;
@@ -121,6 +124,8 @@ TransferRoute RouteOf(TransferKind kind) {
     case TransferKind::kCorrectionDebit:
       return {AccountKind::kAdjustment, true, false};
     case TransferKind::kMerge:
+    case TransferKind::kPoolJoin:
+    case TransferKind::kPoolLeave:
       // Member to member: the "system" side is the other card's account.
       return {AccountKind::kMember, true, true};
     case TransferKind::kUnspecified:
@@ -145,6 +150,9 @@ absl::Status ValidateTransfer(const TransferSpec& spec, absl::string_view field_
   }
   if (spec.kind == TransferKind::kMerge) {
     return InvalidField(field("kind"), "MERGE is written by MergeCards only");
+  }
+  if (spec.kind == TransferKind::kPoolJoin || spec.kind == TransferKind::kPoolLeave) {
+    return InvalidField(field("kind"), "written by master account changes only");
   }
   const bool correction =
       spec.kind == TransferKind::kCorrectionCredit || spec.kind == TransferKind::kCorrectionDebit;

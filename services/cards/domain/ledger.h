@@ -34,6 +34,11 @@ enum class TransferKind {
   // One lot moved from a card merged into another: member -> member.
   // Written by MergeCards only.
   kMerge = 8,
+  // One lot (or part of one) moved into a master account by a joining card,
+  // or out of it to a leaving card: member -> member. Written by
+  // MasterAccountStore only.
+  kPoolJoin = 9,
+  kPoolLeave = 10,
 };
 
 // Stable names used in storage and fingerprints ("ACCRUAL", ...).
@@ -130,6 +135,10 @@ struct Lot {
 };
 
 enum class LotState { kPending, kActive, kExpired };
+
+// The order points are spent in: soonest expiry first, never-expiring last;
+// then earlier activation, then the older lot (a total, repeatable order).
+bool SpendOrder(const Lot& a, const Lot& b);
 
 // Expiry wins over activation: a lot that expires before it activates is
 // never spendable.

@@ -24,6 +24,9 @@ const std::string& Stream() {
 }
 
 static_assert(static_cast<int>(TransferKind::kMerge) == v1::TRANSFER_KIND_MERGE);
+static_assert(static_cast<int>(TransferKind::kPoolLeave) == v1::TRANSFER_KIND_POOL_LEAVE);
+static_assert(static_cast<int>(MasterAccountChangeKind::kDissolved) ==
+              v1::MASTER_ACCOUNT_CHANGE_DISSOLVED);
 
 }  // namespace
 
@@ -103,6 +106,24 @@ void AppendPointsTransferred(pg::Tx& tx, absl::string_view program_id,
     messages.push_back(&event);
   }
   outbox::AppendAll(tx, Stream(), program_id, messages);
+}
+
+void AppendMasterAccountChanged(pg::Tx& tx, absl::string_view program_id,
+                                const MasterAccountChange& change) {
+  v1::MasterAccountChanged event;
+  event.set_master_account_id(change.master_account_id);
+  // The domain enum mirrors the proto one value for value.
+  event.set_change(static_cast<v1::MasterAccountChange>(change.kind));
+  for (const std::string& number : change.card_numbers) event.add_card_numbers(number);
+  event.set_points(change.points);
+  event.set_leave_rule(change.leave_rule);
+  for (const std::string& number : change.member_card_numbers) {
+    event.add_member_card_numbers(number);
+  }
+  event.set_balance_after(change.balance_after);
+  event.set_actor(change.actor);
+  SetTime(change.change_time, event.mutable_change_time());
+  outbox::Append(tx, Stream(), program_id, event);
 }
 
 }  // namespace loyalty::cards

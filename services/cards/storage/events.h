@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "libs/pg/pool.h"
@@ -39,5 +40,28 @@ struct AppliedTransfer {
 // PointsTransferred events of `transfers`, in order, in one statement.
 void AppendPointsTransferred(pg::Tx& tx, absl::string_view program_id,
                              std::span<const AppliedTransfer> transfers);
+
+// What happened to a master account (loyalty.cards.v1.MasterAccountChange).
+enum class MasterAccountChangeKind {
+  kCreated = 1,
+  kMemberAdded = 2,
+  kMemberRemoved = 3,
+  kDissolved = 4
+};
+
+struct MasterAccountChange {
+  std::string master_account_id;
+  MasterAccountChangeKind kind = MasterAccountChangeKind::kCreated;
+  std::vector<std::string> card_numbers;         // joined, or the one that left
+  int64_t points = 0;                            // moved in or out
+  std::string leave_rule;                        // leaves only
+  std::vector<std::string> member_card_numbers;  // after the change
+  int64_t balance_after = 0;                     // stored balance of the master account
+  std::string actor;
+  absl::Time change_time;
+};
+
+void AppendMasterAccountChanged(pg::Tx& tx, absl::string_view program_id,
+                                const MasterAccountChange& change);
 
 }  // namespace loyalty::cards

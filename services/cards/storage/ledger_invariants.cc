@@ -78,7 +78,8 @@ constexpr InvariantCheck kChecks[] = {
      "             AND c.kind = 'member')"
      "         OR (t.kind = 'CORRECTION_DEBIT' AND d.kind = 'member'"
      "             AND c.kind = 'adjustment')"
-     "         OR (t.kind = 'MERGE' AND d.kind = 'member' AND c.kind = 'member'))"},
+     "         OR (t.kind IN ('MERGE', 'POOL_JOIN', 'POOL_LEAVE') AND d.kind = 'member'"
+     "             AND c.kind = 'member'))"},
 
     {"transfer moves against the system account of its partner",
      "SELECT t.program_id || '/' || t.transfer_id || ': partner ' || t.partner_id ||"
@@ -94,7 +95,8 @@ constexpr InvariantCheck kChecks[] = {
      "SELECT l.program_id || '/lot ' || l.lot_id || ': partner ' || l.partner_id ||"
      "       ', transfer ' || t.transfer_id || ' at ' || t.partner_id"
      " FROM lots l JOIN transfers t USING (program_id, transfer_id)"
-     " WHERE t.kind <> 'MERGE' AND l.partner_id <> t.partner_id"
+     " WHERE t.kind NOT IN ('MERGE', 'POOL_JOIN', 'POOL_LEAVE')"
+     "   AND l.partner_id <> t.partner_id"
      " UNION ALL"
      " SELECT l.program_id || '/lot ' || l.lot_id || ': partner ' || l.partner_id ||"
      "        ', merged from lot ' || s.lot_id || ' of ' || s.partner_id"
@@ -102,7 +104,7 @@ constexpr InvariantCheck kChecks[] = {
      " JOIN lot_consumptions c ON c.program_id = t.program_id"
      "  AND c.transfer_id = t.transfer_id"
      " JOIN lots s ON s.lot_id = c.lot_id"
-     " WHERE t.kind = 'MERGE' AND s.partner_id <> l.partner_id"},
+     " WHERE t.kind IN ('MERGE', 'POOL_JOIN', 'POOL_LEAVE') AND s.partner_id <> l.partner_id"},
 
     {"transfer created or consumed lots to the amount it moved",
      "SELECT t.program_id || '/' || t.transfer_id || ': ' || t.kind || ' of ' ||"
@@ -114,7 +116,8 @@ constexpr InvariantCheck kChecks[] = {
      " LEFT JOIN lots l ON l.program_id = t.program_id AND l.transfer_id = t.transfer_id"
      " WHERE (t.kind IN ('REDEMPTION', 'ACCRUAL_REVERSAL', 'EXPIRATION', 'CORRECTION_DEBIT')"
      "        AND (COALESCE(c.total, 0) <> t.amount OR l.lot_id IS NOT NULL))"
-     "    OR (t.kind = 'MERGE' AND (COALESCE(c.total, 0) <> t.amount OR l.lot_id IS NULL"
+     "    OR (t.kind IN ('MERGE', 'POOL_JOIN', 'POOL_LEAVE')"
+     "        AND (COALESCE(c.total, 0) <> t.amount OR l.lot_id IS NULL"
      "        OR l.amount <> t.amount OR l.account_id <> t.credit_account_id))"
      "    OR (t.kind IN ('ACCRUAL', 'REDEMPTION_REVERSAL', 'CORRECTION_CREDIT')"
      "        AND (c.total IS NOT NULL OR l.lot_id IS NULL OR l.amount <> t.amount"
@@ -147,6 +150,55 @@ constexpr InvariantCheck kChecks[] = {
      " FROM transfers t"
      " WHERE t.hold_id IS NOT NULL AND NOT EXISTS ("
      "   SELECT 1 FROM holds h WHERE h.program_id = t.program_id AND h.hold_id = t.hold_id)"},
+
+    {"card's account is a member account",
+     "SELECT c.program_id || '/' || c.number || ': account ' || c.account_id || ' is ' ||"
+     "       COALESCE(a.kind, 'missing')"
+     " FROM cards c LEFT JOIN accounts a USING (program_id, account_id)"
+     " WHERE a.kind IS DISTINCT FROM 'member'"},
+
+    {"member cards and only they point at their master account",
+     "SELECT m.program_id || '/' || m.card_number || ': member of ' || m.account_id ||"
+     "       ' but points at ' || c.account_id"
+     " FROM master_members m JOIN cards c ON c.program_id = m.program_id"
+     "  AND c.number = m.card_number"
+     " WHERE m.left_at IS NULL AND c.account_id <> m.account_id"
+     " UNION ALL"
+     " SELECT c.program_id || '/' || c.number || ': points at master account ' ||"
+     "       c.account_id || ' without being a member'"
+     " FROM cards c JOIN master_accounts ma USING (program_id, account_id)"
+     " WHERE NOT EXISTS (SELECT 1 FROM master_members m WHERE m.program_id = c.program_id"
+     "   AND m.card_number = c.number AND m.account_id = c.account_id AND m.left_at IS NULL)"},
+
+    {"membership's joined and taken points are its POOL_JOIN and POOL_LEAVE transfers",
+     "SELECT m.program_id || '/membership ' || m.membership_id || ': joined ' ||"
+     "       m.joined_points || ' vs ' || COALESCE(s.joined, 0) || ', taken ' ||"
+     "       COALESCE(m.taken_points, 0) || ' vs ' || COALESCE(s.taken, 0)"
+     " FROM master_members m LEFT JOIN LATERAL ("
+     "   SELECT sum(t.amount) FILTER (WHERE t.kind = 'POOL_JOIN'"
+     "            AND t.debit_account_id = m.own_account_id"
+     "            AND t.credit_account_id = m.account_id) AS joined,"
+     "          sum(t.amount) FILTER (WHERE t.kind = 'POOL_LEAVE'"
+     "            AND t.debit_account_id = m.account_id"
+     "            AND t.credit_account_id = m.leave_account_id) AS taken,"
+     "          count(*) FILTER (WHERE t.card_number <> m.card_number) AS strangers"
+     "   FROM transfers t WHERE t.program_id = m.program_id"
+     "    AND t.kind IN ('POOL_JOIN', 'POOL_LEAVE')"
+     "    AND split_part(t.transfer_id, ':', 2) = m.membership_id::text) s ON true"
+     " WHERE m.joined_points <> COALESCE(s.joined, 0)"
+     "    OR COALESCE(m.taken_points, 0) <> COALESCE(s.taken, 0) OR s.strangers > 0"
+     " UNION ALL"
+     " SELECT t.program_id || '/' || t.transfer_id || ': no membership'"
+     " FROM transfers t WHERE t.kind IN ('POOL_JOIN', 'POOL_LEAVE') AND NOT EXISTS ("
+     "   SELECT 1 FROM master_members m WHERE m.program_id = t.program_id"
+     "    AND m.membership_id::text = split_part(t.transfer_id, ':', 2))"},
+
+    {"dissolved master account is empty and has no members",
+     "SELECT ma.program_id || '/' || ma.account_id || ': balance ' || a.balance"
+     " FROM master_accounts ma JOIN accounts a USING (program_id, account_id)"
+     " WHERE ma.state = 'DISSOLVED' AND (a.balance <> 0 OR EXISTS ("
+     "   SELECT 1 FROM master_members m WHERE m.program_id = ma.program_id"
+     "    AND m.account_id = ma.account_id AND m.left_at IS NULL))"},
 
     {"transfer id is applied once",
      "SELECT program_id || '/' || transfer_id || ': ' || count(*) || ' records'"

@@ -17,6 +17,10 @@
 //   - each hold is resolved at most once: POSTED holds have exactly one
 //     posting transfer, of the hold's amount, others none;
 //   - each transfer id is applied once per program;
+//   - each card's account is a member account; the cards of a master
+//     account are exactly its current members; each membership's joined
+//     and taken points equal its POOL_JOIN and POOL_LEAVE transfers (which
+//     name its card); a dissolved master account is empty and memberless;
 //   - optionally, each transfer emitted exactly one PointsTransferred event.
 
 #include <string>

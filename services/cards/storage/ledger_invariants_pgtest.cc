@@ -7,6 +7,7 @@
 #include "absl/strings/string_view.h"
 #include "gtest/gtest.h"
 #include "services/cards/storage/ledger_invariants.h"
+#include "services/cards/storage/master_account_store.h"
 #include "services/cards/testing/pg_fixture.h"
 
 namespace loyalty::cards {
@@ -123,6 +124,73 @@ TEST_F(LedgerInvariantsTest, NegativeMemberBalance) {
 TEST_F(LedgerInvariantsTest, MissingEvent) {
   Corrupt("DELETE FROM outbox WHERE event_type = 'loyalty.cards.v1.PointsTransferred'");
   EXPECT_TRUE(Mentions(Violations(), "transfer emitted exactly one PointsTransferred event"));
+}
+
+// A master account of two cards, then one broken fact at a time.
+class MasterAccountInvariantsTest : public LedgerInvariantsTest {
+ protected:
+  void SetUp() override {
+    LedgerInvariantsTest::SetUp();
+    CardStore cards(*pool_, clock_, numbers_);
+    LedgerStore ledger(*pool_, clock_);
+    MasterAccountStore masters(*pool_, clock_);
+    std::vector<std::string> numbers;
+    for (int i = 0; i < 2; ++i) {
+      auto card = cards.Issue("p1", {.client_id = NewUuid()});
+      ASSERT_TRUE(card.ok()) << card.status();
+      const TransferSpec accrual{.transfer_id = absl::StrCat("m-", i),
+                                 .kind = TransferKind::kAccrual,
+                                 .card_number = card->number,
+                                 .amount = 40};
+      ASSERT_TRUE(ledger.CommitTransfers("p1", {&accrual, 1}).ok());
+      numbers.push_back(card->number);
+    }
+    auto master = masters.Create("p1", numbers, LeaveRule::kProportional, "family", "");
+    ASSERT_TRUE(master.ok()) << master.status();
+    auto left = masters.RemoveMember("p1", master->master_account_id, numbers[1],
+                                     LeaveRule::kProportional, "leave", "");
+    ASSERT_TRUE(left.ok()) << left.status();
+    member_ = numbers[0];
+    ASSERT_TRUE(Violations().empty()) << absl::StrJoin(Violations(), "\n");
+  }
+
+  std::string member_;
+};
+
+TEST_F(MasterAccountInvariantsTest, JoinedPointsOff) {
+  Corrupt("UPDATE master_members SET joined_points = joined_points + 1 WHERE left_at IS NULL");
+  EXPECT_TRUE(Mentions(Violations(), "membership's joined and taken points"));
+}
+
+TEST_F(MasterAccountInvariantsTest, TakenPointsOff) {
+  Corrupt("UPDATE master_members SET taken_points = taken_points + 1 WHERE left_at IS NOT NULL");
+  EXPECT_TRUE(Mentions(Violations(), "membership's joined and taken points"));
+}
+
+TEST_F(MasterAccountInvariantsTest, MemberCardBackOnItsOwnAccount) {
+  Corrupt(
+      absl::StrCat("UPDATE cards c SET account_id = m.own_account_id FROM master_members m"
+                   " WHERE m.card_number = c.number AND c.number = '",
+                   member_, "'"));
+  EXPECT_TRUE(Mentions(Violations(), "member cards and only they point at their master account"));
+}
+
+TEST_F(MasterAccountInvariantsTest, StrangerOnTheMasterAccount) {
+  Corrupt("DELETE FROM master_members WHERE left_at IS NULL");
+  EXPECT_TRUE(Mentions(Violations(), "member cards and only they point at their master account"));
+}
+
+TEST_F(MasterAccountInvariantsTest, CardOnASystemAccount) {
+  Corrupt(
+      absl::StrCat("UPDATE cards SET account_id = (SELECT account_id FROM accounts"
+                   " WHERE kind = 'issued') WHERE number = '",
+                   member_, "'"));
+  EXPECT_TRUE(Mentions(Violations(), "card's account is a member account"));
+}
+
+TEST_F(MasterAccountInvariantsTest, DissolvedButNotEmpty) {
+  Corrupt("UPDATE master_accounts SET state = 'DISSOLVED', dissolved_at = now()");
+  EXPECT_TRUE(Mentions(Violations(), "dissolved master account is empty"));
 }
 
 }  // namespace

@@ -341,6 +341,14 @@ absl::StatusOr<MergeResult> LedgerStore::MergeCards(absl::string_view program_id
       return FieldError(absl::StatusCode::kFailedPrecondition, "source_number",
                         "the cards already share one points account");
     }
+    // The master account's points are the family's, not the source card's.
+    if (!tx.exec_params("SELECT 1 FROM master_members"
+                        " WHERE program_id = $1 AND card_number = $2 AND left_at IS NULL",
+                        std::string(program_id), source->number)
+             .empty()) {
+      return FieldError(absl::StatusCode::kFailedPrecondition, "source_number",
+                        "the card is a member of a master account; remove it first");
+    }
     std::map<std::string, int64_t> balances =
         LockMemberAccounts(tx, program_id, {source->account_id, target->account_id});
     if (sql::LoadHeld(tx, program_id, source->account_id, now) > 0) {

@@ -105,15 +105,29 @@ void BatchRun::Load(std::span<const CommitRequest* const> requests) {
       if (!spec.hold_id.empty()) hold_ids.insert(spec.hold_id);
     }
   }
-  cards_ = sql::FindCards(tx_, program_id_, {numbers.begin(), numbers.end()});
+  const std::vector<std::string> keys(numbers.begin(), numbers.end());
+  cards_ = sql::FindCards(tx_, program_id_, keys);
   std::set<std::string> account_ids;
-  for (const auto& [number, card] : cards_) account_ids.insert(card.account_id);
+  // A card joining or leaving a master account changes its account in a
+  // transaction that holds both accounts locked: read the cards again once
+  // the locks are ours, until no card points at an account we do not hold.
+  for (std::set<std::string> locked;;) {
+    account_ids.clear();
+    std::set<std::string> missing;
+    for (const auto& [number, card] : cards_) {
+      account_ids.insert(card.account_id);
+      if (!locked.contains(card.account_id)) missing.insert(card.account_id);
+    }
+    if (missing.empty()) break;
+    for (const auto& [account_id, balance] : LockMemberAccounts(tx_, program_id_, missing)) {
+      accounts_[account_id].balance = balance;
+    }
+    locked.insert(missing.begin(), missing.end());
+    cards_ = sql::FindCards(tx_, program_id_, keys);
+  }
 
   // Everything below is read under the account locks, so it is what
   // concurrent callers committed before; nothing changes it until commit.
-  for (const auto& [account_id, balance] : LockMemberAccounts(tx_, program_id_, account_ids)) {
-    accounts_[account_id].balance = balance;
-  }
   const std::vector<std::string> ids(account_ids.begin(), account_ids.end());
   for (auto& [account_id, lots] : sql::LoadOpenLotsOf(tx_, program_id_, ids)) {
     accounts_[account_id].lots = std::move(lots);
