@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "absl/random/random.h"
@@ -39,6 +40,17 @@ std::string UniqueDigits(int count) {
 }
 
 absl::StatusOr<std::unique_ptr<Stack>> Stack::Start() {
+  absl::StatusOr<std::unique_ptr<Stack>> stack;
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    stack = StartOnce();
+    if (stack.ok() || !absl::IsDeadlineExceeded(stack.status())) return stack;
+    std::cerr << "e2e stack not ready (attempt " << attempt
+              << "), starting again: " << stack.status() << std::endl;
+  }
+  return stack;
+}
+
+absl::StatusOr<std::unique_ptr<Stack>> Stack::StartOnce() {
   std::unique_ptr<Stack> stack(new Stack());
   absl::StatusOr<std::string> dir = testing::MakeTempDir("loyalty-e2e");
   if (!dir.ok()) return dir.status();
@@ -59,8 +71,15 @@ absl::StatusOr<std::unique_ptr<Stack>> Stack::Start() {
   }
   if (absl::Status status = stack->Launch("gateway"); !status.ok()) return status;
   if (absl::Status status = stack->WaitReady(absl::Seconds(60)); !status.ok()) {
-    return absl::Status(status.code(), absl::StrCat(status.message(), "\n--- gateway log:\n",
-                                                    stack->LogTail("gateway")));
+    std::string logs;
+    for (const char* name : kBackends) {
+      // Only the services the gateway named as not ready.
+      if (status.message().find(absl::StrCat("\"", name, "\"")) == absl::string_view::npos) {
+        continue;
+      }
+      absl::StrAppend(&logs, "\n--- ", name, " log:\n", stack->LogTail(name));
+    }
+    return absl::Status(status.code(), absl::StrCat(status.message(), logs));
   }
   absl::StatusOr<admin::DemoProgram> demo =
       stack->CreateProgram(absl::StrCat(stack->dir_, "/demo.env"));

@@ -19,6 +19,11 @@ namespace loyalty::e2e {
 
 class Stack final {
  public:
+  // Starts everything and waits until the gateway reports every backend
+  // ready. A start that does not get ready (typically a free port picked
+  // for a service was taken by another process before the service bound
+  // it, with other suites running in parallel) is torn down and tried
+  // again on new ports, up to three times.
   static absl::StatusOr<std::unique_ptr<Stack>> Start();
   ~Stack();
 
@@ -51,6 +56,7 @@ class Stack final {
 
  private:
   Stack() = default;
+  static absl::StatusOr<std::unique_ptr<Stack>> StartOnce();
   absl::Status Launch(const std::string& name);
 
   std::string dir_;
