@@ -6,9 +6,10 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "libs/common/errors.h"
 #include "libs/common/page_token.h"
+#include "libs/pg/array_literal.h"
+#include "libs/pg/prepared.h"
 
 namespace loyalty::operations {
 namespace {
@@ -129,9 +130,7 @@ ItemOutcome OutcomeOf(absl::Status status) {
 absl::StatusOr<Operation> OperationStore::Create(absl::string_view program_id,
                                                  const NewOperation& operation) {
   const std::string canonical = CanonicalContent(operation);
-  // Items travel as one newline-separated text (ValidateNewOperation keeps
-  // control characters out of keys): libpqxx 6 has no array parameters.
-  const std::string keys = absl::StrJoin(operation.item_keys, "\n");
+  const std::string keys = pg::TextArray(operation.item_keys);
   Operation result;
   absl::Status status = pool_.TransactIdempotent([&](pg::Tx& tx) -> absl::Status {
     pqxx::result existing =
@@ -158,7 +157,7 @@ absl::StatusOr<Operation> OperationStore::Create(absl::string_view program_id,
         operation.params, static_cast<int64_t>(operation.item_keys.size()), operation.created_by);
     tx.exec_params(
         "INSERT INTO operation_items (program_id, operation_id, seq, item_key)"
-        " SELECT $1, $2, n - 1, key FROM string_to_table($3, E'\\n') WITH ORDINALITY AS t(key, n)",
+        " SELECT $1, $2, n - 1, key FROM unnest($3::text[]) WITH ORDINALITY AS t(key, n)",
         std::string(program_id), id, keys);
     result = ReadOperation(inserted[0]);
     return absl::OkStatus();
@@ -235,12 +234,12 @@ absl::StatusOr<std::optional<ChunkOutcome>> OperationStore::ProcessNextChunk(
   if (kinds.empty()) return outcome;
   absl::Status status = pool_.Transact([&](pg::Tx& tx) -> absl::Status {
     outcome.reset();
-    std::vector<std::string> quoted;
-    for (const std::string& kind : kinds) quoted.push_back(tx.quote(kind));
-    pqxx::result claimed = tx.exec(absl::StrCat(
+    pqxx::result claimed = pg::ExecPrepared(
+        tx,
         "SELECT program_id, operation_id, kind, params, created_by, state, processed, total"
-        " FROM operations WHERE state IN ('PENDING', 'RUNNING') AND kind IN (",
-        absl::StrJoin(quoted, ", "), ") ORDER BY updated_at LIMIT 1 FOR UPDATE SKIP LOCKED"));
+        " FROM operations WHERE state IN ('PENDING', 'RUNNING') AND kind = ANY($1::text[])"
+        " ORDER BY updated_at LIMIT 1 FOR UPDATE SKIP LOCKED",
+        pg::TextArray(kinds));
     if (claimed.empty()) return absl::OkStatus();
     const pqxx::row& row = claimed[0];
     OperationRun run{.program_id = row[0].as<std::string>(),
@@ -256,6 +255,9 @@ absl::StatusOr<std::optional<ChunkOutcome>> OperationStore::ProcessNextChunk(
         "SELECT seq, item_key FROM operation_items"
         " WHERE program_id = $1 AND operation_id = $2 AND seq >= $3 ORDER BY seq LIMIT $4",
         run.program_id, run.operation_id, processed, chunk_size);
+    // Results of the chunk, written with one statement after it.
+    std::vector<int64_t> sequences, codes;
+    std::vector<std::string> messages;
     for (const pqxx::row& item : items) {
       PendingItem pending{.sequence = item[0].as<int64_t>(), .key = item[1].as<std::string>()};
       ItemOutcome result = apply(run, pending);
@@ -271,11 +273,17 @@ absl::StatusOr<std::optional<ChunkOutcome>> OperationStore::ProcessNextChunk(
         return absl::OkStatus();
       }
       (result.status.ok() ? chunk.succeeded : chunk.failed) += 1;
-      tx.exec_params(
-          "UPDATE operation_items SET code = $4, message = $5"
-          " WHERE program_id = $1 AND operation_id = $2 AND seq = $3",
-          run.program_id, run.operation_id, pending.sequence,
-          static_cast<int>(result.status.code()), std::string(result.status.message()));
+      sequences.push_back(pending.sequence);
+      codes.push_back(static_cast<int64_t>(result.status.code()));
+      messages.emplace_back(result.status.message());
+    }
+    if (!sequences.empty()) {
+      pg::ExecPrepared(tx,
+                       "UPDATE operation_items o SET code = u.code, message = u.message"
+                       " FROM unnest($3::bigint[], $4::int[], $5::text[]) AS u(seq, code, message)"
+                       " WHERE o.program_id = $1 AND o.operation_id = $2 AND o.seq = u.seq",
+                       run.program_id, run.operation_id, pg::IntArray(sequences),
+                       pg::IntArray(codes), pg::TextArray(messages));
     }
     const int64_t done = chunk.succeeded + chunk.failed;
     tx.exec_params(

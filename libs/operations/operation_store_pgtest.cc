@@ -15,6 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "libs/common/errors.h"
 #include "libs/common/random_ids.h"
@@ -380,6 +381,28 @@ TEST_F(OperationStorePgTest, CancelWaitsForTheChunkInProgress) {
     EXPECT_EQ(cancelled->state, OperationState::kCancelled);
     EXPECT_EQ(cancelled->processed, 100) << "the chunk in progress committed first";
   });
+  // Release the chunk only once Cancel waits for the operation's row lock,
+  // so that a Cancel that did not wait would see processed == 0.
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  for (bool waiting = false; !waiting;) {
+    if (absl::Now() > give_up) {
+      release.Notify();
+      runner.join();
+      canceller.join();
+      FAIL() << "Cancel never waited for the chunk in progress";
+    }
+    ASSERT_TRUE(pool()
+                    .Transact([&](pg::Tx& tx) {
+                      waiting = tx.exec1(
+                                      "SELECT count(*) > 0 FROM pg_locks l"
+                                      " JOIN pg_stat_activity a ON a.pid = l.pid"
+                                      " WHERE NOT l.granted AND a.datname = current_database()")[0]
+                                    .as<bool>();
+                      return absl::OkStatus();
+                    })
+                    .ok());
+    if (!waiting) absl::SleepFor(absl::Milliseconds(5));
+  }
   release.Notify();
   runner.join();
   canceller.join();

@@ -11,10 +11,9 @@
 #include "libs/pg/pool.h"
 #include "loyalty/cards/v1/cards_service.pb.h"
 #include "loyalty/cards/v1/master_accounts_service.pb.h"
-#include "loyalty/identity/v1/identity_service.pb.h"
 #include "services/cards/storage/ledger_invariants.h"
 #include "tests/e2e/json.h"
-#include "tests/e2e/stack.h"
+#include "tests/e2e/shared_stack.h"
 
 namespace loyalty::e2e {
 namespace {
@@ -22,33 +21,17 @@ namespace {
 using ::testing::HasSubstr;
 namespace v1 = ::loyalty::cards::v1;
 
-class MasterAccountsTest : public ::testing::Test {
+class MasterAccountsTest : public SharedStackTest {
  protected:
-  static void SetUpTestSuite() {
-    auto stack = Stack::Start();
-    ASSERT_TRUE(stack.ok()) << stack.status();
-    stack_ = std::move(*stack).release();
-  }
-  static void TearDownTestSuite() { delete stack_; }
-
+  // With the admin key unless another is given.
   static http::Response Send(const std::string& method, const std::string& path,
                              const std::string& body = "", const std::string& key = "") {
-    auto response = stack_->Call(method, path, body, key.empty() ? stack_->demo().api_key : key);
-    EXPECT_TRUE(response.ok()) << response.status();
-    return response.ok() ? *response : http::Response{};
+    return SharedStackTest::Send(method, path, body, key.empty() ? stack_->demo().api_key : key);
   }
 
   // A card of a new client holding `points` (a correction credit).
   static std::string CardWithPoints(int64_t points) {
-    http::Response client =
-        Send("POST", "/v1/clients", absl::StrCat(R"({"phone": "+7904)", UniqueDigits(7), R"("})"));
-    EXPECT_EQ(client.status, 200) << client.body;
-    http::Response card =
-        Send("POST", "/v1/cards",
-             absl::StrCat(R"({"clientId": ")", Parse<identity::v1::Client>(client.body).client_id(),
-                          R"("})"));
-    EXPECT_EQ(card.status, 200) << card.body;
-    const std::string number = Parse<v1::Card>(card.body).number();
+    const std::string number = NewMemberCard();
     Adjust(number, points);
     return number;
   }
@@ -66,11 +49,7 @@ class MasterAccountsTest : public ::testing::Test {
     EXPECT_EQ(card.status, 200) << card.body;
     return Parse<v1::Card>(card.body).balance().available();
   }
-
-  static Stack* stack_;
 };
-
-Stack* MasterAccountsTest::stack_ = nullptr;
 
 TEST_F(MasterAccountsTest, FamilyPoolsSpendsAndOneLeavesWithItsShare) {
   const std::string mum = CardWithPoints(100);

@@ -17,6 +17,7 @@
 #include "libs/common/page_token.h"
 #include "libs/common/random_ids.h"
 #include "libs/common/status_macros.h"
+#include "libs/pg/array_literal.h"
 #include "services/cards/storage/events.h"
 #include "services/cards/storage/sql.h"
 
@@ -49,7 +50,7 @@ std::map<std::string, std::vector<std::string>> LoadHolders(
   for (const auto& row : tx.exec_params(
            "SELECT number, client_id::text FROM card_holders"
            " WHERE program_id = $1 AND number = ANY($2::text[]) ORDER BY number, client_id",
-           std::string(program_id), sql::ArrayLiteral(numbers))) {
+           std::string(program_id), pg::TextArray(numbers))) {
     holders[row[0].as<std::string>()].push_back(row[1].as<std::string>());
   }
   return holders;
@@ -272,7 +273,7 @@ absl::StatusOr<CardBatch> CardStore::IssueBatch(absl::string_view program_id,
                " SELECT $1, n, n, 'ACTIVE', a, micros_to_ts($4), $5, $6, $7"
                " FROM unnest($2::text[], $3::uuid[]) AS t(n, a)"
                " ON CONFLICT DO NOTHING RETURNING number, account_id::text",
-               std::string(program_id), sql::ArrayLiteral(numbers), sql::ArrayLiteral(accounts),
+               std::string(program_id), pg::TextArray(numbers), pg::TextArray(accounts),
                sql::Micros(now), std::string(IssueFormName(input.issue_form)), input.store_id,
                input.request_id)) {
         inserted.insert(row[0].as<std::string>());
@@ -290,7 +291,7 @@ absl::StatusOr<CardBatch> CardStore::IssueBatch(absl::string_view program_id,
       tx.exec_params(
           "INSERT INTO accounts (program_id, account_id, kind, balance, created_at)"
           " SELECT $1, a, 'member', 0, micros_to_ts($3) FROM unnest($2::uuid[]) AS t(a)",
-          std::string(program_id), sql::ArrayLiteral(used_accounts), sql::Micros(now));
+          std::string(program_id), pg::TextArray(used_accounts), sql::Micros(now));
       return taken;
     };
     if (input.range) {

@@ -13,6 +13,7 @@
 #include "libs/common/errors.h"
 #include "libs/common/page_token.h"
 #include "libs/common/status_macros.h"
+#include "libs/pg/array_literal.h"
 #include "libs/pg/prepared.h"
 #include "services/cards/storage/certificate_events.h"
 #include "services/cards/storage/sql.h"
@@ -217,7 +218,7 @@ std::vector<std::string> InsertCertificates(pg::Tx& tx, absl::string_view progra
            "        NULLIF($7, ''), $8, NULLIF($9, '')"
            " FROM unnest($2::text[]) AS t(n)"
            " ON CONFLICT (program_id, number) DO NOTHING RETURNING number",
-           std::string(program_id), sql::ArrayLiteral(numbers), shape.nominal,
+           std::string(program_id), pg::TextArray(numbers), shape.nominal,
            sql::Micros(shape.expire_time), sql::Micros(shape.create_time), shape.sold_store_id,
            shape.request_id, std::string(fingerprint), shape.batch_id)) {
     inserted.insert(row[0].as<std::string>());
@@ -234,7 +235,7 @@ std::vector<std::string> InsertCertificates(pg::Tx& tx, absl::string_view progra
       "  balance_after, fingerprint, store_id, actor, created_at)"
       " SELECT $1, 'issue:' || n, n, 'ISSUE', $3, $3, $4, $5, $6, micros_to_ts($7)"
       " FROM unnest($2::text[]) AS t(n)",
-      std::string(program_id), sql::ArrayLiteral(issued), shape.nominal, std::string(fingerprint),
+      std::string(program_id), pg::TextArray(issued), shape.nominal, std::string(fingerprint),
       shape.sold_store_id, std::string(actor), sql::Micros(shape.create_time));
   for (const std::string& number : issued) {
     Certificate certificate = shape;

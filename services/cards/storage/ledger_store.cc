@@ -2,7 +2,6 @@
 
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -11,7 +10,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "libs/common/errors.h"
-#include "libs/common/random_ids.h"
 #include "libs/common/status_macros.h"
 #include "libs/pg/prepared.h"
 #include "services/cards/domain/fingerprint.h"

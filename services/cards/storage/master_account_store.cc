@@ -12,6 +12,7 @@
 #include "libs/common/errors.h"
 #include "libs/common/random_ids.h"
 #include "libs/common/status_macros.h"
+#include "libs/pg/prepared.h"
 #include "services/cards/domain/definition.h"
 #include "services/cards/domain/fingerprint.h"
 #include "services/cards/storage/events.h"
@@ -53,7 +54,7 @@ std::optional<MasterRow> LoadMaster(pg::Tx& tx, absl::string_view program_id,
       std::string(program_id), account_id);
   if (rows.empty()) return std::nullopt;
   return MasterRow{
-      .default_rule = ParseLeaveRule(rows[0][0].as<std::string>()).value_or(LeaveRule::kNothing),
+      .default_rule = *ParseLeaveRule(rows[0][0].as<std::string>()),  // the column's CHECK
       .dissolved = rows[0][1].as<std::string>() == "DISSOLVED",
       .create_time = sql::TimeOf(rows[0][2])};
 }
@@ -511,6 +512,15 @@ absl::StatusOr<MasterAccountView> MasterAccountStore::AddMember(absl::string_vie
     }
     std::map<std::string, int64_t> balances =
         LockMemberAccounts(tx, program_id, {master_id, card.account_id});
+    // Counted under the master account's lock, which every join takes.
+    if (pg::ExecPrepared1(tx,
+                          "SELECT count(*) FROM master_members"
+                          " WHERE program_id = $1 AND account_id = $2::uuid AND left_at IS NULL",
+                          std::string(program_id), master_id)[0]
+            .as<int64_t>() >= static_cast<int64_t>(kMaxMasterAccountMembers)) {
+      return FieldError(absl::StatusCode::kFailedPrecondition, "master_account_id",
+                        absl::StrCat("at most ", kMaxMasterAccountMembers, " members"));
+    }
     PoolWrites writes(program_id, now, std::string(actor));
     int64_t balance = balances[master_id];
     ASSIGN_OR_RETURN(int64_t joined, Join(tx, program_id, master_id, card, "card_number", now,

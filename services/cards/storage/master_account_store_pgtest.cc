@@ -215,6 +215,24 @@ TEST_F(MasterAccountStoreTest, NothingThenTheLastMemberDissolves) {
   EXPECT_EQ(StrandedPoints(), 0);
 }
 
+TEST_F(MasterAccountStoreTest, AddingBeyondTheMemberLimitIsRefused) {
+  std::vector<Card> members;
+  for (size_t i = 0; i < kMaxMasterAccountMembers; ++i) members.push_back(NewCard());
+  const MasterAccountView master = MustCreate(members);
+  const Card one_more = NewCard();
+  const std::vector<int64_t> before = Footprint();
+  auto added =
+      masters_->AddMember(program_, master.master_account_id, one_more.number, NewUuid(), "op-1");
+  EXPECT_EQ(added.status().code(), absl::StatusCode::kFailedPrecondition) << added.status();
+  EXPECT_EQ(ViolatedField(added.status()), "master_account_id") << added.status();
+  EXPECT_EQ(Footprint(), before);
+  // A place freed by a leaver can be taken.
+  MustLeave(master, members[0], LeaveRule::kNothing);
+  EXPECT_TRUE(
+      masters_->AddMember(program_, master.master_account_id, one_more.number, NewUuid(), "op-1")
+          .ok());
+}
+
 TEST_F(MasterAccountStoreTest, RejoiningStartsANewContribution) {
   const Card a = NewCard();
   const Card b = NewCard();

@@ -4,7 +4,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "libs/pg/array_literal.h"
 #include "libs/pg/prepared.h"
@@ -75,21 +74,10 @@ Lot ReadLot(const pqxx::row& row, int first) {
 
 }  // namespace
 
-std::string ArrayLiteral(const std::vector<std::string>& tokens) {
-  return absl::StrCat("{", absl::StrJoin(tokens, ","), "}");
-}
-
 std::vector<Lot> LoadOpenLots(pqxx::transaction_base& tx, absl::string_view program_id,
                               absl::string_view account_id) {
-  pqxx::result rows = ExecPrepared(
-      tx,
-      absl::StrCat("SELECT ", kLotColumns,
-                   " FROM lots WHERE program_id = $1 AND account_id = $2 AND remaining > 0"),
-      std::string(program_id), std::string(account_id));
-  std::vector<Lot> lots;
-  lots.reserve(rows.size());
-  for (const auto& row : rows) lots.push_back(ReadLot(row, 0));
-  return lots;
+  auto lots = LoadOpenLotsOf(tx, program_id, {std::string(account_id)});
+  return lots.empty() ? std::vector<Lot>() : std::move(lots.begin()->second);
 }
 
 // Bulk lookups join unnest($2) with a LATERAL subquery that the planner
@@ -204,12 +192,8 @@ std::map<std::string, CardRow> FindCards(pqxx::transaction_base& tx, absl::strin
 
 int64_t LoadHeld(pqxx::transaction_base& tx, absl::string_view program_id,
                  absl::string_view account_id, absl::Time now) {
-  return pg::ExecPrepared1(tx,
-                           "SELECT COALESCE(sum(amount), 0)::bigint FROM holds"
-                           " WHERE program_id = $1 AND account_id = $2 AND state = 'HELD'"
-                           "   AND expire_at > micros_to_ts($3)",
-                           std::string(program_id), std::string(account_id), Micros(now))[0]
-      .as<int64_t>();
+  auto held = LoadHeldOf(tx, program_id, {std::string(account_id)}, now);
+  return held.empty() ? 0 : held.begin()->second;
 }
 
 Balance LoadBalance(pqxx::transaction_base& tx, absl::string_view program_id,

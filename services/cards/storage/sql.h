@@ -37,11 +37,6 @@ inline absl::Time Truncate(absl::Time time) {
   return absl::FromUnixMicros(absl::ToUnixMicros(time));
 }
 
-// Text form of a PostgreSQL array of plain tokens (digits, UUIDs): libpqxx 6
-// has no array parameters. Only for values without quotes, commas, braces
-// or spaces.
-std::string ArrayLiteral(const std::vector<std::string>& tokens);
-
 // A card as stored, without its balance and co-holders.
 struct CardRow {
   std::string number;

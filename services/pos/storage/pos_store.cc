@@ -26,6 +26,18 @@ constexpr char kReceiptColumns[] =
     " (extract(epoch FROM confirmed_at) * 1000000)::bigint,"
     " (SELECT s.partner_id FROM stores s WHERE s.store_id = receipts.store_id)";
 
+// Columns StoreFromRow expects, in order.
+constexpr char kStoreColumns[] =
+    "store_id::text, name, city, (extract(epoch FROM created_at) * 1000000)::bigint, partner_id";
+
+Store StoreFromRow(const pqxx::row& row) {
+  return Store{.store_id = row[0].as<std::string>(),
+               .name = row[1].as<std::string>(),
+               .city = row[2].as<std::string>(),
+               .create_time = absl::FromUnixMicros(row[3].as<int64_t>()),
+               .partner_id = row[4].as<std::string>()};
+}
+
 ReceiptState StateFromName(const std::string& name) {
   if (name == "CONFIRMING") return ReceiptState::kConfirming;
   if (name == "CONFIRMED") return ReceiptState::kConfirmed;
@@ -155,16 +167,12 @@ absl::StatusOr<Store> PosStore::CreateStore(const std::string& program_id, const
   Store created = store;
   auto attempt = [&](pg::Tx& tx) {
     if (!request_id.empty()) {
-      pqxx::result previous = tx.exec_params(
-          "SELECT store_id::text, name, city,"
-          " (extract(epoch FROM created_at) * 1000000)::bigint, partner_id"
-          " FROM stores WHERE program_id = $1 AND request_id = $2",
-          program_id, request_id);
+      pqxx::result previous =
+          tx.exec_params(absl::StrCat("SELECT ", kStoreColumns,
+                                      " FROM stores WHERE program_id = $1 AND request_id = $2"),
+                         program_id, request_id);
       if (!previous.empty()) {
-        created = Store{previous[0][0].as<std::string>(), previous[0][1].as<std::string>(),
-                        previous[0][2].as<std::string>(),
-                        absl::FromUnixMicros(previous[0][3].as<int64_t>()),
-                        previous[0][4].as<std::string>()};
+        created = StoreFromRow(previous[0]);
         return absl::OkStatus();
       }
     }
@@ -188,15 +196,12 @@ absl::StatusOr<Store> PosStore::GetStore(const std::string& program_id,
   if (!IsUuid(store_id)) return absl::NotFoundError("no such store");
   std::optional<Store> store;
   absl::Status status = pool_.Transact([&](pg::Tx& tx) {
-    pqxx::result rows = tx.exec_params(
-        "SELECT store_id::text, name, city, (extract(epoch FROM created_at) * 1000000)::bigint,"
-        "       partner_id"
-        " FROM stores WHERE program_id = $1 AND store_id = $2",
-        program_id, store_id);
+    pqxx::result rows =
+        tx.exec_params(absl::StrCat("SELECT ", kStoreColumns,
+                                    " FROM stores WHERE program_id = $1 AND store_id = $2"),
+                       program_id, store_id);
     if (!rows.empty()) {
-      store = Store{rows[0][0].as<std::string>(), rows[0][1].as<std::string>(),
-                    rows[0][2].as<std::string>(), absl::FromUnixMicros(rows[0][3].as<int64_t>()),
-                    rows[0][4].as<std::string>()};
+      store = StoreFromRow(rows[0]);
     }
     return absl::OkStatus();
   });
@@ -224,18 +229,13 @@ absl::StatusOr<StorePage> PosStore::ListStores(const std::string& program_id, in
   StorePage page;
   absl::Status status = pool_.Transact([&](pg::Tx& tx) {
     page.stores.clear();
-    pqxx::result rows = tx.exec_params(
-        "SELECT store_id::text, name, city, (extract(epoch FROM created_at) * 1000000)::bigint,"
-        "       partner_id"
-        " FROM stores WHERE program_id = $1"
-        " AND ($2 = '' OR (name, store_id) > ($3, $2::uuid))"
-        " ORDER BY name, store_id LIMIT $4",
-        program_id, after_id, after_name, page_size + 1);
-    for (const auto& row : rows) {
-      page.stores.push_back(
-          Store{row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
-                absl::FromUnixMicros(row[3].as<int64_t>()), row[4].as<std::string>()});
-    }
+    pqxx::result rows =
+        tx.exec_params(absl::StrCat("SELECT ", kStoreColumns,
+                                    " FROM stores WHERE program_id = $1"
+                                    " AND ($2 = '' OR (name, store_id) > ($3, $2::uuid))"
+                                    " ORDER BY name, store_id LIMIT $4"),
+                       program_id, after_id, after_name, page_size + 1);
+    for (const auto& row : rows) page.stores.push_back(StoreFromRow(row));
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
