@@ -1,5 +1,6 @@
 #include "libs/outbox/outbox.h"
 
+#include <algorithm>
 #include <vector>
 
 #include <pqxx/pqxx>
@@ -206,8 +207,30 @@ void Relay::Run(std::stop_token stop) {
   }
 }
 
+namespace {
+
+// A handler of single events as a batch handler: stops at the first
+// failure, so the entries after it stay pending, untried.
+StreamConsumer::BatchHandler OneAtATime(StreamConsumer::Handler handler) {
+  return [handler = std::move(handler)](std::span<const StreamEvent> events) {
+    std::vector<absl::Status> results;
+    for (const StreamEvent& event : events) {
+      results.push_back(handler(event));
+      if (!results.back().ok()) break;
+    }
+    return results;
+  };
+}
+
+}  // namespace
+
 StreamConsumer::StreamConsumer(redis::Client& redis, std::string stream, std::string group,
                                std::string consumer, Handler handler, int max_attempts)
+    : StreamConsumer(redis, std::move(stream), std::move(group), std::move(consumer),
+                     OneAtATime(std::move(handler)), max_attempts) {}
+
+StreamConsumer::StreamConsumer(redis::Client& redis, std::string stream, std::string group,
+                               std::string consumer, BatchHandler handler, int max_attempts)
     : redis_(redis),
       stream_(std::move(stream)),
       group_(std::move(group)),
@@ -257,17 +280,17 @@ absl::StatusOr<int> StreamConsumer::ReadAndHandle(const std::string& from, absl:
   }
   if (reply->type != redis::Reply::Type::kArray || reply->elements.empty()) return 0;
   const redis::Reply& entries = reply->elements[0].elements.at(1);
-  int handled = 0;
+  std::vector<StreamEvent> events;
+  std::vector<std::string> ack = {"XACK", stream_, group_};
+  const size_t ack_header = ack.size();
   for (const redis::Reply& entry : entries.elements) {
     if (entry.elements.empty()) continue;
     if (entry.elements.size() < 2 || entry.elements[1].type != redis::Reply::Type::kArray) {
       // Trimmed from the stream while pending: nothing left to handle.
-      absl::StatusOr<redis::Reply> ack =
-          redis_.Command({"XACK", stream_, group_, entry.elements[0].text});
-      if (!ack.ok()) return ack.status();
+      ack.push_back(entry.elements[0].text);
       continue;
     }
-    StreamEvent event;
+    StreamEvent& event = events.emplace_back();
     event.entry_id = entry.elements[0].text;
     const auto& fields = entry.elements[1].elements;
     for (size_t i = 0; i + 1 < fields.size(); i += 2) {
@@ -284,18 +307,38 @@ absl::StatusOr<int> StreamConsumer::ReadAndHandle(const std::string& from, absl:
       else if (key == "occurred_at")
         event.occurred_at = value;
     }
-    absl::Status status = handler_(event);
-    if (!status.ok()) {
+  }
+  std::vector<absl::Status> results;
+  if (!events.empty()) results = handler_(events);
+  const size_t answered = std::min(results.size(), events.size());
+  // Entries the handler left untried stay pending; read them again next.
+  if (answered < events.size()) pending_drained_ = false;
+  absl::Status unresolved;  // the first failure, unless dead-lettered
+  bool failure_seen = false;
+  for (size_t i = 0; i < answered; ++i) {
+    if (!results[i].ok()) {
+      if (failure_seen) {  // redelivered; counted when it comes first
+        pending_drained_ = false;
+        continue;
+      }
+      failure_seen = true;
+      const StreamEvent& event = events[i];
       failures_ = failing_entry_ == event.entry_id ? failures_ + 1 : 1;
       failing_entry_ = event.entry_id;
-      if (failures_ < max_attempts_) return status;  // left pending; redelivered later
-      if (absl::Status moved = DeadLetter(event, status); !moved.ok()) return moved;
+      if (failures_ < max_attempts_) {  // left pending; redelivered later
+        unresolved = results[i];
+        continue;
+      }
+      if (absl::Status moved = DeadLetter(event, results[i]); !moved.ok()) return moved;
     }
-    absl::StatusOr<redis::Reply> ack = redis_.Command({"XACK", stream_, group_, event.entry_id});
-    if (!ack.ok()) return ack.status();
-    ++handled;
+    ack.push_back(events[i].entry_id);
   }
-  return handled;
+  if (ack.size() > ack_header) {
+    absl::StatusOr<redis::Reply> acked = redis_.Command(ack);
+    if (!acked.ok()) return acked.status();
+  }
+  if (!unresolved.ok()) return unresolved;
+  return static_cast<int>(answered);
 }
 
 absl::StatusOr<int> StreamConsumer::PollOnce(absl::Duration block) {

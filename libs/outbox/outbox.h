@@ -97,10 +97,21 @@ struct StreamEvent {
 // one poison event cannot stall everything behind it.
 class StreamConsumer final {
  public:
+  // One event at a time; the first failure ends the round, leaving it and
+  // the entries after it pending.
   using Handler = std::function<absl::Status(const StreamEvent&)>;
+  // Every entry of a read (up to 100) at once, so that a handler can apply
+  // them in one transaction. Returns one status per event, in order; a
+  // shorter answer leaves the entries it does not cover pending, untried.
+  // Entries that succeeded are acknowledged even when an earlier one
+  // failed; the first failure counts towards its dead-lettering, the
+  // others are simply redelivered.
+  using BatchHandler = std::function<std::vector<absl::Status>(std::span<const StreamEvent>)>;
 
   StreamConsumer(redis::Client& redis, std::string stream, std::string group, std::string consumer,
                  Handler handler, int max_attempts = 10);
+  StreamConsumer(redis::Client& redis, std::string stream, std::string group, std::string consumer,
+                 BatchHandler handler, int max_attempts = 10);
 
   // Creates the group if needed, then handles pending and new entries.
   // Returns how many entries were handled in this round.
@@ -117,7 +128,7 @@ class StreamConsumer final {
   std::string stream_;
   std::string group_;
   std::string consumer_;
-  Handler handler_;
+  BatchHandler handler_;
   int max_attempts_;
   std::string failing_entry_;  // the entry whose handler last failed
   int failures_ = 0;           // consecutive failures of that entry

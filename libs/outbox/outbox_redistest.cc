@@ -1,3 +1,4 @@
+#include <span>
 #include <string>
 #include <vector>
 
@@ -140,6 +141,68 @@ TEST_F(OutboxTest, FailedHandlerLeavesTheEntryForRedelivery) {
   ASSERT_TRUE(handled.ok()) << handled.status();
   EXPECT_EQ(*handled, 1);
   EXPECT_EQ(calls, 2);
+  auto pending = redis_->Command({"XPENDING", StreamFor("svc"), "g"});
+  ASSERT_TRUE(pending.ok());
+  EXPECT_EQ(pending->elements.at(0).integer, 0);
+}
+
+TEST_F(OutboxTest, BatchHandlerSeesTheWholeReadAndOnlyFailuresComeBack) {
+  for (const char* receipt : {"r-1", "r-2", "r-3"}) ASSERT_TRUE(AppendReceipt(receipt, true).ok());
+  Relay relay(*pool_, *redis_, registry_);
+  ASSERT_TRUE(relay.PublishBatch().ok());
+  std::vector<std::vector<std::string>> batches;  // receipt payloads per call
+  StreamConsumer consumer(*redis_, StreamFor("svc"), "g", "c1",
+                          [&](std::span<const StreamEvent> events) {
+                            std::vector<std::string> seen;
+                            std::vector<absl::Status> results;
+                            for (const StreamEvent& event : events) {
+                              const bool second = event.payload.find("r-2") != std::string::npos;
+                              seen.push_back(second ? "r-2" : "other");
+                              results.push_back(second && batches.empty()
+                                                    ? absl::UnavailableError("database down")
+                                                    : absl::OkStatus());
+                            }
+                            batches.push_back(std::move(seen));
+                            return results;
+                          });
+  auto first = consumer.PollOnce(absl::Milliseconds(50));
+  EXPECT_EQ(first.status().code(), absl::StatusCode::kUnavailable);
+  auto pending = redis_->Command({"XPENDING", StreamFor("svc"), "g"});
+  ASSERT_TRUE(pending.ok());
+  EXPECT_EQ(pending->elements.at(0).integer, 1);  // r-1 and r-3 acknowledged
+
+  auto second = consumer.PollOnce(absl::Milliseconds(50));
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(*second, 1);
+  ASSERT_EQ(batches.size(), 2u);
+  EXPECT_EQ(batches[0], (std::vector<std::string>{"other", "r-2", "other"}));
+  EXPECT_EQ(batches[1], (std::vector<std::string>{"r-2"}));  // only the failed one again
+  pending = redis_->Command({"XPENDING", StreamFor("svc"), "g"});
+  ASSERT_TRUE(pending.ok());
+  EXPECT_EQ(pending->elements.at(0).integer, 0);
+}
+
+TEST_F(OutboxTest, EntriesAfterADeadLetteredOneAreStillHandled) {
+  ASSERT_TRUE(AppendReceipt("poison", true).ok());
+  ASSERT_TRUE(AppendReceipt("fine", true).ok());
+  Relay relay(*pool_, *redis_, registry_);
+  ASSERT_TRUE(relay.PublishBatch().ok());
+  int fine = 0;
+  StreamConsumer consumer(
+      *redis_, StreamFor("svc"), "g", "c1",
+      [&](const StreamEvent& event) {
+        if (event.payload.find("poison") != std::string::npos) {
+          return absl::InternalError("cannot handle");
+        }
+        ++fine;
+        return absl::OkStatus();
+      },
+      /*max_attempts=*/1);
+  // The poison entry is dead-lettered at once; the one-at-a-time handler
+  // stopped before "fine", which must come back on the next round.
+  ASSERT_TRUE(consumer.PollOnce(absl::Milliseconds(20)).ok());
+  ASSERT_TRUE(consumer.PollOnce(absl::Milliseconds(20)).ok());
+  EXPECT_EQ(fine, 1);
   auto pending = redis_->Command({"XPENDING", StreamFor("svc"), "g"});
   ASSERT_TRUE(pending.ok());
   EXPECT_EQ(pending->elements.at(0).integer, 0);

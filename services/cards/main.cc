@@ -151,10 +151,14 @@ int main() {
   loyalty::redis::Client cards_redis(redis_options);
   outbox::StreamConsumer pos_consumer(
       pos_redis, outbox::StreamFor("pos"), cards::kLevelEventsGroup, consumer_name,
-      [&](const outbox::StreamEvent& event) { return level_events.HandlePosEvent(event); });
+      [&](std::span<const outbox::StreamEvent> events) {
+        return level_events.HandlePosEvents(events);
+      });
   outbox::StreamConsumer cards_consumer(
       cards_redis, outbox::StreamFor("cards"), cards::kLevelEventsGroup, consumer_name,
-      [&](const outbox::StreamEvent& event) { return level_events.HandleCardsEvent(event); });
+      [&](std::span<const outbox::StreamEvent> events) {
+        return level_events.HandleCardsEvents(events);
+      });
   rt.host().AddBackgroundTask("level-pos-events",
                               [&](std::stop_token stop) { pos_consumer.Run(std::move(stop)); });
   rt.host().AddBackgroundTask("level-cards-events",

@@ -1,6 +1,7 @@
 #include "services/cards/api/level_events.h"
 
 #include <algorithm>
+#include <variant>
 
 #include "absl/time/clock.h"
 #include "google/protobuf/util/json_util.h"
@@ -50,15 +51,14 @@ absl::string_view OutcomeName(ActivityOutcome outcome) {
 
 }  // namespace
 
-absl::Status LevelEventHandler::Malformed(absl::string_view stream,
-                                          const outbox::StreamEvent& event, absl::string_view why) {
+void LevelEventHandler::Malformed(absl::string_view stream, const outbox::StreamEvent& event,
+                                  absl::string_view why) {
   metrics_.EventConsumed(stream, "malformed");
   log::Error("skipping undecodable event", {{"stream", stream},
                                             {"stream_entry", event.entry_id},
                                             {"event_id", event.event_id},
                                             {"type", event.type},
                                             {"why", why}});
-  return absl::OkStatus();
 }
 
 absl::Status LevelEventHandler::Finish(absl::string_view stream,
@@ -79,60 +79,61 @@ absl::Status LevelEventHandler::Finish(absl::string_view stream,
   return absl::OkStatus();
 }
 
-absl::Status LevelEventHandler::HandlePosEvent(const outbox::StreamEvent& event) {
+std::optional<ActivityFact> LevelEventHandler::PosFact(const outbox::StreamEvent& event) {
   if (event.type == "loyalty.pos.v1.ReceiptConfirmed") {
     pos::v1::ReceiptConfirmed message;
     if (!Decode(event.payload, message)) {
-      return Malformed(kPosStream, event, "payload is not a ReceiptConfirmed");
+      Malformed(kPosStream, event, "payload is not a ReceiptConfirmed");
+      return std::nullopt;
     }
     if (event.event_id.empty() || event.program_id.empty() || message.receipt_id().empty()) {
-      return Malformed(kPosStream, event, "event id, program id or receipt id missing");
+      Malformed(kPosStream, event, "event id, program id or receipt id missing");
+      return std::nullopt;
     }
     if (message.card_number().empty()) {  // an anonymous sale
       metrics_.EventConsumed(kPosStream, "ignored");
-      return absl::OkStatus();
+      return std::nullopt;
     }
-    return Finish(
-        kPosStream,
-        activity_.ApplyPurchase(PurchaseFact{
-            .event_id = event.event_id,
-            .program_id = event.program_id,
-            .receipt_id = message.receipt_id(),
-            .card_number = message.card_number(),
-            .amount = std::max<int64_t>(message.total_amount() - message.total_discount(), 0),
-            .time = WhenHappened(message.has_confirm_time(), message.confirm_time(), event)}),
-        event.program_id);
+    return PurchaseFact{
+        .event_id = event.event_id,
+        .program_id = event.program_id,
+        .receipt_id = message.receipt_id(),
+        .card_number = message.card_number(),
+        .amount = std::max<int64_t>(message.total_amount() - message.total_discount(), 0),
+        .time = WhenHappened(message.has_confirm_time(), message.confirm_time(), event)};
   }
   if (event.type == "loyalty.pos.v1.ReceiptRefunded") {
     pos::v1::ReceiptRefunded message;
     if (!Decode(event.payload, message)) {
-      return Malformed(kPosStream, event, "payload is not a ReceiptRefunded");
+      Malformed(kPosStream, event, "payload is not a ReceiptRefunded");
+      return std::nullopt;
     }
     if (event.event_id.empty() || event.program_id.empty() || message.receipt_id().empty()) {
-      return Malformed(kPosStream, event, "event id, program id or receipt id missing");
+      Malformed(kPosStream, event, "event id, program id or receipt id missing");
+      return std::nullopt;
     }
-    return Finish(kPosStream,
-                  activity_.ApplyRefund(RefundFact{.event_id = event.event_id,
-                                                   .program_id = event.program_id,
-                                                   .receipt_id = message.receipt_id(),
-                                                   .amount = message.amount()}),
-                  event.program_id);
+    return RefundFact{.event_id = event.event_id,
+                      .program_id = event.program_id,
+                      .receipt_id = message.receipt_id(),
+                      .amount = message.amount()};
   }
   metrics_.EventConsumed(kPosStream, "ignored");  // other pos events
-  return absl::OkStatus();
+  return std::nullopt;
 }
 
-absl::Status LevelEventHandler::HandleCardsEvent(const outbox::StreamEvent& event) {
+std::optional<ActivityFact> LevelEventHandler::CardsFact(const outbox::StreamEvent& event) {
   if (event.type != "loyalty.cards.v1.PointsTransferred") {
     metrics_.EventConsumed(kCardsStream, "ignored");
-    return absl::OkStatus();
+    return std::nullopt;
   }
   v1::PointsTransferred message;
   if (!Decode(event.payload, message)) {
-    return Malformed(kCardsStream, event, "payload is not a PointsTransferred");
+    Malformed(kCardsStream, event, "payload is not a PointsTransferred");
+    return std::nullopt;
   }
   if (event.event_id.empty() || event.program_id.empty() || message.card_number().empty()) {
-    return Malformed(kCardsStream, event, "event id, program id or card number missing");
+    Malformed(kCardsStream, event, "event id, program id or card number missing");
+    return std::nullopt;
   }
   int64_t points = 0;
   if (message.kind() == v1::TRANSFER_KIND_ACCRUAL) {
@@ -144,16 +145,54 @@ absl::Status LevelEventHandler::HandleCardsEvent(const outbox::StreamEvent& even
   // bonus lift the card towards the next level.
   if (points == 0 || IsLevelBonusTransfer(message.transfer_id())) {
     metrics_.EventConsumed(kCardsStream, "ignored");
-    return absl::OkStatus();
+    return std::nullopt;
   }
-  return Finish(kCardsStream,
-                activity_.ApplyPoints(PointsFact{
-                    .event_id = event.event_id,
-                    .program_id = event.program_id,
-                    .card_number = message.card_number(),
-                    .points = points,
-                    .time = WhenHappened(message.has_create_time(), message.create_time(), event)}),
-                event.program_id);
+  return PointsFact{
+      .event_id = event.event_id,
+      .program_id = event.program_id,
+      .card_number = message.card_number(),
+      .points = points,
+      .time = WhenHappened(message.has_create_time(), message.create_time(), event)};
+}
+
+std::vector<absl::Status> LevelEventHandler::ApplyAll(
+    absl::string_view stream, std::span<const outbox::StreamEvent> events,
+    std::optional<ActivityFact> (LevelEventHandler::*fact_of)(const outbox::StreamEvent&)) {
+  std::vector<absl::Status> statuses(events.size());
+  std::vector<ActivityFact> facts;
+  std::vector<size_t> positions;  // of each fact's entry in `events`
+  for (size_t i = 0; i < events.size(); ++i) {
+    std::optional<ActivityFact> fact = (this->*fact_of)(events[i]);
+    if (!fact) continue;  // counted; nothing to apply
+    facts.push_back(*std::move(fact));
+    positions.push_back(i);
+  }
+  if (facts.empty()) return statuses;
+  std::vector<absl::StatusOr<ActivityResult>> results = activity_.ApplyAll(facts);
+  for (size_t k = 0; k < facts.size(); ++k) {
+    const std::string& program_id =
+        std::visit([](const auto& f) -> const std::string& { return f.program_id; }, facts[k]);
+    statuses[positions[k]] = Finish(stream, results[k], program_id);
+  }
+  return statuses;
+}
+
+std::vector<absl::Status> LevelEventHandler::HandlePosEvents(
+    std::span<const outbox::StreamEvent> events) {
+  return ApplyAll(kPosStream, events, &LevelEventHandler::PosFact);
+}
+
+std::vector<absl::Status> LevelEventHandler::HandleCardsEvents(
+    std::span<const outbox::StreamEvent> events) {
+  return ApplyAll(kCardsStream, events, &LevelEventHandler::CardsFact);
+}
+
+absl::Status LevelEventHandler::HandlePosEvent(const outbox::StreamEvent& event) {
+  return HandlePosEvents({&event, 1}).front();
+}
+
+absl::Status LevelEventHandler::HandleCardsEvent(const outbox::StreamEvent& event) {
+  return HandleCardsEvents({&event, 1}).front();
 }
 
 }  // namespace loyalty::cards

@@ -4,8 +4,11 @@
 // `cards-levels` consumer group into the activity model and the levels.
 
 #include <functional>
+#include <limits>
 #include <memory>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -73,15 +76,33 @@ class LevelEventsTest : public testing::LevelsPgTest {
         absl::FormatTime(absl::RFC3339_full, clock_.Now(), absl::UTCTimeZone()), "\"}");
   }
 
+  // Reads `stream` with `handler`, or by default as the service does: every
+  // entry of a read at once.
   outbox::StreamConsumer Consumer(const char* stream, const std::string& name,
                                   outbox::StreamConsumer::Handler handler = nullptr) {
-    if (!handler) {
-      handler = [this, stream](const outbox::StreamEvent& event) {
-        return std::string(stream) == kPosStream ? handler_->HandlePosEvent(event)
-                                                 : handler_->HandleCardsEvent(event);
-      };
+    if (handler) {
+      return outbox::StreamConsumer(*redis_, stream, kLevelEventsGroup, name, std::move(handler));
     }
-    return outbox::StreamConsumer(*redis_, stream, kLevelEventsGroup, name, std::move(handler));
+    return outbox::StreamConsumer(
+        *redis_, stream, kLevelEventsGroup, name,
+        [this, stream](std::span<const outbox::StreamEvent> events) {
+          return std::string(stream) == kPosStream ? handler_->HandlePosEvents(events)
+                                                   : handler_->HandleCardsEvents(events);
+        });
+  }
+
+  // A PointsTransferred entry as the relay publishes it.
+  static outbox::StreamEvent PointsEvent(const std::string& program_id,
+                                         const std::string& card_number, int64_t amount) {
+    return outbox::StreamEvent{
+        .entry_id = "0-1",
+        .event_id = NewUuid(),
+        .type = "loyalty.cards.v1.PointsTransferred",
+        .program_id = program_id,
+        .payload = absl::StrCat("{\"transfer_id\":\"", NewUuid(), "\",\"card_number\":\"",
+                                card_number, "\",\"kind\":\"TRANSFER_KIND_ACCRUAL\",\"amount\":\"",
+                                amount, "\"}"),
+        .occurred_at = "2025-06-15T12:00:00.000000Z"};
   }
 
   // Polls until `done` holds, with a deadline instead of a sleep.
@@ -232,6 +253,33 @@ TEST_F(LevelEventsTest, LedgerAccrualsFromTheRelayCountButBonusesDoNot) {
   RelayOutbox();
   EXPECT_TRUE(PollUntil(consumer, [&] { return points_earned() == 250; }));
   EXPECT_EQ(LevelOf(earner), "Earner");  // activity never moves a card down
+}
+
+TEST_F(LevelEventsTest, OneFactTheDatabaseRefusesHoldsBackNoOtherInItsBatch) {
+  LevelType points =
+      MakeLevelType(LevelMetric::kPointsEarned, LevelWindow{.kind = WindowKind::kLifetime});
+  Card earner = IssueWith(MakeTemplate(points.level_type_id));
+  const int64_t max = std::numeric_limits<int64_t>::max();
+  // The third overflows the day's bigint sum, so the batch's transaction
+  // fails as a whole; the others must still count, each once.
+  const std::vector<outbox::StreamEvent> events = {
+      PointsEvent(program_, earner.number, 10), PointsEvent(program_, earner.number, 20),
+      PointsEvent(program_, earner.number, max), PointsEvent(program_, "no-such-card", 5)};
+  std::vector<absl::Status> statuses = handler_->HandleCardsEvents(events);
+  ASSERT_EQ(statuses.size(), 4u);
+  EXPECT_TRUE(statuses[0].ok()) << statuses[0];
+  EXPECT_TRUE(statuses[1].ok()) << statuses[1];
+  EXPECT_FALSE(statuses[2].ok());
+  EXPECT_TRUE(statuses[3].ok()) << statuses[3];
+  EXPECT_EQ(ActivitySum("points_earned"), 30);
+  EXPECT_EQ(Consumed(kCardsStream, "applied"), 2);
+  EXPECT_EQ(Consumed(kCardsStream, "ignored"), 1);  // the unknown card
+
+  // Redelivered in a batch with one of the first again: nothing twice.
+  statuses = handler_->HandleCardsEvents(std::vector<outbox::StreamEvent>{events[0], events[0]});
+  EXPECT_TRUE(statuses[0].ok() && statuses[1].ok());
+  EXPECT_EQ(ActivitySum("points_earned"), 30);
+  EXPECT_EQ(Consumed(kCardsStream, "duplicate"), 2);
 }
 
 }  // namespace

@@ -22,106 +22,60 @@ struct IntColumn {
   std::string literal() const { return pg::IntArray(values); }
 };
 
-void InsertTransfers(pg::Tx& tx, const std::string& program_id,
-                     const std::vector<TransferRecord>& transfers, int64_t now_micros) {
-  TextColumn ids, kinds, fingerprints, cards, debits, credits, holds, references, reasons, actors,
-      partners;
-  IntColumn requested, moved;
-  for (const TransferRecord& t : transfers) {
-    ids.values.push_back(t.transfer_id);
-    kinds.values.emplace_back(TransferKindName(t.kind));
-    fingerprints.values.push_back(t.fingerprint);
-    cards.values.push_back(t.card_number);
-    debits.values.push_back(t.debit_account_id);
-    credits.values.push_back(t.credit_account_id);
-    requested.values.push_back(t.requested);
-    moved.values.push_back(t.moved);
-    holds.values.push_back(t.hold_id);
-    references.values.push_back(t.reference);
-    reasons.values.push_back(t.reason);
-    actors.values.push_back(t.actor);
-    partners.values.push_back(t.partner_id);
-  }
-  pg::ExecPrepared(
-      tx,
-      "INSERT INTO transfers (program_id, transfer_id, kind, fingerprint, card_number,"
-      "                       debit_account_id, credit_account_id, requested_amount, amount,"
-      "                       hold_id, reference, created_at, reason, actor, partner_id)"
-      " SELECT $1, t.id, t.kind, t.fingerprint, t.card, t.debit, t.credit, t.requested,"
-      "        t.moved, NULLIF(t.hold, ''), t.reference, micros_to_ts($2), t.reason, t.actor,"
-      "        t.partner"
-      " FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::uuid[],"
-      "             $9::bigint[], $10::bigint[], $11::text[], $12::text[], $13::text[],"
-      "             $14::text[], $15::text[])"
-      "      AS t(id, kind, fingerprint, card, debit, credit, requested, moved, hold,"
-      "           reference, reason, actor, partner)",
-      program_id, now_micros, ids.literal(), kinds.literal(), fingerprints.literal(),
-      cards.literal(), debits.literal(), credits.literal(), requested.literal(), moved.literal(),
-      holds.literal(), references.literal(), reasons.literal(), actors.literal(),
-      partners.literal());
-
-  TextColumn posting_transfers, posting_accounts;
-  IntColumn posting_amounts;
-  for (const TransferRecord& t : transfers) {
-    if (t.moved == 0) continue;  // postings are never zero
-    posting_transfers.values.insert(posting_transfers.values.end(), {t.transfer_id, t.transfer_id});
-    posting_accounts.values.insert(posting_accounts.values.end(),
-                                   {t.debit_account_id, t.credit_account_id});
-    posting_amounts.values.insert(posting_amounts.values.end(), {-t.moved, t.moved});
-  }
-  if (posting_amounts.values.empty()) return;
-  pg::ExecPrepared(tx,
-                   "INSERT INTO postings (program_id, transfer_id, account_id, amount, created_at)"
-                   " SELECT $1, p.transfer, p.account, p.amount, micros_to_ts($2)"
-                   " FROM unnest($3::text[], $4::uuid[], $5::bigint[]) WITH ORDINALITY"
-                   "      AS p(transfer, account, amount, n)"
-                   " ORDER BY p.n",
-                   program_id, now_micros, posting_transfers.literal(), posting_accounts.literal(),
-                   posting_amounts.literal());
-}
-
-// Inserts the new lots with what this batch left of them; their ids by
-// transfer id.
-std::map<std::string, int64_t> InsertLots(pg::Tx& tx, const std::string& program_id,
-                                          const std::vector<NewLot>& lots,
-                                          const std::map<int64_t, int64_t>& taken) {
-  std::map<std::string, int64_t> ids;
-  if (lots.empty()) return ids;
-  TextColumn accounts, transfers, origins, references, expires, partners;
-  IntColumn amounts, remaining, activates;
-  for (size_t i = 0; i < lots.size(); ++i) {
-    const NewLot& lot = lots[i];
-    const auto it = taken.find(-static_cast<int64_t>(i + 1));
-    accounts.values.push_back(lot.account_id);
-    transfers.values.push_back(lot.transfer_id);
-    origins.values.emplace_back(TransferKindName(lot.origin));
-    references.values.push_back(lot.reference);
-    amounts.values.push_back(lot.amount);
-    remaining.values.push_back(lot.amount - (it == taken.end() ? 0 : it->second));
-    activates.values.push_back(sql::Micros(lot.activate_time));
-    expires.values.push_back(sql::OptionalMicros(lot.expire_time));
-    partners.values.push_back(lot.partner_id);
-  }
-  for (const auto& row : pg::ExecPrepared(
-           tx,
-           "INSERT INTO lots (program_id, account_id, transfer_id, origin_kind, reference,"
-           "                  amount, remaining, activate_at, expire_at, partner_id)"
-           " SELECT $1, l.account, l.transfer, l.origin, l.reference, l.amount, l.remaining,"
-           "        micros_to_ts(l.activate), micros_to_ts(NULLIF(l.expire, '')::bigint),"
-           "        l.partner"
-           " FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::bigint[],"
-           "             $7::bigint[], $8::bigint[], $9::text[], $10::text[]) WITH ORDINALITY"
-           "      AS l(account, transfer, origin, reference, amount, remaining, activate,"
-           "           expire, partner, n)"
-           " ORDER BY l.n"
-           " RETURNING transfer_id, lot_id",
-           program_id, accounts.literal(), transfers.literal(), origins.literal(),
-           references.literal(), amounts.literal(), remaining.literal(), activates.literal(),
-           expires.literal(), partners.literal())) {
-    ids[row[0].as<std::string>()] = row[1].as<int64_t>();
-  }
-  return ids;
-}
+// Every row a batch writes, in one statement: data-modifying CTEs, one per
+// table, each reading its rows from array parameters. One round trip (and
+// one prepared plan) whatever the batch holds; a table with no rows gets
+// empty arrays. The CTEs share one snapshot, so none reads another's rows,
+// except that consumptions of lots created in this batch get their ids
+// from the lots CTE's RETURNING; foreign keys are checked at the end of the
+// statement, when every row is there.
+constexpr char kWriteBatch[] =
+    "WITH"
+    " t AS (INSERT INTO transfers (program_id, transfer_id, kind, fingerprint, card_number,"
+    "         debit_account_id, credit_account_id, requested_amount, amount, hold_id,"
+    "         reference, created_at, reason, actor, partner_id)"
+    "       SELECT $1, t.id, t.kind, t.fingerprint, t.card, t.debit, t.credit, t.requested,"
+    "              t.moved, NULLIF(t.hold, ''), t.reference, micros_to_ts($2), t.reason,"
+    "              t.actor, t.partner"
+    "       FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::uuid[],"
+    "                   $8::uuid[], $9::bigint[], $10::bigint[], $11::text[], $12::text[],"
+    "                   $13::text[], $14::text[], $15::text[])"
+    "            AS t(id, kind, fingerprint, card, debit, credit, requested, moved, hold,"
+    "                 reference, reason, actor, partner)),"
+    " p AS (INSERT INTO postings (program_id, transfer_id, account_id, amount, created_at)"
+    "       SELECT $1, p.transfer, p.account, p.amount, micros_to_ts($2)"
+    "       FROM unnest($16::text[], $17::uuid[], $18::bigint[]) WITH ORDINALITY"
+    "            AS p(transfer, account, amount, n)"
+    "       ORDER BY p.n),"
+    " nl AS (INSERT INTO lots (program_id, account_id, transfer_id, origin_kind, reference,"
+    "          amount, remaining, activate_at, expire_at, partner_id)"
+    "        SELECT $1, l.account, l.transfer, l.origin, l.reference, l.amount, l.remaining,"
+    "               micros_to_ts(l.activate), micros_to_ts(NULLIF(l.expire, '')::bigint),"
+    "               l.partner"
+    "        FROM unnest($19::uuid[], $20::text[], $21::text[], $22::text[], $23::bigint[],"
+    "                    $24::bigint[], $25::bigint[], $26::text[], $27::text[]) WITH ORDINALITY"
+    "             AS l(account, transfer, origin, reference, amount, remaining, activate,"
+    "                  expire, partner, n)"
+    "        ORDER BY l.n"
+    "        RETURNING transfer_id, lot_id),"
+    " lu AS (UPDATE lots l SET remaining = l.remaining - u.taken"
+    "        FROM unnest($28::bigint[], $29::bigint[]) AS u(lot_id, taken)"
+    "        WHERE l.program_id = $1 AND l.lot_id = u.lot_id AND l.remaining >= u.taken"
+    "        RETURNING 1),"
+    " c AS (INSERT INTO lot_consumptions (program_id, lot_id, transfer_id, amount)"
+    "       SELECT $1, COALESCE(nl.lot_id, c.lot_id), c.transfer_id, c.amount"
+    "       FROM unnest($30::bigint[], $31::text[], $32::text[], $33::bigint[])"
+    "            AS c(lot_id, new_lot_transfer, transfer_id, amount)"
+    "       LEFT JOIN nl ON c.new_lot_transfer <> '' AND nl.transfer_id = c.new_lot_transfer),"
+    " h AS (UPDATE holds h SET state = 'POSTED', posted_transfer_id = u.transfer_id,"
+    "                          resolved_at = micros_to_ts($2)"
+    "       FROM unnest($34::text[], $35::text[]) AS u(hold_id, transfer_id)"
+    "       WHERE h.program_id = $1 AND h.hold_id = u.hold_id),"
+    " b AS (UPDATE accounts a SET balance = a.balance + u.delta"
+    "       FROM unnest($36::uuid[], $37::bigint[]) AS u(account_id, delta)"
+    "       WHERE a.program_id = $1 AND a.account_id = u.account_id AND a.kind = 'member'"
+    "       RETURNING 1)"
+    " SELECT (SELECT count(*) FROM lu), (SELECT count(*) FROM b)";
 
 }  // namespace
 
@@ -170,87 +124,103 @@ absl::Status LedgerWrites::Flush(pg::Tx& tx, absl::string_view program_id_view,
                                  absl::Time now) const {
   if (transfers_.empty()) return absl::OkStatus();
   const std::string program_id(program_id_view);
-  const int64_t now_micros = sql::Micros(now);
-  InsertTransfers(tx, program_id, transfers_, now_micros);
 
-  // What the batch takes from each lot: provisional (new) lots are inserted
-  // with the rest, stored ones updated by the total.
+  TextColumn ids, kinds, fingerprints, cards, debits, credits, holds, references, reasons, actors,
+      partners;
+  IntColumn requested, moved;
+  TextColumn posting_transfers, posting_accounts;
+  IntColumn posting_amounts;
+  for (const TransferRecord& t : transfers_) {
+    ids.values.push_back(t.transfer_id);
+    kinds.values.emplace_back(TransferKindName(t.kind));
+    fingerprints.values.push_back(t.fingerprint);
+    cards.values.push_back(t.card_number);
+    debits.values.push_back(t.debit_account_id);
+    credits.values.push_back(t.credit_account_id);
+    requested.values.push_back(t.requested);
+    moved.values.push_back(t.moved);
+    holds.values.push_back(t.hold_id);
+    references.values.push_back(t.reference);
+    reasons.values.push_back(t.reason);
+    actors.values.push_back(t.actor);
+    partners.values.push_back(t.partner_id);
+    if (t.moved == 0) continue;  // postings are never zero
+    posting_transfers.values.insert(posting_transfers.values.end(), {t.transfer_id, t.transfer_id});
+    posting_accounts.values.insert(posting_accounts.values.end(),
+                                   {t.debit_account_id, t.credit_account_id});
+    posting_amounts.values.insert(posting_amounts.values.end(), {-t.moved, t.moved});
+  }
+
+  // What the batch takes from each lot: new lots are inserted with the
+  // rest, stored ones updated by the total.
   std::map<int64_t, int64_t> taken;
   for (const Consumption& c : consumptions_) taken[c.lot_id] += c.amount;
-  const std::map<std::string, int64_t> new_lot_ids = InsertLots(tx, program_id, lots_, taken);
-
+  TextColumn lot_accounts, lot_transfers, lot_origins, lot_references, lot_expires, lot_partners;
+  IntColumn lot_amounts, lot_remaining, lot_activates;
+  for (size_t i = 0; i < lots_.size(); ++i) {
+    const NewLot& lot = lots_[i];
+    const auto it = taken.find(-static_cast<int64_t>(i + 1));
+    lot_accounts.values.push_back(lot.account_id);
+    lot_transfers.values.push_back(lot.transfer_id);
+    lot_origins.values.emplace_back(TransferKindName(lot.origin));
+    lot_references.values.push_back(lot.reference);
+    lot_amounts.values.push_back(lot.amount);
+    lot_remaining.values.push_back(lot.amount - (it == taken.end() ? 0 : it->second));
+    lot_activates.values.push_back(sql::Micros(lot.activate_time));
+    lot_expires.values.push_back(sql::OptionalMicros(lot.expire_time));
+    lot_partners.values.push_back(lot.partner_id);
+  }
   IntColumn stored_lots, stored_taken;
   for (const auto& [lot_id, amount] : taken) {
     if (lot_id < 0) continue;
     stored_lots.values.push_back(lot_id);
     stored_taken.values.push_back(amount);
   }
-  if (!stored_lots.values.empty()) {
-    const pqxx::result updated = pg::ExecPrepared(
-        tx,
-        "UPDATE lots l SET remaining = l.remaining - u.taken"
-        " FROM unnest($2::bigint[], $3::bigint[]) AS u(lot_id, taken)"
-        " WHERE l.program_id = $1 AND l.lot_id = u.lot_id AND l.remaining >= u.taken",
-        program_id, stored_lots.literal(), stored_taken.literal());
-    if (updated.affected_rows() != stored_lots.values.size()) {
-      // The account lock should make this impossible: a broken invariant.
-      return absl::InternalError("a lot changed under its account's lock");
-    }
+  // A consumption names a stored lot by id, a new one by its transfer
+  // (lots are unique per transfer).
+  IntColumn consumed_lots, consumed_amounts;
+  TextColumn consumed_new_lots, consuming_transfers;
+  for (const Consumption& c : consumptions_) {
+    const bool is_new = c.lot_id < 0;
+    consumed_lots.values.push_back(is_new ? 0 : c.lot_id);
+    consumed_new_lots.values.push_back(
+        is_new ? lots_.at(static_cast<size_t>(-c.lot_id - 1)).transfer_id : std::string());
+    consuming_transfers.values.push_back(c.transfer_id);
+    consumed_amounts.values.push_back(c.amount);
   }
-
-  if (!consumptions_.empty()) {
-    IntColumn lot_ids, amounts;
-    TextColumn transfer_ids;
-    for (const Consumption& c : consumptions_) {
-      int64_t lot_id = c.lot_id;
-      if (lot_id < 0) {
-        lot_id = new_lot_ids.at(lots_.at(static_cast<size_t>(-lot_id - 1)).transfer_id);
-      }
-      lot_ids.values.push_back(lot_id);
-      transfer_ids.values.push_back(c.transfer_id);
-      amounts.values.push_back(c.amount);
-    }
-    pg::ExecPrepared(tx,
-                     "INSERT INTO lot_consumptions (program_id, lot_id, transfer_id, amount)"
-                     " SELECT $1, c.lot_id, c.transfer_id, c.amount"
-                     " FROM unnest($2::bigint[], $3::text[], $4::bigint[])"
-                     "      AS c(lot_id, transfer_id, amount)",
-                     program_id, lot_ids.literal(), transfer_ids.literal(), amounts.literal());
+  TextColumn hold_ids, hold_transfers;
+  for (const auto& [hold_id, transfer_id] : hold_posts_) {
+    hold_ids.values.push_back(hold_id);
+    hold_transfers.values.push_back(transfer_id);
   }
-
-  if (!hold_posts_.empty()) {
-    TextColumn hold_ids, transfer_ids;
-    for (const auto& [hold_id, transfer_id] : hold_posts_) {
-      hold_ids.values.push_back(hold_id);
-      transfer_ids.values.push_back(transfer_id);
-    }
-    pg::ExecPrepared(tx,
-                     "UPDATE holds h SET state = 'POSTED', posted_transfer_id = u.transfer_id,"
-                     "                   resolved_at = micros_to_ts($2)"
-                     " FROM unnest($3::text[], $4::text[]) AS u(hold_id, transfer_id)"
-                     " WHERE h.program_id = $1 AND h.hold_id = u.hold_id",
-                     program_id, now_micros, hold_ids.literal(), transfer_ids.literal());
-  }
-
   std::map<std::string, int64_t> deltas;
   for (const auto& [account_id, delta] : balance_deltas_) deltas[account_id] += delta;
-  TextColumn accounts;
+  TextColumn delta_accounts;
   IntColumn account_deltas;
   for (const auto& [account_id, delta] : deltas) {
     if (delta == 0) continue;
-    accounts.values.push_back(account_id);
+    delta_accounts.values.push_back(account_id);
     account_deltas.values.push_back(delta);
   }
-  if (!accounts.values.empty()) {
-    const pqxx::result updated = pg::ExecPrepared(
-        tx,
-        "UPDATE accounts a SET balance = a.balance + u.delta"
-        " FROM unnest($2::uuid[], $3::bigint[]) AS u(account_id, delta)"
-        " WHERE a.program_id = $1 AND a.account_id = u.account_id AND a.kind = 'member'",
-        program_id, accounts.literal(), account_deltas.literal());
-    if (updated.affected_rows() != accounts.values.size()) {
-      return absl::InternalError("a member account to update is missing");
-    }
+
+  const pqxx::result counts = pg::ExecPrepared(
+      tx, kWriteBatch, program_id, sql::Micros(now), ids.literal(), kinds.literal(),
+      fingerprints.literal(), cards.literal(), debits.literal(), credits.literal(),
+      requested.literal(), moved.literal(), holds.literal(), references.literal(),
+      reasons.literal(), actors.literal(), partners.literal(), posting_transfers.literal(),
+      posting_accounts.literal(), posting_amounts.literal(), lot_accounts.literal(),
+      lot_transfers.literal(), lot_origins.literal(), lot_references.literal(),
+      lot_amounts.literal(), lot_remaining.literal(), lot_activates.literal(),
+      lot_expires.literal(), lot_partners.literal(), stored_lots.literal(),
+      stored_taken.literal(), consumed_lots.literal(), consumed_new_lots.literal(),
+      consuming_transfers.literal(), consumed_amounts.literal(), hold_ids.literal(),
+      hold_transfers.literal(), delta_accounts.literal(), account_deltas.literal());
+  // The account locks should make both impossible: broken invariants.
+  if (counts[0][0].as<int64_t>() != static_cast<int64_t>(stored_lots.values.size())) {
+    return absl::InternalError("a lot changed under its account's lock");
+  }
+  if (counts[0][1].as<int64_t>() != static_cast<int64_t>(delta_accounts.values.size())) {
+    return absl::InternalError("a member account to update is missing");
   }
 
   AppendPointsTransferred(tx, program_id, events_);

@@ -1,8 +1,9 @@
 #pragma once
 
 // What ledger changes write, gathered in memory and written with one
-// multi-row statement per table: a batch of fifty transfers costs about as
-// many round trips as one. Callers decide everything first (against account
+// statement (a data-modifying CTE per table, rows as array parameters) plus
+// the outbox's: a batch of fifty transfers costs the same two round trips
+// as one. Callers decide everything first (against account
 // rows they hold locked) and Flush once, inside the same transaction.
 
 #include <cstdint>
@@ -79,7 +80,7 @@ class LedgerWrites final {
   Mark mark() const;
   void RollBack(const Mark& mark);
 
-  // Writes everything in the order foreign keys need. INTERNAL when a
+  // Writes everything. INTERNAL when a
   // stored lot has less left than planned (the account lock should make
   // that impossible). A transfer id that already exists surfaces as the
   // unique violation it is, for Pool::TransactIdempotent to retry.

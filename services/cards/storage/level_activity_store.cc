@@ -1,13 +1,17 @@
 #include "services/cards/storage/level_activity_store.h"
 
 #include <algorithm>
+#include <map>
+#include <set>
+#include <utility>
 
 #include <pqxx/pqxx>
 
-#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/time/civil_time.h"
 #include "libs/common/status_macros.h"
+#include "libs/pg/array_literal.h"
+#include "libs/pg/prepared.h"
 #include "services/cards/domain/level_window.h"
 #include "services/cards/storage/card_level_engine.h"
 #include "services/cards/storage/sql.h"
@@ -34,9 +38,10 @@ struct CardContext {
   absl::TimeZone zone = absl::UTCTimeZone();
 };
 
+// `card` is the card `number_or_barcode` names, if any, as looked up in
+// this transaction.
 std::optional<CardContext> LoadCard(pg::Tx& tx, const std::string& program_id,
-                                    const std::string& number_or_barcode) {
-  std::optional<sql::CardRow> card = sql::FindCard(tx, program_id, number_or_barcode);
+                                    const std::optional<sql::CardRow>& card) {
   if (!card) return std::nullopt;
   CardContext context{.number = card->number};
   context.row = levels::ReadCardLevel(tx, program_id, card->number, /*lock=*/true);
@@ -46,6 +51,32 @@ std::optional<CardContext> LoadCard(pg::Tx& tx, const std::string& program_id,
   }
   return context;
 }
+
+// Cards by number or barcode, per program: looked up one at a time, or for
+// a whole batch at once beforehand.
+class CardFinder {
+ public:
+  explicit CardFinder(pg::Tx& tx) : tx_(tx) {}
+
+  void Prefetch(const std::string& program_id, const std::vector<std::string>& keys) {
+    std::map<std::string, sql::CardRow> found = sql::FindCards(tx_, program_id, keys);
+    for (const std::string& key : keys) {
+      auto it = found.find(key);
+      known_[{program_id, key}] =
+          it == found.end() ? std::nullopt : std::optional<sql::CardRow>(it->second);
+    }
+  }
+
+  std::optional<sql::CardRow> Find(const std::string& program_id, const std::string& key) {
+    auto it = known_.find({program_id, key});
+    if (it != known_.end()) return it->second;
+    return sql::FindCard(tx_, program_id, key);
+  }
+
+ private:
+  pg::Tx& tx_;
+  std::map<std::pair<std::string, std::string>, std::optional<sql::CardRow>> known_;
+};
 
 struct ActivityDelta {
   int64_t purchase_amount = 0;
@@ -79,18 +110,94 @@ void UpgradeIfReached(pg::Tx& tx, const std::string& program_id, const CardConte
   if (evaluation.change->bonus_pending) result.bonus_change_id = evaluation.change->change_id;
 }
 
-// Runs `apply` in a transaction unless the event was applied before.
-absl::StatusOr<ActivityResult> ApplyOnce(
-    pg::Pool& pool, const std::string& program_id, const std::string& event_id,
-    absl::FunctionRef<absl::Status(pg::Tx&, ActivityResult&)> apply) {
+// The effect of each kind of fact, inside a transaction that has recorded
+// its event id already.
+absl::Status Apply(pg::Tx& tx, CardFinder& cards, absl::Time now, const PurchaseFact& fact,
+                   ActivityResult& result) {
+  std::optional<CardContext> card =
+      LoadCard(tx, fact.program_id, cards.Find(fact.program_id, fact.card_number));
+  if (!card) return absl::OkStatus();  // ignored: not a card of the program
+  const absl::CivilDay day = LocalDay(fact.time, card->zone);
+  pqxx::result inserted = tx.exec_params(
+      "INSERT INTO level_receipts (program_id, receipt_id, card_number, day, amount)"
+      " VALUES ($1, $2, $3, $4::date, $5) ON CONFLICT DO NOTHING RETURNING 1",
+      fact.program_id, fact.receipt_id, card->number, absl::FormatCivilTime(day), fact.amount);
+  if (inserted.empty()) return absl::OkStatus();  // the receipt counted already
+  AddActivity(tx, fact.program_id, card->number, day,
+              ActivityDelta{.purchase_amount = fact.amount, .visits = 1});
+  result.outcome = ActivityOutcome::kApplied;
+  UpgradeIfReached(tx, fact.program_id, *card, now, result);
+  return absl::OkStatus();
+}
+
+absl::Status Apply(pg::Tx& tx, CardFinder& /*cards*/, absl::Time /*now*/, const RefundFact& fact,
+                   ActivityResult& result) {
+  pqxx::result receipts = tx.exec_params(
+      "SELECT card_number, day::text, amount, refunded FROM level_receipts"
+      " WHERE program_id = $1 AND receipt_id = $2 FOR UPDATE",
+      fact.program_id, fact.receipt_id);
+  if (receipts.empty()) return absl::OkStatus();  // not a card's receipt
+  const pqxx::row& receipt = receipts[0];
+  const std::string card_number = receipt[0].as<std::string>();
+  absl::CivilDay day;
+  if (!absl::ParseCivilTime(receipt[1].as<std::string>(), &day)) {
+    return absl::InternalError("stored receipt day does not parse");
+  }
+  const int64_t amount = receipt[2].as<int64_t>();
+  const int64_t refunded = receipt[3].as<int64_t>();
+  const int64_t take = std::clamp<int64_t>(fact.amount, 0, std::max<int64_t>(amount - refunded, 0));
+  if (take == 0) return absl::OkStatus();
+  const bool emptied = refunded + take >= amount;
+  tx.exec_params(
+      "UPDATE level_receipts SET refunded = refunded + $3"
+      " WHERE program_id = $1 AND receipt_id = $2",
+      fact.program_id, fact.receipt_id, take);
+  AddActivity(tx, fact.program_id, card_number, day,
+              ActivityDelta{.purchase_amount = -take, .visits = emptied ? -1 : 0});
+  result.outcome = ActivityOutcome::kApplied;
+  return absl::OkStatus();
+}
+
+absl::Status Apply(pg::Tx& tx, CardFinder& cards, absl::Time now, const PointsFact& fact,
+                   ActivityResult& result) {
+  if (fact.points == 0) return absl::OkStatus();
+  std::optional<CardContext> card =
+      LoadCard(tx, fact.program_id, cards.Find(fact.program_id, fact.card_number));
+  if (!card) return absl::OkStatus();
+  AddActivity(tx, fact.program_id, card->number, LocalDay(fact.time, card->zone),
+              ActivityDelta{.points_earned = fact.points});
+  result.outcome = ActivityOutcome::kApplied;
+  if (fact.points > 0) UpgradeIfReached(tx, fact.program_id, *card, now, result);
+  return absl::OkStatus();
+}
+
+const std::string& ProgramOf(const ActivityFact& fact) {
+  return std::visit([](const auto& f) -> const std::string& { return f.program_id; }, fact);
+}
+const std::string& EventOf(const ActivityFact& fact) {
+  return std::visit([](const auto& f) -> const std::string& { return f.event_id; }, fact);
+}
+
+// The card a fact names, if it names one (refunds name a receipt).
+const std::string* CardKeyOf(const ActivityFact& fact) {
+  if (const auto* purchase = std::get_if<PurchaseFact>(&fact)) return &purchase->card_number;
+  if (const auto* points = std::get_if<PointsFact>(&fact)) return &points->card_number;
+  return nullptr;
+}
+
+// Runs one fact in a transaction of its own unless its event was applied
+// before.
+absl::StatusOr<ActivityResult> ApplyOnce(pg::Pool& pool, absl::Time now,
+                                         const ActivityFact& fact) {
   ActivityResult result;
   RETURN_IF_ERROR(pool.Transact([&](pg::Tx& tx) -> absl::Status {
     result = ActivityResult();
-    if (!MarkProcessed(tx, program_id, event_id)) {
+    if (!MarkProcessed(tx, ProgramOf(fact), EventOf(fact))) {
       result.outcome = ActivityOutcome::kDuplicate;
       return absl::OkStatus();
     }
-    return apply(tx, result);
+    CardFinder cards(tx);
+    return std::visit([&](const auto& f) { return Apply(tx, cards, now, f, result); }, fact);
   }));
   return result;
 }
@@ -98,73 +205,66 @@ absl::StatusOr<ActivityResult> ApplyOnce(
 }  // namespace
 
 absl::StatusOr<ActivityResult> LevelActivityStore::ApplyPurchase(const PurchaseFact& fact) {
-  const absl::Time now = sql::Truncate(clock_.Now());
-  return ApplyOnce(
-      pool_, fact.program_id, fact.event_id,
-      [&](pg::Tx& tx, ActivityResult& result) -> absl::Status {
-        std::optional<CardContext> card = LoadCard(tx, fact.program_id, fact.card_number);
-        if (!card) return absl::OkStatus();  // ignored: not a card of the program
-        const absl::CivilDay day = LocalDay(fact.time, card->zone);
-        pqxx::result inserted = tx.exec_params(
-            "INSERT INTO level_receipts (program_id, receipt_id, card_number, day, amount)"
-            " VALUES ($1, $2, $3, $4::date, $5) ON CONFLICT DO NOTHING RETURNING 1",
-            fact.program_id, fact.receipt_id, card->number, absl::FormatCivilTime(day),
-            fact.amount);
-        if (inserted.empty()) return absl::OkStatus();  // the receipt counted already
-        AddActivity(tx, fact.program_id, card->number, day,
-                    ActivityDelta{.purchase_amount = fact.amount, .visits = 1});
-        result.outcome = ActivityOutcome::kApplied;
-        UpgradeIfReached(tx, fact.program_id, *card, now, result);
-        return absl::OkStatus();
-      });
+  return ApplyOnce(pool_, sql::Truncate(clock_.Now()), fact);
 }
 
 absl::StatusOr<ActivityResult> LevelActivityStore::ApplyRefund(const RefundFact& fact) {
-  return ApplyOnce(
-      pool_, fact.program_id, fact.event_id,
-      [&](pg::Tx& tx, ActivityResult& result) -> absl::Status {
-        pqxx::result receipts = tx.exec_params(
-            "SELECT card_number, day::text, amount, refunded FROM level_receipts"
-            " WHERE program_id = $1 AND receipt_id = $2 FOR UPDATE",
-            fact.program_id, fact.receipt_id);
-        if (receipts.empty()) return absl::OkStatus();  // not a card's receipt
-        const pqxx::row& receipt = receipts[0];
-        const std::string card_number = receipt[0].as<std::string>();
-        absl::CivilDay day;
-        if (!absl::ParseCivilTime(receipt[1].as<std::string>(), &day)) {
-          return absl::InternalError("stored receipt day does not parse");
-        }
-        const int64_t amount = receipt[2].as<int64_t>();
-        const int64_t refunded = receipt[3].as<int64_t>();
-        const int64_t take =
-            std::clamp<int64_t>(fact.amount, 0, std::max<int64_t>(amount - refunded, 0));
-        if (take == 0) return absl::OkStatus();
-        const bool emptied = refunded + take >= amount;
-        tx.exec_params(
-            "UPDATE level_receipts SET refunded = refunded + $3"
-            " WHERE program_id = $1 AND receipt_id = $2",
-            fact.program_id, fact.receipt_id, take);
-        AddActivity(tx, fact.program_id, card_number, day,
-                    ActivityDelta{.purchase_amount = -take, .visits = emptied ? -1 : 0});
-        result.outcome = ActivityOutcome::kApplied;
-        return absl::OkStatus();
-      });
+  return ApplyOnce(pool_, sql::Truncate(clock_.Now()), fact);
 }
 
 absl::StatusOr<ActivityResult> LevelActivityStore::ApplyPoints(const PointsFact& fact) {
+  return ApplyOnce(pool_, sql::Truncate(clock_.Now()), fact);
+}
+
+std::vector<absl::StatusOr<ActivityResult>> LevelActivityStore::ApplyAll(
+    std::span<const ActivityFact> facts) {
   const absl::Time now = sql::Truncate(clock_.Now());
-  return ApplyOnce(pool_, fact.program_id, fact.event_id,
-                   [&](pg::Tx& tx, ActivityResult& result) -> absl::Status {
-                     if (fact.points == 0) return absl::OkStatus();
-                     std::optional<CardContext> card =
-                         LoadCard(tx, fact.program_id, fact.card_number);
-                     if (!card) return absl::OkStatus();
-                     AddActivity(tx, fact.program_id, card->number, LocalDay(fact.time, card->zone),
-                                 ActivityDelta{.points_earned = fact.points});
-                     result.outcome = ActivityOutcome::kApplied;
-                     if (fact.points > 0) UpgradeIfReached(tx, fact.program_id, *card, now, result);
-                     return absl::OkStatus();
-                   });
+  std::vector<ActivityResult> results;
+  absl::Status batch = pool_.Transact([&](pg::Tx& tx) -> absl::Status {
+    results.assign(facts.size(), ActivityResult());
+    std::vector<std::string> programs;
+    std::vector<std::string> events;
+    for (const ActivityFact& fact : facts) {
+      programs.push_back(ProgramOf(fact));
+      events.push_back(EventOf(fact));
+    }
+    std::set<std::pair<std::string, std::string>> recorded;
+    for (const auto& row :
+         pg::ExecPrepared(tx,
+                          "INSERT INTO level_processed_events (program_id, event_id)"
+                          " SELECT * FROM unnest($1::text[], $2::text[])"
+                          " ON CONFLICT DO NOTHING RETURNING program_id, event_id",
+                          pg::TextArray(programs), pg::TextArray(events))) {
+      recorded.emplace(row[0].as<std::string>(), row[1].as<std::string>());
+    }
+    // The facts to apply: each recorded event once, at its first place.
+    std::vector<bool> apply(facts.size(), false);
+    std::map<std::string, std::vector<std::string>> card_keys;  // program -> keys
+    for (size_t i = 0; i < facts.size(); ++i) {
+      apply[i] = recorded.erase({programs[i], events[i]}) == 1;
+      if (!apply[i]) {
+        results[i].outcome = ActivityOutcome::kDuplicate;
+        continue;
+      }
+      if (const std::string* key = CardKeyOf(facts[i])) card_keys[programs[i]].push_back(*key);
+    }
+    CardFinder cards(tx);
+    for (const auto& [program_id, keys] : card_keys) cards.Prefetch(program_id, keys);
+    for (size_t i = 0; i < facts.size(); ++i) {
+      if (!apply[i]) continue;
+      RETURN_IF_ERROR(std::visit(
+          [&](const auto& f) { return Apply(tx, cards, now, f, results[i]); }, facts[i]));
+    }
+    return absl::OkStatus();
+  });
+  std::vector<absl::StatusOr<ActivityResult>> answers;
+  answers.reserve(facts.size());
+  if (batch.ok()) {
+    for (ActivityResult& result : results) answers.emplace_back(std::move(result));
+    return answers;
+  }
+  for (const ActivityFact& fact : facts) answers.push_back(ApplyOnce(pool_, now, fact));
+  return answers;
 }
 
 }  // namespace loyalty::cards

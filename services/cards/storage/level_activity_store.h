@@ -9,7 +9,10 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
+#include <variant>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -43,6 +46,9 @@ struct PointsFact {
   absl::Time time;
 };
 
+// Any of the above, for ApplyAll.
+using ActivityFact = std::variant<PurchaseFact, RefundFact, PointsFact>;
+
 enum class ActivityOutcome {
   kApplied,    // counted
   kDuplicate,  // the event id was applied before
@@ -73,6 +79,16 @@ class LevelActivityStore final {
 
   // Points accrued or reversed, on the local day of `time`.
   absl::StatusOr<ActivityResult> ApplyPoints(const PointsFact& fact);
+
+  // Applies `facts` in order, as the Apply* above would one by one, in one
+  // transaction: the event ids are recorded with one statement and the
+  // cards looked up with one per program, and there is one commit for all
+  // (a stream consumer hands over up to 100 events at a time). An event id
+  // met twice counts once. When that transaction fails as a whole (another
+  // consumer's lock order, one fact the database refuses), each fact is
+  // applied in a transaction of its own, so that one bad fact holds back no
+  // other. Returns one result per fact.
+  std::vector<absl::StatusOr<ActivityResult>> ApplyAll(std::span<const ActivityFact> facts);
 
  private:
   pg::Pool& pool_;
