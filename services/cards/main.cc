@@ -72,6 +72,8 @@ int main() {
   // Group commit of ledger writes (storage/commit_queue.h).
   const cards::CommitQueueOptions commit_options{
       .max_writers = static_cast<int>(env.Int("LOYALTY_LEDGER_WRITERS", 2, 1, 64)),
+      .min_requests_for_another_writer =
+          static_cast<size_t>(env.Int("LOYALTY_LEDGER_ANOTHER_WRITER_AT", 8, 1, 1000)),
       .max_requests = static_cast<size_t>(env.Int("LOYALTY_LEDGER_BATCH_REQUESTS", 64, 1, 1000))};
   const absl::Duration operations_interval =
       env.Duration("LOYALTY_OPERATIONS_POLL_INTERVAL", absl::Seconds(1));

@@ -38,7 +38,10 @@ absl::StatusOr<CommitResult> CommitQueue::Commit(const std::string& program_id,
   std::unique_lock lock(mutex_);
   queue_.push_back(&entry);
   while (!entry.done) {
-    if (writers_ >= options_.max_writers || queue_.empty()) {
+    const bool may_write =
+        !queue_.empty() && writers_ < options_.max_writers &&
+        (writers_ == 0 || queue_.size() >= options_.min_requests_for_another_writer);
+    if (!may_write) {
       changed_.wait(lock);
       continue;
     }

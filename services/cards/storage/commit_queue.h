@@ -29,6 +29,12 @@ struct CommitQueueOptions {
   // Batches written at the same time. More than one lets the next batch
   // be read and planned while another waits for its commit to be flushed.
   int max_writers = 2;
+  // While a batch is being written, another writer starts only once this
+  // many requests wait: fewer wait for the running batch to finish and go
+  // together. Each batch has a fixed cost (its reads, its statements, its
+  // commit), so a second writer with a batch of one or two costs more CPU
+  // than it saves in waiting; with enough queued it keeps both CPUs busy.
+  size_t min_requests_for_another_writer = 8;
   size_t max_requests = 64;    // per batch
   size_t max_transfers = 512;  // per batch, summed over its requests
 };

@@ -128,6 +128,40 @@ TEST(CommitQueueTest, CallersArrivingDuringABatchShareTheNextOneAndGetTheirOwnRe
   EXPECT_EQ(writer.max_running.load(), 1);
 }
 
+TEST(CommitQueueTest, AnotherWriterStartsOnlyOnceEnoughRequestsWait) {
+  RecordingWriter writer;
+  absl::Notification release;
+  writer.release_first = &release;
+  CommitQueue queue({.max_writers = 2, .min_requests_for_another_writer = 3},
+                    [&](const std::string& p, std::span<const CommitRequest* const> r) {
+                      return writer.Write(p, r);
+                    });
+  std::vector<Call> first(1);
+  first[0] = Call{.program = "p", .spec = {.transfer_id = "first"}};
+  std::thread blocker([&] { RunConcurrently(queue, first); });
+  while (writer.running.load() == 0) std::this_thread::yield();
+
+  // Two waiting are not enough for a second writer...
+  std::vector<Call> two = {Call{.program = "p", .spec = {.transfer_id = "a"}},
+                           Call{.program = "p", .spec = {.transfer_id = "b"}}};
+  std::thread pair([&] { RunConcurrently(queue, two); });
+  while (queue.waiting() < 2) std::this_thread::yield();
+  absl::SleepFor(absl::Milliseconds(50));
+  EXPECT_EQ(writer.running.load(), 1);
+  EXPECT_EQ(queue.waiting(), 2u);
+
+  // ...a third is: the three go together while the first batch still runs.
+  std::vector<Call> third = {Call{.program = "p", .spec = {.transfer_id = "c"}}};
+  std::thread last([&] { RunConcurrently(queue, third); });
+  last.join();  // answered while the first batch is held
+  pair.join();
+  EXPECT_EQ(writer.max_running.load(), 2);
+  release.Notify();
+  blocker.join();
+  ASSERT_EQ(writer.batches.size(), 2u);
+  EXPECT_EQ(writer.batches[1], (std::vector<std::string>{"a", "b", "c"}));
+}
+
 TEST(CommitQueueTest, BatchesHoldOneProgramAndRespectTheLimits) {
   RecordingWriter writer;
   absl::Notification release;
