@@ -12,6 +12,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "libs/common/log.h"
 #include "libs/common/random_ids.h"
+#include "libs/common/status_macros.h"
 #include "libs/pg/array_literal.h"
 #include "libs/pg/prepared.h"
 #include "libs/redis/client.h"
@@ -149,29 +150,31 @@ absl::StatusOr<int> Relay::PublishBatch() {
         options_.batch_size);
     if (rows.empty()) return absl::OkStatus();
     lag_seconds = rows[0][7].as<double>();
+    std::vector<std::vector<std::string>> commands;
+    commands.reserve(rows.size());
+    for (const auto& row : rows) {
+      commands.push_back({"XADD", row[2].as<std::string>(), "MAXLEN", "~",
+                          absl::StrCat(options_.stream_max_length), "*", "event_id",
+                          row[1].as<std::string>(), "type", row[3].as<std::string>(),
+                          "program_id", row[4].as<std::string>(), "payload",
+                          row[5].as<std::string>(), "occurred_at", row[6].as<std::string>()});
+    }
+    std::vector<absl::StatusOr<redis::Reply>> replies = redis_.Pipeline(commands);
+    // Only the rows up to the first failure count as published, so a
+    // failing row is retried before anything behind it is sent for good
+    // (rows after it that went out anyway are sent again: at least once).
     std::vector<int64_t> ids;
     absl::Status failure;
-    for (const auto& row : rows) {
-      absl::StatusOr<redis::Reply> reply = redis_.Command(
-          {"XADD", row[2].as<std::string>(), "MAXLEN", "~",
-           absl::StrCat(options_.stream_max_length), "*", "event_id", row[1].as<std::string>(),
-           "type", row[3].as<std::string>(), "program_id", row[4].as<std::string>(), "payload",
-           row[5].as<std::string>(), "occurred_at", row[6].as<std::string>()});
-      // Stop at the first failure but record what went out before it, so a
-      // failing row neither blocks nor re-sends the rows ahead of it.
-      if (!reply.ok()) {
-        failure = reply.status();
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (!replies[i].ok()) {
+        failure = replies[i].status();
         break;
       }
-      ids.push_back(row[0].as<int64_t>());
+      ids.push_back(rows[i][0].as<int64_t>());
     }
     if (ids.empty()) return failure;
-    std::string list = "{";
-    for (size_t i = 0; i < ids.size(); ++i) {
-      absl::StrAppend(&list, i == 0 ? "" : ",", ids[i]);
-    }
-    list += "}";
-    tx.exec_params("UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])", list);
+    pg::ExecPrepared(tx, "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])",
+                     pg::IntArray(ids));
     published = static_cast<int>(ids.size());
     relay_failure = failure;
     return absl::OkStatus();
@@ -186,9 +189,37 @@ absl::StatusOr<int> Relay::PublishBatch() {
   return published;
 }
 
+absl::StatusOr<int> Relay::PruneOnce() {
+  int deleted = 0;
+  RETURN_IF_ERROR(pool_.Transact([&](pg::Tx& tx) -> absl::Status {
+    // Walks the primary key from the oldest row; published rows are old
+    // ones, so the walk stops soon after the last one to go.
+    deleted = static_cast<int>(
+        pg::ExecPrepared(tx,
+                         "DELETE FROM outbox WHERE id IN"
+                         " (SELECT id FROM outbox"
+                         "  WHERE published_at < now() - make_interval(secs => $1::float8)"
+                         "  ORDER BY id LIMIT $2)",
+                         absl::ToDoubleSeconds(options_.retention), options_.prune_limit)
+            .affected_rows());
+    return absl::OkStatus();
+  }));
+  return deleted;
+}
+
 void Relay::Run(std::stop_token stop) {
   absl::Duration backoff = options_.idle_poll;
+  absl::Time next_prune = absl::Now();
   while (!stop.stop_requested()) {
+    if (absl::Now() >= next_prune) {
+      next_prune = absl::Now() + options_.prune_interval;
+      absl::StatusOr<int> pruned = PruneOnce();
+      if (!pruned.ok()) {
+        log::Warn("outbox prune failed", {{"error", pruned.status().message()}});
+      } else if (*pruned == options_.prune_limit) {
+        next_prune = absl::Now();  // more to go
+      }
+    }
     absl::StatusOr<int> published = PublishBatch();
     if (published.ok() && *published > 0) {
       backoff = options_.idle_poll;

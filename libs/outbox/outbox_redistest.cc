@@ -116,6 +116,38 @@ TEST_F(OutboxTest, AppendAllPublishesEveryEventInOrder) {
   }
 }
 
+TEST_F(OutboxTest, PruningDeletesOnlyRowsPublishedLongerThanTheRetention) {
+  ASSERT_TRUE(AppendReceipt("old", true).ok());
+  ASSERT_TRUE(AppendReceipt("recent", true).ok());
+  ASSERT_TRUE(AppendReceipt("unsent", true).ok());
+  auto execute = [&](const std::string& sql) {
+    ASSERT_TRUE(pool_->Transact([&](pg::Tx& tx) -> absl::Status {
+                       tx.exec(sql);
+                       return absl::OkStatus();
+                     }).ok());
+  };
+  execute("UPDATE outbox SET published_at = now() - interval '2 hours'"
+          " WHERE payload LIKE '%\"old\"%'");
+  execute("UPDATE outbox SET published_at = now() - interval '10 minutes'"
+          " WHERE payload LIKE '%\"recent\"%'");
+  Relay relay(*pool_, *redis_, registry_,
+              RelayOptions{.retention = absl::Hours(1), .prune_limit = 10});
+  auto pruned = relay.PruneOnce();
+  ASSERT_TRUE(pruned.ok()) << pruned.status();
+  EXPECT_EQ(*pruned, 1);
+  std::vector<std::string> left;
+  ASSERT_TRUE(pool_->Transact([&](pg::Tx& tx) -> absl::Status {
+                     for (const auto& row : tx.exec("SELECT payload FROM outbox ORDER BY id")) {
+                       left.push_back(row[0].as<std::string>());
+                     }
+                     return absl::OkStatus();
+                   }).ok());
+  ASSERT_EQ(left.size(), 2u);
+  EXPECT_NE(left[0].find("recent"), std::string::npos);
+  EXPECT_NE(left[1].find("unsent"), std::string::npos);
+  EXPECT_EQ(*relay.PruneOnce(), 0);
+}
+
 TEST_F(OutboxTest, RedisOutageKeepsEventsPendingUntilItReturns) {
   ASSERT_TRUE(AppendReceipt("r-1", true).ok());
   Relay relay(*pool_, *redis_, registry_);

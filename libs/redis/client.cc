@@ -73,24 +73,10 @@ absl::Status Client::EnsureConnected() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<Reply> Client::Command(const std::vector<std::string>& args) {
-  std::vector<const char*> argv;
-  std::vector<size_t> lengths;
-  argv.reserve(args.size());
-  lengths.reserve(args.size());
-  for (const std::string& arg : args) {
-    argv.push_back(arg.data());
-    lengths.push_back(arg.size());
-  }
-  std::lock_guard lock(mutex_);
-  if (absl::Status status = EnsureConnected(); !status.ok()) return status;
-  auto* reply = static_cast<redisReply*>(redisCommandArgv(
-      context_, static_cast<int>(argv.size()), argv.data(), lengths.data()));
-  if (reply == nullptr) {
-    std::string error = context_->errstr;
-    Disconnect();
-    return absl::UnavailableError(absl::StrCat("redis: ", error));
-  }
+namespace {
+
+// A reply as Command and Pipeline return it; frees `reply`.
+absl::StatusOr<Reply> TakeReply(redisReply* reply) {
   if (reply->type == REDIS_REPLY_ERROR) {
     std::string error(reply->str, reply->len);
     freeReplyObject(reply);
@@ -99,6 +85,67 @@ absl::StatusOr<Reply> Client::Command(const std::vector<std::string>& args) {
   Reply converted = Convert(reply);
   freeReplyObject(reply);
   return converted;
+}
+
+struct Argv {
+  explicit Argv(const std::vector<std::string>& args) {
+    pointers.reserve(args.size());
+    lengths.reserve(args.size());
+    for (const std::string& arg : args) {
+      pointers.push_back(arg.data());
+      lengths.push_back(arg.size());
+    }
+  }
+  int count() const { return static_cast<int>(pointers.size()); }
+  // hiredis takes the arrays as non-const pointers but does not write them.
+  const char** argv() { return pointers.data(); }
+  std::vector<const char*> pointers;
+  std::vector<size_t> lengths;
+};
+
+}  // namespace
+
+absl::StatusOr<Reply> Client::Command(const std::vector<std::string>& args) {
+  Argv argv(args);
+  std::lock_guard lock(mutex_);
+  if (absl::Status status = EnsureConnected(); !status.ok()) return status;
+  auto* reply = static_cast<redisReply*>(
+      redisCommandArgv(context_, argv.count(), argv.argv(), argv.lengths.data()));
+  if (reply == nullptr) {
+    std::string error = context_->errstr;
+    Disconnect();
+    return absl::UnavailableError(absl::StrCat("redis: ", error));
+  }
+  return TakeReply(reply);
+}
+
+std::vector<absl::StatusOr<Reply>> Client::Pipeline(
+    const std::vector<std::vector<std::string>>& commands) {
+  std::vector<absl::StatusOr<Reply>> results;
+  results.reserve(commands.size());
+  std::lock_guard lock(mutex_);
+  absl::Status failure = EnsureConnected();
+  for (size_t i = 0; failure.ok() && i < commands.size(); ++i) {
+    Argv argv(commands[i]);
+    if (redisAppendCommandArgv(context_, argv.count(), argv.argv(),
+                               argv.lengths.data()) != REDIS_OK) {
+      failure = absl::UnavailableError(absl::StrCat("redis: ", context_->errstr));
+    }
+  }
+  // redisGetReply writes every appended command out before the first read.
+  for (size_t i = 0; failure.ok() && i < commands.size(); ++i) {
+    void* raw = nullptr;
+    if (redisGetReply(context_, &raw) != REDIS_OK || raw == nullptr) {
+      failure = absl::UnavailableError(absl::StrCat("redis: ", context_->errstr));
+      break;
+    }
+    results.push_back(TakeReply(static_cast<redisReply*>(raw)));
+  }
+  if (!failure.ok()) {
+    if (context_ != nullptr) Disconnect();
+    while (results.size() < commands.size()) results.push_back(failure);
+  }
+  return results;
 }
 
 absl::Status Client::Ping() {

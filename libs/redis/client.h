@@ -44,6 +44,12 @@ class Client final {
   // Redis's message; I/O problems UNAVAILABLE.
   absl::StatusOr<Reply> Command(const std::vector<std::string>& args);
 
+  // Sends every command before reading any reply: one round trip for all.
+  // One result per command, in order, each as Command would give it; after
+  // an I/O failure the commands not answered are UNAVAILABLE (they may or
+  // may not have run).
+  std::vector<absl::StatusOr<Reply>> Pipeline(const std::vector<std::vector<std::string>>& commands);
+
   absl::Status Ping();
 
  private:

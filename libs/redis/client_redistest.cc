@@ -1,5 +1,9 @@
 #include "libs/redis/client.h"
 
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "libs/testing/redis_server.h"
 
@@ -31,6 +35,34 @@ TEST(RedisClientTest, CommandsRepliesAndReconnect) {
   EXPECT_EQ(client.Ping().code(), absl::StatusCode::kUnavailable);
   ASSERT_TRUE((*server)->Restart().ok());
   EXPECT_TRUE(client.Ping().ok());
+}
+
+TEST(RedisClientTest, PipelineAnswersEachCommandInOrder) {
+  auto server = testing::RedisServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  Client client(ClientOptions{.address = absl::StrCat("127.0.0.1:", (*server)->port())});
+
+  std::vector<std::vector<std::string>> commands;
+  for (int i = 0; i < 500; ++i) commands.push_back({"RPUSH", "list", absl::StrCat(i)});
+  commands.push_back({"INCR", "list"});  // wrong type: its own error only
+  commands.push_back({"LLEN", "list"});
+  std::vector<absl::StatusOr<Reply>> replies = client.Pipeline(commands);
+  ASSERT_EQ(replies.size(), commands.size());
+  for (int i = 0; i < 500; ++i) {
+    ASSERT_TRUE(replies[i].ok()) << replies[i].status();
+    EXPECT_EQ(replies[i]->integer, i + 1);
+  }
+  EXPECT_EQ(replies[500].status().code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(replies[501].ok());
+  EXPECT_EQ(replies[501]->integer, 500);
+
+  ASSERT_TRUE((*server)->Stop().ok());
+  replies = client.Pipeline({{"PING"}, {"PING"}});
+  ASSERT_EQ(replies.size(), 2u);
+  EXPECT_EQ(replies[0].status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(replies[1].status().code(), absl::StatusCode::kUnavailable);
+  ASSERT_TRUE((*server)->Restart().ok());
+  EXPECT_TRUE(client.Pipeline({{"PING"}}).front().ok());
 }
 
 }  // namespace
