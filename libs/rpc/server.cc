@@ -78,6 +78,13 @@ absl::Status ServiceHost::Start() {
                              static_cast<int>(absl::ToInt64Milliseconds(kMaxConnectionAge)));
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
                              static_cast<int>(absl::ToInt64Milliseconds(options_.shutdown_grace)));
+  // The synchronous server's threads poll for calls; one that finishes a
+  // call exits when more than MAX_POLLERS (default 2) are idle. Under
+  // steady concurrency that meant creating and destroying a thread for
+  // nearly every call. Keep enough idle threads for the concurrency a
+  // service sees.
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
+                              kMaxIdleServerThreads);
   builder.AddListeningPort(options_.grpc_address,
                            grpc::InsecureServerCredentials(), &grpc_port_);
   for (grpc::Service* service : services_) builder.RegisterService(service);

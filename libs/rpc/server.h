@@ -41,6 +41,9 @@ inline constexpr char kLivenessHealthService[] = "liveness";
 // added since they connected.
 inline constexpr absl::Duration kMaxConnectionAge = absl::Minutes(5);
 
+// Idle threads the synchronous gRPC server keeps (server.cc says why).
+inline constexpr int kMaxIdleServerThreads = 64;
+
 // Blocks SIGTERM and SIGINT in the calling thread and every thread started
 // after it, so that ServiceHost can wait for them synchronously. Call first
 // thing in main().

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "libs/common/log.h"
@@ -20,6 +21,13 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(
   if (absl::Status status = env.Finish(); !status.ok()) return status;
   const ServiceConfig& config = runtime->config_;
   log::Init(config.service_name, config.log_level);
+#ifdef NDEBUG
+  // gRPC's locks are absl::Mutex, and the distribution's Abseil is built
+  // with deadlock detection on: a lock-order graph updated on every
+  // acquisition, a few per cent of a busy service's CPU. Debug and sanitizer
+  // builds (the tests) keep it.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+#endif
 
   runtime->pool_ = std::make_unique<pg::Pool>(pg::PoolOptions{
       .conninfo = config.database_url, .schema = config.service_name, .size = config.db_pool_size});
