@@ -200,6 +200,25 @@ constexpr InvariantCheck kChecks[] = {
      "   SELECT 1 FROM master_members m WHERE m.program_id = ma.program_id"
      "    AND m.account_id = ma.account_id AND m.left_at IS NULL))"},
 
+    // Their foreign keys were dropped for speed (migration 0011).
+    {"ledger rows belong to a stored transfer and account",
+     "SELECT 'posting ' || p.posting_id FROM postings p"
+     " WHERE NOT EXISTS (SELECT 1 FROM transfers t WHERE t.program_id = p.program_id"
+     "                   AND t.transfer_id = p.transfer_id)"
+     "    OR NOT EXISTS (SELECT 1 FROM accounts a WHERE a.program_id = p.program_id"
+     "                   AND a.account_id = p.account_id)"
+     " UNION ALL SELECT 'lot ' || l.lot_id FROM lots l"
+     " WHERE NOT EXISTS (SELECT 1 FROM transfers t WHERE t.program_id = l.program_id"
+     "                   AND t.transfer_id = l.transfer_id)"
+     "    OR NOT EXISTS (SELECT 1 FROM accounts a WHERE a.program_id = l.program_id"
+     "                   AND a.account_id = l.account_id)"
+     " UNION ALL SELECT 'consumption of lot ' || c.lot_id || ' by ' || c.transfer_id"
+     " FROM lot_consumptions c"
+     " WHERE NOT EXISTS (SELECT 1 FROM transfers t WHERE t.program_id = c.program_id"
+     "                   AND t.transfer_id = c.transfer_id)"
+     "    OR NOT EXISTS (SELECT 1 FROM lots l WHERE l.program_id = c.program_id"
+     "                   AND l.lot_id = c.lot_id)"},
+
     {"transfer id is applied once",
      "SELECT program_id || '/' || transfer_id || ': ' || count(*) || ' records'"
      " FROM transfers GROUP BY program_id, transfer_id HAVING count(*) > 1"},

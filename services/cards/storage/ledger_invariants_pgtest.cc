@@ -121,6 +121,27 @@ TEST_F(LedgerInvariantsTest, NegativeMemberBalance) {
   EXPECT_TRUE(Mentions(Violations(), "member balance is not negative"));
 }
 
+TEST_F(LedgerInvariantsTest, OrphanLedgerRows) {
+  Corrupt(
+      "INSERT INTO postings (program_id, transfer_id, account_id, amount, created_at)"
+      " SELECT 'p1', 'no-such-transfer', account_id, 1, now() FROM accounts"
+      " WHERE kind = 'member';"
+      " INSERT INTO lots (program_id, account_id, transfer_id, origin_kind, amount, remaining,"
+      "                   activate_at)"
+      " VALUES ('p1', gen_random_uuid(), 'a-1-twin', 'ACCRUAL', 5, 5, now());"
+      " INSERT INTO lot_consumptions (program_id, lot_id, transfer_id, amount)"
+      " VALUES ('p1', -7, 'r-1', 1)");
+  std::vector<std::string> violations = Violations();
+  for (const char* orphan : {": posting ", ": lot ", ": consumption of lot -7 by r-1"}) {
+    bool found = false;
+    for (const std::string& violation : violations) {
+      found |= absl::StartsWith(violation, "ledger rows belong to a stored transfer and account") &&
+               absl::StrContains(violation, orphan);
+    }
+    EXPECT_TRUE(found) << orphan << " in\n" << absl::StrJoin(violations, "\n");
+  }
+}
+
 TEST_F(LedgerInvariantsTest, MissingEvent) {
   Corrupt("DELETE FROM outbox WHERE event_type = 'loyalty.cards.v1.PointsTransferred'");
   EXPECT_TRUE(Mentions(Violations(), "transfer emitted exactly one PointsTransferred event"));
