@@ -57,6 +57,21 @@ struct ItemResult {
   std::string message;
 };
 
+// A file an operation produced (an export), stored with it in pieces
+// (OperationFileStore) and downloaded whole.
+struct ResultFile {
+  std::string name;
+  std::string content_type;
+  int64_t size = 0;
+  std::string sha256;  // hex, of the whole content
+  absl::Time create_time;
+};
+
+// Largest result file: a download is one gRPC message (and one HTTP body),
+// so the gateway's channel accepts messages this large plus a margin. An
+// export that would exceed it fails, asking for a narrower period.
+inline constexpr int64_t kMaxResultFileBytes = int64_t{64} << 20;
+
 inline constexpr size_t kMaxRequestIdLength = 128;
 inline constexpr size_t kMaxItemKeyLength = 256;
 

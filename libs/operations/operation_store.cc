@@ -1,7 +1,5 @@
 #include "libs/operations/operation_store.h"
 
-#include <algorithm>
-
 #include <pqxx/pqxx>
 
 #include "absl/strings/numbers.h"
@@ -110,14 +108,7 @@ constexpr char kFinishSql[] =
 
 std::vector<pg::Migration> WithOperationsTables(std::span<const pg::Migration> service,
                                                 const char* name) {
-  std::vector<pg::Migration> all(service.begin(), service.end());
-  pg::Migration tables{name, kTablesSql};
-  auto at = std::upper_bound(all.begin(), all.end(), tables,
-                             [](const pg::Migration& a, const pg::Migration& b) {
-                               return std::string_view(a.name) < std::string_view(b.name);
-                             });
-  all.insert(at, tables);
-  return all;
+  return pg::WithMigration(service, {name, kTablesSql});
 }
 
 ItemOutcome OutcomeOf(absl::Status status) {
@@ -238,7 +229,7 @@ absl::StatusOr<std::optional<ChunkOutcome>> OperationStore::ProcessNextChunk(
         tx,
         "SELECT program_id, operation_id, kind, params, created_by, state, processed, total"
         " FROM operations WHERE state IN ('PENDING', 'RUNNING') AND kind = ANY($1::text[])"
-        " ORDER BY updated_at LIMIT 1 FOR UPDATE SKIP LOCKED",
+        " ORDER BY updated_at LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED",
         pg::TextArray(kinds));
     if (claimed.empty()) return absl::OkStatus();
     const pqxx::row& row = claimed[0];

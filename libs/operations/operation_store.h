@@ -6,8 +6,8 @@
 //
 // Items are stored with the operation when it is created and processed in
 // sequence order, a chunk per transaction: the runner's transaction locks
-// the operation row (FOR UPDATE SKIP LOCKED, so replicas share the work and
-// never run one operation twice at once), applies the chunk's items through
+// the operation row (FOR NO KEY UPDATE SKIP LOCKED, so replicas share the
+// work and never run one operation twice at once), applies the chunk's items through
 // the handler, and commits their results with the progress. A process that
 // dies mid-chunk leaves the row unlocked and the chunk uncommitted; the
 // next claim redoes that chunk, which is why each item's effect must be

@@ -22,6 +22,7 @@
 #include "libs/operations/metrics.h"
 #include "libs/operations/operation_store.h"
 #include "libs/operations/runner.h"
+#include "libs/operations/test_support.h"
 #include "libs/testing/migrated_database.h"
 #include "prometheus/registry.h"
 
@@ -99,14 +100,7 @@ class OperationStorePgTest : public ::testing::Test {
 
   void TearDown() override {
     // Leave nothing claimable behind for the next test.
-    ASSERT_TRUE(pool()
-                    .Transact([](pg::Tx& tx) {
-                      tx.exec(
-                          "UPDATE operations SET state = 'CANCELLED'"
-                          " WHERE state IN ('PENDING', 'RUNNING')");
-                      return absl::OkStatus();
-                    })
-                    .ok());
+    ASSERT_TRUE(CancelUnfinishedOperations(pool()).ok());
   }
 
   static pg::Pool& pool() { return *database_->pool; }
@@ -283,7 +277,7 @@ TEST_F(OperationStorePgTest, CrashMidChunkResumesWithEachEffectOnce) {
     if (item.sequence != 150) return absl::OkStatus();
     EXPECT_TRUE(pool()
                     .Transact([](pg::Tx& tx) {
-                      // The claim's FOR UPDATE holds RowShareLock on the table.
+                      // The claim's FOR NO KEY UPDATE holds RowShareLock on the table.
                       tx.exec(
                           "SELECT pg_terminate_backend(l.pid) FROM pg_locks l"
                           " JOIN pg_class c ON c.oid = l.relation"

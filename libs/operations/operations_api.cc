@@ -1,5 +1,6 @@
 #include "libs/operations/operations_api.h"
 
+#include "absl/strings/str_cat.h"
 #include "libs/common/errors.h"
 #include "libs/common/status_macros.h"
 #include "libs/rpc/handler.h"
@@ -60,8 +61,7 @@ grpc::Status OperationsApi::GetOperation(grpc::ServerContext* context,
       context, "GetOperation", [&](const rpc::CallContext& call) -> absl::Status {
         RETURN_IF_ERROR(CheckId(store_, request->id()));
         ASSIGN_OR_RETURN(Operation operation, store_.Get(call.program_id, request->id()));
-        ToProto(operation, *response);
-        return absl::OkStatus();
+        return Describe(call.program_id, operation, *response);
       });
 }
 
@@ -97,7 +97,46 @@ grpc::Status OperationsApi::CancelOperation(grpc::ServerContext* context,
         ASSIGN_OR_RETURN(Operation operation,
                          store_.Cancel(call.program_id, request->id(), &cancelled));
         if (cancelled) metrics_.Finished(operation.kind, operation.state);
-        ToProto(operation, *response);
+        return Describe(call.program_id, operation, *response);
+      });
+}
+
+absl::Status OperationsApi::Describe(absl::string_view program_id, const Operation& operation,
+                                     v1::Operation& out) {
+  ToProto(operation, out);
+  if (files_ == nullptr || operation.state != OperationState::kSucceeded) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::optional<ResultFile> file, files_->Find(program_id, operation.id));
+  if (file) {
+    v1::ResultFile& described = *out.mutable_result_file();
+    described.set_file_name(file->name);
+    described.set_content_type(file->content_type);
+    described.set_size_bytes(file->size);
+  }
+  return absl::OkStatus();
+}
+
+grpc::Status OperationsApi::DownloadOperationFile(grpc::ServerContext* context,
+                                                  const v1::DownloadOperationFileRequest* request,
+                                                  v1::FileContent* response) {
+  return rpc::HandleProgramCall(
+      context, "DownloadOperationFile", [&](const rpc::CallContext& call) -> absl::Status {
+        RETURN_IF_ERROR(CheckId(store_, request->id()));
+        ASSIGN_OR_RETURN(Operation operation, store_.Get(call.program_id, request->id()));
+        if (operation.state != OperationState::kSucceeded) {
+          return FieldError(
+              absl::StatusCode::kFailedPrecondition, "id",
+              absl::StrCat("operation is ", StateName(operation.state),
+                           IsFinal(operation.state)
+                               ? ": it has no file to download"
+                               : ": the file can be downloaded once it has SUCCEEDED"));
+        }
+        if (files_ == nullptr) {
+          return FieldError(absl::StatusCode::kNotFound, "id", "no result file");
+        }
+        ASSIGN_OR_RETURN(FileContent content, files_->Read(call.program_id, operation.id));
+        response->set_content_type(content.file.content_type);
+        response->set_file_name(content.file.name);
+        response->set_data(std::move(content.data));
         return absl::OkStatus();
       });
 }

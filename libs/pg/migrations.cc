@@ -1,13 +1,14 @@
-#include "absl/strings/string_view.h"
 #include "libs/pg/migrations.h"
 
-#include <pqxx/pqxx>
-
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <string>
 
+#include <pqxx/pqxx>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "libs/common/log.h"
 #include "libs/pg/pool.h"
 
@@ -26,6 +27,16 @@ std::string Checksum(absl::string_view text) {
 }
 
 }  // namespace
+
+std::vector<Migration> WithMigration(std::span<const Migration> migrations, Migration added) {
+  std::vector<Migration> all(migrations.begin(), migrations.end());
+  auto at =
+      std::upper_bound(all.begin(), all.end(), added, [](const Migration& a, const Migration& b) {
+        return std::string_view(a.name) < std::string_view(b.name);
+      });
+  all.insert(at, added);
+  return all;
+}
 
 absl::Status ApplyMigrations(Pool& pool, absl::string_view schema,
                              std::span<const Migration> migrations) {

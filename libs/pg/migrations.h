@@ -1,10 +1,11 @@
 #pragma once
 
-#include "absl/strings/string_view.h"
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 
 namespace loyalty::pg {
 
@@ -15,6 +16,10 @@ struct Migration {
 };
 
 class Pool;
+
+// `migrations` with `added` placed in name order, for a library that
+// contributes tables to a service's own list (e.g. operations).
+std::vector<Migration> WithMigration(std::span<const Migration> migrations, Migration added);
 
 // Brings `schema` up to date: under a transaction-level advisory lock (so
 // that replicas starting together apply each migration once), creates the

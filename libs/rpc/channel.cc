@@ -6,7 +6,8 @@
 
 namespace loyalty::rpc {
 
-std::shared_ptr<grpc::Channel> DialService(const std::string& address) {
+std::shared_ptr<grpc::Channel> DialService(const std::string& address,
+                                           int max_receive_message_bytes) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
@@ -17,6 +18,7 @@ std::shared_ptr<grpc::Channel> DialService(const std::string& address) {
   // One subchannel per address the name resolves to: behind a Kubernetes
   // headless Service every replica gets calls (pick_first would pin one).
   args.SetLoadBalancingPolicyName("round_robin");
+  if (max_receive_message_bytes > 0) args.SetMaxReceiveMessageSize(max_receive_message_bytes);
   return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
 }
 

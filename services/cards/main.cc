@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "libs/common/config.h"
+#include "libs/operations/file_store.h"
 #include "libs/operations/metrics.h"
 #include "libs/operations/operations_api.h"
 #include "libs/operations/runner.h"
@@ -17,6 +18,7 @@
 #include "services/cards/api/cards_api.h"
 #include "services/cards/api/certificates_api.h"
 #include "services/cards/api/expiry_job.h"
+#include "services/cards/api/history_export.h"
 #include "services/cards/api/identity_client_directory.h"
 #include "services/cards/api/ledger_api.h"
 #include "services/cards/api/level_events.h"
@@ -98,11 +100,12 @@ int main() {
   auto identity = cards::IdentityClientDirectory::Dial(identity_address);
   operations::OperationStore operation_store(rt.pool(), "cards");
   operations::OperationMetrics operation_metrics(rt.registry());
-  operations::OperationsApi operations_api(operation_store, operation_metrics);
+  operations::OperationFileStore operation_files(rt.pool());
+  operations::OperationsApi operations_api(operation_store, operation_metrics, &operation_files);
   cards::CardsApi cards_api(card_store, *identity, &card_levels, &operation_store);
   cards::LedgerApi ledger_api(ledger_store, metrics);
   cards::PointsReader points_reader(rt.pool(), clock);
-  cards::PointsApi points_api(ledger_store, points_reader, metrics);
+  cards::PointsApi points_api(ledger_store, points_reader, metrics, &operation_store);
   cards::ExpiryJob expiry(ledger_store, metrics, clock, expiry_interval);
   cards::TemplatesApi templates_api(template_store);
   cards::RandomCardNumberGenerator certificate_numbers;
@@ -129,8 +132,8 @@ int main() {
   rt.host().AddService(&certificates_api);
   rt.host().AddService(&master_accounts_api);
 
-  // Mass changes (CRD-4) and whatever operations come later, shared among
-  // replicas through the operations table.
+  // Mass changes (CRD-4), history exports (CRD-7) and whatever operations
+  // come later, shared among replicas through the operations table.
   cards::MassChangeHandler mass_changes({.cards = card_store,
                                          .card_levels = card_levels,
                                          .bonuses = bonuses,
@@ -138,7 +141,9 @@ int main() {
                                          .metrics = metrics});
   operations::OperationRunner operation_runner(operation_store, operation_metrics,
                                                {.poll_interval = operations_interval});
+  cards::HistoryExportHandler history_exports({.reader = points_reader, .files = operation_files});
   operation_runner.Register(cards::kMassChangeKind, mass_changes);
+  operation_runner.Register(cards::kHistoryExportKind, history_exports);
   rt.host().AddService(&operations_api);
   rt.host().AddBackgroundTask("operations", [&operation_runner](std::stop_token stop) {
     operation_runner.Run(std::move(stop));

@@ -7,9 +7,13 @@
 #include "grpcpp/client_context.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/support/byte_buffer.h"
+#include "libs/operations/operation.h"
 #include "libs/rpc/channel.h"
 
 namespace loyalty::gateway {
+
+static_assert(kMaxBackendResponseBytes >= operations::kMaxResultFileBytes + (1 << 20),
+              "the gateway must take a whole result file");
 
 struct GrpcBackends::Endpoint {
   std::shared_ptr<grpc::Channel> channel;
@@ -28,7 +32,7 @@ struct GrpcBackends::Pending {
 GrpcBackends::GrpcBackends(const absl::flat_hash_map<std::string, std::string>& addresses) {
   for (const auto& [name, address] : addresses) {
     auto endpoint = std::make_unique<Endpoint>();
-    endpoint->channel = loyalty::rpc::DialService(address);
+    endpoint->channel = loyalty::rpc::DialService(address, kMaxBackendResponseBytes);
     endpoint->stub = std::make_unique<grpc::GenericStub>(endpoint->channel);
     endpoints_.emplace(name, std::move(endpoint));
   }

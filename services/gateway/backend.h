@@ -41,6 +41,11 @@ class Backend {
   virtual void Call(BackendCall call, Done done) = 0;
 };
 
+// The largest answer a backend may send: an operation's result file
+// (loyalty.operations.v1.FileContent, at most kMaxResultFileBytes of
+// content) plus room for the message around it.
+inline constexpr int kMaxBackendResponseBytes = (64 << 20) + (1 << 20);
+
 // One channel per backend, shared by every call; calls are asynchronous
 // (gRPC callback API), so no thread waits on a backend.
 class GrpcBackends final : public Backend {

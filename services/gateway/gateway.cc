@@ -33,6 +33,22 @@ HttpResponse JsonResponse(int status, std::string body) {
   return response;
 }
 
+// A file message as the raw body: its own content type, a download name,
+// and no guessing of the type by the browser.
+HttpResponse FileResponse(google::protobuf::Message& message) {
+  absl::StatusOr<FileBody> file = TakeFileBody(message);
+  if (!file.ok()) {
+    log::Error("file response cannot be sent", {{"error", std::string(file.status().message())}});
+    return StatusErrorResponse(absl::InternalError("response not printable"));
+  }
+  HttpResponse response;
+  response.content_type = std::move(file->content_type);
+  response.headers.emplace_back("content-disposition", ContentDisposition(file->file_name));
+  response.headers.emplace_back("x-content-type-options", "nosniff");
+  response.body = std::move(file->data);
+  return response;
+}
+
 }  // namespace
 
 // State of one request across the asynchronous steps.
@@ -227,6 +243,9 @@ void Gateway::OnBackendReply(Exchange& ex, int code, const std::string& message,
   if (!parsed->ParseFromString(response)) {
     log::Error("backend response does not parse", {{"backend", ex.route->backend}});
     return Finish(ex, StatusErrorResponse(absl::InternalError("malformed backend response")));
+  }
+  if (IsFileMessage(*parsed->GetDescriptor()) && ex.route->response_body.empty()) {
+    return Finish(ex, FileResponse(*parsed));
   }
   absl::StatusOr<std::string> json = RenderResponseJson(*ex.route, *parsed);
   if (!json.ok()) {

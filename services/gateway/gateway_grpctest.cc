@@ -234,6 +234,27 @@ class FakeOperations final : public loyalty::operations::v1::OperationsService::
     operation->set_total_items(3);
     return grpc::Status::OK;
   }
+
+  // A file larger than gRPC's default 4 MiB limit on answers.
+  grpc::Status DownloadOperationFile(
+      grpc::ServerContext*, const loyalty::operations::v1::DownloadOperationFileRequest* request,
+      loyalty::operations::v1::FileContent* file) override {
+    if (request->id() != "cards-77") {
+      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                          "id: operation is RUNNING: the file can be downloaded once it has "
+                          "SUCCEEDED");
+    }
+    file->set_content_type("text/csv; charset=utf-8");
+    file->set_file_name("big.csv");
+    file->set_data(BigFile());
+    return grpc::Status::OK;
+  }
+
+  static std::string BigFile() {
+    std::string data(5 << 20, 'x');
+    for (size_t i = 0; i < data.size(); i += 1000) data[i] = '\n';
+    return data;
+  }
 };
 
 class GatewayGrpcTest : public ::testing::Test {
@@ -326,6 +347,20 @@ TEST_F(GatewayGrpcTest, GetCardReturnsJsonAndBindsPathVariable) {
   EXPECT_EQ(card.balance().available(), 1500);
   EXPECT_THAT(reply.body, HasSubstr(R"("status":"CARD_STATUS_ACTIVE")"));
   EXPECT_THAT(reply.body, HasSubstr(R"("clientId":"prog-1")")) << "lowerCamelCase names";
+}
+
+TEST_F(GatewayGrpcTest, DownloadsAFileLargerThanDefaultGrpcMessages) {
+  Reply reply = Get("/v1/operations/cards-77/file", {{"x-api-key", "analyst-key"}});
+  ASSERT_EQ(reply.status, 200) << reply.body.substr(0, 200);
+  EXPECT_EQ(reply.headers["content-type"], "text/csv; charset=utf-8");
+  EXPECT_EQ(reply.headers["content-disposition"], "attachment; filename=\"big.csv\"");
+  EXPECT_EQ(reply.body.size(), size_t{5} << 20);
+  EXPECT_TRUE(reply.body == FakeOperations::BigFile());
+
+  reply = Get("/v1/operations/cards-78/file", {{"x-api-key", "analyst-key"}});
+  EXPECT_EQ(reply.status, 400) << reply.body;
+  EXPECT_THAT(reply.body, HasSubstr("once it has SUCCEEDED"));
+  EXPECT_EQ(reply.headers["content-type"], "application/json");
 }
 
 TEST_F(GatewayGrpcTest, OperationIdPrefixPicksTheBackend) {

@@ -18,6 +18,7 @@
 #include "services/gateway/metrics.h"
 #include "services/gateway/readiness.h"
 #include "services/gateway/route_table.h"
+#include "services/gateway/transcoder.h"
 
 namespace loyalty::gateway {
 namespace {
@@ -135,6 +136,41 @@ TEST_F(GatewayTest, ForwardsToOwningServiceWithPrincipalMetadata) {
   EXPECT_EQ(backend_.Metadata("x-loyalty-store-id"), "store-9");
   EXPECT_EQ(backend_.Metadata("x-loyalty-principal-id"), "key-1");
   EXPECT_EQ(backend_.Metadata("x-loyalty-partner-id"), "<absent>");
+}
+
+TEST_F(GatewayTest, FileMessagesAreSentAsTheRawBodyForDownload) {
+  loyalty::operations::v1::FileContent file;
+  file.set_content_type("text/csv; charset=utf-8");
+  file.set_file_name("card-1-operations.csv");
+  file.set_data(std::string("\xEF\xBB\xBFtime,kind\r\n\0x", 16));
+  backend_.response = file.SerializeAsString();
+  HttpResponse response =
+      Send("GET", "/v1/operations/cards-0b7c/file", {{"x-api-key", "analyst-key"}});
+  EXPECT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(response.content_type, "text/csv; charset=utf-8");
+  EXPECT_EQ(Header(response, "content-disposition"),
+            "attachment; filename=\"card-1-operations.csv\"");
+  EXPECT_EQ(Header(response, "x-content-type-options"), "nosniff");
+  EXPECT_EQ(response.body, file.data()) << "bytes as they are, not base64 JSON";
+  ASSERT_EQ(backend_.calls.size(), 1u);
+  EXPECT_EQ(backend_.calls[0].method,
+            "/loyalty.operations.v1.OperationsService/DownloadOperationFile");
+
+  // A content type that could split the header is not sent.
+  file.set_content_type("text/csv\r\nset-cookie: a=b");
+  backend_.response = file.SerializeAsString();
+  response = Send("GET", "/v1/operations/cards-0b7c/file", {{"x-api-key", "analyst-key"}});
+  EXPECT_EQ(response.status, 500) << response.body;
+  EXPECT_EQ(response.content_type, "application/json");
+}
+
+TEST(ContentDispositionTest, KeepsOnlyHarmlessCharactersOfTheName) {
+  EXPECT_EQ(ContentDisposition("a-1_b.csv"), "attachment; filename=\"a-1_b.csv\"");
+  EXPECT_EQ(ContentDisposition("x\"; y=\\../z\r\n.csv"),
+            "attachment; filename=\"x___y=_.._z__.csv\"");
+  EXPECT_EQ(ContentDisposition("отчёт.csv"), "attachment; filename=\"__________.csv\"");
+  EXPECT_EQ(ContentDisposition(""), "attachment; filename=\"download\"");
+  EXPECT_EQ(ContentDisposition(".."), "attachment; filename=\"download\"");
 }
 
 TEST_F(GatewayTest, OperationsGoToTheServiceTheirIdNames) {

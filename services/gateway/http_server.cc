@@ -234,8 +234,12 @@ class Session final : public std::enable_shared_from_this<Session> {
     response->body() = std::move(r.body);
     bool keep = keep_alive_ && !close && !stopping_ && !server_.Stopping();
     response->keep_alive(keep);
+    const size_t body_size = response->body().size();
     response->prepare_payload();
-    stream_.expires_after(Chrono(server_.Options().write_timeout));
+    // A file download (up to 64 MiB) gets one more second per MiB, so a
+    // slow but steady client is not cut off.
+    stream_.expires_after(Chrono(server_.Options().write_timeout +
+                                 absl::Seconds(static_cast<int64_t>(body_size >> 20))));
     http::async_write(
         stream_, *response,
         [self = shared_from_this(), response, keep](beast::error_code ec, std::size_t) {

@@ -27,6 +27,7 @@ struct HttpServerOptions {
   // keep-alive connection between requests.
   absl::Duration header_timeout = absl::Seconds(30);
   absl::Duration body_timeout = absl::Seconds(60);
+  // Time to send an answer, plus one second per MiB of body.
   absl::Duration write_timeout = absl::Seconds(30);
 };
 

@@ -16,6 +16,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "libs/common/errors.h"
 #include "libs/common/json.h"
+#include "loyalty/operations/v1/operations.pb.h"
 #include "services/gateway/field_path.h"
 #include "services/gateway/route_table.h"
 
@@ -289,6 +290,49 @@ absl::Status BuildRequestMessage(const Route& route, const PathBindings& path,
     if (absl::Status s = SetFromText(parent, leaf, value, canonical); !s.ok()) return s;
   }
   return absl::OkStatus();
+}
+
+bool IsFileMessage(const Descriptor& type) { return type.full_name() == kFileMessageType; }
+
+absl::StatusOr<FileBody> TakeFileBody(Message& response) {
+  const Descriptor* type = response.GetDescriptor();
+  const FieldDescriptor* content_type = type->FindFieldByName("content_type");
+  const FieldDescriptor* file_name = type->FindFieldByName("file_name");
+  const FieldDescriptor* data = type->FindFieldByName("data");
+  for (const FieldDescriptor* field : {content_type, file_name, data}) {
+    if (field == nullptr || field->is_repeated() ||
+        field->cpp_type() != FieldDescriptor::CPPTYPE_STRING) {
+      return absl::InternalError(absl::StrCat(type->full_name(), " is not a file message"));
+    }
+  }
+  const Reflection* r = response.GetReflection();
+  FileBody body;
+  body.content_type = r->GetString(response, content_type);
+  body.file_name = r->GetString(response, file_name);
+  if (body.content_type.empty()) body.content_type = "application/octet-stream";
+  for (char c : body.content_type) {
+    if (absl::ascii_iscntrl(static_cast<unsigned char>(c))) {
+      return absl::InternalError("file content type holds a control character");
+    }
+  }
+  // The content can be 64 MiB: moved out of the generated message (the
+  // usual case, see Gateway's factory), copied only from a dynamic one.
+  if (auto* generated = dynamic_cast<loyalty::operations::v1::FileContent*>(&response)) {
+    body.data = std::move(*generated->mutable_data());
+  } else {
+    body.data = r->GetString(response, data);
+  }
+  return body;
+}
+
+std::string ContentDisposition(absl::string_view file_name) {
+  std::string safe;
+  for (char c : file_name) {
+    const bool plain = c > ' ' && c < 0x7f && c != '"' && c != '\\' && c != '/' && c != ';';
+    safe.push_back(plain ? c : '_');
+  }
+  if (safe.find_first_not_of("._") == std::string::npos) safe = "download";
+  return absl::StrCat("attachment; filename=\"", safe, "\"");
 }
 
 absl::StatusOr<std::string> RenderResponseJson(const Route& route, const Message& response) {

@@ -19,6 +19,7 @@
 #include "services/gateway/path_template.h"
 
 namespace google::protobuf {
+class Descriptor;
 class Message;
 }  // namespace google::protobuf
 
@@ -45,6 +46,31 @@ absl::Status BuildRequestMessage(const Route& route, const PathBindings& path,
 // names, default values omitted.
 absl::StatusOr<std::string> RenderResponseJson(const Route& route,
                                                const google::protobuf::Message& response);
+
+// Responses of this message type are files, sent as the raw HTTP body with
+// their own Content-Type and a Content-Disposition attachment name instead
+// of JSON (e.g. OperationsService.DownloadOperationFile). Any method that
+// returns it is treated so; the fields are read by name (content_type,
+// file_name, data).
+inline constexpr absl::string_view kFileMessageType = "loyalty.operations.v1.FileContent";
+
+struct FileBody {
+  std::string content_type;  // "application/octet-stream" when the message has none
+  std::string file_name;     // as sent; see ContentDisposition
+  std::string data;
+};
+
+bool IsFileMessage(const google::protobuf::Descriptor& type);
+
+// The file of a kFileMessageType message; `data` is moved out of it.
+// INTERNAL when the type lacks the fields or its content type could split
+// a header (CR, LF or another control character).
+absl::StatusOr<FileBody> TakeFileBody(google::protobuf::Message& response);
+
+// `attachment; filename="<name>"`, the name reduced to printable ASCII
+// without quotes, backslashes or path separators (each other character
+// becomes '_'), "download" when nothing is left.
+std::string ContentDisposition(absl::string_view file_name);
 
 // Turns a protobuf JSON parser error into InvalidArgument, naming the field
 // it concerns when the parser says which one (exposed for tests).

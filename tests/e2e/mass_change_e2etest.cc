@@ -7,7 +7,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "loyalty/cards/v1/cards_service.pb.h"
@@ -36,22 +35,6 @@ class MassChangeTest : public SharedStackTest {
     auto count = stack_->postgres().Query(absl::StrCat("SELECT count(*) FROM ", table));
     EXPECT_TRUE(count.ok()) << count.status();
     return count.ok() ? std::stoll(*count) : -1;
-  }
-
-  // Polls the operation until it is done, for up to 60 seconds.
-  static ops::Operation WaitDone(const std::string& id) {
-    const absl::Time deadline = absl::Now() + absl::Seconds(60);
-    ops::Operation operation;
-    while (absl::Now() < deadline) {
-      http::Response got = Send("GET", absl::StrCat("/v1/operations/", id));
-      EXPECT_EQ(got.status, 200) << got.body;
-      if (got.status != 200) break;
-      operation = Parse<ops::Operation>(got.body);
-      if (operation.done()) return operation;
-      absl::SleepFor(absl::Milliseconds(100));
-    }
-    ADD_FAILURE() << "operation " << id << " not done: " << ToJson(operation);
-    return operation;
   }
 };
 

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "loyalty/cards/v1/cards_service.pb.h"
 #include "loyalty/identity/v1/identity_service.pb.h"
 #include "tests/e2e/json.h"
@@ -49,6 +50,21 @@ std::string SharedStackTest::NewMemberCard() {
                          R"("})"));
   EXPECT_EQ(card.status, 200) << card.body;
   return Parse<cards::v1::Card>(card.body).number();
+}
+
+operations::v1::Operation SharedStackTest::WaitDone(const std::string& id) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  operations::v1::Operation operation;
+  while (absl::Now() < deadline) {
+    http::Response got = Admin("GET", absl::StrCat("/v1/operations/", id));
+    EXPECT_EQ(got.status, 200) << got.body;
+    if (got.status != 200) break;
+    operation = Parse<operations::v1::Operation>(got.body);
+    if (operation.done()) return operation;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  ADD_FAILURE() << "operation " << id << " not done: " << ToJson(operation);
+  return operation;
 }
 
 }  // namespace loyalty::e2e

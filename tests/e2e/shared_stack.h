@@ -8,6 +8,7 @@
 
 #include "gtest/gtest.h"
 #include "libs/http/client.h"
+#include "loyalty/operations/v1/operations.pb.h"
 #include "tests/e2e/stack.h"
 
 namespace loyalty::e2e {
@@ -31,6 +32,10 @@ class SharedStackTest : public ::testing::Test {
   // The number of a card issued to a newly registered client of the demo
   // program (both through the gateway with the admin key).
   static std::string NewMemberCard();
+
+  // Polls GET /v1/operations/{id} with the admin key until the operation
+  // is done, for up to 60 seconds; fails the test otherwise.
+  static operations::v1::Operation WaitDone(const std::string& id);
 
   static Stack* stack_;
 };

@@ -5,9 +5,11 @@
 #include "absl/strings/str_cat.h"
 #include "libs/common/errors.h"
 #include "libs/common/status_macros.h"
+#include "libs/operations/operations_api.h"
 #include "libs/rpc/handler.h"
 #include "libs/rpc/proto_convert.h"
 #include "services/cards/api/convert.h"
+#include "services/cards/api/history_export.h"
 
 namespace loyalty::cards {
 namespace {
@@ -95,6 +97,28 @@ grpc::Status PointsApi::ListCardOperations(grpc::ServerContext* context,
           ToProto(operation, *response->add_operations());
         }
         response->set_next_page_token(page.next_page_token);
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status PointsApi::ExportCardOperations(grpc::ServerContext* context,
+                                             const v1::ExportCardOperationsRequest* request,
+                                             operations::v1::Operation* response) {
+  return rpc::HandleProgramCall(
+      context, "ExportCardOperations", [&](const rpc::CallContext& call) -> absl::Status {
+        if (operations_ == nullptr) {
+          return absl::FailedPreconditionError("exports are not enabled in this process");
+        }
+        ASSIGN_OR_RETURN(operations::NewOperation op,
+                         HistoryExportOperation(*request, call.principal_id));
+        // An unknown card is refused now rather than as a failed operation
+        // later: the first row of the same query the export pages through.
+        RETURN_IF_ERROR(reader_
+                            .ListOperations(call.program_id, request->card_number(),
+                                            OperationsQuery{.page_size = 1})
+                            .status());
+        ASSIGN_OR_RETURN(operations::Operation started, operations_->Create(call.program_id, op));
+        operations::ToProto(started, *response);
         return absl::OkStatus();
       });
 }

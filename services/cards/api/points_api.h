@@ -1,5 +1,6 @@
 #pragma once
 
+#include "libs/operations/operation_store.h"
 #include "loyalty/cards/v1/points_service.grpc.pb.h"
 #include "services/cards/api/metrics.h"
 #include "services/cards/storage/ledger_store.h"
@@ -11,8 +12,10 @@ namespace loyalty::cards {
 // expiring points for the console.
 class PointsApi final : public v1::PointsService::Service {
  public:
-  PointsApi(LedgerStore& ledger, PointsReader& reader, LedgerMetrics& metrics)
-      : ledger_(ledger), reader_(reader), metrics_(metrics) {}
+  // Without `operations`, ExportCardOperations is FAILED_PRECONDITION.
+  PointsApi(LedgerStore& ledger, PointsReader& reader, LedgerMetrics& metrics,
+            operations::OperationStore* operations = nullptr)
+      : ledger_(ledger), reader_(reader), metrics_(metrics), operations_(operations) {}
 
   grpc::Status AdjustPoints(grpc::ServerContext* context, const v1::AdjustPointsRequest* request,
                             v1::AdjustPointsResponse* response) override;
@@ -21,6 +24,9 @@ class PointsApi final : public v1::PointsService::Service {
   grpc::Status ListCardOperations(grpc::ServerContext* context,
                                   const v1::ListCardOperationsRequest* request,
                                   v1::ListCardOperationsResponse* response) override;
+  grpc::Status ExportCardOperations(grpc::ServerContext* context,
+                                    const v1::ExportCardOperationsRequest* request,
+                                    operations::v1::Operation* response) override;
   grpc::Status ListExpiringPoints(grpc::ServerContext* context,
                                   const v1::ListExpiringPointsRequest* request,
                                   v1::ListExpiringPointsResponse* response) override;
@@ -32,6 +38,7 @@ class PointsApi final : public v1::PointsService::Service {
   LedgerStore& ledger_;
   PointsReader& reader_;
   LedgerMetrics& metrics_;
+  operations::OperationStore* operations_;
 };
 
 }  // namespace loyalty::cards

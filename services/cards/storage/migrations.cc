@@ -1,12 +1,15 @@
 #include "services/cards/storage/migrations.h"
 
+#include "libs/operations/file_store.h"
 #include "libs/operations/operation_store.h"
 #include "libs/outbox/outbox.h"
 
 namespace loyalty::cards {
 
 std::vector<pg::Migration> CardsServiceMigrations() {
-  return operations::WithOperationsTables(generated::CardsMigrations(), "0005_operations");
+  return operations::WithOperationFileTables(
+      operations::WithOperationsTables(generated::CardsMigrations(), "0005_operations"),
+      "0009_operation_files");
 }
 
 std::vector<pg::Migration> AllCardsMigrations() {

@@ -12,8 +12,9 @@ std::span<const loyalty::pg::Migration> CardsMigrations();
 
 namespace loyalty::cards {
 
-// The service's migrations: migrations/*.sql and, as 0005_operations, the
-// tables of libs/operations. What main() hands the runtime.
+// The service's migrations: migrations/*.sql and, as 0005_operations and
+// 0009_operation_files, the tables of libs/operations (operations, result
+// files). What main() hands the runtime.
 std::vector<pg::Migration> CardsServiceMigrations();
 
 // Every migration of the `cards` schema: the service's and the outbox

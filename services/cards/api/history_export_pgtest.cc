@@ -1,0 +1,207 @@
+// CRD-7 history export through the operation runner against a real
+// PostgreSQL: a card with operations before, inside and after the period
+// gives exactly the CSV of the ones inside, across several history pages;
+// a repeated attempt gives the same file; the size cap fails the operation
+// asking for a shorter period; requests are checked naming the field.
+
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "libs/common/errors.h"
+#include "libs/operations/file_store.h"
+#include "libs/operations/metrics.h"
+#include "libs/operations/operation_store.h"
+#include "libs/operations/runner.h"
+#include "libs/operations/test_support.h"
+#include "prometheus/registry.h"
+#include "services/cards/api/convert.h"
+#include "services/cards/api/history_export.h"
+#include "services/cards/testing/pg_fixture.h"
+
+namespace loyalty::cards::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+// Whole seconds, as a client would send them.
+google::protobuf::Timestamp Stamp(absl::Time time) {
+  return ToProto(absl::FromUnixSeconds(absl::ToUnixSeconds(time)));
+}
+
+class HistoryExportPgTest : public CardsPgTest {
+ protected:
+  void SetUp() override {
+    CardsPgTest::SetUp();
+    if (HasFatalFailure()) return;
+    reader_ = std::make_unique<PointsReader>(*pool_, clock_);
+    operations_ = std::make_unique<operations::OperationStore>(*pool_, "cards");
+  }
+
+  void TearDown() override {
+    // Leave nothing claimable for the next test's runner.
+    ASSERT_TRUE(operations::CancelUnfinishedOperations(*pool_).ok());
+    CardsPgTest::TearDown();
+  }
+
+  v1::ExportCardOperationsRequest Request(const std::string& card, absl::Time start,
+                                          absl::Time end) {
+    v1::ExportCardOperationsRequest request;
+    request.set_card_number(card);
+    *request.mutable_start_time() = Stamp(start);
+    *request.mutable_end_time() = Stamp(end);
+    request.set_request_id(NewUuid());
+    return request;
+  }
+
+  // Starts the export as ExportCardOperations does and runs it to the end
+  // with `files`, two history rows per page.
+  operations::Operation Run(const v1::ExportCardOperationsRequest& request,
+                            operations::OperationFileStore& files) {
+    absl::StatusOr<operations::NewOperation> op = HistoryExportOperation(request, "key-7");
+    EXPECT_TRUE(op.ok()) << op.status();
+    if (!op.ok()) return {};
+    absl::StatusOr<operations::Operation> created = operations_->Create(program_, *op);
+    EXPECT_TRUE(created.ok()) << created.status();
+    HistoryExportHandler handler({.reader = *reader_, .files = files, .page_size = 2});
+    operations::OperationRunner runner(*operations_, metrics_, {});
+    runner.Register(kHistoryExportKind, handler);
+    for (;;) {
+      absl::StatusOr<bool> worked = runner.RunOnce();
+      EXPECT_TRUE(worked.ok()) << worked.status();
+      if (!worked.ok() || !*worked) break;
+    }
+    absl::StatusOr<operations::Operation> done = operations_->Get(program_, created->id);
+    EXPECT_TRUE(done.ok()) << done.status();
+    return done.value_or(operations::Operation{});
+  }
+
+  // A correction by operator-9.
+  void Correct(std::string id, TransferKind kind, const Card& card, int64_t amount,
+               std::string reason) {
+    absl::StatusOr<CommitResult> done =
+        ledger_->Correct(program_, TransferSpec{.transfer_id = std::move(id),
+                                                .kind = kind,
+                                                .card_number = card.number,
+                                                .amount = amount,
+                                                .reason = std::move(reason),
+                                                .actor = "operator-9"});
+    ASSERT_TRUE(done.ok()) << done.status();
+  }
+
+  std::string Content(const std::string& operation_id) {
+    absl::StatusOr<operations::FileContent> file = files_.Read(program_, operation_id);
+    EXPECT_TRUE(file.ok()) << file.status();
+    return file.ok() ? file->data : "";
+  }
+
+  std::unique_ptr<PointsReader> reader_;
+  std::unique_ptr<operations::OperationStore> operations_;
+  operations::OperationFileStore files_{*Database().pool};
+  prometheus::Registry registry_;
+  operations::OperationMetrics metrics_{registry_};
+};
+
+TEST_F(HistoryExportPgTest, WritesTheOperationsOfThePeriodAsCsv) {
+  const Card card = NewCard();
+  const absl::Time t0 = clock_.Now();
+  MustCommit(Accrual("before", card, 1000));  // outside: before the period
+  clock_.Advance(absl::Hours(1));
+  TransferSpec receipt = Accrual("r-1", card, 250);
+  receipt.reference = "receipt 17, till 2";
+  MustCommit(receipt);
+  clock_.Advance(absl::Minutes(30) + absl::Milliseconds(250));
+  Correct("c-1", TransferKind::kCorrectionDebit, card, 30, "=HYPERLINK(\"http://x\",\"y\")");
+  clock_.Advance(absl::Minutes(30));
+  Correct("c-2", TransferKind::kCorrectionCredit, card, 5, "-5 was wrong, sorry");
+  clock_.Advance(absl::Hours(2));
+  MustCommit(Accrual("after", card, 7));  // outside: at the (exclusive) end
+  const absl::Time end = clock_.Now();
+
+  operations::Operation done = Run(Request(card.number, t0 + absl::Seconds(1), end), files_);
+  ASSERT_EQ(done.state, operations::OperationState::kSucceeded) << done.error;
+  EXPECT_EQ(done.succeeded, 1);
+
+  const std::string expected =
+      absl::StrCat("\xEF\xBB\xBF",
+                   "time,kind,points,balance_after,transfer_id,reference,reason,actor,hold_id\r\n",
+                   "2025-06-15T17:06:40.25Z,CORRECTION_CREDIT,5,1225,c-2,,\"'-5 was wrong, sorry\","
+                   "operator-9,\r\n",
+                   "2025-06-15T16:36:40.25Z,CORRECTION_DEBIT,-30,1220,c-1,,"
+                   "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",operator-9,\r\n",
+                   "2025-06-15T16:06:40Z,ACCRUAL,250,1250,r-1,\"receipt 17, till 2\",,,\r\n");
+  EXPECT_EQ(Content(done.id), expected);
+
+  absl::StatusOr<std::optional<operations::ResultFile>> file = files_.Find(program_, done.id);
+  ASSERT_TRUE(file.ok() && file->has_value());
+  EXPECT_EQ((*file)->name, absl::StrCat("card-", card.number,
+                                        "-operations-20250615T150641Z-20250615T190640Z.csv"));
+  EXPECT_EQ((*file)->content_type, "text/csv; charset=utf-8");
+  EXPECT_EQ((*file)->size, static_cast<int64_t>(expected.size()));
+}
+
+TEST_F(HistoryExportPgTest, AnEmptyPeriodGivesTheHeaderOnly) {
+  const Card card = NewCard();
+  MustCommit(Accrual("a", card, 10));
+  const absl::Time later = clock_.Now() + absl::Hours(1);
+  operations::Operation done = Run(Request(card.number, later, later + absl::Hours(24)), files_);
+  ASSERT_EQ(done.state, operations::OperationState::kSucceeded) << done.error;
+  EXPECT_EQ(Content(done.id), absl::StrCat("\xEF\xBB\xBF", HistoryCsvHeader()));
+}
+
+TEST_F(HistoryExportPgTest, AHistoryOverTheCapFailsAskingForAShorterPeriod) {
+  const Card card = NewCard();
+  for (int i = 0; i < 5; ++i) {
+    MustCommit(Accrual(absl::StrCat("a-", i), card, 10));
+    clock_.Advance(absl::Minutes(1));
+  }
+  operations::OperationFileStore small(*pool_, {.max_bytes = 200, .chunk_bytes = 64});
+  operations::Operation done =
+      Run(Request(card.number, clock_.Now() - absl::Hours(1), clock_.Now()), small);
+  EXPECT_EQ(done.state, operations::OperationState::kFailed);
+  EXPECT_THAT(done.error, HasSubstr("export a shorter period"));
+  EXPECT_FALSE(small.Find(program_, done.id)->has_value());
+  EXPECT_EQ(Scalar(absl::StrCat("SELECT count(*) FROM operation_file_chunks"
+                                " WHERE program_id = $1")),
+            0);
+}
+
+TEST_F(HistoryExportPgTest, RequestsAreCheckedNamingTheField) {
+  const absl::Time now = clock_.Now();
+  auto field_of = [](const v1::ExportCardOperationsRequest& request) {
+    absl::StatusOr<operations::NewOperation> op = HistoryExportOperation(request, "key-7");
+    EXPECT_FALSE(op.ok());
+    return op.ok() ? std::string("(accepted)") : ViolatedField(op.status()).value_or("(none)");
+  };
+  v1::ExportCardOperationsRequest request = Request("2000000000017", now, now + absl::Hours(1));
+  EXPECT_TRUE(HistoryExportOperation(request, "k").ok());
+
+  v1::ExportCardOperationsRequest no_card = request;
+  no_card.clear_card_number();
+  EXPECT_EQ(field_of(no_card), "card_number");
+  v1::ExportCardOperationsRequest no_start = request;
+  no_start.clear_start_time();
+  EXPECT_EQ(field_of(no_start), "start_time");
+  v1::ExportCardOperationsRequest no_end = request;
+  no_end.clear_end_time();
+  EXPECT_EQ(field_of(no_end), "end_time");
+  v1::ExportCardOperationsRequest backwards = request;
+  *backwards.mutable_end_time() = Stamp(now - absl::Seconds(1));
+  EXPECT_EQ(field_of(backwards), "end_time");
+  v1::ExportCardOperationsRequest too_long = request;
+  *too_long.mutable_end_time() = Stamp(now + absl::Hours(24 * 367));
+  EXPECT_EQ(field_of(too_long), "end_time");
+  v1::ExportCardOperationsRequest no_id = request;
+  no_id.clear_request_id();
+  EXPECT_EQ(field_of(no_id), "request_id");
+  v1::ExportCardOperationsRequest xlsx = request;
+  xlsx.set_format(static_cast<operations::v1::ExportFormat>(2));
+  EXPECT_EQ(field_of(xlsx), "format");
+  v1::ExportCardOperationsRequest control = request;
+  control.set_card_number("12\n34");
+  EXPECT_EQ(field_of(control), "card_number");
+}
+
+}  // namespace
+}  // namespace loyalty::cards::testing
