@@ -74,6 +74,30 @@ void RunConcurrently(CommitQueue& queue, std::vector<Call>& calls) {
   for (std::thread& thread : threads) thread.join();
 }
 
+// A queue whose first batch (one call, "first") holds the writer until
+// `release` is notified.
+struct HeldFirstBatch {
+  explicit HeldFirstBatch(CommitQueueOptions options)
+      : queue(options, [this](const std::string& p, std::span<const CommitRequest* const> r) {
+          return writer.Write(p, r);
+        }) {
+    writer.release_first = &release;
+    first.push_back(Call{.program = "p", .spec = {.transfer_id = "first"}});
+    blocker = std::thread([this] { RunConcurrently(queue, first); });
+    while (writer.running.load() == 0) std::this_thread::yield();
+  }
+  ~HeldFirstBatch() {
+    if (!release.HasBeenNotified()) release.Notify();
+    blocker.join();
+  }
+
+  RecordingWriter writer;
+  absl::Notification release;
+  CommitQueue queue;
+  std::vector<Call> first;
+  std::thread blocker;
+};
+
 TEST(CommitQueueTest, ARequestAloneRunsAtOnceInItsOwnBatch) {
   RecordingWriter writer;
   CommitQueue queue({}, [&](const std::string& p, std::span<const CommitRequest* const> r) {
@@ -89,31 +113,18 @@ TEST(CommitQueueTest, ARequestAloneRunsAtOnceInItsOwnBatch) {
 }
 
 TEST(CommitQueueTest, CallersArrivingDuringABatchShareTheNextOneAndGetTheirOwnResults) {
-  RecordingWriter writer;
-  absl::Notification release;
-  writer.release_first = &release;
-  CommitQueue queue({.max_writers = 1, .max_requests = 64},
-                    [&](const std::string& p, std::span<const CommitRequest* const> r) {
-                      return writer.Write(p, r);
-                    });
   // The first call occupies the only writer; the others queue behind it.
-  std::vector<Call> first(1);
-  first[0] = Call{.program = "p", .spec = {.transfer_id = "first"}};
-  std::thread blocker([&] { RunConcurrently(queue, first); });
-  while (writer.running.load() == 0) std::this_thread::yield();
-
+  HeldFirstBatch held({.max_writers = 1, .max_requests = 64});
   std::vector<Call> calls;
   for (int i = 0; i < 20; ++i) {
     calls.push_back(Call{.program = "p",
                          .spec = {.transfer_id = absl::StrCat(i % 5 == 0 ? "refuse-" : "ok-", i)}});
   }
-  std::thread others([&] { RunConcurrently(queue, calls); });
-  while (queue.waiting() < calls.size()) std::this_thread::yield();
-  release.Notify();
+  std::thread others([&] { RunConcurrently(held.queue, calls); });
+  while (held.queue.waiting() < calls.size()) std::this_thread::yield();
+  held.release.Notify();
   others.join();
-  blocker.join();
 
-  ASSERT_TRUE(first[0].result.ok());
   for (const Call& call : calls) {
     if (call.spec.transfer_id.starts_with("refuse")) {
       EXPECT_EQ(call.result.status().code(), absl::StatusCode::kFailedPrecondition);
@@ -123,43 +134,31 @@ TEST(CommitQueueTest, CallersArrivingDuringABatchShareTheNextOneAndGetTheirOwnRe
     }
   }
   // The twenty waited for one batch and then went together.
-  ASSERT_EQ(writer.batches.size(), 2u);
-  EXPECT_EQ(writer.batches[1].size(), 20u);
-  EXPECT_EQ(writer.max_running.load(), 1);
+  ASSERT_EQ(held.writer.batches.size(), 2u);
+  EXPECT_EQ(held.writer.batches[1].size(), 20u);
+  EXPECT_EQ(held.writer.max_running.load(), 1);
 }
 
 TEST(CommitQueueTest, AnotherWriterStartsOnlyOnceEnoughRequestsWait) {
-  RecordingWriter writer;
-  absl::Notification release;
-  writer.release_first = &release;
-  CommitQueue queue({.max_writers = 2, .min_requests_for_another_writer = 3},
-                    [&](const std::string& p, std::span<const CommitRequest* const> r) {
-                      return writer.Write(p, r);
-                    });
-  std::vector<Call> first(1);
-  first[0] = Call{.program = "p", .spec = {.transfer_id = "first"}};
-  std::thread blocker([&] { RunConcurrently(queue, first); });
-  while (writer.running.load() == 0) std::this_thread::yield();
-
+  HeldFirstBatch held({.max_writers = 2, .min_requests_for_another_writer = 3});
   // Two waiting are not enough for a second writer...
   std::vector<Call> two = {Call{.program = "p", .spec = {.transfer_id = "a"}},
                            Call{.program = "p", .spec = {.transfer_id = "b"}}};
-  std::thread pair([&] { RunConcurrently(queue, two); });
-  while (queue.waiting() < 2) std::this_thread::yield();
+  std::thread pair([&] { RunConcurrently(held.queue, two); });
+  while (held.queue.waiting() < 2) std::this_thread::yield();
   absl::SleepFor(absl::Milliseconds(50));
-  EXPECT_EQ(writer.running.load(), 1);
-  EXPECT_EQ(queue.waiting(), 2u);
+  EXPECT_EQ(held.writer.running.load(), 1);
+  EXPECT_EQ(held.queue.waiting(), 2u);
 
   // ...a third is: the three go together while the first batch still runs.
   std::vector<Call> third = {Call{.program = "p", .spec = {.transfer_id = "c"}}};
-  std::thread last([&] { RunConcurrently(queue, third); });
+  std::thread last([&] { RunConcurrently(held.queue, third); });
   last.join();  // answered while the first batch is held
   pair.join();
-  EXPECT_EQ(writer.max_running.load(), 2);
-  release.Notify();
-  blocker.join();
-  ASSERT_EQ(writer.batches.size(), 2u);
-  EXPECT_EQ(writer.batches[1], (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(held.writer.max_running.load(), 2);
+  EXPECT_FALSE(held.release.HasBeenNotified());
+  ASSERT_EQ(held.writer.batches.size(), 2u);
+  EXPECT_EQ(held.writer.batches[1], (std::vector<std::string>{"a", "b", "c"}));
 }
 
 TEST(CommitQueueTest, BatchesHoldOneProgramAndRespectTheLimits) {
