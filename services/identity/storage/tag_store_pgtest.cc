@@ -206,6 +206,14 @@ TEST_F(TagStoreTest, DeleteRemovesAssignmentsWithAnEventEach) {
   ASSERT_TRUE(removed.ok()) << removed.status();
   EXPECT_EQ(*removed, 2);
   EXPECT_EQ(TagEvents(), events + 2);
+  // Each names its client and the deleted tag as removed.
+  for (const std::string& client : {a, b}) {
+    EXPECT_EQ(Count(absl::StrCat(
+                  "SELECT count(*) FROM outbox WHERE payload::jsonb @> '{\"client_id\": \"", client,
+                  "\", \"removed_tag_ids\": [\"", tag.tag_id, "\"]}'")),
+              1)
+        << client;
+  }
   EXPECT_EQ(
       Count(absl::StrCat("SELECT count(*) FROM client_tags WHERE tag_id = '", tag.tag_id, "'")), 0);
   EXPECT_EQ(tags_.Get(program_id_, tag.tag_id).status().code(), absl::StatusCode::kNotFound);
