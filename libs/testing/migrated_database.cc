@@ -1,5 +1,7 @@
 #include "libs/testing/migrated_database.h"
 
+#include <pqxx/pqxx>
+
 #include "libs/outbox/outbox.h"
 
 namespace loyalty::testing {
@@ -16,6 +18,16 @@ absl::StatusOr<std::unique_ptr<MigratedDatabase>> StartMigratedDatabase(
       pg::ApplyMigrations(*database->pool, schema, outbox::WithOutboxTable(migrations));
   if (!migrated.ok()) return migrated;
   return database;
+}
+
+absl::StatusOr<int64_t> QueryInt(pg::Pool& pool, const std::string& sql) {
+  int64_t value = 0;
+  absl::Status status = pool.Transact([&](pg::Tx& tx) {
+    value = tx.exec1(sql)[0].as<int64_t>();
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return value;
 }
 
 }  // namespace loyalty::testing

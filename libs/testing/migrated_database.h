@@ -4,6 +4,7 @@
 // tests need it: the service's migrations plus the outbox table, applied the
 // way the running service applies them.
 
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -22,5 +23,9 @@ struct MigratedDatabase {
 
 absl::StatusOr<std::unique_ptr<MigratedDatabase>> StartMigratedDatabase(
     const std::string& schema, std::span<const pg::Migration> migrations, int pool_size = 8);
+
+// The first column of the one row `sql` returns, as an integer: for tests
+// that count rows (`SELECT count(*) FROM outbox WHERE ...`).
+absl::StatusOr<int64_t> QueryInt(pg::Pool& pool, const std::string& sql);
 
 }  // namespace loyalty::testing

@@ -1,9 +1,11 @@
-// identity: programs, clients, API keys.
+// identity: programs, clients, tags, API keys.
 #include "libs/common/config.h"
 #include "libs/rpc/server.h"
 #include "libs/service/runtime.h"
 #include "services/identity/api/identity_api.h"
+#include "services/identity/api/tags_api.h"
 #include "services/identity/storage/identity_store.h"
+#include "services/identity/storage/tag_store.h"
 
 int main() {
   loyalty::rpc::BlockTerminationSignals();
@@ -15,8 +17,11 @@ int main() {
   loyalty::identity::IdentityStore store((*runtime)->pool());
   loyalty::identity::IdentityApi identity_api(store);
   loyalty::identity::AccessApi access_api(store);
+  loyalty::identity::TagStore tag_store((*runtime)->pool());
+  loyalty::identity::TagsApi tags_api(tag_store);
   (*runtime)->host().AddService(&identity_api);
   (*runtime)->host().AddService(&access_api);
+  (*runtime)->host().AddService(&tags_api);
   (*runtime)->EnableOutboxRelay();
   return (*runtime)->Run();
 }

@@ -123,13 +123,16 @@ TEST_F(IdentityEventsTest, EachRegistrationCountsOnceAndEnablesMembership) {
   Publish(NewUuid(), kRegistered, program_b, RegisteredPayload(vera));
   // Other types and broken entries are acknowledged without effect.
   Publish(NewUuid(), "loyalty.identity.v1.ClientUpdated", program_a, "{}");
+  Publish(NewUuid(), "loyalty.identity.v1.ClientTagsChanged", program_a,
+          absl::StrCat("{\"client_id\":\"", anna, "\",\"added_tag_ids\":[\"", NewUuid(),
+                       "\"],\"change_time\":\"2024-03-01T10:00:00Z\"}"));
   Publish(NewUuid(), kRegistered, program_a, "not json");
 
   outbox::StreamConsumer consumer(*redis_, kStream, kIdentityEventsGroup, "test-1",
                                   [this](const outbox::StreamEvent& event) {
                                     return handler_.Handle(event);
                                   });
-  EXPECT_EQ(PollUntil(consumer, 6), 6);
+  EXPECT_EQ(PollUntil(consumer, 7), 7);
 
   EXPECT_EQ(KnownIn(program_a), 2);
   EXPECT_EQ(KnownIn(program_b), 1);
