@@ -160,15 +160,15 @@ absl::StatusOr<int> Relay::PublishBatch() {
                           row[5].as<std::string>(), "occurred_at", row[6].as<std::string>()});
     }
     std::vector<absl::StatusOr<redis::Reply>> replies = redis_.Pipeline(commands);
-    // Only the rows up to the first failure count as published, so a
-    // failing row is retried before anything behind it is sent for good
-    // (rows after it that went out anyway are sent again: at least once).
+    // Every row Redis took counts as published. After a failed row the
+    // others went out anyway (one round trip), so the failed one will
+    // follow them: consumers deduplicate by event id, not by order.
     std::vector<int64_t> ids;
     absl::Status failure;
     for (size_t i = 0; i < rows.size(); ++i) {
       if (!replies[i].ok()) {
-        failure = replies[i].status();
-        break;
+        if (failure.ok()) failure = replies[i].status();
+        continue;
       }
       ids.push_back(rows[i][0].as<int64_t>());
     }
@@ -192,14 +192,15 @@ absl::StatusOr<int> Relay::PublishBatch() {
 absl::StatusOr<int> Relay::PruneOnce() {
   int deleted = 0;
   RETURN_IF_ERROR(pool_.Transact([&](pg::Tx& tx) -> absl::Status {
-    // Walks the primary key from the oldest row; published rows are old
-    // ones, so the walk stops soon after the last one to go.
+    // The oldest rows by id are the oldest published ones: look at no
+    // more than `prune_limit` of them (a primary-key range), so a round
+    // with nothing to delete costs next to nothing.
     deleted = static_cast<int>(
         pg::ExecPrepared(tx,
                          "DELETE FROM outbox WHERE id IN"
-                         " (SELECT id FROM outbox"
-                         "  WHERE published_at < now() - make_interval(secs => $1::float8)"
-                         "  ORDER BY id LIMIT $2)",
+                         " (SELECT id FROM (SELECT id, published_at FROM outbox"
+                         "                  ORDER BY id LIMIT $2) AS oldest"
+                         "  WHERE published_at < now() - make_interval(secs => $1::float8))",
                          absl::ToDoubleSeconds(options_.retention), options_.prune_limit)
             .affected_rows());
     return absl::OkStatus();
@@ -214,11 +215,9 @@ void Relay::Run(std::stop_token stop) {
     if (absl::Now() >= next_prune) {
       next_prune = absl::Now() + options_.prune_interval;
       absl::StatusOr<int> pruned = PruneOnce();
-      if (!pruned.ok()) {
-        log::Warn("outbox prune failed", {{"error", pruned.status().message()}});
-      } else if (*pruned == options_.prune_limit) {
-        next_prune = absl::Now();  // more to go
-      }
+      // A backlog goes `prune_limit` rows a round, so publishing never
+      // waits behind it.
+      if (!pruned.ok()) log::Warn("outbox prune failed", {{"error", pruned.status().message()}});
     }
     absl::StatusOr<int> published = PublishBatch();
     if (published.ok() && *published > 0) {
@@ -312,6 +311,7 @@ absl::StatusOr<int> StreamConsumer::ReadAndHandle(const std::string& from, absl:
   if (reply->type != redis::Reply::Type::kArray || reply->elements.empty()) return 0;
   const redis::Reply& entries = reply->elements[0].elements.at(1);
   std::vector<StreamEvent> events;
+  int trimmed = 0;
   std::vector<std::string> ack = {"XACK", stream_, group_};
   const size_t ack_header = ack.size();
   for (const redis::Reply& entry : entries.elements) {
@@ -319,6 +319,7 @@ absl::StatusOr<int> StreamConsumer::ReadAndHandle(const std::string& from, absl:
     if (entry.elements.size() < 2 || entry.elements[1].type != redis::Reply::Type::kArray) {
       // Trimmed from the stream while pending: nothing left to handle.
       ack.push_back(entry.elements[0].text);
+      ++trimmed;
       continue;
     }
     StreamEvent& event = events.emplace_back();
@@ -369,17 +370,22 @@ absl::StatusOr<int> StreamConsumer::ReadAndHandle(const std::string& from, absl:
     if (!acked.ok()) return acked.status();
   }
   if (!unresolved.ok()) return unresolved;
-  return static_cast<int>(answered);
+  return static_cast<int>(answered) + trimmed;
 }
 
 absl::StatusOr<int> StreamConsumer::PollOnce(absl::Duration block) {
   if (absl::Status status = EnsureGroup(); !status.ok()) return status;
   if (!pending_drained_) {
-    // Entries delivered to this consumer before a crash and never acked.
-    absl::StatusOr<int> pending = ReadAndHandle("0", absl::ZeroDuration());
-    if (!pending.ok()) return pending.status();
-    if (*pending > 0) return pending;
+    // Entries delivered to this consumer before a crash (or left pending by
+    // a failure) and never acked. Drained once a read finds none and
+    // leaves none behind (ReadAndHandle clears the flag when it does).
     pending_drained_ = true;
+    absl::StatusOr<int> pending = ReadAndHandle("0", absl::ZeroDuration());
+    if (!pending.ok()) {
+      pending_drained_ = false;
+      return pending.status();
+    }
+    if (*pending > 0 || !pending_drained_) return pending;
   }
   absl::StatusOr<int> handled = ReadAndHandle(">", block);
   if (!handled.ok()) pending_drained_ = false;

@@ -59,8 +59,9 @@ struct RelayOptions {
   absl::Duration idle_poll = absl::Milliseconds(100);
   int64_t stream_max_length = 1'000'000;  // approximate trimming
   // Published rows are kept this long (to answer "was this event sent?"
-  // and for the ledger's invariant checks), then deleted, oldest first, at
-  // most `prune_limit` per round, every `prune_interval` of Run.
+  // and for the ledger's invariant checks), then deleted, oldest first:
+  // every `prune_interval` Run looks at the `prune_limit` oldest rows and
+  // deletes those published before the retention.
   absl::Duration retention = absl::Hours(24 * 7);
   absl::Duration prune_interval = absl::Minutes(1);
   int prune_limit = 10'000;
@@ -75,8 +76,8 @@ class Relay final {
   // Publishes one batch of pending events; returns how many, or an error.
   absl::StatusOr<int> PublishBatch();
 
-  // Deletes up to `prune_limit` rows published longer than `retention`
-  // ago; returns how many.
+  // Of the `prune_limit` oldest rows, deletes those published longer than
+  // `retention` ago; returns how many.
   absl::StatusOr<int> PruneOnce();
 
   // Publishes until stop is requested, backing off while idle or failing,

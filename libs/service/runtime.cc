@@ -21,11 +21,11 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(
   if (absl::Status status = env.Finish(); !status.ok()) return status;
   const ServiceConfig& config = runtime->config_;
   log::Init(config.service_name, config.log_level);
-#ifdef NDEBUG
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
   // gRPC's locks are absl::Mutex, and the distribution's Abseil is built
   // with deadlock detection on: a lock-order graph updated on every
-  // acquisition, a few per cent of a busy service's CPU. Debug and sanitizer
-  // builds (the tests) keep it.
+  // acquisition, a few per cent of a busy service's CPU. Sanitizer builds
+  // (the test suite's) keep it.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 #endif
 

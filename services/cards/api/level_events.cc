@@ -169,11 +169,15 @@ std::vector<absl::Status> LevelEventHandler::ApplyAll(
   }
   if (facts.empty()) return statuses;
   std::vector<absl::StatusOr<ActivityResult>> results = activity_.ApplyAll(facts);
-  for (size_t k = 0; k < facts.size(); ++k) {
+  const size_t tried = std::min(results.size(), facts.size());
+  for (size_t k = 0; k < tried; ++k) {
     const std::string& program_id =
         std::visit([](const auto& f) -> const std::string& { return f.program_id; }, facts[k]);
     statuses[positions[k]] = Finish(stream, results[k], program_id);
   }
+  // Facts after a failed one were not tried: their entries, and any after
+  // them, are left unanswered, to come again after the failed one.
+  if (tried < facts.size()) statuses.resize(tried == 0 ? positions[0] : positions[tried - 1] + 1);
   return statuses;
 }
 

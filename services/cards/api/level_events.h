@@ -35,7 +35,8 @@ class LevelEventHandler final {
   // per entry. Entries that can never be applied (undecodable, no event or
   // program id) are logged, counted and acknowledged; storage failures are
   // returned, so the entry is redelivered (the event id makes that
-  // harmless).
+  // harmless); the entries after a failed one are left unanswered (the
+  // consumer keeps them pending), so a refund never overtakes its purchase.
   std::vector<absl::Status> HandlePosEvents(std::span<const outbox::StreamEvent> events);
   std::vector<absl::Status> HandleCardsEvents(std::span<const outbox::StreamEvent> events);
 

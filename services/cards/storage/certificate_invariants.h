@@ -33,7 +33,7 @@ namespace loyalty::cards {
 
 struct CertificateInvariantOptions {
   // Also match outbox events to operations (valid while outbox rows are
-  // kept).
+  // kept: the relay prunes rows published more than a week ago).
   bool check_events = false;
   // Also check that the holds open at this time are covered by balances.
   // The service's clock, which tests fake, decides which holds are open.

@@ -38,15 +38,20 @@ absl::StatusOr<CommitResult> CommitQueue::Commit(const std::string& program_id,
   std::unique_lock lock(mutex_);
   queue_.push_back(&entry);
   while (!entry.done) {
+    // The next batch is the front entry's program's; another program's
+    // calls never wait for enough company behind a batch they are not in.
     const bool may_write =
         !queue_.empty() && writers_ < options_.max_writers &&
-        (writers_ == 0 || queue_.size() >= options_.min_requests_for_another_writer);
+        (writers_ == 0 || queue_.size() >= options_.min_requests_for_another_writer ||
+         !writing_.contains(*queue_.front()->program_id));
     if (!may_write) {
       changed_.wait(lock);
       continue;
     }
     std::vector<Entry*> batch = TakeBatch();
     ++writers_;
+    const std::string program_id = *batch.front()->program_id;
+    ++writing_[program_id];
     lock.unlock();
     std::vector<const CommitRequest*> requests;
     requests.reserve(batch.size());
@@ -55,6 +60,7 @@ absl::StatusOr<CommitResult> CommitQueue::Commit(const std::string& program_id,
         writer_(*batch.front()->program_id, requests);
     lock.lock();
     --writers_;
+    if (--writing_[program_id] == 0) writing_.erase(program_id);
     for (size_t i = 0; i < batch.size(); ++i) {
       batch[i]->result = std::move(results.at(i));
       batch[i]->done = true;

@@ -19,6 +19,7 @@
 #include <span>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "services/cards/domain/ledger.h"
 #include "services/cards/storage/transfer_batch.h"
@@ -29,9 +30,10 @@ struct CommitQueueOptions {
   // Batches written at the same time. More than one lets the next batch
   // be read and planned while another waits for its commit to be flushed.
   int max_writers = 2;
-  // While a batch is being written, another writer starts only once this
-  // many requests wait: fewer wait for the running batch to finish and go
-  // together. Each batch has a fixed cost (its reads, its statements, its
+  // While a batch of a program is being written, another writer for that
+  // program starts only once this many requests wait: fewer wait for the
+  // running batch to finish and go together. (Another program's requests
+  // take a free writer at once.) Each batch has a fixed cost (its reads, its statements, its
   // commit), so a second writer with a batch of one or two costs more CPU
   // than it saves in waiting; with enough queued it keeps both CPUs busy.
   size_t min_requests_for_another_writer = 8;
@@ -71,6 +73,7 @@ class CommitQueue final {
   std::condition_variable changed_;
   std::deque<Entry*> queue_;
   int writers_ = 0;
+  absl::flat_hash_map<std::string, int> writing_;  // batches running, by program
 };
 
 }  // namespace loyalty::cards

@@ -161,6 +161,17 @@ TEST(CommitQueueTest, AnotherWriterStartsOnlyOnceEnoughRequestsWait) {
   EXPECT_EQ(held.writer.batches[1], (std::vector<std::string>{"a", "b", "c"}));
 }
 
+TEST(CommitQueueTest, AnotherProgramsCallTakesAFreeWriterAtOnce) {
+  HeldFirstBatch held({.max_writers = 2, .min_requests_for_another_writer = 8});
+  std::vector<Call> other = {Call{.program = "q", .spec = {.transfer_id = "q-1"}}};
+  std::thread call([&] { RunConcurrently(held.queue, other); });
+  call.join();  // answered while program p's batch is held
+  EXPECT_FALSE(held.release.HasBeenNotified());
+  ASSERT_TRUE(other[0].result.ok()) << other[0].result.status();
+  ASSERT_EQ(held.writer.programs.size(), 2u);
+  EXPECT_EQ(held.writer.programs[1], "q");
+}
+
 TEST(CommitQueueTest, BatchesHoldOneProgramAndRespectTheLimits) {
   RecordingWriter writer;
   absl::Notification release;

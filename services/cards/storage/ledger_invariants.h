@@ -34,7 +34,8 @@ namespace loyalty::cards {
 
 struct LedgerInvariantOptions {
   // Also match outbox events to transfers. Valid only while outbox rows are
-  // kept (nothing prunes them today).
+  // kept: the relay prunes rows published more than a week ago
+  // (outbox::RelayOptions::retention), so use it on recent data (tests).
   bool check_events = false;
   // Reported violations per invariant, at most.
   int max_per_check = 20;

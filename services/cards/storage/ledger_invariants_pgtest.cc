@@ -130,8 +130,16 @@ TEST_F(LedgerInvariantsTest, OrphanLedgerRows) {
       "                   activate_at)"
       " VALUES ('p1', gen_random_uuid(), 'a-1-twin', 'ACCRUAL', 5, 5, now());"
       " INSERT INTO lot_consumptions (program_id, lot_id, transfer_id, amount)"
-      " VALUES ('p1', -7, 'r-1', 1)");
+      " VALUES ('p1', -7, 'r-1', 1);"
+      // A posting of a stored transfer on an account that does not exist.
+      " INSERT INTO postings (program_id, transfer_id, account_id, amount, created_at)"
+      " VALUES ('p1', 'a-1', gen_random_uuid(), 1, now())");
   std::vector<std::string> violations = Violations();
+  int postings = 0;
+  for (const std::string& violation : violations) {
+    postings += absl::StartsWith(violation, "ledger rows belong to a stored transfer and account: posting ");
+  }
+  EXPECT_EQ(postings, 2) << absl::StrJoin(violations, "\n");  // no transfer; no account
   for (const char* orphan : {": posting ", ": lot ", ": consumption of lot -7 by r-1"}) {
     bool found = false;
     for (const std::string& violation : violations) {

@@ -63,7 +63,10 @@ constexpr char kWriteBatch[] =
     "        WHERE l.program_id = $1 AND l.lot_id = u.lot_id AND l.remaining >= u.taken"
     "        RETURNING 1),"
     " c AS (INSERT INTO lot_consumptions (program_id, lot_id, transfer_id, amount)"
-    "       SELECT $1, COALESCE(nl.lot_id, c.lot_id), c.transfer_id, c.amount"
+    // A new lot whose id the join misses leaves lot_id NULL, which the
+    // column refuses (there is no foreign key to catch a wrong id).
+    "       SELECT $1, CASE WHEN c.new_lot_transfer = '' THEN c.lot_id ELSE nl.lot_id END,"
+    "              c.transfer_id, c.amount"
     "       FROM unnest($30::bigint[], $31::text[], $32::text[], $33::bigint[])"
     "            AS c(lot_id, new_lot_transfer, transfer_id, amount)"
     "       LEFT JOIN nl ON c.new_lot_transfer <> '' AND nl.transfer_id = c.new_lot_transfer),"

@@ -249,7 +249,25 @@ std::vector<absl::StatusOr<ActivityResult>> LevelActivityStore::ApplyAll(
       if (const std::string* key = CardKeyOf(facts[i])) card_keys[programs[i]].push_back(*key);
     }
     CardFinder cards(tx);
-    for (const auto& [program_id, keys] : card_keys) cards.Prefetch(program_id, keys);
+    for (const auto& [program_id, keys] : card_keys) {
+      cards.Prefetch(program_id, keys);
+      // Each fact locks its card's level row; taking them all first, in
+      // number order, keeps two batches (the pos and the cards consumers,
+      // other replicas) over the same cards from deadlocking.
+      std::set<std::string> numbers;
+      for (const std::string& key : keys) {
+        if (std::optional<sql::CardRow> card = cards.Find(program_id, key)) {
+          numbers.insert(card->number);
+        }
+      }
+      pg::ExecPrepared(tx,
+                       "SELECT l.* FROM unnest($2::text[]) WITH ORDINALITY AS k(number, n)"
+                       " CROSS JOIN LATERAL (SELECT 1 FROM card_levels"
+                       "  WHERE program_id = $1 AND card_number = k.number FOR UPDATE) AS l"
+                       " ORDER BY k.n",
+                       program_id,
+                       pg::TextArray(std::vector<std::string>(numbers.begin(), numbers.end())));
+    }
     for (size_t i = 0; i < facts.size(); ++i) {
       if (!apply[i]) continue;
       RETURN_IF_ERROR(std::visit(
@@ -263,7 +281,14 @@ std::vector<absl::StatusOr<ActivityResult>> LevelActivityStore::ApplyAll(
     for (ActivityResult& result : results) answers.emplace_back(std::move(result));
     return answers;
   }
-  for (const ActivityFact& fact : facts) answers.push_back(ApplyOnce(pool_, now, fact));
+  // The database is away: every fact would fail the same way, slowly.
+  if (batch.code() == absl::StatusCode::kUnavailable) return {batch};
+  // One by one, up to the first that fails: the facts after it wait for
+  // it, since a refund must not be applied before its purchase.
+  for (const ActivityFact& fact : facts) {
+    answers.push_back(ApplyOnce(pool_, now, fact));
+    if (!answers.back().ok()) break;
+  }
   return answers;
 }
 

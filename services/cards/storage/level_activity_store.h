@@ -85,9 +85,12 @@ class LevelActivityStore final {
   // cards looked up with one per program, and there is one commit for all
   // (a stream consumer hands over up to 100 events at a time). An event id
   // met twice counts once. When that transaction fails as a whole (another
-  // consumer's lock order, one fact the database refuses), each fact is
-  // applied in a transaction of its own, so that one bad fact holds back no
-  // other. Returns one result per fact.
+  // consumer, one fact the database refuses), the facts are applied one by
+  // one, each in a transaction of its own, up to the first that fails; the
+  // facts after it are not tried (a refund must not overtake its purchase).
+  // Returns one result per fact tried, in order: all of them unless one
+  // failed (the last result then) or the database is unavailable (one
+  // result, that error).
   std::vector<absl::StatusOr<ActivityResult>> ApplyAll(std::span<const ActivityFact> facts);
 
  private:
