@@ -84,9 +84,18 @@ void GrpcBackends::Finish(Pending* pending, const grpc::Status& status) {
   pending->done(status, std::move(response));
   {
     absl::MutexLock lock(&mu_);
-    pending_.erase(pending);
+    pending_.erase(pending);  // CancelAll no longer reaches it
+    ++finishing_;
   }
+  // The context holds the call and the call holds the channel: it must go
+  // before WaitIdle lets the destructor drop the channels. Otherwise this
+  // (gRPC callback) thread may drop a channel's last reference, and gRPC
+  // 1.51 cannot shut a channel down from its own callback threads (a
+  // double free in the callback completion queue, seen in
+  // gateway_grpctest under load; fixed upstream in grpc/grpc#32584).
   delete pending;
+  absl::MutexLock lock(&mu_);
+  --finishing_;
 }
 
 void GrpcBackends::CancelAll() {
@@ -96,7 +105,9 @@ void GrpcBackends::CancelAll() {
 
 bool GrpcBackends::WaitIdle(absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
-  auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return pending_.empty(); };
+  auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return pending_.empty() && finishing_ == 0;
+  };
   return mu_.AwaitWithTimeout(absl::Condition(&idle), timeout);
 }
 

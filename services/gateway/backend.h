@@ -75,6 +75,7 @@ class GrpcBackends final : public Backend {
   absl::flat_hash_map<std::string, std::unique_ptr<Endpoint>> endpoints_;
   mutable absl::Mutex mu_;
   absl::flat_hash_set<Pending*> pending_ ABSL_GUARDED_BY(mu_);
+  int finishing_ ABSL_GUARDED_BY(mu_) = 0;  // answered, being freed
 };
 
 }  // namespace loyalty::gateway
