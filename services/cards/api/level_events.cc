@@ -171,9 +171,7 @@ std::vector<absl::Status> LevelEventHandler::ApplyAll(
   std::vector<absl::StatusOr<ActivityResult>> results = activity_.ApplyAll(facts);
   const size_t tried = std::min(results.size(), facts.size());
   for (size_t k = 0; k < tried; ++k) {
-    const std::string& program_id =
-        std::visit([](const auto& f) -> const std::string& { return f.program_id; }, facts[k]);
-    statuses[positions[k]] = Finish(stream, results[k], program_id);
+    statuses[positions[k]] = Finish(stream, results[k], ProgramOf(facts[k]));
   }
   // Facts after a failed one were not tried: their entries, and any after
   // them, are left unanswered, to come again after the failed one.

@@ -171,9 +171,6 @@ absl::Status Apply(pg::Tx& tx, CardFinder& cards, absl::Time now, const PointsFa
   return absl::OkStatus();
 }
 
-const std::string& ProgramOf(const ActivityFact& fact) {
-  return std::visit([](const auto& f) -> const std::string& { return f.program_id; }, fact);
-}
 const std::string& EventOf(const ActivityFact& fact) {
   return std::visit([](const auto& f) -> const std::string& { return f.event_id; }, fact);
 }
@@ -203,6 +200,10 @@ absl::StatusOr<ActivityResult> ApplyOnce(pg::Pool& pool, absl::Time now,
 }
 
 }  // namespace
+
+const std::string& ProgramOf(const ActivityFact& fact) {
+  return std::visit([](const auto& f) -> const std::string& { return f.program_id; }, fact);
+}
 
 absl::StatusOr<ActivityResult> LevelActivityStore::ApplyPurchase(const PurchaseFact& fact) {
   return ApplyOnce(pool_, sql::Truncate(clock_.Now()), fact);

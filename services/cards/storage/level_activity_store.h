@@ -49,6 +49,9 @@ struct PointsFact {
 // Any of the above, for ApplyAll.
 using ActivityFact = std::variant<PurchaseFact, RefundFact, PointsFact>;
 
+// The program a fact belongs to.
+const std::string& ProgramOf(const ActivityFact& fact);
+
 enum class ActivityOutcome {
   kApplied,    // counted
   kDuplicate,  // the event id was applied before
