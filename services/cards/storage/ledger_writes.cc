@@ -29,6 +29,16 @@ struct IntColumn {
 // except that consumptions of lots created in this batch get their ids
 // from the lots CTE's RETURNING; foreign keys are checked at the end of the
 // statement, when every row is there.
+//
+// The UPDATEs find their rows with one primary-key lookup per id (a
+// LATERAL subquery the planner cannot flatten) and then go to each row by
+// its ctid. A plain `UPDATE ... FROM unnest(...)` is planned as a join
+// whose shape depends on the statistics of the program's rows: a generic
+// plan made while they were missing or stale scanned every account (or
+// lot) of the program for each batch. The rows are locked (accounts by
+// the batch, lots through their account, holds by LoadHolds), so their
+// ctids cannot move before the update; if one did, the row would be
+// skipped and the counts Flush checks would catch it.
 constexpr char kWriteBatch[] =
     "WITH"
     " t AS (INSERT INTO transfers (program_id, transfer_id, kind, fingerprint, card_number,"
@@ -59,8 +69,11 @@ constexpr char kWriteBatch[] =
     "        ORDER BY l.n"
     "        RETURNING transfer_id, lot_id),"
     " lu AS (UPDATE lots l SET remaining = l.remaining - u.taken"
-    "        FROM unnest($28::bigint[], $29::bigint[]) AS u(lot_id, taken)"
-    "        WHERE l.program_id = $1 AND l.lot_id = u.lot_id AND l.remaining >= u.taken"
+    "        FROM (SELECT x.row_id, k.taken FROM unnest($28::bigint[], $29::bigint[])"
+    "                AS k(lot_id, taken) CROSS JOIN LATERAL"
+    "                (SELECT ctid AS row_id FROM lots"
+    "                 WHERE lot_id = k.lot_id AND program_id = $1 OFFSET 0) AS x) AS u"
+    "        WHERE l.ctid = u.row_id AND l.remaining >= u.taken"
     "        RETURNING 1),"
     " c AS (INSERT INTO lot_consumptions (program_id, lot_id, transfer_id, amount)"
     // A new lot whose id the join misses leaves lot_id NULL, which the
@@ -72,13 +85,21 @@ constexpr char kWriteBatch[] =
     "       LEFT JOIN nl ON c.new_lot_transfer <> '' AND nl.transfer_id = c.new_lot_transfer),"
     " h AS (UPDATE holds h SET state = 'POSTED', posted_transfer_id = u.transfer_id,"
     "                          resolved_at = micros_to_ts($2)"
-    "       FROM unnest($34::text[], $35::text[]) AS u(hold_id, transfer_id)"
-    "       WHERE h.program_id = $1 AND h.hold_id = u.hold_id),"
+    "       FROM (SELECT x.row_id, k.transfer_id FROM unnest($34::text[], $35::text[])"
+    "               AS k(hold_id, transfer_id) CROSS JOIN LATERAL"
+    "               (SELECT ctid AS row_id FROM holds"
+    "                WHERE program_id = $1 AND hold_id = k.hold_id OFFSET 0) AS x) AS u"
+    "       WHERE h.ctid = u.row_id"
+    "       RETURNING 1),"
     " b AS (UPDATE accounts a SET balance = a.balance + u.delta"
-    "       FROM unnest($36::uuid[], $37::bigint[]) AS u(account_id, delta)"
-    "       WHERE a.program_id = $1 AND a.account_id = u.account_id AND a.kind = 'member'"
+    "       FROM (SELECT x.row_id, k.delta FROM unnest($36::uuid[], $37::bigint[])"
+    "               AS k(account_id, delta) CROSS JOIN LATERAL"
+    "               (SELECT ctid AS row_id FROM accounts"
+    "                WHERE program_id = $1 AND account_id = k.account_id AND kind = 'member'"
+    "                OFFSET 0) AS x) AS u"
+    "       WHERE a.ctid = u.row_id"
     "       RETURNING 1)"
-    " SELECT (SELECT count(*) FROM lu), (SELECT count(*) FROM b)";
+    " SELECT (SELECT count(*) FROM lu), (SELECT count(*) FROM h), (SELECT count(*) FROM b)";
 
 }  // namespace
 
@@ -222,7 +243,10 @@ absl::Status LedgerWrites::Flush(pg::Tx& tx, absl::string_view program_id_view,
   if (counts[0][0].as<int64_t>() != static_cast<int64_t>(stored_lots.values.size())) {
     return absl::InternalError("a lot changed under its account's lock");
   }
-  if (counts[0][1].as<int64_t>() != static_cast<int64_t>(delta_accounts.values.size())) {
+  if (counts[0][1].as<int64_t>() != static_cast<int64_t>(hold_ids.values.size())) {
+    return absl::InternalError("a hold to post changed under its lock");
+  }
+  if (counts[0][2].as<int64_t>() != static_cast<int64_t>(delta_accounts.values.size())) {
     return absl::InternalError("a member account to update is missing");
   }
 
