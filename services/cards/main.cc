@@ -98,11 +98,13 @@ int main() {
   cards::LevelBonuses bonuses(rt.pool(), ledger_store);
   cards::LevelMetrics level_metrics(rt.registry());
   auto identity = cards::IdentityClientDirectory::Dial(identity_address);
+  auto client_tags = cards::IdentityClientTags::Dial(identity_address);
   operations::OperationStore operation_store(rt.pool(), "cards");
   operations::OperationMetrics operation_metrics(rt.registry());
   operations::OperationFileStore operation_files(rt.pool());
   operations::OperationsApi operations_api(operation_store, operation_metrics, &operation_files);
-  cards::CardsApi cards_api(card_store, *identity, &card_levels, &operation_store);
+  cards::CardsApi cards_api(card_store, *identity, &card_levels, &operation_store,
+                            client_tags.get());
   cards::LedgerApi ledger_api(ledger_store, metrics);
   cards::PointsReader points_reader(rt.pool(), clock);
   cards::PointsApi points_api(ledger_store, points_reader, metrics, &operation_store);
@@ -138,7 +140,8 @@ int main() {
                                          .card_levels = card_levels,
                                          .bonuses = bonuses,
                                          .ledger = ledger_store,
-                                         .metrics = metrics});
+                                         .metrics = metrics,
+                                         .tags = *client_tags});
   operations::OperationRunner operation_runner(operation_store, operation_metrics,
                                                {.poll_interval = operations_interval});
   cards::HistoryExportHandler history_exports({.reader = points_reader, .files = operation_files});

@@ -1,7 +1,8 @@
 // CRD-4 end to end: a mass change of 50 cards (some unknown) started over
 // HTTP through the real gateway, polled at /v1/operations/{id} until done,
-// with each card's result and balance checked; bad input refused naming
-// the field with nothing stored; another program cannot see the operation.
+// with each card's result and balance checked; tags put on and taken off
+// the cards' holders through identity; bad input refused naming the field
+// with nothing stored; another program cannot see the operation.
 
 #include <set>
 
@@ -11,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "loyalty/cards/v1/cards_service.pb.h"
 #include "loyalty/identity/v1/identity_service.pb.h"
+#include "loyalty/identity/v1/tags_service.pb.h"
 #include "loyalty/operations/v1/operations.pb.h"
 #include "tests/e2e/json.h"
 #include "tests/e2e/shared_stack.h"
@@ -124,6 +126,66 @@ TEST_F(MassChangeTest, AccruesToFiftyCardsAndReportsUnknownOnes) {
       Send("POST", absl::StrCat("/v1/operations/", operation.id(), ":cancel"), "{}");
   ASSERT_EQ(cancel.status, 200) << cancel.body;
   EXPECT_EQ(Parse<ops::Operation>(cancel.body).state(), ops::OPERATION_STATE_SUCCEEDED);
+}
+
+TEST_F(MassChangeTest, TagsTheCardsHoldersThroughIdentity) {
+  http::Response tag = Send("POST", "/v1/tags",
+                            absl::StrCat(R"({"name": "Mass )", UniqueDigits(6),
+                                         R"(", "colour": "#aa0000"})"));
+  ASSERT_EQ(tag.status, 200) << tag.body;
+  const std::string tag_id = Parse<identity::v1::Tag>(tag.body).tag_id();
+  std::vector<std::string> numbers, owners;
+  for (int i = 0; i < 3; ++i) {
+    numbers.push_back(IssueCard());
+    http::Response card = Send("GET", absl::StrCat("/v1/cards/", numbers.back()));
+    ASSERT_EQ(card.status, 200) << card.body;
+    owners.push_back(Parse<cards::v1::Card>(card.body).client_id());
+  }
+  auto change = [&](const std::vector<std::string>& cards, bool remove) {
+    http::Response started = Send(
+        "POST", "/v1/cards:massChange",
+        absl::StrCat(R"({"requestId": "tag-)", UniqueDigits(8), R"(", "cardNumbers": [")",
+                     absl::StrJoin(cards, R"(", ")"), R"("], "change": {"changeTags": {"tagId": ")",
+                     tag_id, R"(", "remove": )", remove ? "true" : "false", "}}}"));
+    EXPECT_EQ(started.status, 200) << started.body;
+    return WaitDone(Parse<ops::Operation>(started.body).id());
+  };
+  auto tagged = [&] {
+    http::Response page = Send("GET", absl::StrCat("/v1/tags/", tag_id, "/clients?pageSize=50"));
+    EXPECT_EQ(page.status, 200) << page.body;
+    const auto clients = Parse<identity::v1::ListTagClientsResponse>(page.body);
+    std::set<std::string> ids;
+    for (const identity::v1::TagAssignment& a : clients.assignments()) ids.insert(a.client_id());
+    return ids;
+  };
+
+  ops::Operation done = change(numbers, false);
+  EXPECT_EQ(done.state(), ops::OPERATION_STATE_SUCCEEDED);
+  EXPECT_EQ(done.succeeded_items(), 3);
+  EXPECT_EQ(tagged(), std::set<std::string>(owners.begin(), owners.end()));
+
+  done = change({numbers[0]}, true);
+  EXPECT_EQ(done.succeeded_items(), 1);
+  EXPECT_EQ(tagged(), (std::set<std::string>{owners[1], owners[2]}));
+
+  // A tag of no one, and another program's tag: 400 naming the field.
+  auto other = stack_->CreateProgram(absl::StrCat(::testing::TempDir(), "/mass-tags-other.env"));
+  ASSERT_TRUE(other.ok()) << other.status();
+  http::Response theirs = SharedStackTest::Send(
+      "POST", "/v1/tags", R"({"name": "Theirs", "colour": "#000000"})", other->api_key);
+  ASSERT_EQ(theirs.status, 200) << theirs.body;
+  const int64_t before = Count("cards.operations");
+  for (const std::string& id :
+       {std::string("0b7c0d5e-1111-4222-8333-944445555666"),
+        Parse<identity::v1::Tag>(theirs.body).tag_id()}) {
+    http::Response refused = Send(
+        "POST", "/v1/cards:massChange",
+        absl::StrCat(R"({"requestId": "tag-)", UniqueDigits(8), R"(", "cardNumbers": [")",
+                     numbers[1], R"("], "change": {"changeTags": {"tagId": ")", id, R"("}}})"));
+    EXPECT_EQ(refused.status, 400) << refused.body;
+    EXPECT_THAT(refused.body, HasSubstr(R"("field":"change.change_tags.tag_id")"));
+  }
+  EXPECT_EQ(Count("cards.operations"), before);
 }
 
 TEST_F(MassChangeTest, BadInputIs400NamingTheFieldAndStoresNothing) {

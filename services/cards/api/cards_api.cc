@@ -158,6 +158,18 @@ grpc::Status CardsApi::ListCardStatusChanges(grpc::ServerContext* context,
       });
 }
 
+absl::Status CardsApi::CheckMassChangeTag(const rpc::CallContext& call,
+                                          absl::string_view tag_id) {
+  if (tags_ == nullptr) {
+    return absl::FailedPreconditionError("tag changes are not enabled in this process");
+  }
+  absl::Status found = tags_->CheckTag(call, tag_id);
+  if (absl::IsNotFound(found) || absl::IsInvalidArgument(found)) {
+    return InvalidField("change.change_tags.tag_id", "no such tag in this program");
+  }
+  return found;
+}
+
 grpc::Status CardsApi::StartMassChange(grpc::ServerContext* context,
                                        const v1::StartMassChangeRequest* request,
                                        operations::v1::Operation* response) {
@@ -168,6 +180,10 @@ grpc::Status CardsApi::StartMassChange(grpc::ServerContext* context,
         }
         ASSIGN_OR_RETURN(operations::NewOperation op,
                          MassChangeOperation(*request, call.principal_id));
+        if (request->change().has_change_tags()) {
+          ASSIGN_OR_RETURN(MassChange change, MassChangeFromProto(request->change()));
+          RETURN_IF_ERROR(CheckMassChangeTag(call, change.tag_id));
+        }
         ASSIGN_OR_RETURN(operations::Operation started, operations_->Create(call.program_id, op));
         operations::ToProto(started, *response);
         return absl::OkStatus();

@@ -3,6 +3,7 @@
 #include "libs/operations/operation_store.h"
 #include "loyalty/cards/v1/cards_service.grpc.pb.h"
 #include "services/cards/api/client_directory.h"
+#include "services/cards/api/client_tags.h"
 #include "services/cards/storage/card_level_store.h"
 #include "services/cards/storage/card_store.h"
 
@@ -12,10 +13,11 @@ namespace loyalty::cards {
 class CardsApi final : public v1::CardsService::Service {
  public:
   // Without `levels`, cards are shown without template, level or benefits;
-  // without `operations`, StartMassChange is FAILED_PRECONDITION.
+  // without `operations`, StartMassChange is FAILED_PRECONDITION, and so
+  // is a tag change without `tags`.
   CardsApi(CardStore& cards, ClientDirectory& clients, CardLevelStore* levels = nullptr,
-           operations::OperationStore* operations = nullptr)
-      : cards_(cards), clients_(clients), levels_(levels), operations_(operations) {}
+           operations::OperationStore* operations = nullptr, ClientTags* tags = nullptr)
+      : cards_(cards), clients_(clients), levels_(levels), operations_(operations), tags_(tags) {}
 
   grpc::Status IssueCard(grpc::ServerContext* context, const v1::IssueCardRequest* request,
                          v1::Card* response) override;
@@ -43,10 +45,14 @@ class CardsApi final : public v1::CardsService::Service {
                                operations::v1::Operation* response) override;
 
  private:
+  // A tag change names a tag of the caller's program (identity's).
+  absl::Status CheckMassChangeTag(const rpc::CallContext& call, absl::string_view tag_id);
+
   CardStore& cards_;
   ClientDirectory& clients_;
   CardLevelStore* levels_;
   operations::OperationStore* operations_;
+  ClientTags* tags_;
 };
 
 }  // namespace loyalty::cards

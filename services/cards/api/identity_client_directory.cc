@@ -40,4 +40,58 @@ absl::Status IdentityClientDirectory::CheckClient(const rpc::CallContext& call,
   }
 }
 
+namespace {
+
+// Identity's answer as this service's: an outage stays UNAVAILABLE, so that
+// an operation's chunk is retried rather than its items failed.
+absl::Status FromIdentity(const grpc::Status& status) {
+  switch (status.error_code()) {
+    case grpc::StatusCode::OK:
+      return absl::OkStatus();
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return absl::UnavailableError(
+          absl::StrCat("identity service unavailable: ", status.error_message()));
+    default:
+      return rpc::FromGrpcStatus(status);
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<IdentityClientTags> IdentityClientTags::Dial(const std::string& address) {
+  return std::make_unique<IdentityClientTags>(
+      identity::v1::TagsService::NewStub(rpc::DialService(address)));
+}
+
+absl::Status IdentityClientTags::CheckTag(const rpc::CallContext& call, absl::string_view tag_id) {
+  grpc::ClientContext context;
+  rpc::WriteCallContext(call, context);
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
+  identity::v1::GetTagRequest request;
+  request.set_tag_id(std::string(tag_id));
+  identity::v1::Tag tag;
+  return FromIdentity(stub_->GetTag(&context, request, &tag));
+}
+
+absl::StatusOr<std::vector<std::string>> IdentityClientTags::ChangeTag(
+    const rpc::CallContext& call, absl::string_view tag_id,
+    const std::vector<std::string>& client_ids, bool remove) {
+  grpc::ClientContext context;
+  rpc::WriteCallContext(call, context);
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
+  identity::v1::ChangeTagClientsRequest request;
+  request.set_tag_id(std::string(tag_id));
+  for (const std::string& id : client_ids) request.add_client_ids(id);
+  identity::v1::ChangeTagClientsResponse response;
+  const grpc::Status status = remove ? stub_->RemoveTag(&context, request, &response)
+                                     : stub_->AssignTag(&context, request, &response);
+  if (!status.ok()) return FromIdentity(status);
+  std::vector<std::string> unknown;
+  for (const identity::v1::ClientIdError& error : response.errors()) {
+    unknown.push_back(error.client_id());
+  }
+  return unknown;
+}
+
 }  // namespace loyalty::cards

@@ -2,6 +2,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "libs/common/errors.h"
@@ -44,9 +45,15 @@ absl::StatusOr<MassChange> MassChangeFromProto(const v1::MassChange& change) {
       out.amount = change.adjust_points().amount();
       out.reason = change.adjust_points().reason();
       break;
+    case v1::MassChange::kChangeTags:
+      out.kind = MassChange::Kind::kTags;
+      out.tag_id = change.change_tags().tag_id();
+      out.remove_tag = change.change_tags().remove();
+      break;
     case v1::MassChange::CHANGE_NOT_SET:
       return InvalidField("change",
-                          "required: one of set_status, set_template, set_level, adjust_points");
+                          "required: one of set_status, set_template, set_level, adjust_points,"
+                          " change_tags");
   }
   RETURN_IF_ERROR(NormalizeMassChange(out));
   return out;
@@ -73,6 +80,10 @@ v1::MassChange ToProto(const MassChange& change) {
     case MassChange::Kind::kPoints:
       out.mutable_adjust_points()->set_amount(change.amount);
       out.mutable_adjust_points()->set_reason(change.reason);
+      break;
+    case MassChange::Kind::kTags:
+      out.mutable_change_tags()->set_tag_id(change.tag_id);
+      out.mutable_change_tags()->set_remove(change.remove_tag);
       break;
   }
   return out;
@@ -113,7 +124,39 @@ operations::ItemOutcome MassChangeHandler::Apply(const operations::OperationRun&
   if (!change.ok()) {
     return {.action = operations::ItemOutcome::Action::kFailOperation, .status = change.status()};
   }
+  if (change->kind == MassChange::Kind::kTags) return ApplyTags(run, item, *change);
   return operations::OutcomeOf(ApplyChange(run, item, *change));
+}
+
+operations::ItemOutcome MassChangeHandler::ApplyTags(const operations::OperationRun& run,
+                                                     const operations::PendingItem& item,
+                                                     const MassChange& change) {
+  absl::StatusOr<Card> card = deps_.cards.Get(run.program_id, item.key);
+  if (!card.ok()) return operations::OutcomeOf(card.status());
+  const std::vector<std::string> holders = CardHolders(*card);
+  if (holders.empty()) {
+    return operations::OutcomeOf(absl::FailedPreconditionError("the card has no holder to tag"));
+  }
+  // A service call on the operation's behalf: its program, its author for
+  // identity's logs, and a request id per item.
+  const rpc::CallContext call{.program_id = run.program_id,
+                              .principal_id = run.created_by,
+                              .request_id = MassChangeItemKey(run.operation_id, item.sequence),
+                              .trace = TraceParent::NewRoot()};
+  absl::StatusOr<std::vector<std::string>> unknown =
+      deps_.tags.ChangeTag(call, change.tag_id, holders, change.remove_tag);
+  if (absl::IsNotFound(unknown.status())) {
+    return {.action = operations::ItemOutcome::Action::kFailOperation,
+            .status = absl::FailedPreconditionError(
+                absl::StrCat("the tag ", change.tag_id, " was deleted"))};
+  }
+  if (!unknown.ok()) return operations::OutcomeOf(unknown.status());
+  if (!unknown->empty()) {
+    // The other holders have it; a rerun changes nothing for them.
+    return operations::OutcomeOf(absl::NotFoundError(absl::StrCat(
+        "holders that are no clients of the program: ", absl::StrJoin(*unknown, ", "))));
+  }
+  return operations::OutcomeOf(absl::OkStatus());
 }
 
 absl::Status MassChangeHandler::ApplyChange(const operations::OperationRun& run,
@@ -159,6 +202,8 @@ absl::Status MassChangeHandler::ApplyChange(const operations::OperationRun& run,
       deps_.metrics.RecordCommitted({&spec, 1}, result.results);
       return absl::OkStatus();
     }
+    case MassChange::Kind::kTags:
+      break;  // ApplyTags
   }
   return absl::InternalError("unknown change");
 }

@@ -8,6 +8,7 @@
 #include "libs/operations/operation.h"
 #include "libs/operations/runner.h"
 #include "loyalty/cards/v1/cards_service.pb.h"
+#include "services/cards/api/client_tags.h"
 #include "services/cards/api/metrics.h"
 #include "services/cards/domain/mass_change.h"
 #include "services/cards/storage/card_level_store.h"
@@ -34,17 +35,23 @@ class MassChangeHandler final : public operations::OperationHandler {
     LevelBonuses& bonuses;
     LedgerStore& ledger;
     LedgerMetrics& metrics;
+    ClientTags& tags;
   };
   explicit MassChangeHandler(Deps deps) : deps_(deps) {}
 
   // One card: its result is what the single-card call would have answered.
   // Idempotent per item: points go through a transfer id and levels through
   // a request id derived from the operation id and sequence; statuses and
-  // templates set again change nothing.
+  // templates set again change nothing; a tag put on (taken off) again
+  // changes nothing either.
   operations::ItemOutcome Apply(const operations::OperationRun& run,
                                 const operations::PendingItem& item) override;
 
  private:
+  // The tag on (or off) the card's holders. A tag deleted meanwhile fails
+  // the operation: every card after it would fail the same way.
+  operations::ItemOutcome ApplyTags(const operations::OperationRun& run,
+                                    const operations::PendingItem& item, const MassChange& change);
   absl::Status ApplyChange(const operations::OperationRun& run, const operations::PendingItem& item,
                            const MassChange& change);
 

@@ -1,8 +1,12 @@
 // CRD-4 mass change of cards through the operation runner against a real
 // PostgreSQL: per-card results, points applied once even when a chunk is
-// redone, statuses, templates and levels through the single-card paths.
+// redone, statuses, templates and levels through the single-card paths,
+// tags on the cards' holders (identity stood in for by an in-memory fake;
+// tags_e2etest and mass_change_e2etest go through the real one).
 
+#include <map>
 #include <memory>
+#include <set>
 
 #include "gtest/gtest.h"
 #include "libs/operations/metrics.h"
@@ -15,6 +19,40 @@
 namespace loyalty::cards::testing {
 namespace {
 
+// Identity's tags as the handler sees them: which tags exist, which
+// clients exist, who has which tag; can be made unreachable.
+class FakeClientTags final : public ClientTags {
+ public:
+  absl::Status CheckTag(const rpc::CallContext&, absl::string_view tag_id) override {
+    return tags.contains(std::string(tag_id)) ? absl::OkStatus() : absl::NotFoundError("no tag");
+  }
+  absl::StatusOr<std::vector<std::string>> ChangeTag(const rpc::CallContext& call,
+                                                     absl::string_view tag_id,
+                                                     const std::vector<std::string>& client_ids,
+                                                     bool remove) override {
+    programs.insert(call.program_id);
+    if (unavailable) return absl::UnavailableError("identity is restarting");
+    if (!tags.contains(std::string(tag_id))) return absl::NotFoundError("no tag");
+    std::vector<std::string> unknown;
+    for (const std::string& id : client_ids) {
+      if (unknown_clients.contains(id)) {
+        unknown.push_back(id);
+      } else if (remove) {
+        tagged[std::string(tag_id)].erase(id);
+      } else {
+        tagged[std::string(tag_id)].insert(id);
+      }
+    }
+    return unknown;
+  }
+
+  std::set<std::string> tags;
+  std::set<std::string> unknown_clients;
+  std::map<std::string, std::set<std::string>> tagged;
+  std::set<std::string> programs;
+  bool unavailable = false;
+};
+
 class MassChangePgTest : public LevelsPgTest {
  protected:
   void SetUp() override {
@@ -26,7 +64,8 @@ class MassChangePgTest : public LevelsPgTest {
                                                                     .card_levels = *card_levels_,
                                                                     .bonuses = *bonuses_,
                                                                     .ledger = *ledger_,
-                                                                    .metrics = ledger_metrics_});
+                                                                    .metrics = ledger_metrics_,
+                                                                    .tags = tags_});
     runner_ = std::make_unique<operations::OperationRunner>(
         *operations_, operation_metrics_, operations::RunnerOptions{.chunk_size = 4});
     runner_->Register(kMassChangeKind, *handler_);
@@ -34,7 +73,9 @@ class MassChangePgTest : public LevelsPgTest {
 
   // Starts a mass change as StartMassChange does and runs it to the end.
   operations::Operation Run(const std::vector<std::string>& numbers, v1::MassChange change,
-                            std::string request_id = NewUuid()) {
+                            std::string request_id = NewUuid(),
+                            operations::OperationState expected =
+                                operations::OperationState::kSucceeded) {
     v1::StartMassChangeRequest request;
     request.set_request_id(request_id);
     for (const std::string& number : numbers) request.add_card_numbers(number);
@@ -46,7 +87,7 @@ class MassChangePgTest : public LevelsPgTest {
     Drain();
     absl::StatusOr<operations::Operation> done = operations_->Get(program_, created->id);
     EXPECT_TRUE(done.ok()) << done.status();
-    EXPECT_EQ(done->state, operations::OperationState::kSucceeded);
+    EXPECT_EQ(done->state, expected) << done->error;
     return *done;
   }
 
@@ -78,6 +119,14 @@ class MassChangePgTest : public LevelsPgTest {
     return change;
   }
 
+  static v1::MassChange Tag(const std::string& tag_id, bool remove = false) {
+    v1::MassChange change;
+    change.mutable_change_tags()->set_tag_id(tag_id);
+    change.mutable_change_tags()->set_remove(remove);
+    return change;
+  }
+
+  FakeClientTags tags_;
   prometheus::Registry registry_;
   LedgerMetrics ledger_metrics_{registry_};
   operations::OperationMetrics operation_metrics_{registry_};
@@ -217,6 +266,81 @@ TEST_F(MassChangePgTest, TemplatesKeepTheCardsLevelType) {
   EXPECT_EQ(LevelOf(plain), gold.spec.name);
   EXPECT_EQ(HistoryOf(laddered).front().principal_id, "key-7");
   EXPECT_EQ(HistoryOf(laddered).front().comment, "VIP list 2024");
+}
+
+TEST_F(MassChangePgTest, TagsGoOnEveryHolderOfEachCard) {
+  const std::string vip = NewUuid();
+  tags_.tags.insert(vip);
+  Card shared = NewCard();
+  const std::string partner = NewUuid();
+  ASSERT_TRUE(cards_->AddHolder(program_, shared.number, partner).ok());
+  Card single = NewCard();
+  absl::StatusOr<CardBatch> unowned =
+      cards_->IssueBatch(program_, CardBatchInput{.request_id = NewUuid(), .count = 1});
+  ASSERT_TRUE(unowned.ok()) << unowned.status();
+
+  operations::Operation done =
+      Run({shared.number, unowned->numbers[0], single.number, "999000111222"}, Tag(vip));
+  EXPECT_EQ(done.succeeded, 2);
+  std::vector<operations::ItemResult> items = Items(done.id);
+  ASSERT_EQ(items.size(), 4u);
+  EXPECT_EQ(items[1].code, absl::StatusCode::kFailedPrecondition) << "no holder to tag";
+  EXPECT_EQ(items[3].code, absl::StatusCode::kNotFound) << "no such card";
+  EXPECT_EQ(tags_.tagged[vip],
+            (std::set<std::string>{shared.client_id, partner, single.client_id}));
+  EXPECT_EQ(tags_.programs, std::set<std::string>{program_});
+
+  done = Run({shared.number}, Tag(vip, /*remove=*/true));
+  EXPECT_EQ(done.succeeded, 1);
+  EXPECT_EQ(tags_.tagged[vip], std::set<std::string>{single.client_id});
+}
+
+TEST_F(MassChangePgTest, AHolderIdentityDoesNotKnowFailsOnlyThatCard) {
+  const std::string tag = NewUuid();
+  tags_.tags.insert(tag);
+  Card known = NewCard();
+  Card erased = NewCard();
+  tags_.unknown_clients.insert(erased.client_id);
+  operations::Operation done = Run({known.number, erased.number}, Tag(tag));
+  std::vector<operations::ItemResult> items = Items(done.id);
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].code, absl::StatusCode::kOk);
+  EXPECT_EQ(items[1].code, absl::StatusCode::kNotFound);
+  EXPECT_NE(items[1].message.find(erased.client_id), std::string::npos) << items[1].message;
+}
+
+TEST_F(MassChangePgTest, ATagDeletedMeanwhileFailsTheOperation) {
+  Card card = NewCard();
+  operations::Operation done = Run({card.number}, Tag(NewUuid()), NewUuid(),
+                                   operations::OperationState::kFailed);
+  EXPECT_NE(done.error.find("deleted"), std::string::npos) << done.error;
+}
+
+TEST_F(MassChangePgTest, IdentityAwayRetriesTheChunkInsteadOfFailingCards) {
+  const std::string tag = NewUuid();
+  tags_.tags.insert(tag);
+  Card card = NewCard();
+  tags_.unavailable = true;
+  v1::StartMassChangeRequest request;
+  request.set_request_id(NewUuid());
+  request.add_card_numbers(card.number);
+  *request.mutable_change() = Tag(tag);
+  absl::StatusOr<operations::NewOperation> op = MassChangeOperation(request, "key-7");
+  ASSERT_TRUE(op.ok()) << op.status();
+  absl::StatusOr<operations::Operation> created = operations_->Create(program_, *op);
+  ASSERT_TRUE(created.ok()) << created.status();
+  (void)runner_->RunOnce();
+  absl::StatusOr<operations::Operation> pending = operations_->Get(program_, created->id);
+  ASSERT_TRUE(pending.ok());
+  EXPECT_EQ(pending->processed, 0) << "nothing recorded while identity is away";
+
+  tags_.unavailable = false;
+  Drain();
+  absl::StatusOr<operations::Operation> done = operations_->Get(program_, created->id);
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(done->state, operations::OperationState::kSucceeded);
+  EXPECT_EQ(done->succeeded, 1);
+  EXPECT_EQ(tags_.tagged[tag], std::set<std::string>{card.client_id});
 }
 
 }  // namespace

@@ -47,6 +47,22 @@ TEST(NormalizeMassChange, NamesTheFieldOfTheChange) {
   EXPECT_EQ(ViolatedField(NormalizeMassChange(level)), "change.set_level.comment");
   level.comment = std::string(kMaxLevelCommentLength + 1, 'x');
   EXPECT_EQ(ViolatedField(NormalizeMassChange(level)), "change.set_level.comment");
+
+  MassChange tags{.kind = MassChange::Kind::kTags};
+  EXPECT_EQ(ViolatedField(NormalizeMassChange(tags)), "change.change_tags.tag_id");
+  tags.tag_id = "VIP";
+  EXPECT_EQ(ViolatedField(NormalizeMassChange(tags)), "change.change_tags.tag_id");
+  tags.tag_id = "0B7C0D5E-1111-4222-8333-944445555666";
+  EXPECT_TRUE(NormalizeMassChange(tags).ok());
+  EXPECT_EQ(tags.tag_id, "0b7c0d5e-1111-4222-8333-944445555666");
+}
+
+TEST(CardHolders, OwnerFirstThenCoHoldersEachOnce) {
+  EXPECT_TRUE(CardHolders(Card{}).empty());
+  Card card{.client_id = "a"};
+  EXPECT_EQ(CardHolders(card), (std::vector<std::string>{"a"}));
+  card.holder_client_ids = {"b", "a", "c", "b"};
+  EXPECT_EQ(CardHolders(card), (std::vector<std::string>{"a", "b", "c"}));
 }
 
 TEST(MassChangeItemKey, StablePerOperationAndItem) {
@@ -103,7 +119,10 @@ TEST(MassChangeProto, RoundTripsEveryKind) {
         .comment = "c",
         .expire_time = absl::FromUnixSeconds(1'800'000'000),
         .grant_bonus = true},
-        MassChange{.kind = MassChange::Kind::kPoints, .reason = "r", .amount = -5}}) {
+        MassChange{.kind = MassChange::Kind::kPoints, .reason = "r", .amount = -5},
+        MassChange{.kind = MassChange::Kind::kTags,
+        .tag_id = "0b7c0d5e-1111-4222-8333-944445555666",
+        .remove_tag = true}}) {
     absl::StatusOr<MassChange> back = MassChangeFromProto(ToProto(change));
     ASSERT_TRUE(back.ok()) << back.status();
     EXPECT_EQ(back->kind, change.kind);
@@ -115,6 +134,8 @@ TEST(MassChangeProto, RoundTripsEveryKind) {
     EXPECT_EQ(back->expire_time, change.expire_time);
     EXPECT_EQ(back->grant_bonus, change.grant_bonus);
     EXPECT_EQ(back->amount, change.amount);
+    EXPECT_EQ(back->tag_id, change.tag_id);
+    EXPECT_EQ(back->remove_tag, change.remove_tag);
   }
 }
 

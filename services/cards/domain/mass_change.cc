@@ -1,5 +1,7 @@
 #include "services/cards/domain/mass_change.h"
 
+#include <algorithm>
+
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "libs/common/errors.h"
@@ -50,8 +52,21 @@ absl::Status NormalizeMassChange(MassChange& change) {
                             absl::StrCat("at most ", kMaxAmount, " either way"));
       }
       return ValidateReason("change.adjust_points.reason", change.reason);
+    case MassChange::Kind::kTags:
+      return NormalizeUuid("change.change_tags.tag_id", change.tag_id);
   }
   return InvalidField("change", "unknown change");
+}
+
+std::vector<std::string> CardHolders(const Card& card) {
+  std::vector<std::string> holders;
+  if (!card.client_id.empty()) holders.push_back(card.client_id);
+  for (const std::string& holder : card.holder_client_ids) {
+    if (std::find(holders.begin(), holders.end(), holder) == holders.end()) {
+      holders.push_back(holder);
+    }
+  }
+  return holders;
 }
 
 std::string MassChangeItemKey(absl::string_view operation_id, int64_t sequence) {

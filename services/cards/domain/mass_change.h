@@ -3,7 +3,8 @@
 // CRD-4 mass change of cards: one change applied to a list of cards as a
 // background operation (libs/operations). The request checks; the per-card
 // work reuses the single-card paths (SetStatus, SetTemplate, SetManual
-// level, ledger corrections).
+// level, ledger corrections) or, for tags, identity's TagsService on the
+// card's holders.
 
 #include <cstdint>
 #include <optional>
@@ -21,7 +22,7 @@ inline constexpr char kMassChangeKind[] = "cards.mass_change";
 inline constexpr size_t kMaxMassChangeCards = 100'000;
 
 struct MassChange {
-  enum class Kind { kStatus, kTemplate, kLevel, kPoints };
+  enum class Kind { kStatus, kTemplate, kLevel, kPoints, kTags };
   Kind kind = Kind::kStatus;
   // kStatus
   CardStatus status = CardStatus::kActive;
@@ -36,7 +37,15 @@ struct MassChange {
   bool grant_bonus = false;
   // kPoints: signed, not 0.
   int64_t amount = 0;
+  // kTags: the tag (identity's), put on the holders or, with
+  // `remove_tag`, taken off.
+  std::string tag_id;
+  bool remove_tag = false;
 };
+
+// Who gets a card's tag change: the owner, then the co-holders, each once.
+// Empty for an unowned card.
+std::vector<std::string> CardHolders(const Card& card);
 
 // 1..kMaxMassChangeCards numbers, each 6..19 digits, none twice.
 // INVALID_ARGUMENT naming `card_numbers` or `card_numbers[i]`.
