@@ -11,7 +11,7 @@
 #include "absl/strings/strip.h"
 #include "libs/common/errors.h"
 #include "libs/common/random_ids.h"
-#include "libs/common/text.h"
+#include "services/identity/domain/free_text.h"
 
 namespace loyalty::identity {
 namespace {
@@ -46,25 +46,6 @@ constexpr TextField kTextFields[] = {
     {"utm_term", &ClientProfile::utm_term, 255},
     {"registration_store_id", &ClientProfile::registration_store_id, 64},
 };
-
-// Trims `text`; INVALID_ARGUMENT naming `field` unless it is UTF-8 of at
-// most `max_characters` without control characters (they break exports
-// and receipts, and nobody types them on purpose).
-absl::Status NormalizeFreeText(absl::string_view field, size_t max_characters,
-                               std::string& text) {
-  text = std::string(absl::StripAsciiWhitespace(text));
-  std::optional<size_t> length = Utf8Length(text);
-  if (!length) return InvalidField(field, "must be UTF-8 text");
-  if (*length > max_characters) {
-    return InvalidField(field, absl::StrCat("at most ", max_characters, " characters"));
-  }
-  const bool has_control = std::any_of(text.begin(), text.end(), [](char c) {
-    const auto byte = static_cast<unsigned char>(c);
-    return byte < 0x20 || byte == 0x7f;
-  });
-  if (has_control) return InvalidField(field, "must not contain control characters");
-  return absl::OkStatus();
-}
 
 // A code of `min`..`max` ASCII letters, digits and `extra` characters,
 // trimmed and case-folded (`upper` or lower), so that people typing it in
