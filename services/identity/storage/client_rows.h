@@ -15,10 +15,10 @@
 
 namespace loyalty::identity {
 
-// The select list ClientFromRow reads (without social profiles), followed
-// by nothing: callers may append columns of their own after it.
+// The select list ClientFromRow reads (social profiles come from their own
+// table). A statement may select more columns after it: the first of them
+// is at index kClientColumnCount.
 extern const char kClientColumns[];
-// How many columns kClientColumns has.
 inline constexpr int kClientColumnCount = 36;
 
 Client ClientFromRow(const pqxx::row& row);
