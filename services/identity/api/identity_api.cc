@@ -10,63 +10,11 @@
 #include "libs/common/status_macros.h"
 #include "libs/rpc/handler.h"
 #include "libs/rpc/proto_convert.h"
+#include "services/identity/api/client_convert.h"
 #include "services/identity/domain/api_key.h"
 
 namespace loyalty::identity {
 namespace {
-
-ClientProfile ProfileFromProto(const v1::Client& client) {
-  ClientProfile profile;
-  profile.last_name = client.last_name();
-  profile.first_name = client.first_name();
-  profile.middle_name = client.middle_name();
-  profile.phone = client.phone();
-  profile.email = client.email();
-  if (client.has_birth_date()) {
-    profile.birth_date = BirthDate{client.birth_date().year(), client.birth_date().month(),
-                                   client.birth_date().day()};
-  }
-  switch (client.gender()) {
-    case v1::GENDER_FEMALE:
-      profile.gender = Gender::kFemale;
-      break;
-    case v1::GENDER_MALE:
-      profile.gender = Gender::kMale;
-      break;
-    default:
-      profile.gender = Gender::kUnspecified;
-  }
-  profile.marketing_consent = client.marketing_consent();
-  return profile;
-}
-
-void ClientToProto(const Client& client, v1::Client* out) {
-  out->set_client_id(client.client_id);
-  out->set_last_name(client.profile.last_name);
-  out->set_first_name(client.profile.first_name);
-  out->set_middle_name(client.profile.middle_name);
-  out->set_phone(client.profile.phone);
-  out->set_email(client.profile.email);
-  if (client.profile.birth_date) {
-    out->mutable_birth_date()->set_year(client.profile.birth_date->year);
-    out->mutable_birth_date()->set_month(client.profile.birth_date->month);
-    out->mutable_birth_date()->set_day(client.profile.birth_date->day);
-  }
-  switch (client.profile.gender) {
-    case Gender::kFemale:
-      out->set_gender(v1::GENDER_FEMALE);
-      break;
-    case Gender::kMale:
-      out->set_gender(v1::GENDER_MALE);
-      break;
-    case Gender::kUnspecified:
-      out->set_gender(v1::GENDER_UNSPECIFIED);
-      break;
-  }
-  out->set_marketing_consent(client.profile.marketing_consent);
-  rpc::SetTimestamp(client.create_time, out->mutable_create_time());
-  rpc::SetTimestamp(client.update_time, out->mutable_update_time());
-}
 
 void ProgramToProto(const Program& program, v1::Program* out) {
   out->set_program_id(program.program_id);

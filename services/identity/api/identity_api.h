@@ -5,13 +5,15 @@
 #include "absl/time/clock.h"
 #include "loyalty/identity/v1/access_service.grpc.pb.h"
 #include "loyalty/identity/v1/identity_service.grpc.pb.h"
+#include "services/identity/api/card_owners.h"
 #include "services/identity/storage/identity_store.h"
 
 namespace loyalty::identity {
 
 class IdentityApi final : public v1::IdentityService::Service {
  public:
-  explicit IdentityApi(IdentityStore& store) : store_(store) {}
+  IdentityApi(IdentityStore& store, CardOwners& card_owners)
+      : store_(store), card_owners_(card_owners) {}
 
   grpc::Status RegisterClient(grpc::ServerContext* context,
                               const v1::RegisterClientRequest* request,
@@ -22,9 +24,17 @@ class IdentityApi final : public v1::IdentityService::Service {
   grpc::Status ListClients(grpc::ServerContext* context,
                            const v1::ListClientsRequest* request,
                            v1::ListClientsResponse* response) override;
+  // In client_profile_api.cc.
+  grpc::Status UpdateClient(grpc::ServerContext* context,
+                            const v1::UpdateClientRequest* request,
+                            v1::Client* response) override;
+  grpc::Status IdentifyClient(grpc::ServerContext* context,
+                              const v1::IdentifyClientRequest* request,
+                              v1::Client* response) override;
 
  private:
   IdentityStore& store_;
+  CardOwners& card_owners_;
 };
 
 class AccessApi final : public v1::AccessService::Service {

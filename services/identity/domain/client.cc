@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "libs/common/errors.h"
+#include "services/identity/domain/client_fields.h"
 
 namespace loyalty::identity {
 namespace {
@@ -120,7 +121,7 @@ absl::Status NormalizeProfile(ClientProfile& profile,
       return InvalidField(field("birth_date"), status.message());
     }
   }
-  return absl::OkStatus();
+  return NormalizeProfileExtras(profile, field_prefix);
 }
 
 }  // namespace loyalty::identity

@@ -4,9 +4,11 @@
 // Pure logic, no I/O.
 
 #include "absl/strings/string_view.h"
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -23,6 +25,16 @@ struct BirthDate {
 
 enum class Gender { kUnspecified, kFemale, kMale };
 
+// Device of the registration (CLI-1).
+enum class Device { kUnspecified, kIos, kAndroid, kWeb };
+
+// A link to the member's profile in a social network.
+struct SocialProfile {
+  std::string network;  // lower-case code, e.g. "vk"
+  std::string url;      // absolute http(s) URL
+  bool operator==(const SocialProfile&) const = default;
+};
+
 struct ClientProfile {
   std::string last_name;
   std::string first_name;
@@ -32,12 +44,41 @@ struct ClientProfile {
   std::optional<BirthDate> birth_date;
   Gender gender = Gender::kUnspecified;
   bool marketing_consent = false;
+  // The rest of CLI-1; rules in client_fields.h.
+  std::string city;
+  std::string car_number;
+  std::string extra_key1;
+  std::string extra_key2;
+  std::string extra_key3;
+  std::string extra_key4;
+  std::string extra_key5;
+  std::string extra_key6;
+  std::string external_id;         // unique in a program when set
+  std::string referral_code;       // upper-case; unique in a program when set
+  std::string referrer_client_id;  // another client of the program
+  std::string utm_source;
+  std::string utm_medium;
+  std::string utm_campaign;
+  std::string utm_content;
+  std::string utm_term;
+  Device device = Device::kUnspecified;
+  std::string issuance_form;  // lower-case code of the registration channel
+  std::string registration_store_id;
+  std::vector<SocialProfile> social_profiles;
+
+  bool operator==(const ClientProfile&) const = default;
 };
 
 struct Client {
   std::string client_id;
   std::string program_id;
   ClientProfile profile;
+  // Set by verification (CLI-5), never by profile edits; a changed phone
+  // or e-mail is unverified again.
+  bool phone_verified = false;
+  bool email_verified = false;
+  // Row version, bumped by every change; the etag is made from it.
+  int64_t version = 0;
   absl::Time create_time;
   absl::Time update_time;
 };

@@ -7,23 +7,15 @@
 #include "absl/strings/str_cat.h"
 #include "libs/common/errors.h"
 #include "libs/common/random_ids.h"
-#include "libs/common/text.h"
+#include "services/identity/domain/free_text.h"
 
 namespace loyalty::identity {
 
 absl::Status NormalizeTagName(absl::string_view field, std::string& name) {
-  name = std::string(absl::StripAsciiWhitespace(name));
-  if (name.empty()) return InvalidField(field, "required");
-  std::optional<size_t> length = Utf8Length(name);
-  if (!length) return InvalidField(field, "must be UTF-8 text");
-  if (*length > kMaxTagNameLength) {
-    return InvalidField(field, absl::StrCat("at most ", kMaxTagNameLength, " characters"));
+  if (absl::Status status = NormalizeFreeText(field, kMaxTagNameLength, name); !status.ok()) {
+    return status;
   }
-  const bool has_control = std::any_of(name.begin(), name.end(), [](char c) {
-    const auto byte = static_cast<unsigned char>(c);
-    return byte < 0x20 || byte == 0x7f;
-  });
-  if (has_control) return InvalidField(field, "must not contain control characters");
+  if (name.empty()) return InvalidField(field, "required");
   return absl::OkStatus();
 }
 

@@ -8,45 +8,13 @@
 #include "absl/strings/str_split.h"
 #include "libs/common/errors.h"
 #include "libs/common/random_ids.h"
+#include "libs/common/status_macros.h"
 #include "libs/outbox/outbox.h"
 #include "loyalty/identity/v1/events.pb.h"
+#include "services/identity/storage/client_rows.h"
 
 namespace loyalty::identity {
 namespace {
-
-constexpr char kClientColumns[] =
-    "client_id::text, program_id::text, last_name, first_name, middle_name,"
-    " coalesce(phone, ''), coalesce(email, ''),"
-    " coalesce(extract(year FROM birth_date)::int, 0),"
-    " coalesce(extract(month FROM birth_date)::int, 0),"
-    " coalesce(extract(day FROM birth_date)::int, 0),"
-    " gender, marketing_consent,"
-    " (extract(epoch FROM created_at) * 1000000)::bigint,"
-    " (extract(epoch FROM updated_at) * 1000000)::bigint";
-
-Client ClientFromRow(const pqxx::row& row) {
-  Client client;
-  client.client_id = row[0].as<std::string>();
-  client.program_id = row[1].as<std::string>();
-  client.profile.last_name = row[2].as<std::string>();
-  client.profile.first_name = row[3].as<std::string>();
-  client.profile.middle_name = row[4].as<std::string>();
-  client.profile.phone = row[5].as<std::string>();
-  client.profile.email = row[6].as<std::string>();
-  if (int year = row[7].as<int>(); year != 0) {
-    client.profile.birth_date = BirthDate{year, row[8].as<int>(), row[9].as<int>()};
-  }
-  client.profile.gender = static_cast<Gender>(row[10].as<int>());
-  client.profile.marketing_consent = row[11].as<bool>();
-  client.create_time = absl::FromUnixMicros(row[12].as<int64_t>());
-  client.update_time = absl::FromUnixMicros(row[13].as<int64_t>());
-  return client;
-}
-
-std::optional<std::string> NullIfEmpty(const std::string& value) {
-  if (value.empty()) return std::nullopt;
-  return value;
-}
 
 std::string EncodePageToken(const Client& last) {
   return absl::WebSafeBase64Escape(
@@ -152,42 +120,33 @@ absl::StatusOr<Client> IdentityStore::RegisterClient(const std::string& program_
                                       " FROM clients WHERE program_id = $1 AND request_id = $2"),
                          program_id, request_id);
       if (!previous.empty()) {
-        client = ClientFromRow(previous[0]);
+        client = LoadClient(tx, previous[0]);
         return absl::OkStatus();
       }
     }
-    if (!profile.phone.empty()) {
-      pqxx::result taken =
-          tx.exec_params(absl::StrCat("SELECT ", kClientColumns,
-                                      ", coalesce(request_id, '')"
-                                      " FROM clients WHERE program_id = $1 AND phone = $2"),
-                         program_id, profile.phone);
-      if (!taken.empty()) {
-        // A concurrent retry of this very request may have committed since
-        // the lookup above: then the phone is ours.
-        if (!request_id.empty() && taken[0][14].as<std::string>() == request_id) {
-          client = ClientFromRow(taken[0]);
-          return absl::OkStatus();
-        }
-        return FieldError(absl::StatusCode::kAlreadyExists, "client.phone",
-                          "another client of this program has this phone");
+    for (const UniqueKey& key : UniqueKeysOf(profile)) {
+      std::optional<pqxx::row> taken = FindKeyHolder(tx, program_id, key, "");
+      if (!taken) continue;
+      // A concurrent retry of this very request may have committed since
+      // the lookup above: then the key is ours.
+      if (!request_id.empty() && (*taken)[kClientColumnCount].as<std::string>() == request_id) {
+        client = LoadClient(tx, *taken);
+        return absl::OkStatus();
       }
+      return FieldError(absl::StatusCode::kAlreadyExists, absl::StrCat("client.", key.field),
+                        absl::StrCat("another client of this program has this ", key.field));
     }
-    std::optional<std::string> birth_date;
-    if (profile.birth_date) {
-      birth_date = absl::StrCat(profile.birth_date->year, "-", profile.birth_date->month, "-",
-                                profile.birth_date->day);
-    }
-    pqxx::row row = tx.exec_params1(
-        absl::StrCat("INSERT INTO clients (client_id, program_id, last_name, first_name,"
-                     " middle_name, phone, email, birth_date, gender, marketing_consent,"
-                     " request_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::date, $9, $10, $11)"
-                     " RETURNING ",
+    RETURN_IF_ERROR(CheckReferrerExists(tx, program_id, profile.referrer_client_id,
+                                        "client.referrer_client_id"));
+    pqxx::row row = ExecProfileStatement(
+        tx,
+        absl::StrCat("INSERT INTO clients (client_id, program_id, ", kProfileColumns,
+                     ", request_id) VALUES ($1, $2, ", kProfileValues, ", $30) RETURNING ",
                      kClientColumns),
-        NewUuid(), program_id, profile.last_name, profile.first_name, profile.middle_name,
-        NullIfEmpty(profile.phone), NullIfEmpty(profile.email), birth_date,
-        static_cast<int>(profile.gender), profile.marketing_consent, NullIfEmpty(request_id));
+        NewUuid(), program_id, profile, NullIfEmpty(request_id));
     client = ClientFromRow(row);
+    WriteSocialProfiles(tx, client.client_id, profile.social_profiles);
+    client.profile.social_profiles = profile.social_profiles;
 
     v1::ClientRegistered event;
     event.set_client_id(client.client_id);
@@ -211,7 +170,7 @@ absl::StatusOr<Client> IdentityStore::GetClient(const std::string& program_id,
         tx.exec_params(absl::StrCat("SELECT ", kClientColumns,
                                     " FROM clients WHERE program_id = $1 AND client_id = $2"),
                        program_id, client_id);
-    if (!rows.empty()) client = ClientFromRow(rows[0]);
+    if (!rows.empty()) client = LoadClient(tx, rows[0]);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -248,6 +207,7 @@ absl::StatusOr<ClientPage> IdentityStore::ListClients(const std::string& program
                       " ORDER BY created_at DESC, client_id DESC LIMIT $4"),
                   program_id, after_micros, after_id, page_size + 1);
     for (const auto& row : rows) page.clients.push_back(ClientFromRow(row));
+    LoadSocialProfiles(tx, page.clients);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;

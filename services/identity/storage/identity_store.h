@@ -8,10 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "libs/pg/migrations.h"
 #include "libs/pg/pool.h"
 #include "services/identity/domain/client.h"
+#include "services/identity/domain/client_fields.h"
 
 namespace loyalty::generated {
 std::span<const loyalty::pg::Migration> IdentityMigrations();
@@ -61,6 +63,24 @@ class IdentityStore final {
                                         const std::string& request_id);
   absl::StatusOr<Client> GetClient(const std::string& program_id,
                                    const std::string& client_id);
+  // Changes a client under a row lock (implemented in client_updates.cc):
+  // `change` edits a copy of the stored profile and validates it. When
+  // `expected_version` is not zero and the stored version differs, nothing
+  // changes (ABORTED naming `client.etag`). A phone, external id or
+  // referral code another client has is ALREADY_EXISTS naming
+  // `client.<field>`, also when two updates race; an unknown referrer is
+  // INVALID_ARGUMENT. A change that changes nothing keeps the version and
+  // publishes nothing; otherwise the version goes up, a changed phone or
+  // e-mail becomes unverified, and a ClientUpdated event names the changed
+  // fields.
+  absl::StatusOr<Client> UpdateClient(const std::string& program_id,
+                                      const std::string& client_id, int64_t expected_version,
+                                      absl::FunctionRef<absl::Status(ClientProfile&)> change);
+  // The client of the program with this phone, e-mail or external id
+  // (normalised as stored); NOT_FOUND when none. Card numbers are not
+  // identity's to resolve.
+  absl::StatusOr<Client> FindClient(const std::string& program_id, IdentifyKind kind,
+                                    const std::string& value);
   absl::StatusOr<ClientPage> ListClients(const std::string& program_id, int page_size,
                                          const std::string& page_token);
 
