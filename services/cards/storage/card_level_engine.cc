@@ -7,6 +7,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "libs/common/random_ids.h"
+#include "libs/pg/array_literal.h"
+#include "libs/pg/prepared.h"
 #include "services/cards/domain/level_window.h"
 #include "services/cards/storage/level_events.h"
 #include "services/cards/storage/level_rows.h"
@@ -57,22 +59,22 @@ std::optional<std::string> DueBonus(pg::Tx& tx, absl::string_view program_id,
 
 }  // namespace
 
-std::optional<CardLevelRow> ReadCardLevel(pg::Tx& tx, absl::string_view program_id,
-                                          absl::string_view card_number, bool lock) {
-  pqxx::result rows = tx.exec_params(
-      absl::StrCat(
-          "SELECT cl.card_number, c.client_id::text, cl.template_id::text,"
-          "       COALESCE(cl.level_type_id::text, ''), COALESCE(cl.level_id::text, ''),"
-          "       COALESCE(l.threshold, 0), COALESCE(ts_to_micros(cl.start_at), 0),"
-          "       ts_to_micros(cl.expire_at), COALESCE(cl.reason, ''), COALESCE(l.name, '')"
-          " FROM card_levels cl"
-          " JOIN cards c ON c.program_id = cl.program_id AND c.number = cl.card_number"
-          " LEFT JOIN levels l ON l.program_id = cl.program_id AND l.level_id = cl.level_id"
-          " WHERE cl.program_id = $1 AND cl.card_number = $2",
-          lock ? " FOR NO KEY UPDATE OF cl" : ""),
-      std::string(program_id), std::string(card_number));
-  if (rows.empty()) return std::nullopt;
-  const pqxx::row& row = rows[0];
+namespace {
+
+// The columns DecodeCardLevel reads, over `card_levels cl` joined with its
+// card `c` and level `l`.
+constexpr char kCardLevelColumns[] =
+    "cl.card_number, c.client_id::text, cl.template_id::text,"
+    " COALESCE(cl.level_type_id::text, ''), COALESCE(cl.level_id::text, ''),"
+    " COALESCE(l.threshold, 0), COALESCE(ts_to_micros(cl.start_at), 0),"
+    " ts_to_micros(cl.expire_at), COALESCE(cl.reason, ''), COALESCE(l.name, '')";
+constexpr char kCardLevelJoins[] =
+    " FROM card_levels cl"
+    " JOIN cards c ON c.program_id = cl.program_id AND c.number = cl.card_number"
+    " LEFT JOIN levels l ON l.program_id = cl.program_id AND l.level_id = cl.level_id";
+
+// A row of kCardLevelColumns, without its template's spec.
+CardLevelRow DecodeCardLevel(const pqxx::row& row) {
   CardLevelRow card;
   card.card_number = row[0].as<std::string>();
   card.client_id = row[1].as<std::string>();
@@ -85,11 +87,53 @@ std::optional<CardLevelRow> ReadCardLevel(pg::Tx& tx, absl::string_view program_
   card.state.reason =
       ParseLevelChangeReason(row[8].as<std::string>()).value_or(LevelChangeReason::kUnspecified);
   card.level_name = row[9].as<std::string>();
+  return card;
+}
+
+}  // namespace
+
+std::optional<CardLevelRow> ReadCardLevel(pg::Tx& tx, absl::string_view program_id,
+                                          absl::string_view card_number, bool lock) {
+  pqxx::result rows = tx.exec_params(
+      absl::StrCat("SELECT ", kCardLevelColumns, kCardLevelJoins,
+                   " WHERE cl.program_id = $1 AND cl.card_number = $2",
+                   lock ? " FOR NO KEY UPDATE OF cl" : ""),
+      std::string(program_id), std::string(card_number));
+  if (rows.empty()) return std::nullopt;
+  CardLevelRow card = DecodeCardLevel(rows[0]);
   // The template exists: a foreign key guards it.
   if (std::optional<CardTemplate> found = rows::FindTemplate(tx, program_id, card.template_id)) {
     card.template_spec = found->spec;
   }
   return card;
+}
+
+std::map<std::string, CardLevelRow> ReadCardLevels(pg::Tx& tx, absl::string_view program_id,
+                                                   const std::set<std::string>& card_numbers) {
+  std::map<std::string, CardLevelRow> cards;
+  if (card_numbers.empty()) return cards;
+  static const std::string query =
+      absl::StrCat("SELECT r.* FROM unnest($2::text[]) WITH ORDINALITY AS k(number, n)",
+                   " CROSS JOIN LATERAL (SELECT ", kCardLevelColumns, kCardLevelJoins,
+                   "  WHERE cl.program_id = $1 AND cl.card_number = k.number",
+                   "  FOR NO KEY UPDATE OF cl) AS r ORDER BY k.n");
+  std::map<std::string, std::optional<TemplateSpec>> templates;
+  for (const pqxx::row& row :
+       pg::ExecPrepared(tx, query, std::string(program_id),
+                        pg::TextArray(std::vector<std::string>(card_numbers.begin(),
+                                                               card_numbers.end())))) {
+    CardLevelRow card = DecodeCardLevel(row);
+    auto [spec, fresh] = templates.try_emplace(card.template_id);
+    if (fresh) {
+      if (std::optional<CardTemplate> found = rows::FindTemplate(tx, program_id, card.template_id)) {
+        spec->second = found->spec;
+      }
+    }
+    if (spec->second) card.template_spec = *spec->second;
+    std::string number = card.card_number;
+    cards.emplace(std::move(number), std::move(card));
+  }
+  return cards;
 }
 
 std::optional<Ladder> LoadLadder(pg::Tx& tx, absl::string_view program_id,

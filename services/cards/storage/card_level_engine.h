@@ -8,7 +8,9 @@
 // pure functions of domain/level_evaluation.h. Storage only.
 
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -37,6 +39,12 @@ struct CardLevelRow {
 // change of a card's level holds it, so they run one after the other.
 std::optional<CardLevelRow> ReadCardLevel(pg::Tx& tx, absl::string_view program_id,
                                           absl::string_view card_number, bool lock);
+
+// ReadCardLevel for several cards with one statement, locked in the order
+// of `card_numbers` (sorted, so that two transactions over the same cards
+// queue rather than deadlock). Cards without a row are absent.
+std::map<std::string, CardLevelRow> ReadCardLevels(pg::Tx& tx, absl::string_view program_id,
+                                                   const std::set<std::string>& card_numbers);
 
 // A level type with its ladder (archived levels included, after the active
 // ones) and its time zone.

@@ -166,6 +166,56 @@ TEST_F(CardLevelStoreTest, PurchasesMoveUpAtOnceAndEachBonusComesOnce) {
   EXPECT_EQ(BalanceOf(card).available, 600);
 }
 
+TEST_F(CardLevelStoreTest, OneBatchMovesUpStepByStepAndSumsPlainCardsActivity) {
+  Card laddered = IssueWith(template_);
+  Card plain = NewCard();
+  auto purchase = [&](const Card& card, int64_t amount) -> ActivityFact {
+    return PurchaseFact{.event_id = NewUuid(),
+                        .program_id = program_,
+                        .receipt_id = NewUuid(),
+                        .card_number = card.number,
+                        .amount = amount,
+                        .time = clock_.Now()};
+  };
+  auto points = [&](const Card& card, int64_t amount) -> ActivityFact {
+    return PointsFact{.event_id = NewUuid(),
+                      .program_id = program_,
+                      .card_number = card.number,
+                      .points = amount,
+                      .time = clock_.Now()};
+  };
+  const std::vector<ActivityFact> facts = {
+      purchase(laddered, 600), purchase(plain, 250),    points(plain, 40),
+      purchase(laddered, 400),  // 1000: Silver
+      points(plain, -15),       purchase(laddered, 10'000),  // 11000: Gold
+      purchase(plain, 100)};
+  std::vector<absl::StatusOr<ActivityResult>> results = activity_->ApplyAll(facts);
+  ASSERT_EQ(results.size(), facts.size());
+  for (const auto& result : results) ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_FALSE(results[0]->level_changed);
+  EXPECT_TRUE(results[3]->level_changed);
+  EXPECT_TRUE(results[5]->level_changed);
+  EXPECT_EQ(LevelOf(laddered), "Gold");
+  // Each step from the level the step before left: the second fact on the
+  // card read its row again.
+  std::vector<LevelChangeRecord> history = HistoryOf(laddered);
+  ASSERT_EQ(history.size(), 3u);
+  EXPECT_EQ(history[0].level_id, gold_.level_id);
+  EXPECT_EQ(history[0].previous_level_id, silver_.level_id);
+  EXPECT_EQ(history[0].qualifying_value, 11'000);
+
+  // The plain card's activity, held back and written once, adds up.
+  EXPECT_EQ(Scalar("SELECT purchase_amount FROM card_activity_days"
+                   " WHERE program_id = $1 AND card_number = '" + plain.number + "'"),
+            350);
+  EXPECT_EQ(Scalar("SELECT visits FROM card_activity_days"
+                   " WHERE program_id = $1 AND card_number = '" + plain.number + "'"),
+            2);
+  EXPECT_EQ(Scalar("SELECT points_earned FROM card_activity_days"
+                   " WHERE program_id = $1 AND card_number = '" + plain.number + "'"),
+            25);
+}
+
 TEST_F(CardLevelStoreTest, RedeliveredEventsCountOnce) {
   Card card = IssueWith(template_);
   PurchaseFact fact{.event_id = NewUuid(),

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 #include <utility>
 
 #include <pqxx/pqxx>
@@ -38,55 +39,16 @@ struct CardContext {
   absl::TimeZone zone = absl::UTCTimeZone();
 };
 
-// `card` is the card `number_or_barcode` names, if any, as looked up in
-// this transaction.
-std::optional<CardContext> LoadCard(pg::Tx& tx, const std::string& program_id,
-                                    const std::optional<sql::CardRow>& card) {
-  if (!card) return std::nullopt;
-  CardContext context{.number = card->number};
-  context.row = levels::ReadCardLevel(tx, program_id, card->number, /*lock=*/true);
-  if (context.row && !context.row->level_type_id.empty()) {
-    context.ladder = levels::LoadLadder(tx, program_id, context.row->level_type_id);
-    if (context.ladder) context.zone = context.ladder->zone;
-  }
-  return context;
-}
-
-// Cards by number or barcode, per program: looked up one at a time, or for
-// a whole batch at once beforehand.
-class CardFinder {
- public:
-  explicit CardFinder(pg::Tx& tx) : tx_(tx) {}
-
-  void Prefetch(const std::string& program_id, const std::vector<std::string>& keys) {
-    std::map<std::string, sql::CardRow> found = sql::FindCards(tx_, program_id, keys);
-    for (const std::string& key : keys) {
-      auto it = found.find(key);
-      known_[{program_id, key}] =
-          it == found.end() ? std::nullopt : std::optional<sql::CardRow>(it->second);
-    }
-  }
-
-  std::optional<sql::CardRow> Find(const std::string& program_id, const std::string& key) {
-    auto it = known_.find({program_id, key});
-    if (it != known_.end()) return it->second;
-    return sql::FindCard(tx_, program_id, key);
-  }
-
- private:
-  pg::Tx& tx_;
-  std::map<std::pair<std::string, std::string>, std::optional<sql::CardRow>> known_;
-};
-
 struct ActivityDelta {
   int64_t purchase_amount = 0;
   int32_t visits = 0;
   int64_t points_earned = 0;
 };
 
-void AddActivity(pg::Tx& tx, const std::string& program_id, const std::string& card_number,
-                 absl::CivilDay day, const ActivityDelta& delta) {
-  tx.exec_params(
+void AddActivityNow(pg::Tx& tx, const std::string& program_id, const std::string& card_number,
+                    absl::CivilDay day, const ActivityDelta& delta) {
+  pg::ExecPrepared(
+      tx,
       "INSERT INTO card_activity_days (program_id, card_number, day, purchase_amount, visits,"
       "                                points_earned)"
       " VALUES ($1, $2, $3::date, $4, $5, $6)"
@@ -97,6 +59,119 @@ void AddActivity(pg::Tx& tx, const std::string& program_id, const std::string& c
       program_id, card_number, absl::FormatCivilTime(day), delta.purchase_amount, delta.visits,
       delta.points_earned);
 }
+
+// What the facts of one transaction share: the cards they name, with level
+// rows and ladders, and the activity of cards on no ladder, written at the
+// end with one statement. A card on a ladder has its activity written at
+// once, because the upgrade check that follows reads it.
+class ActivityBatch {
+ public:
+  explicit ActivityBatch(pg::Tx& tx) : tx_(tx) {}
+
+  // Looks up a batch's cards of one program and reads their level rows,
+  // locked in number order (two batches over the same cards, from the pos
+  // and the cards consumers or other replicas, queue rather than deadlock).
+  void Prefetch(const std::string& program_id, const std::vector<std::string>& keys) {
+    std::map<std::string, sql::CardRow> found = sql::FindCards(tx_, program_id, keys);
+    std::set<std::string> numbers;
+    for (const auto& [key, card] : found) numbers.insert(card.number);
+    std::map<std::string, levels::CardLevelRow> rows =
+        levels::ReadCardLevels(tx_, program_id, numbers);
+    for (const std::string& key : keys) {
+      auto card = found.find(key);
+      if (card == found.end()) {
+        cards_[{program_id, key}] = std::nullopt;
+        continue;
+      }
+      auto row = rows.find(card->second.number);
+      cards_[{program_id, key}] = Context(
+          program_id, card->second.number,
+          row == rows.end() ? std::nullopt : std::optional<levels::CardLevelRow>(row->second));
+    }
+  }
+
+  // The card `key` (number or barcode) names, if any.
+  std::optional<CardContext> Find(const std::string& program_id, const std::string& key) {
+    auto it = cards_.find({program_id, key});
+    if (it != cards_.end()) {
+      std::optional<CardContext> card = it->second;
+      // A fact before may have moved the card on its ladder: from the
+      // second fact on, its row is read again (it is locked already).
+      if (card && card->ladder && !first_use_.insert({program_id, card->number}).second) {
+        card->row = levels::ReadCardLevel(tx_, program_id, card->number, /*lock=*/true);
+      }
+      return card;
+    }
+    std::optional<sql::CardRow> card = sql::FindCard(tx_, program_id, key);
+    if (!card) return std::nullopt;
+    return Context(program_id, card->number,
+                   levels::ReadCardLevel(tx_, program_id, card->number, /*lock=*/true));
+  }
+
+  void AddActivity(const std::string& program_id, const CardContext& card, absl::CivilDay day,
+                   const ActivityDelta& delta) {
+    if (card.ladder) {
+      AddActivityNow(tx_, program_id, card.number, day, delta);
+      return;
+    }
+    ActivityDelta& pending = pending_[{program_id, card.number, day}];
+    pending.purchase_amount += delta.purchase_amount;
+    pending.visits += delta.visits;
+    pending.points_earned += delta.points_earned;
+  }
+
+  // Writes the activity held back: one row per card and day, in key order.
+  void Flush() {
+    if (pending_.empty()) return;
+    std::vector<std::string> programs, numbers, days;
+    std::vector<int64_t> purchases, visits, points;
+    for (const auto& [key, delta] : pending_) {
+      const auto& [program_id, number, day] = key;
+      programs.push_back(program_id);
+      numbers.push_back(number);
+      days.push_back(absl::FormatCivilTime(day));
+      purchases.push_back(delta.purchase_amount);
+      visits.push_back(delta.visits);
+      points.push_back(delta.points_earned);
+    }
+    pg::ExecPrepared(
+        tx_,
+        "INSERT INTO card_activity_days (program_id, card_number, day, purchase_amount, visits,"
+        "                                points_earned)"
+        " SELECT p, n, d::date, a, v, e"
+        " FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[],"
+        "             $6::bigint[]) AS k(p, n, d, a, v, e)"
+        " ON CONFLICT (program_id, card_number, day) DO UPDATE SET"
+        "   purchase_amount = card_activity_days.purchase_amount + EXCLUDED.purchase_amount,"
+        "   visits = card_activity_days.visits + EXCLUDED.visits,"
+        "   points_earned = card_activity_days.points_earned + EXCLUDED.points_earned",
+        pg::TextArray(programs), pg::TextArray(numbers), pg::TextArray(days),
+        pg::IntArray(purchases), pg::IntArray(visits), pg::IntArray(points));
+    pending_.clear();
+  }
+
+ private:
+  // A card with its level row and ladder; ladders read once per level type.
+  CardContext Context(const std::string& program_id, const std::string& number,
+                      std::optional<levels::CardLevelRow> row) {
+    CardContext context{.number = number, .row = std::move(row)};
+    if (context.row && !context.row->level_type_id.empty()) {
+      auto [ladder, fresh] = ladders_.try_emplace({program_id, context.row->level_type_id});
+      if (fresh) {
+        ladder->second = levels::LoadLadder(tx_, program_id, context.row->level_type_id);
+      }
+      context.ladder = ladder->second;
+      if (context.ladder) context.zone = context.ladder->zone;
+    }
+    return context;
+  }
+
+  pg::Tx& tx_;
+  std::map<std::pair<std::string, std::string>, std::optional<CardContext>> cards_;
+  std::map<std::pair<std::string, std::string>, std::optional<levels::Ladder>> ladders_;
+  std::set<std::pair<std::string, std::string>> first_use_;  // (program, number) seen
+  std::map<std::tuple<std::string, std::string, absl::CivilDay>, ActivityDelta> pending_;
+};
 
 // New activity moves a card on a ladder up at once when it reaches a
 // higher threshold.
@@ -112,10 +187,9 @@ void UpgradeIfReached(pg::Tx& tx, const std::string& program_id, const CardConte
 
 // The effect of each kind of fact, inside a transaction that has recorded
 // its event id already.
-absl::Status Apply(pg::Tx& tx, CardFinder& cards, absl::Time now, const PurchaseFact& fact,
+absl::Status Apply(pg::Tx& tx, ActivityBatch& batch, absl::Time now, const PurchaseFact& fact,
                    ActivityResult& result) {
-  std::optional<CardContext> card =
-      LoadCard(tx, fact.program_id, cards.Find(fact.program_id, fact.card_number));
+  std::optional<CardContext> card = batch.Find(fact.program_id, fact.card_number);
   if (!card) return absl::OkStatus();  // ignored: not a card of the program
   const absl::CivilDay day = LocalDay(fact.time, card->zone);
   pqxx::result inserted = tx.exec_params(
@@ -123,15 +197,15 @@ absl::Status Apply(pg::Tx& tx, CardFinder& cards, absl::Time now, const Purchase
       " VALUES ($1, $2, $3, $4::date, $5) ON CONFLICT DO NOTHING RETURNING 1",
       fact.program_id, fact.receipt_id, card->number, absl::FormatCivilTime(day), fact.amount);
   if (inserted.empty()) return absl::OkStatus();  // the receipt counted already
-  AddActivity(tx, fact.program_id, card->number, day,
-              ActivityDelta{.purchase_amount = fact.amount, .visits = 1});
+  batch.AddActivity(fact.program_id, *card, day,
+                    ActivityDelta{.purchase_amount = fact.amount, .visits = 1});
   result.outcome = ActivityOutcome::kApplied;
   UpgradeIfReached(tx, fact.program_id, *card, now, result);
   return absl::OkStatus();
 }
 
-absl::Status Apply(pg::Tx& tx, CardFinder& /*cards*/, absl::Time /*now*/, const RefundFact& fact,
-                   ActivityResult& result) {
+absl::Status Apply(pg::Tx& tx, ActivityBatch& /*batch*/, absl::Time /*now*/,
+                   const RefundFact& fact, ActivityResult& result) {
   pqxx::result receipts = tx.exec_params(
       "SELECT card_number, day::text, amount, refunded FROM level_receipts"
       " WHERE program_id = $1 AND receipt_id = $2 FOR UPDATE",
@@ -152,20 +226,20 @@ absl::Status Apply(pg::Tx& tx, CardFinder& /*cards*/, absl::Time /*now*/, const 
       "UPDATE level_receipts SET refunded = refunded + $3"
       " WHERE program_id = $1 AND receipt_id = $2",
       fact.program_id, fact.receipt_id, take);
-  AddActivity(tx, fact.program_id, card_number, day,
-              ActivityDelta{.purchase_amount = -take, .visits = emptied ? -1 : 0});
+  // At once: a later purchase in the batch may check an upgrade on it.
+  AddActivityNow(tx, fact.program_id, card_number, day,
+                 ActivityDelta{.purchase_amount = -take, .visits = emptied ? -1 : 0});
   result.outcome = ActivityOutcome::kApplied;
   return absl::OkStatus();
 }
 
-absl::Status Apply(pg::Tx& tx, CardFinder& cards, absl::Time now, const PointsFact& fact,
+absl::Status Apply(pg::Tx& tx, ActivityBatch& batch, absl::Time now, const PointsFact& fact,
                    ActivityResult& result) {
   if (fact.points == 0) return absl::OkStatus();
-  std::optional<CardContext> card =
-      LoadCard(tx, fact.program_id, cards.Find(fact.program_id, fact.card_number));
+  std::optional<CardContext> card = batch.Find(fact.program_id, fact.card_number);
   if (!card) return absl::OkStatus();
-  AddActivity(tx, fact.program_id, card->number, LocalDay(fact.time, card->zone),
-              ActivityDelta{.points_earned = fact.points});
+  batch.AddActivity(fact.program_id, *card, LocalDay(fact.time, card->zone),
+                    ActivityDelta{.points_earned = fact.points});
   result.outcome = ActivityOutcome::kApplied;
   if (fact.points > 0) UpgradeIfReached(tx, fact.program_id, *card, now, result);
   return absl::OkStatus();
@@ -193,8 +267,11 @@ absl::StatusOr<ActivityResult> ApplyOnce(pg::Pool& pool, absl::Time now,
       result.outcome = ActivityOutcome::kDuplicate;
       return absl::OkStatus();
     }
-    CardFinder cards(tx);
-    return std::visit([&](const auto& f) { return Apply(tx, cards, now, f, result); }, fact);
+    ActivityBatch batch(tx);
+    RETURN_IF_ERROR(
+        std::visit([&](const auto& f) { return Apply(tx, batch, now, f, result); }, fact));
+    batch.Flush();
+    return absl::OkStatus();
   }));
   return result;
 }
@@ -249,31 +326,14 @@ std::vector<absl::StatusOr<ActivityResult>> LevelActivityStore::ApplyAll(
       }
       if (const std::string* key = CardKeyOf(facts[i])) card_keys[programs[i]].push_back(*key);
     }
-    CardFinder cards(tx);
-    for (const auto& [program_id, keys] : card_keys) {
-      cards.Prefetch(program_id, keys);
-      // Each fact locks its card's level row; taking them all first, in
-      // number order, keeps two batches (the pos and the cards consumers,
-      // other replicas) over the same cards from deadlocking.
-      std::set<std::string> numbers;
-      for (const std::string& key : keys) {
-        if (std::optional<sql::CardRow> card = cards.Find(program_id, key)) {
-          numbers.insert(card->number);
-        }
-      }
-      pg::ExecPrepared(tx,
-                       "SELECT l.* FROM unnest($2::text[]) WITH ORDINALITY AS k(number, n)"
-                       " CROSS JOIN LATERAL (SELECT 1 FROM card_levels"
-                       "  WHERE program_id = $1 AND card_number = k.number FOR UPDATE) AS l"
-                       " ORDER BY k.n",
-                       program_id,
-                       pg::TextArray(std::vector<std::string>(numbers.begin(), numbers.end())));
-    }
+    ActivityBatch batch(tx);
+    for (const auto& [program_id, keys] : card_keys) batch.Prefetch(program_id, keys);
     for (size_t i = 0; i < facts.size(); ++i) {
       if (!apply[i]) continue;
       RETURN_IF_ERROR(std::visit(
-          [&](const auto& f) { return Apply(tx, cards, now, f, results[i]); }, facts[i]));
+          [&](const auto& f) { return Apply(tx, batch, now, f, results[i]); }, facts[i]));
     }
+    batch.Flush();
     return absl::OkStatus();
   });
   std::vector<absl::StatusOr<ActivityResult>> answers;
