@@ -7,6 +7,7 @@
 // code, expiry (the stack runs identity with an 8 s code lifetime) and the
 // resend limit (429).
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -15,7 +16,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
+#include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
+#include "libs/rpc/channel.h"
+#include "loyalty/identity/v1/access_service.grpc.pb.h"
 #include "loyalty/identity/v1/consents_service.pb.h"
 #include "loyalty/identity/v1/identity_service.pb.h"
 #include "tests/e2e/json.h"
@@ -36,6 +40,21 @@ class ConsentsTest : public SharedStackTest {
                      marketing ? "true" : "false", "}"));
     EXPECT_EQ(client.status, 200) << client.body;
     return Parse<v1::Client>(client.body);
+  }
+
+  // A key of the demo program in `role`, made through identity directly.
+  static std::string NewKey(api::v1::Role role) {
+    auto access = v1::AccessService::NewStub(rpc::DialService(stack_->GrpcAddress("identity")));
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    v1::CreateApiKeyRequest request;
+    request.set_program_id(stack_->demo().program_id);
+    request.set_display_name("consents e2e");
+    request.set_role(role);
+    v1::CreateApiKeyResponse response;
+    grpc::Status status = access->CreateApiKey(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.secret();
   }
 
   static std::string NewPhone() { return absl::StrCat("+7916", UniqueDigits(7)); }
@@ -148,6 +167,20 @@ TEST_F(ConsentsTest, RecordReadHistoryAndProjection) {
   for (const auto& record : page.current()) given_now += record.given() ? 1 : 0;
   EXPECT_EQ(page.current_size(), 2);
   EXPECT_EQ(given_now, 1);  // SMS subscription only
+}
+
+TEST_F(ConsentsTest, MarketersAndAnalystsOnlyRead) {
+  const v1::Client client = NewClient(NewPhone(), true);
+  const std::string path = ConsentsPath(client.client_id());
+  const std::string withdraw = R"({"changes": [
+      {"kind": "CONSENT_KIND_MARKETING", "given": false, "source": "CONSENT_SOURCE_API"}]})";
+  for (api::v1::Role role : {api::v1::ROLE_MARKETER, api::v1::ROLE_ANALYST}) {
+    const std::string key = NewKey(role);
+    EXPECT_EQ(Send("GET", path, "", key).status, 200) << api::v1::Role_Name(role);
+    EXPECT_EQ(Send("POST", path, withdraw, key).status, 403) << api::v1::Role_Name(role);
+  }
+  http::Response profile = Admin("GET", absl::StrCat("/v1/clients/", client.client_id()));
+  EXPECT_TRUE(Parse<v1::Client>(profile.body).marketing_consent());
 }
 
 TEST_F(ConsentsTest, BadInputIsRefusedAndNothingIsStored) {
