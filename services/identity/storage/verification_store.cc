@@ -35,6 +35,19 @@ const char* ContactColumn(VerificationChannel channel) {
   return channel == VerificationChannel::kPhone ? "phone" : "email";
 }
 
+// The client's phone or e-mail now ("" when it has none); nullopt when the
+// program has no such client.
+std::optional<std::string> CurrentContact(pg::Tx& tx, const std::string& program_id,
+                                          const std::string& client_id,
+                                          VerificationChannel channel) {
+  pqxx::result rows = tx.exec_params(
+      absl::StrCat("SELECT coalesce(", ContactColumn(channel),
+                   ", '') FROM clients WHERE program_id = $1 AND client_id = $2"),
+      program_id, client_id);
+  if (rows.empty()) return std::nullopt;
+  return rows[0][0].as<std::string>();
+}
+
 std::optional<Verification> FindByRequestId(pg::Tx& tx, const std::string& program_id,
                                             const std::string& request_id) {
   if (request_id.empty()) return std::nullopt;
@@ -60,13 +73,10 @@ absl::StatusOr<VerificationTarget> VerificationStore::PrepareStart(
   bool found = false;
   absl::Status status = pool_.Transact([&](pg::Tx& tx) -> absl::Status {
     target = VerificationTarget{};
-    pqxx::result client = tx.exec_params(
-        absl::StrCat("SELECT coalesce(", ContactColumn(channel),
-                     ", '') FROM clients WHERE program_id = $1 AND client_id = $2"),
-        program_id, client_id);
-    found = !client.empty();
+    std::optional<std::string> contact = CurrentContact(tx, program_id, client_id, channel);
+    found = contact.has_value();
     if (!found) return absl::OkStatus();
-    target.contact = client[0][0].as<std::string>();
+    target.contact = *std::move(contact);
     target.existing = FindByRequestId(tx, program_id, request_id);
     pqxx::result recent = tx.exec_params(
         absl::StrCat("SELECT (extract(epoch FROM created_at) * 1000000)::bigint"
@@ -130,11 +140,8 @@ absl::StatusOr<Verification> VerificationStore::Confirm(
         program_id, client_id, verification_id);
     if (rows.empty()) return absl::OkStatus();
     Verification verification = VerificationFromRow(rows[0]);
-    pqxx::result client = tx.exec_params(
-        absl::StrCat("SELECT coalesce(", ContactColumn(verification.channel),
-                     ", '') FROM clients WHERE program_id = $1 AND client_id = $2"),
-        program_id, client_id);
-    std::string current_contact = client.empty() ? "" : client[0][0].as<std::string>();
+    const std::string current_contact =
+        CurrentContact(tx, program_id, client_id, verification.channel).value_or("");
     ConfirmOutcome outcome =
         EvaluateConfirmation(verification, VerificationCodeMatches(code_key, verification, code),
                              current_contact, now);
