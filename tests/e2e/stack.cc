@@ -55,6 +55,7 @@ absl::StatusOr<std::unique_ptr<Stack>> Stack::StartOnce() {
   absl::StatusOr<std::string> dir = testing::MakeTempDir("loyalty-e2e");
   if (!dir.ok()) return dir.status();
   stack->dir_ = *dir;
+  std::filesystem::create_directories(stack->pickup_dir());
   absl::StatusOr<std::unique_ptr<testing::PostgresServer>> postgres =
       testing::PostgresServer::Start();
   if (!postgres.ok()) return postgres.status();
@@ -109,6 +110,11 @@ absl::Status Stack::Launch(const std::string& name) {
   for (const auto& [peer, port] : grpc_ports_) {
     env.emplace_back(absl::StrCat("LOYALTY_", absl::AsciiStrToUpper(peer), "_ADDRESS"),
                      absl::StrCat("127.0.0.1:", port));
+  }
+  if (name == "notifications") env.emplace_back("LOYALTY_NOTIFICATIONS_PICKUP_DIR", pickup_dir());
+  if (name == "identity") {
+    // Short enough for a test to see a code expire.
+    env.emplace_back("LOYALTY_VERIFICATION_CODE_LIFETIME", "8s");
   }
   if (name == "gateway") {
     env.emplace_back("LOYALTY_HTTP_ADDRESS", absl::StrCat("127.0.0.1:", gateway_port_));

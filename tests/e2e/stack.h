@@ -51,6 +51,10 @@ class Stack final {
   // Polls /readyz until it answers 200.
   absl::Status WaitReady(absl::Duration timeout);
 
+  // Where notifications' local provider writes every transactional
+  // message (one file each), for tests that read what a client received.
+  std::string pickup_dir() const { return dir_ + "/messages"; }
+
   // Tail of a service's log, for failure messages.
   std::string LogTail(const std::string& name) const;
 

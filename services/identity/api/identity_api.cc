@@ -51,7 +51,8 @@ grpc::Status IdentityApi::RegisterClient(grpc::ServerContext* context,
           return status;
         }
         absl::StatusOr<Client> client =
-            store_.RegisterClient(call.program_id, profile, request->request_id());
+            store_.RegisterClient(call.program_id, profile, request->request_id(),
+                                  Principal{call.principal_id, call.role});
         if (!client.ok()) return client.status();
         ClientToProto(*client, response);
         return absl::OkStatus();

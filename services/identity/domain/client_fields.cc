@@ -211,6 +211,13 @@ absl::Status ApplyClientMask(const std::vector<std::string>& paths, const Client
         std::end(kOutputOnlyFields)) {
       return InvalidField("update_mask", absl::StrCat("'", path, "' is output only"));
     }
+    if (path == "marketing_consent") {
+      // Consents keep a history (who, when, which text); a profile edit
+      // would bypass it.
+      return InvalidField("update_mask",
+                          "'marketing_consent' changes through RecordConsents"
+                          " (POST /v1/clients/{client_id}/consents)");
+    }
     const MaskField* found =
         std::find_if(std::begin(kMaskFields), std::end(kMaskFields),
                      [&](const MaskField& field) { return field.path == path; });

@@ -124,6 +124,10 @@ TEST(ApplyClientMaskTest, RefusesEmptyUnknownAndOutputOnlyPaths) {
   }
   EXPECT_THAT(ApplyClientMask({"phone_verified"}, ClientProfile{}, stored).message(),
               HasSubstr("output only"));
+  // Consents change through their own history.
+  absl::Status consent = ApplyClientMask({"marketing_consent"}, ClientProfile{}, stored);
+  EXPECT_THAT(ViolatedField(consent), Optional(std::string("update_mask"))) << consent;
+  EXPECT_THAT(consent.message(), HasSubstr("RecordConsents"));
 }
 
 TEST(ChangedClientFieldsTest, ListsChangedPathsInFieldOrder) {

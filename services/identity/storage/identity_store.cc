@@ -10,6 +10,7 @@
 #include "libs/common/random_ids.h"
 #include "libs/common/status_macros.h"
 #include "libs/outbox/outbox.h"
+#include "services/identity/storage/consent_store.h"
 #include "loyalty/identity/v1/events.pb.h"
 #include "services/identity/storage/client_rows.h"
 
@@ -111,7 +112,8 @@ absl::StatusOr<ApiKey> IdentityStore::FindApiKey(const std::string& secret_hash)
 
 absl::StatusOr<Client> IdentityStore::RegisterClient(const std::string& program_id,
                                                      const ClientProfile& profile,
-                                                     const std::string& request_id) {
+                                                     const std::string& request_id,
+                                                     const Principal& registered_by) {
   Client client;
   auto attempt = [&](pg::Tx& tx) -> absl::Status {
     if (!request_id.empty()) {
@@ -153,6 +155,16 @@ absl::StatusOr<Client> IdentityStore::RegisterClient(const std::string& program_
     event.mutable_create_time()->set_seconds(absl::ToUnixSeconds(client.create_time));
     event.set_marketing_consent(profile.marketing_consent);
     outbox::Append(tx, outbox::StreamFor("identity"), program_id, event);
+    if (profile.marketing_consent) {
+      // The consent history starts with the registration's choice; the
+      // client row's column is its projection. Registration carries no
+      // consent text version.
+      const ConsentChange consent{.kind = ConsentKind::kMarketing,
+                                  .given = true,
+                                  .source = ConsentSource::kRegistration,
+                                  .consent_time = client.create_time};
+      AppendConsentRecords(tx, program_id, client.client_id, {&consent, 1}, registered_by, "");
+    }
     return absl::OkStatus();
   };
   // Racing the same phone or request id: the rerun finds the winner.

@@ -14,6 +14,7 @@
 #include "libs/pg/pool.h"
 #include "services/identity/domain/client.h"
 #include "services/identity/domain/client_fields.h"
+#include "services/identity/domain/consent.h"
 
 namespace loyalty::generated {
 std::span<const loyalty::pg::Migration> IdentityMigrations();
@@ -57,10 +58,13 @@ class IdentityStore final {
 
   // Inserts a validated client and its ClientRegistered event. A retry with
   // the same request id returns the first client; another client's phone
-  // is ALREADY_EXISTS naming `client.phone`.
+  // is ALREADY_EXISTS naming `client.phone`. A marketing consent is also
+  // written to the consent history (source REGISTRATION, by
+  // `registered_by`).
   absl::StatusOr<Client> RegisterClient(const std::string& program_id,
                                         const ClientProfile& profile,
-                                        const std::string& request_id);
+                                        const std::string& request_id,
+                                        const Principal& registered_by = {});
   absl::StatusOr<Client> GetClient(const std::string& program_id,
                                    const std::string& client_id);
   // Changes a client under a row lock (implemented in client_updates.cc):

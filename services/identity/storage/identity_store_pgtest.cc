@@ -4,6 +4,7 @@
 
 #include <pqxx/pqxx>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "libs/common/errors.h"
 #include "libs/testing/migrated_database.h"
@@ -65,7 +66,11 @@ TEST_F(IdentityStoreTest, RegisterGetAndEvent) {
   EXPECT_EQ(fetched->profile.first_name, "Anna");
   EXPECT_EQ(fetched->profile.birth_date, (BirthDate{1990, 5, 17}));
   EXPECT_TRUE(fetched->profile.marketing_consent);
-  EXPECT_EQ(Count("SELECT count(*) FROM outbox"), events_before + 1);
+  // ClientRegistered, and ClientConsentChanged for the marketing consent.
+  EXPECT_EQ(Count("SELECT count(*) FROM outbox"), events_before + 2);
+  EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM outbox WHERE program_id = '", program_id_,
+                               "' AND event_type = 'loyalty.identity.v1.ClientRegistered'")),
+            1);
 }
 
 TEST_F(IdentityStoreTest, RetryWithSameRequestIdHasOneEffect) {

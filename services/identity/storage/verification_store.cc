@@ -1,0 +1,204 @@
+#include "services/identity/storage/verification_store.h"
+
+#include <pqxx/pqxx>
+
+#include "absl/strings/str_cat.h"
+#include "libs/common/errors.h"
+#include "libs/common/random_ids.h"
+
+namespace loyalty::identity {
+namespace {
+
+constexpr char kVerificationColumns[] =
+    "verification_id::text, client_id::text, channel, contact, code_hash,"
+    " (extract(epoch FROM created_at) * 1000000)::bigint,"
+    " (extract(epoch FROM expires_at) * 1000000)::bigint,"
+    " failed_attempts, max_attempts,"
+    " (extract(epoch FROM verified_at) * 1000000)::bigint";
+
+Verification VerificationFromRow(const pqxx::row& row) {
+  Verification verification;
+  verification.verification_id = row[0].as<std::string>();
+  verification.client_id = row[1].as<std::string>();
+  verification.channel = static_cast<VerificationChannel>(row[2].as<int>());
+  verification.contact = row[3].as<std::string>();
+  verification.code_hash = row[4].as<std::string>();
+  verification.create_time = absl::FromUnixMicros(row[5].as<int64_t>());
+  verification.expire_time = absl::FromUnixMicros(row[6].as<int64_t>());
+  verification.failed_attempts = row[7].as<int>();
+  verification.max_attempts = row[8].as<int>();
+  if (!row[9].is_null()) verification.verify_time = absl::FromUnixMicros(row[9].as<int64_t>());
+  return verification;
+}
+
+const char* ContactColumn(VerificationChannel channel) {
+  return channel == VerificationChannel::kPhone ? "phone" : "email";
+}
+
+// The client's phone or e-mail now ("" when it has none); nullopt when the
+// program has no such client.
+std::optional<std::string> CurrentContact(pg::Tx& tx, const std::string& program_id,
+                                          const std::string& client_id,
+                                          VerificationChannel channel) {
+  pqxx::result rows = tx.exec_params(
+      absl::StrCat("SELECT coalesce(", ContactColumn(channel),
+                   ", '') FROM clients WHERE program_id = $1 AND client_id = $2"),
+      program_id, client_id);
+  if (rows.empty()) return std::nullopt;
+  return rows[0][0].as<std::string>();
+}
+
+std::optional<Verification> FindByRequestId(pg::Tx& tx, const std::string& program_id,
+                                            const std::string& request_id) {
+  if (request_id.empty()) return std::nullopt;
+  pqxx::result rows = tx.exec_params(
+      absl::StrCat("SELECT ", kVerificationColumns,
+                   " FROM contact_verifications WHERE program_id = $1 AND request_id = $2"),
+      program_id, request_id);
+  if (rows.empty()) return std::nullopt;
+  return VerificationFromRow(rows[0]);
+}
+
+std::string MicrosToTimestamp(const char* param) {
+  return absl::StrCat("'epoch'::timestamptz + ", param, "::bigint * interval '1 microsecond'");
+}
+
+}  // namespace
+
+absl::StatusOr<VerificationTarget> VerificationStore::PrepareStart(
+    const std::string& program_id, const std::string& client_id, VerificationChannel channel,
+    const std::string& request_id, absl::Time now) {
+  if (!IsUuid(client_id)) return InvalidField("client_id", "not a UUID");
+  VerificationTarget target;
+  bool found = false;
+  absl::Status status = pool_.Transact([&](pg::Tx& tx) -> absl::Status {
+    target = VerificationTarget{};
+    std::optional<std::string> contact = CurrentContact(tx, program_id, client_id, channel);
+    found = contact.has_value();
+    if (!found) return absl::OkStatus();
+    target.contact = *std::move(contact);
+    target.existing = FindByRequestId(tx, program_id, request_id);
+    pqxx::result recent = tx.exec_params(
+        absl::StrCat("SELECT (extract(epoch FROM created_at) * 1000000)::bigint"
+                     " FROM contact_verifications"
+                     " WHERE program_id = $1 AND client_id = $2 AND channel = $3"
+                     " AND created_at > ",
+                     MicrosToTimestamp("$4"), " - interval '1 hour'"),
+        program_id, client_id, static_cast<int>(channel), absl::ToUnixMicros(now));
+    for (const auto& row : recent) {
+      target.recent_sends.push_back(absl::FromUnixMicros(row[0].as<int64_t>()));
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  if (!found) return absl::NotFoundError(absl::StrCat("client ", client_id, " not found"));
+  return target;
+}
+
+absl::StatusOr<Verification> VerificationStore::Insert(const std::string& program_id,
+                                                       const Verification& verification,
+                                                       const std::string& request_id) {
+  Verification stored;
+  auto attempt = [&](pg::Tx& tx) -> absl::Status {
+    if (std::optional<Verification> existing = FindByRequestId(tx, program_id, request_id)) {
+      stored = *std::move(existing);
+      return absl::OkStatus();
+    }
+    std::optional<std::string> request;
+    if (!request_id.empty()) request = request_id;
+    pqxx::row row = tx.exec_params1(
+        absl::StrCat("INSERT INTO contact_verifications (verification_id, program_id,"
+                     " client_id, channel, contact, code_hash, created_at, expires_at,"
+                     " max_attempts, request_id) VALUES ($1, $2, $3, $4, $5, $6, ",
+                     MicrosToTimestamp("$7"), ", ", MicrosToTimestamp("$8"),
+                     ", $9, $10) RETURNING ", kVerificationColumns),
+        verification.verification_id, program_id, verification.client_id,
+        static_cast<int>(verification.channel), verification.contact, verification.code_hash,
+        absl::ToUnixMicros(verification.create_time),
+        absl::ToUnixMicros(verification.expire_time), verification.max_attempts, request);
+    stored = VerificationFromRow(row);
+    return absl::OkStatus();
+  };
+  if (absl::Status status = pool_.TransactIdempotent(attempt); !status.ok()) return status;
+  return stored;
+}
+
+absl::StatusOr<Verification> VerificationStore::Confirm(
+    const std::string& program_id, const std::string& client_id,
+    const std::string& verification_id, absl::string_view code, absl::string_view code_key,
+    absl::Time now, absl::Status& answer) {
+  if (!IsUuid(client_id)) return InvalidField("client_id", "not a UUID");
+  if (!IsUuid(verification_id)) return InvalidField("verification_id", "not a UUID");
+  std::optional<Verification> result;
+  absl::Status status = pool_.Transact([&](pg::Tx& tx) -> absl::Status {
+    result.reset();
+    // Locked, so that concurrent wrong codes are all counted.
+    pqxx::result rows = tx.exec_params(
+        absl::StrCat("SELECT ", kVerificationColumns,
+                     " FROM contact_verifications WHERE program_id = $1 AND client_id = $2"
+                     " AND verification_id = $3 FOR UPDATE"),
+        program_id, client_id, verification_id);
+    if (rows.empty()) return absl::OkStatus();
+    Verification verification = VerificationFromRow(rows[0]);
+    const std::string current_contact =
+        CurrentContact(tx, program_id, client_id, verification.channel).value_or("");
+    ConfirmOutcome outcome =
+        EvaluateConfirmation(verification, VerificationCodeMatches(code_key, verification, code),
+                             current_contact, now);
+    if (outcome.count_failure) {
+      tx.exec_params(
+          "UPDATE contact_verifications SET failed_attempts = failed_attempts + 1"
+          " WHERE verification_id = $1",
+          verification_id);
+      ++verification.failed_attempts;
+    }
+    if (outcome.verify && !verification.verify_time) {
+      tx.exec_params(absl::StrCat("UPDATE contact_verifications SET verified_at = ",
+                                  MicrosToTimestamp("$2"), " WHERE verification_id = $1"),
+                     verification_id, absl::ToUnixMicros(now));
+      verification.verify_time = now;
+      // The profile's flag, while the contact is still the one verified
+      // (UpdateClient clears it when the contact changes). A new etag: the
+      // client as read before is not the client now.
+      const char* flag =
+          verification.channel == VerificationChannel::kPhone ? "phone_verified" : "email_verified";
+      const char* contact = verification.channel == VerificationChannel::kPhone ? "phone" : "email";
+      tx.exec_params(absl::StrCat("UPDATE clients SET ", flag, " = true, version = version + 1,",
+                                  " updated_at = now() WHERE program_id = $1 AND client_id = $2",
+                                  " AND ", contact, " = $3 AND NOT ", flag),
+                     program_id, client_id, verification.contact);
+    }
+    answer = outcome.status;
+    result = verification;
+    // Commit even when the answer is an error: the wrong attempt counts.
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  if (!result) {
+    return absl::NotFoundError(absl::StrCat("verification ", verification_id, " not found"));
+  }
+  return *result;
+}
+
+absl::StatusOr<std::optional<Verification>> VerificationStore::CurrentVerified(
+    const std::string& program_id, const std::string& client_id, VerificationChannel channel) {
+  if (!IsUuid(client_id)) return InvalidField("client_id", "not a UUID");
+  std::optional<Verification> result;
+  absl::Status status = pool_.Transact([&](pg::Tx& tx) -> absl::Status {
+    result.reset();
+    pqxx::result rows = tx.exec_params(
+        absl::StrCat("SELECT ", kVerificationColumns,
+                     " FROM contact_verifications v WHERE program_id = $1 AND client_id = $2"
+                     " AND channel = $3 AND verified_at IS NOT NULL"
+                     " AND contact = (SELECT ", ContactColumn(channel),
+                     " FROM clients c WHERE c.program_id = $1 AND c.client_id = $2)"
+                     " ORDER BY verified_at DESC LIMIT 1"),
+        program_id, client_id, static_cast<int>(channel));
+    if (!rows.empty()) result = VerificationFromRow(rows[0]);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return result;
+}
+
+}  // namespace loyalty::identity
