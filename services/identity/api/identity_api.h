@@ -5,7 +5,9 @@
 #include "absl/time/clock.h"
 #include "loyalty/identity/v1/access_service.grpc.pb.h"
 #include "loyalty/identity/v1/identity_service.grpc.pb.h"
+#include "services/identity/domain/access_token.h"
 #include "services/identity/storage/identity_store.h"
+#include "services/identity/storage/operator_store.h"
 
 namespace loyalty::identity {
 
@@ -29,7 +31,8 @@ class IdentityApi final : public v1::IdentityService::Service {
 
 class AccessApi final : public v1::AccessService::Service {
  public:
-  explicit AccessApi(IdentityStore& store) : store_(store) {}
+  AccessApi(IdentityStore& store, OperatorStore& operators, const TokenSigner& signer)
+      : store_(store), operators_(operators), signer_(signer) {}
 
   grpc::Status CreateProgram(grpc::ServerContext* context,
                              const v1::CreateProgramRequest* request,
@@ -43,9 +46,14 @@ class AccessApi final : public v1::AccessService::Service {
   grpc::Status AuthenticateApiKey(grpc::ServerContext* context,
                                   const v1::AuthenticateApiKeyRequest* request,
                                   v1::Principal* response) override;
+  grpc::Status AuthenticateToken(grpc::ServerContext* context,
+                                 const v1::AuthenticateTokenRequest* request,
+                                 v1::Principal* response) override;
 
  private:
   IdentityStore& store_;
+  OperatorStore& operators_;
+  const TokenSigner& signer_;
 };
 
 }  // namespace loyalty::identity
