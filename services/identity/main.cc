@@ -35,7 +35,7 @@ int main() {
   loyalty::identity::IdentityApi identity_api(store);
   loyalty::identity::AccessApi access_api(store, operator_store, signer);
   loyalty::identity::OperatorsApi operators_api(operator_store, signer);
-  loyalty::identity::ApiKeysApi api_keys_api(store, api_key_store);
+  loyalty::identity::ApiKeysApi api_keys_api(api_key_store);
   loyalty::identity::TagStore tag_store((*runtime)->pool());
   loyalty::identity::TagsApi tags_api(tag_store);
   (*runtime)->host().AddService(&identity_api);

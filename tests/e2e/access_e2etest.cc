@@ -275,5 +275,23 @@ TEST_F(AccessTest, KeysAreBoundAndOnlyAdminsIssueThem) {
             stack_->demo().store_id);
 }
 
+TEST_F(AccessTest, RetriedKeyCreateMakesOneKey) {
+  const std::string path = absl::StrCat("/v1/apiKeys?requestId=key-", UniqueDigits(10));
+  const std::string body = R"({"displayName": "retry", "role": "ROLE_ANALYST"})";
+  http::Response first = Admin("POST", path, body);
+  ASSERT_EQ(first.status, 200) << first.body;
+  const auto created = Parse<v1::CreateProgramApiKeyResponse>(first.body);
+  http::Response retry = Admin("POST", path, body);
+  ASSERT_EQ(retry.status, 200) << retry.body;
+  const auto replayed = Parse<v1::CreateProgramApiKeyResponse>(retry.body);
+  EXPECT_EQ(replayed.api_key().api_key_id(), created.api_key().api_key_id());
+  EXPECT_EQ(replayed.secret(), "") << "the secret is shown once";
+  EXPECT_EQ(Send("GET", "/v1/tags", "", created.secret()).status, 200);
+  http::Response reused =
+      Admin("POST", path, R"({"displayName": "retry", "role": "ROLE_MARKETER"})");
+  EXPECT_EQ(reused.status, 409) << reused.body;
+  EXPECT_THAT(reused.body, HasSubstr("request_id"));
+}
+
 }  // namespace
 }  // namespace loyalty::e2e

@@ -40,11 +40,14 @@ grpc::Status ApiKeysApi::CreateApiKey(grpc::ServerContext* context,
         key.role = api::v1::Role_IsValid(role) ? api::v1::Role_Name(role) : "";
         RETURN_IF_ERROR(ValidateApiKeyBinding(key.role, key.display_name, key.store_id,
                                               key.partner_id, "api_key."));
+        if (request->request_id().size() > 128) {
+          return InvalidField("request_id", "longer than 128 bytes");
+        }
         const std::string secret = NewApiKeySecret();
-        ASSIGN_OR_RETURN(ApiKey created, identity_.CreateApiKey(key, HashApiKeySecret(secret)));
-        ASSIGN_OR_RETURN(ApiKeyRecord record, keys_.Get(call.program_id, created.api_key_id));
-        ToProto(record, *response->mutable_api_key());
-        response->set_secret(secret);
+        ASSIGN_OR_RETURN(CreatedApiKey created,
+                         keys_.Create(key, HashApiKeySecret(secret), request->request_id()));
+        ToProto(created.record, *response->mutable_api_key());
+        if (!created.replayed) response->set_secret(secret);
         return absl::OkStatus();
       });
 }

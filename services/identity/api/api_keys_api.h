@@ -4,13 +4,12 @@
 
 #include "loyalty/identity/v1/api_keys_service.grpc.pb.h"
 #include "services/identity/storage/api_key_store.h"
-#include "services/identity/storage/identity_store.h"
 
 namespace loyalty::identity {
 
 class ApiKeysApi final : public v1::ApiKeysService::Service {
  public:
-  ApiKeysApi(IdentityStore& identity, ApiKeyStore& keys) : identity_(identity), keys_(keys) {}
+  explicit ApiKeysApi(ApiKeyStore& keys) : keys_(keys) {}
 
   grpc::Status CreateApiKey(grpc::ServerContext* context,
                             const v1::CreateProgramApiKeyRequest* request,
@@ -21,7 +20,6 @@ class ApiKeysApi final : public v1::ApiKeysService::Service {
                             v1::ApiKey* response) override;
 
  private:
-  IdentityStore& identity_;
   ApiKeyStore& keys_;
 };
 

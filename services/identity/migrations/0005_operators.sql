@@ -32,5 +32,10 @@ CREATE TABLE login_failures (
 );
 CREATE INDEX login_failures_by_login ON login_failures (program_id, login, failed_at);
 
+-- Idempotency key of the HTTP request that created a key (ApiKeysService).
+ALTER TABLE api_keys ADD COLUMN request_id text;
+CREATE UNIQUE INDEX api_keys_request ON api_keys (program_id, request_id)
+  WHERE request_id IS NOT NULL;
+
 -- ListApiKeys: newest first.
 CREATE INDEX api_keys_listing ON api_keys (program_id, created_at DESC, api_key_id DESC);

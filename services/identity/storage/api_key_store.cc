@@ -47,6 +47,40 @@ absl::Status ParsePosition(absl::string_view token, int64_t& micros, std::string
 
 }  // namespace
 
+absl::StatusOr<CreatedApiKey> ApiKeyStore::Create(const ApiKey& key,
+                                                  absl::string_view secret_hash,
+                                                  absl::string_view request_id) {
+  CreatedApiKey created;
+  RETURN_IF_ERROR(pool_.TransactIdempotent([&](pg::Tx& tx) -> absl::Status {
+    if (!request_id.empty()) {
+      pqxx::result previous = tx.exec_params(
+          absl::StrCat("SELECT ", kKeyColumns,
+                       " FROM api_keys WHERE program_id = $1 AND request_id = $2"),
+          key.program_id, std::string(request_id));
+      if (!previous.empty()) {
+        created = CreatedApiKey{RecordFromRow(previous[0]), /*replayed=*/true};
+        const ApiKey& first = created.record.key;
+        if (first.display_name == key.display_name && first.role == key.role &&
+            first.store_id == key.store_id && first.partner_id == key.partner_id) {
+          return absl::OkStatus();
+        }
+        return FieldError(absl::StatusCode::kAlreadyExists, "request_id",
+                          "already used by a request with other content");
+      }
+    }
+    pqxx::row row = tx.exec_params1(
+        absl::StrCat("INSERT INTO api_keys (api_key_id, program_id, display_name, role, store_id,"
+                     " partner_id, secret_hash, request_id)"
+                     " VALUES ($1, $2, $3, $4, $5, $6, $7, NULLIF($8, '')) RETURNING ",
+                     kKeyColumns),
+        NewUuid(), key.program_id, key.display_name, key.role, key.store_id, key.partner_id,
+        std::string(secret_hash), std::string(request_id));
+    created = CreatedApiKey{RecordFromRow(row), /*replayed=*/false};
+    return absl::OkStatus();
+  }));
+  return created;
+}
+
 absl::StatusOr<ApiKeyRecord> ApiKeyStore::Get(absl::string_view program_id,
                                               absl::string_view api_key_id) {
   std::optional<ApiKeyRecord> found;

@@ -26,9 +26,22 @@ struct ApiKeyPage {
   std::string next_page_token;
 };
 
+struct CreatedApiKey {
+  ApiKeyRecord record;
+  // A retry with the same request id: nothing was created, and the secret
+  // of the first call is not known.
+  bool replayed = false;
+};
+
 class ApiKeyStore final {
  public:
   explicit ApiKeyStore(pg::Pool& pool) : pool_(pool) {}
+
+  // Stores a validated key of `key.program_id` under the hash of its secret.
+  // A retry with the same request id and content returns the first key
+  // (replayed); other content is ALREADY_EXISTS naming `request_id`.
+  absl::StatusOr<CreatedApiKey> Create(const ApiKey& key, absl::string_view secret_hash,
+                                       absl::string_view request_id);
 
   // NOT_FOUND naming `api_key_id` for no such key in the program.
   absl::StatusOr<ApiKeyRecord> Get(absl::string_view program_id, absl::string_view api_key_id);

@@ -164,6 +164,28 @@ TEST_F(OperatorStoreTest, RevokingAKeyIsIdempotentAndProgramScoped) {
   EXPECT_EQ(identity_.FindApiKey(hash).status().code(), absl::StatusCode::kNotFound);
 }
 
+TEST_F(OperatorStoreTest, RetriedKeyCreateReturnsTheFirstKeyOnce) {
+  const ApiKey key{.program_id = program_id_, .display_name = "bi", .role = "ROLE_ANALYST"};
+  auto first = keys_.Create(key, "hash-" + NewUuid(), "req-key-1");
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_FALSE(first->replayed);
+  auto retry = keys_.Create(key, "hash-" + NewUuid(), "req-key-1");
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_TRUE(retry->replayed);
+  EXPECT_EQ(retry->record.key.api_key_id, first->record.key.api_key_id);
+  ApiKey other = key;
+  other.role = "ROLE_ADMIN";
+  EXPECT_EQ(ViolatedField(keys_.Create(other, "hash-" + NewUuid(), "req-key-1").status()),
+            "request_id");
+  // The same request id in another program is another request.
+  ApiKey elsewhere = key;
+  elsewhere.program_id = other_program_id_;
+  auto separate = keys_.Create(elsewhere, "hash-" + NewUuid(), "req-key-1");
+  ASSERT_TRUE(separate.ok()) << separate.status();
+  EXPECT_FALSE(separate->replayed);
+  EXPECT_EQ(keys_.List(program_id_, 10, "")->keys.size(), 1u);
+}
+
 TEST_F(OperatorStoreTest, KeysPageNewestFirst) {
   std::vector<std::string> ids;
   for (int i = 0; i < 3; ++i) {
