@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <optional>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
 #include "libs/rpc/call_context.h"
@@ -19,7 +20,10 @@ namespace {
 // random keys only reaches here after a positive answer, but be safe).
 constexpr size_t kMaxCacheEntries = 100000;
 
-constexpr char kAuthenticateMethod[] = "/loyalty.identity.v1.AccessService/AuthenticateApiKey";
+constexpr char kAuthenticateKeyMethod[] =
+    "/loyalty.identity.v1.AccessService/AuthenticateApiKey";
+constexpr char kAuthenticateTokenMethod[] =
+    "/loyalty.identity.v1.AccessService/AuthenticateToken";
 
 }  // namespace
 
@@ -27,12 +31,20 @@ IdentityAuthenticator::IdentityAuthenticator(Backend& backend, absl::Duration ti
     : backend_(backend), timeout_(timeout) {}
 
 void IdentityAuthenticator::Authenticate(const AuthRequest& request, Done done) {
-  loyalty::identity::v1::AuthenticateApiKeyRequest message;
-  message.set_secret(request.api_key);
+  const bool token = absl::StartsWith(request.api_key, kAccessTokenPrefix);
   BackendCall call;
   call.backend = "identity";
-  call.method = kAuthenticateMethod;
-  call.request = message.SerializeAsString();
+  if (token) {
+    loyalty::identity::v1::AuthenticateTokenRequest message;
+    message.set_token(request.api_key);
+    call.method = kAuthenticateTokenMethod;
+    call.request = message.SerializeAsString();
+  } else {
+    loyalty::identity::v1::AuthenticateApiKeyRequest message;
+    message.set_secret(request.api_key);
+    call.method = kAuthenticateKeyMethod;
+    call.request = message.SerializeAsString();
+  }
   call.timeout = timeout_;
   if (!request.request_id.empty()) {
     call.metadata.emplace_back(std::string(loyalty::rpc::kRequestIdKey), request.request_id);
@@ -41,7 +53,8 @@ void IdentityAuthenticator::Authenticate(const AuthRequest& request, Done done) 
     call.metadata.emplace_back(std::string(loyalty::rpc::kTraceParentKey), request.traceparent);
   }
   backend_.Call(std::move(call),
-                [done = std::move(done)](const grpc::Status& status, const std::string& response) {
+                [token, done = std::move(done)](const grpc::Status& status,
+                                                const std::string& response) {
                   switch (status.error_code()) {
                     case grpc::StatusCode::OK:
                       break;
@@ -49,7 +62,8 @@ void IdentityAuthenticator::Authenticate(const AuthRequest& request, Done done) 
                     case grpc::StatusCode::NOT_FOUND:
                     case grpc::StatusCode::PERMISSION_DENIED:
                     case grpc::StatusCode::INVALID_ARGUMENT:
-                      done(absl::UnauthenticatedError("invalid API key"));
+                      done(absl::UnauthenticatedError(token ? "invalid or expired access token"
+                                                            : "invalid API key"));
                       return;
                     default:
                       done(absl::UnavailableError(absl::StrCat(
@@ -68,6 +82,11 @@ void IdentityAuthenticator::Authenticate(const AuthRequest& request, Done done) 
                   principal.store_id = parsed.store_id();
                   principal.partner_id = parsed.partner_id();
                   principal.api_key_id = parsed.api_key_id();
+                  principal.operator_id = parsed.operator_id();
+                  if (parsed.has_expire_time()) {
+                    principal.expire_time = absl::FromUnixSeconds(parsed.expire_time().seconds()) +
+                                            absl::Nanoseconds(parsed.expire_time().nanos());
+                  }
                   done(std::move(principal));
                 });
 }
@@ -110,7 +129,7 @@ void CachingAuthenticator::Store(const std::string& fingerprint, const Principal
     absl::erase_if(entries_, [now](const auto& entry) { return entry.second.expires <= now; });
     if (entries_.size() >= kMaxCacheEntries) entries_.clear();
   }
-  entries_[fingerprint] = Entry{principal, now + ttl_};
+  entries_[fingerprint] = Entry{principal, std::min(now + ttl_, principal.expire_time)};
 }
 
 std::string ApiKeyFingerprint(const std::string& api_key) {

@@ -27,6 +27,13 @@ class CountingAuthenticator final : public Authenticator {
       p.program_id = "p1";
       p.role = ROLE_POS;
       done(p);
+    } else if (request.api_key == "lt1.token") {
+      Principal p;
+      p.program_id = "p1";
+      p.role = ROLE_ANALYST;
+      p.operator_id = "op-1";
+      p.expire_time = token_expiry;
+      done(p);
     } else if (request.api_key == "flaky") {
       done(absl::UnavailableError("identity down"));
     } else {
@@ -34,6 +41,7 @@ class CountingAuthenticator final : public Authenticator {
     }
   }
   int calls = 0;
+  absl::Time token_expiry = absl::InfiniteFuture();
 };
 
 absl::StatusOr<Principal> AuthenticateNow(Authenticator& auth, const std::string& key) {
@@ -66,6 +74,18 @@ TEST_F(CachingAuthenticatorTest, CachesPositiveAnswersForTtl) {
   now_ += absl::Seconds(31);
   ASSERT_TRUE(AuthenticateNow(cache, "good").ok());
   EXPECT_EQ(inner_.calls, 2) << "expired";
+}
+
+TEST_F(CachingAuthenticatorTest, NeverCachesPastTheCredentialsExpiry) {
+  inner_.token_expiry = now_ + absl::Seconds(5);
+  CachingAuthenticator cache = MakeCache(absl::Seconds(30));
+  ASSERT_EQ(AuthenticateNow(cache, "lt1.token")->operator_id, "op-1");
+  now_ += absl::Seconds(4);
+  ASSERT_TRUE(AuthenticateNow(cache, "lt1.token").ok());
+  EXPECT_EQ(inner_.calls, 1);
+  now_ += absl::Seconds(1);
+  ASSERT_TRUE(AuthenticateNow(cache, "lt1.token").ok());
+  EXPECT_EQ(inner_.calls, 2) << "the token expired, so identity is asked again";
 }
 
 TEST_F(CachingAuthenticatorTest, DoesNotCacheFailures) {
@@ -137,6 +157,31 @@ TEST(IdentityAuthenticator, AsksAccessServiceAndMapsPrincipal) {
   EXPECT_TRUE(has_request_id);
 }
 
+TEST(IdentityAuthenticator, SendsAccessTokensToAuthenticateToken) {
+  FakeBackend backend;
+  loyalty::identity::v1::Principal principal;
+  principal.set_program_id("prog");
+  principal.set_role(ROLE_ANALYST);
+  principal.set_operator_id("op-7");
+  principal.mutable_expire_time()->set_seconds(1800000000);
+  backend.response = principal.SerializeAsString();
+  IdentityAuthenticator auth(backend, absl::Seconds(3));
+  absl::StatusOr<Principal> result = AuthenticateNow(auth, "lt1.abc.def");
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->operator_id, "op-7");
+  EXPECT_EQ(result->api_key_id, "");
+  EXPECT_EQ(result->expire_time, absl::FromUnixSeconds(1800000000));
+  EXPECT_EQ(backend.last.method, "/loyalty.identity.v1.AccessService/AuthenticateToken");
+  loyalty::identity::v1::AuthenticateTokenRequest sent;
+  ASSERT_TRUE(sent.ParseFromString(backend.last.request));
+  EXPECT_EQ(sent.token(), "lt1.abc.def");
+
+  backend.status = grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "expired");
+  absl::Status expired = AuthenticateNow(auth, "lt1.abc.def").status();
+  EXPECT_EQ(expired.code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(expired.message(), "invalid or expired access token");
+}
+
 TEST(IdentityAuthenticator, MapsFailures) {
   FakeBackend backend;
   IdentityAuthenticator auth(backend, absl::Seconds(1));
@@ -177,6 +222,13 @@ TEST(Authorize, DeniesMethodsWithoutAccessOption) {
   Principal principal;
   principal.role = loyalty::api::v1::ROLE_ADMIN;
   EXPECT_EQ(Authorize(internal, principal).code(), absl::StatusCode::kPermissionDenied);
+}
+
+TEST(Authorize, LoginIsTheAnonymousRoute) {
+  Route login = RouteFor("loyalty.identity.v1.OperatorsService.Login");
+  EXPECT_TRUE(login.allow_anonymous);
+  EXPECT_TRUE(login.allowed_roles.empty());
+  EXPECT_FALSE(RouteFor("loyalty.identity.v1.OperatorsService.CreateOperator").allow_anonymous);
 }
 
 TEST(RoleName, EnumNames) {

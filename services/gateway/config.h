@@ -25,7 +25,8 @@ struct GatewayConfig {
   int http_threads = 2;
   absl::flat_hash_map<std::string, std::string> backends;  // name -> host:port
   absl::Duration backend_timeout = absl::Seconds(10);
-  absl::Duration auth_cache_ttl = absl::Seconds(30);
+  // Also how long a revoked key or a disabled operator may go on working.
+  absl::Duration auth_cache_ttl = absl::Seconds(10);
   absl::Duration shutdown_grace = absl::Seconds(10);
   absl::Duration header_timeout = absl::Seconds(30);
   absl::Duration health_interval = absl::Seconds(1);

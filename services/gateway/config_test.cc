@@ -36,7 +36,7 @@ TEST(ReadGatewayConfig, Defaults) {
   EXPECT_EQ(config->http_address, "0.0.0.0:8080");
   EXPECT_EQ(config->http_threads, 2);
   EXPECT_EQ(config->backend_timeout, absl::Seconds(10));
-  EXPECT_EQ(config->auth_cache_ttl, absl::Seconds(30));
+  EXPECT_EQ(config->auth_cache_ttl, absl::Seconds(10));
   EXPECT_EQ(config->shutdown_grace, absl::Seconds(10));
   EXPECT_EQ(config->backends.size(), 7u);
   EXPECT_EQ(config->backends.at("cards"), "cards:50051");

@@ -124,11 +124,12 @@ void Gateway::Handle(HttpRequest request, Done done) {
   ex.route_label = ex.route->path.text();
   ex.log_context.method = ex.route->method->full_name();
 
+  if (ex.route->allow_anonymous) return OnAuthenticated(exchange, Principal{});
   std::string api_key = ApiKeyFrom(ex.request);
   if (api_key.empty()) {
-    return Finish(ex, StatusErrorResponse(
-                          absl::UnauthenticatedError("missing API key: send it in x-api-key or "
-                                                     "Authorization: Bearer <key>")));
+    return Finish(ex, StatusErrorResponse(absl::UnauthenticatedError(
+                          "missing credentials: send an API key in x-api-key, or "
+                          "Authorization: Bearer <API key or access token>")));
   }
   AuthRequest auth{std::move(api_key), ex.request_id, ex.span.ToHeader()};
   authenticator_.Authenticate(auth, [this, exchange](absl::StatusOr<Principal> principal) {
@@ -188,8 +189,10 @@ void Gateway::OnAuthenticated(const std::shared_ptr<Exchange>& exchange,
   ex.log_context.program_id = principal.program_id;
   log::ScopedContext scope(ex.log_context);
   const Route& route = *ex.route;
-  if (absl::Status allowed = Authorize(route, principal); !allowed.ok()) {
-    return Finish(ex, StatusErrorResponse(allowed));
+  if (!route.allow_anonymous) {
+    if (absl::Status allowed = Authorize(route, principal); !allowed.ok()) {
+      return Finish(ex, StatusErrorResponse(allowed));
+    }
   }
 
   const google::protobuf::Message* prototype = factory_->GetPrototype(route.method->input_type());
@@ -215,10 +218,11 @@ void Gateway::OnAuthenticated(const std::shared_ptr<Exchange>& exchange,
     if (!value.empty()) call.metadata.emplace_back(std::string(key), value);
   };
   add(loyalty::rpc::kProgramIdKey, principal.program_id);
-  add(loyalty::rpc::kRoleKey, RoleName(principal.role));
+  if (principal.role != 0) add(loyalty::rpc::kRoleKey, RoleName(principal.role));
   add(loyalty::rpc::kStoreIdKey, principal.store_id);
   add(loyalty::rpc::kPartnerIdKey, principal.partner_id);
-  add(loyalty::rpc::kPrincipalIdKey, principal.api_key_id);
+  add(loyalty::rpc::kPrincipalIdKey,
+      principal.operator_id.empty() ? principal.api_key_id : principal.operator_id);
   add(loyalty::rpc::kRequestIdKey, ex.request_id);
   add(loyalty::rpc::kTraceParentKey, ex.span.ToHeader());
   backend_.Call(std::move(call),

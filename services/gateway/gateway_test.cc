@@ -255,6 +255,38 @@ TEST_F(GatewayTest, AuthenticationAndAuthorisation) {
   EXPECT_EQ(backend_.calls.size(), 1u) << "only the authorised call reached the backend";
 }
 
+TEST_F(GatewayTest, AnonymousRouteNeedsAndForwardsNoCredentials) {
+  backend_.response = "";
+  for (const HttpHeaders& headers :
+       {HttpHeaders{}, HttpHeaders{{"x-api-key", "wrong"}}, HttpHeaders{{"x-api-key", "pos-key"}}}) {
+    HttpResponse response = Send("POST", "/v1/auth:login", headers,
+                                 R"({"programId": "p", "login": "anna", "password": "x"})");
+    EXPECT_EQ(response.status, 200) << response.body;
+    EXPECT_EQ(backend_.calls.back().method, "/loyalty.identity.v1.OperatorsService/Login");
+    // Whatever was sent, the method learns nothing from credentials.
+    EXPECT_EQ(backend_.Metadata("x-loyalty-program-id"), "<absent>");
+    EXPECT_EQ(backend_.Metadata("x-loyalty-role"), "<absent>");
+  }
+  EXPECT_EQ(auth_.calls, 0);
+  // Its neighbours stay deny-by-default.
+  EXPECT_EQ(Send("GET", "/v1/operators").status, 401);
+  EXPECT_EQ(Send("GET", "/v1/operators", {{"x-api-key", "analyst-key"}}).status, 403);
+}
+
+TEST_F(GatewayTest, OperatorTokensForwardTheOperatorAsPrincipal) {
+  Principal admin;
+  admin.program_id = "prog-1";
+  admin.role = loyalty::api::v1::ROLE_ADMIN;
+  admin.operator_id = "op-1";
+  auth_.keys["lt1.admin"] = admin;
+  backend_.response = "";
+  HttpResponse response =
+      Send("GET", "/v1/operators", {{"authorization", "Bearer lt1.admin"}});
+  EXPECT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(backend_.Metadata("x-loyalty-principal-id"), "op-1");
+  EXPECT_EQ(backend_.Metadata("x-loyalty-role"), "ROLE_ADMIN");
+}
+
 TEST_F(GatewayTest, CredentialsThatCannotBeCheckedAre503WithoutInternals) {
   HttpResponse response = Send("GET", "/v1/cards/1", {{"x-api-key", "flaky"}});
   EXPECT_EQ(response.status, 503);

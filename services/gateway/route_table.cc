@@ -124,8 +124,13 @@ absl::StatusOr<Route> MakeRoute(const MethodDescriptor* method, const google::ap
                                           method->output_type()->full_name()));
   }
   if (method->options().HasExtension(loyalty::api::v1::access)) {
-    for (int role : method->options().GetExtension(loyalty::api::v1::access).allowed_roles()) {
-      route.allowed_roles.push_back(role);
+    const loyalty::api::v1::MethodAccess& access =
+        method->options().GetExtension(loyalty::api::v1::access);
+    for (int role : access.allowed_roles()) route.allowed_roles.push_back(role);
+    route.allow_anonymous = access.allow_anonymous();
+    // Roles on an anonymous method would suggest a check that never runs.
+    if (route.allow_anonymous && !route.allowed_roles.empty()) {
+      return RuleError(method, "allow_anonymous and allowed_roles exclude each other");
     }
   }
   return route;

@@ -40,6 +40,9 @@ struct Route {
   // Values of loyalty.api.v1.Role allowed by (loyalty.api.v1.access); empty
   // means nobody (deny by default).
   std::vector<int> allowed_roles;
+  // (loyalty.api.v1.access).allow_anonymous: called without credentials
+  // (the operator login); no principal is checked or forwarded.
+  bool allow_anonymous = false;
 };
 
 // One route from one rule (additional_bindings are not followed here).

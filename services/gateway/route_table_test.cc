@@ -7,6 +7,7 @@
 #include "gmock/gmock.h"
 #include "google/api/http.pb.h"
 #include "google/protobuf/descriptor.h"
+#include "google/protobuf/descriptor.pb.h"
 #include "gtest/gtest.h"
 #include "loyalty/api/v1/auth.pb.h"
 #include "loyalty/cards/v1/cards_service.pb.h"
@@ -174,6 +175,41 @@ TEST(MakeRoute, CustomPatternAndMissingAccessRule) {
   ASSERT_TRUE(route.ok()) << route.status();
   EXPECT_EQ(route->http_method, "HEAD");
   EXPECT_TRUE(route->allowed_roles.empty()) << "no access option: nobody";
+}
+
+TEST(MakeRoute, AnonymousMethodsListNoRoles) {
+  // A method of a pool built here, so that its access option can be wrong.
+  google::protobuf::FileDescriptorProto file;
+  file.set_name("anonymous_test.proto");
+  file.set_package("loyalty.test.v1");
+  file.set_syntax("proto3");
+  file.add_dependency("loyalty/api/v1/auth.proto");
+  file.add_message_type()->set_name("Empty");
+  google::protobuf::MethodDescriptorProto* login = file.add_service()->add_method();
+  file.mutable_service(0)->set_name("TestService");
+  login->set_name("Login");
+  login->set_input_type(".loyalty.test.v1.Empty");
+  login->set_output_type(".loyalty.test.v1.Empty");
+  loyalty::api::v1::MethodAccess* access =
+      login->mutable_options()->MutableExtension(loyalty::api::v1::access);
+  access->set_allow_anonymous(true);
+  access->add_allowed_roles(loyalty::api::v1::ROLE_ADMIN);
+  google::protobuf::DescriptorPool pool(google::protobuf::DescriptorPool::generated_pool());
+  const google::protobuf::FileDescriptor* built = pool.BuildFile(file);
+  ASSERT_NE(built, nullptr);
+  const google::protobuf::MethodDescriptor* method = built->service(0)->method(0);
+
+  absl::StatusOr<Route> both = MakeRoute(method, Get("/v1/login"), "test");
+  EXPECT_EQ(both.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(both.status().message()), ::testing::HasSubstr("allow_anonymous"));
+
+  access->clear_allowed_roles();
+  google::protobuf::DescriptorPool fixed_pool(google::protobuf::DescriptorPool::generated_pool());
+  const google::protobuf::FileDescriptor* fixed = fixed_pool.BuildFile(file);
+  ASSERT_NE(fixed, nullptr);
+  absl::StatusOr<Route> anonymous = MakeRoute(fixed->service(0)->method(0), Get("/v1/login"), "test");
+  ASSERT_TRUE(anonymous.ok()) << anonymous.status();
+  EXPECT_TRUE(anonymous->allow_anonymous);
 }
 
 TEST_F(LinkedRoutesTest, OperationsRoutesTakeTheirBackendFromTheId) {

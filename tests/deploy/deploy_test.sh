@@ -183,7 +183,7 @@ check_helm() {
       cat "$WORK/lint.log" >&2
     fi
     if "$HELM" template loyalty "$CHART" --namespace loyalty "${args[@]}" >"$WORK/$name.yaml" 2>"$WORK/template.log"; then
-      validate "helm template ($name values)" --external-secret loyalty-database "$WORK/$name.yaml"
+      validate "helm template ($name values)" --external-secret loyalty-database --external-secret loyalty-token-keys "$WORK/$name.yaml"
     else
       fail "helm template ($name values)"
       cat "$WORK/template.log" >&2
@@ -218,7 +218,7 @@ check_helm() {
       continue
     fi
     EXPECT="${m#*|}"
-    refused "rendering with '${m%%|*}'" "${VALIDATE[@]}" --external-secret loyalty-database "$WORK/mutated.yaml"
+    refused "rendering with '${m%%|*}'" "${VALIDATE[@]}" --external-secret loyalty-database --external-secret loyalty-token-keys "$WORK/mutated.yaml"
   done
 }
 
@@ -242,9 +242,9 @@ check_kustomize() {
       continue
     fi
   done
-  # dev brings its own database Secret; prod expects an existing one.
+  # dev brings its own database and token-key Secrets; prod expects existing ones.
   validate "overlays/dev" "$WORK/dev.yaml"
-  validate "overlays/prod" --external-secret loyalty-database "$WORK/prod.yaml"
+  validate "overlays/prod" --external-secret loyalty-database --external-secret loyalty-token-keys "$WORK/prod.yaml"
   EXPECT="Secret loyalty-database is missing"
   refused "overlays/prod without its external Secret" "${VALIDATE[@]}" "$WORK/prod.yaml"
 }

@@ -10,6 +10,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "libs/common/random_ids.h"
 #include "libs/testing/ports.h"
 
 namespace loyalty::e2e {
@@ -119,6 +120,11 @@ absl::Status Stack::Launch(const std::string& name) {
   if (name == "gateway") {
     env.emplace_back("LOYALTY_HTTP_ADDRESS", absl::StrCat("127.0.0.1:", gateway_port_));
   } else {
+    if (name == "identity") {
+      // Fixed per run; random, so no test can rely on knowing it.
+      static const std::string kTokenKeys = absl::StrCat("e2e:", RandomHex(32));
+      env.emplace_back("LOYALTY_TOKEN_KEYS", kTokenKeys);
+    }
     env.emplace_back("LOYALTY_GRPC_ADDRESS", absl::StrCat("127.0.0.1:", grpc_ports_[name]));
     env.emplace_back("LOYALTY_METRICS_ADDRESS",
                      absl::StrCat("127.0.0.1:", testing::PickFreePort()));

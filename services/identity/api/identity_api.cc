@@ -11,6 +11,7 @@
 #include "libs/rpc/handler.h"
 #include "libs/rpc/proto_convert.h"
 #include "services/identity/api/client_convert.h"
+#include "services/identity/api/operators_api.h"
 #include "services/identity/domain/api_key.h"
 
 namespace loyalty::identity {
@@ -169,6 +170,24 @@ grpc::Status AccessApi::AuthenticateApiKey(grpc::ServerContext* context,
         response->set_store_id(key->store_id);
         response->set_partner_id(key->partner_id);
         response->set_api_key_id(key->api_key_id);
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status AccessApi::AuthenticateToken(grpc::ServerContext* context,
+                                          const v1::AuthenticateTokenRequest* request,
+                                          v1::Principal* response) {
+  return rpc::HandleCall(
+      context, "AuthenticateToken", [&](const rpc::CallContext&) -> absl::Status {
+        ASSIGN_OR_RETURN(TokenPrincipal principal,
+                         AuthenticateOperatorToken(signer_, operators_, request->token()));
+        response->set_program_id(principal.claims.program_id);
+        // The current role, not the one at login: a demotion applies at once.
+        api::v1::Role role = api::v1::ROLE_UNSPECIFIED;
+        api::v1::Role_Parse(principal.account.spec.role, &role);
+        response->set_role(role);
+        response->set_operator_id(principal.account.operator_id);
+        rpc::SetTimestamp(principal.claims.expire_time, response->mutable_expire_time());
         return absl::OkStatus();
       });
 }

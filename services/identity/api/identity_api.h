@@ -6,7 +6,9 @@
 #include "loyalty/identity/v1/access_service.grpc.pb.h"
 #include "loyalty/identity/v1/identity_service.grpc.pb.h"
 #include "services/identity/api/card_owners.h"
+#include "services/identity/domain/access_token.h"
 #include "services/identity/storage/identity_store.h"
+#include "services/identity/storage/operator_store.h"
 
 namespace loyalty::identity {
 
@@ -39,7 +41,8 @@ class IdentityApi final : public v1::IdentityService::Service {
 
 class AccessApi final : public v1::AccessService::Service {
  public:
-  explicit AccessApi(IdentityStore& store) : store_(store) {}
+  AccessApi(IdentityStore& store, OperatorStore& operators, const TokenSigner& signer)
+      : store_(store), operators_(operators), signer_(signer) {}
 
   grpc::Status CreateProgram(grpc::ServerContext* context,
                              const v1::CreateProgramRequest* request,
@@ -53,9 +56,14 @@ class AccessApi final : public v1::AccessService::Service {
   grpc::Status AuthenticateApiKey(grpc::ServerContext* context,
                                   const v1::AuthenticateApiKeyRequest* request,
                                   v1::Principal* response) override;
+  grpc::Status AuthenticateToken(grpc::ServerContext* context,
+                                 const v1::AuthenticateTokenRequest* request,
+                                 v1::Principal* response) override;
 
  private:
   IdentityStore& store_;
+  OperatorStore& operators_;
+  const TokenSigner& signer_;
 };
 
 }  // namespace loyalty::identity

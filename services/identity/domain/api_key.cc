@@ -7,6 +7,8 @@
 #include <cstdlib>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "libs/common/errors.h"
 
 namespace loyalty::identity {
 
@@ -23,6 +25,30 @@ std::string HashApiKeySecret(absl::string_view secret) {
   SHA256(reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), digest);
   return absl::BytesToHexString(
       absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
+}
+
+absl::Status ValidateApiKeyBinding(absl::string_view role, absl::string_view display_name,
+                                   absl::string_view store_id, absl::string_view partner_id,
+                                   absl::string_view prefix) {
+  if (role.empty() || role == "ROLE_UNSPECIFIED") {
+    return InvalidField(absl::StrCat(prefix, "role"), "a role is required");
+  }
+  if (display_name.size() > 200) {
+    return InvalidField(absl::StrCat(prefix, "display_name"), "longer than 200 bytes");
+  }
+  if (store_id.size() > 128) {
+    return InvalidField(absl::StrCat(prefix, "store_id"), "longer than 128 bytes");
+  }
+  if (partner_id.size() > 128) {
+    return InvalidField(absl::StrCat(prefix, "partner_id"), "longer than 128 bytes");
+  }
+  if (role == "ROLE_POS" && store_id.empty()) {
+    return InvalidField(absl::StrCat(prefix, "store_id"), "required for a ROLE_POS key");
+  }
+  if (role == "ROLE_PARTNER" && partner_id.empty()) {
+    return InvalidField(absl::StrCat(prefix, "partner_id"), "required for a ROLE_PARTNER key");
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace loyalty::identity
