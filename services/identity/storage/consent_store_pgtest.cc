@@ -10,36 +10,17 @@
 #include "gtest/gtest.h"
 #include "libs/common/errors.h"
 #include "libs/common/random_ids.h"
-#include "libs/testing/migrated_database.h"
 #include "services/identity/storage/consent_store.h"
 #include "services/identity/storage/identity_store.h"
+#include "services/identity/testing/pg_fixture.h"
 
 namespace loyalty::identity {
 namespace {
 
 const Principal kPos{"key-pos", "ROLE_POS"};
 
-class ConsentStoreTest : public ::testing::Test {
+class ConsentStoreTest : public testing::IdentityPgTest {
  protected:
-  static void SetUpTestSuite() {
-    auto database = testing::StartMigratedDatabase("identity", generated::IdentityMigrations());
-    ASSERT_TRUE(database.ok()) << database.status();
-    database_ = std::move(*database).release();
-    pool_ = database_->pool.get();
-  }
-  static void TearDownTestSuite() { delete database_; }
-
-  void SetUp() override {
-    program_id_ = NewProgram();
-    other_program_id_ = NewProgram();
-  }
-
-  std::string NewProgram() {
-    auto program = identity_.CreateProgram(
-        Program{.name = "Shop", .time_zone = "UTC", .default_country_code = "7"});
-    EXPECT_TRUE(program.ok()) << program.status();
-    return program.ok() ? program->program_id : "";
-  }
 
   Client NewClient(bool marketing) {
     auto client = identity_.RegisterClient(
@@ -57,7 +38,7 @@ class ConsentStoreTest : public ::testing::Test {
   }
 
   int64_t ConsentEvents(const std::string& client_id) {
-    absl::StatusOr<int64_t> count = testing::QueryInt(
+    absl::StatusOr<int64_t> count = loyalty::testing::QueryInt(
         *pool_, absl::StrCat("SELECT count(*) FROM outbox WHERE program_id = '", program_id_,
                              "' AND event_type = 'loyalty.identity.v1.ClientConsentChanged'"
                              " AND position('", client_id, "' in payload) > 0"));
@@ -73,16 +54,9 @@ class ConsentStoreTest : public ::testing::Test {
                          .consent_time = time};
   }
 
-  static testing::MigratedDatabase* database_;
-  static pg::Pool* pool_;
-  IdentityStore identity_{*pool_};
   ConsentStore consents_{*pool_};
-  std::string program_id_;
-  std::string other_program_id_;
 };
 
-testing::MigratedDatabase* ConsentStoreTest::database_ = nullptr;
-pg::Pool* ConsentStoreTest::pool_ = nullptr;
 
 TEST_F(ConsentStoreTest, RegistrationWithMarketingConsentStartsTheHistory) {
   const Client client = NewClient(true);

@@ -10,51 +10,25 @@
 #include "gtest/gtest.h"
 #include "libs/common/errors.h"
 #include "libs/common/random_ids.h"
-#include "libs/testing/migrated_database.h"
 #include "services/identity/storage/api_key_store.h"
 #include "services/identity/storage/identity_store.h"
 #include "services/identity/storage/operator_store.h"
+#include "services/identity/testing/pg_fixture.h"
 
 namespace loyalty::identity {
 namespace {
 
-class OperatorStoreTest : public ::testing::Test {
+class OperatorStoreTest : public testing::IdentityPgTest {
  protected:
-  static void SetUpTestSuite() {
-    auto database = testing::StartMigratedDatabase("identity", generated::IdentityMigrations());
-    ASSERT_TRUE(database.ok()) << database.status();
-    database_ = std::move(*database).release();
-    pool_ = database_->pool.get();
-  }
-  static void TearDownTestSuite() { delete database_; }
-
-  void SetUp() override {
-    program_id_ = NewProgram();
-    other_program_id_ = NewProgram();
-  }
-
-  std::string NewProgram() {
-    auto program = identity_.CreateProgram(
-        Program{.name = "Shop", .time_zone = "UTC", .default_country_code = "7"});
-    EXPECT_TRUE(program.ok()) << program.status();
-    return program.ok() ? program->program_id : "";
-  }
 
   static OperatorSpec Marketer() {
     return OperatorSpec{.display_name = "Anna", .role = "ROLE_MARKETER"};
   }
 
-  static testing::MigratedDatabase* database_;
-  static pg::Pool* pool_;
-  IdentityStore identity_{*pool_};
   OperatorStore operators_{*pool_};
   ApiKeyStore keys_{*pool_};
-  std::string program_id_;
-  std::string other_program_id_;
 };
 
-testing::MigratedDatabase* OperatorStoreTest::database_ = nullptr;
-pg::Pool* OperatorStoreTest::pool_ = nullptr;
 
 TEST_F(OperatorStoreTest, LoginsAreUniquePerProgram) {
   auto anna = operators_.Create(program_id_, "anna", Marketer(), "$argon2id$x", "");

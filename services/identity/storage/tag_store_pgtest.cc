@@ -13,9 +13,9 @@
 #include "gtest/gtest.h"
 #include "libs/common/errors.h"
 #include "libs/common/random_ids.h"
-#include "libs/testing/migrated_database.h"
 #include "services/identity/storage/identity_store.h"
 #include "services/identity/storage/tag_store.h"
+#include "services/identity/testing/pg_fixture.h"
 
 namespace loyalty::identity {
 namespace {
@@ -23,27 +23,8 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-class TagStoreTest : public ::testing::Test {
+class TagStoreTest : public testing::IdentityPgTest {
  protected:
-  static void SetUpTestSuite() {
-    auto database = testing::StartMigratedDatabase("identity", generated::IdentityMigrations());
-    ASSERT_TRUE(database.ok()) << database.status();
-    database_ = std::move(*database).release();
-    pool_ = database_->pool.get();
-  }
-  static void TearDownTestSuite() { delete database_; }
-
-  void SetUp() override {
-    program_id_ = NewProgram();
-    other_program_id_ = NewProgram();
-  }
-
-  std::string NewProgram() {
-    auto program = identity_.CreateProgram(
-        Program{.name = "Shop", .time_zone = "UTC", .default_country_code = "7"});
-    EXPECT_TRUE(program.ok()) << program.status();
-    return program.ok() ? program->program_id : "";
-  }
 
   std::string NewClient(const std::string& program_id) {
     auto client = identity_.RegisterClient(program_id,
@@ -59,7 +40,7 @@ class TagStoreTest : public ::testing::Test {
   }
 
   int64_t Count(const std::string& sql) {
-    absl::StatusOr<int64_t> value = testing::QueryInt(*pool_, sql);
+    absl::StatusOr<int64_t> value = loyalty::testing::QueryInt(*pool_, sql);
     EXPECT_TRUE(value.ok()) << value.status();
     return value.value_or(-1);
   }
@@ -69,16 +50,9 @@ class TagStoreTest : public ::testing::Test {
                               "' AND event_type = 'loyalty.identity.v1.ClientTagsChanged'"));
   }
 
-  static testing::MigratedDatabase* database_;
-  static pg::Pool* pool_;
-  IdentityStore identity_{*pool_};
   TagStore tags_{*pool_};
-  std::string program_id_;
-  std::string other_program_id_;
 };
 
-testing::MigratedDatabase* TagStoreTest::database_ = nullptr;
-pg::Pool* TagStoreTest::pool_ = nullptr;
 
 TEST_F(TagStoreTest, CreateIsIdempotentByRequestId) {
   const TagSpec spec{.name = "VIP", .colour = "#00FF00"};
