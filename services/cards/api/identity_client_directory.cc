@@ -42,14 +42,17 @@ absl::Status IdentityClientDirectory::CheckClient(const rpc::CallContext& call,
 
 namespace {
 
-// Identity's answer as this service's: an outage stays UNAVAILABLE, so that
-// an operation's chunk is retried rather than its items failed.
+// Identity's answer as this service's: passing trouble (an outage, a
+// deadline, a conflict or overload worth retrying) becomes UNAVAILABLE, so
+// that an operation's chunk is retried rather than its items failed.
 absl::Status FromIdentity(const grpc::Status& status) {
   switch (status.error_code()) {
     case grpc::StatusCode::OK:
       return absl::OkStatus();
     case grpc::StatusCode::UNAVAILABLE:
     case grpc::StatusCode::DEADLINE_EXCEEDED:
+    case grpc::StatusCode::ABORTED:
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
       return absl::UnavailableError(
           absl::StrCat("identity service unavailable: ", status.error_message()));
     default:

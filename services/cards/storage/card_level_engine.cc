@@ -61,17 +61,25 @@ std::optional<std::string> DueBonus(pg::Tx& tx, absl::string_view program_id,
 
 namespace {
 
-// The columns DecodeCardLevel reads, over `card_levels cl` joined with its
-// card `c` and level `l`.
+// The columns DecodeCardLevel reads, over a card level row `cl` joined
+// with its card `c` and level `l` (kCardAndLevel).
 constexpr char kCardLevelColumns[] =
     "cl.card_number, c.client_id::text, cl.template_id::text,"
     " COALESCE(cl.level_type_id::text, ''), COALESCE(cl.level_id::text, ''),"
     " COALESCE(l.threshold, 0), COALESCE(ts_to_micros(cl.start_at), 0),"
     " ts_to_micros(cl.expire_at), COALESCE(cl.reason, ''), COALESCE(l.name, '')";
-constexpr char kCardLevelJoins[] =
-    " FROM card_levels cl"
-    " JOIN cards c ON c.program_id = cl.program_id AND c.number = cl.card_number"
-    " LEFT JOIN levels l ON l.program_id = cl.program_id AND l.level_id = cl.level_id";
+// Joined after the card level row is read (and locked): a row locked in the
+// same statement as its joins would, after waiting for another change of
+// the card, be joined again with the level it had before (READ COMMITTED
+// rechecks the join with the other tables' old rows), and the new level's
+// threshold and name would come out empty. One key probe each.
+constexpr char kCardAndLevel[] =
+    " CROSS JOIN LATERAL (SELECT client_id FROM cards"
+    "  WHERE program_id = cl.program_id AND number = cl.card_number OFFSET 0) AS c"
+    " LEFT JOIN LATERAL (SELECT threshold, name FROM levels"
+    "  WHERE program_id = cl.program_id AND level_id = cl.level_id OFFSET 0) AS l ON true";
+constexpr char kCardLevelRow[] =
+    "(SELECT * FROM card_levels WHERE program_id = $1 AND card_number = $2";
 
 // A row of kCardLevelColumns, without its template's spec.
 CardLevelRow DecodeCardLevel(const pqxx::row& row) {
@@ -95,9 +103,8 @@ CardLevelRow DecodeCardLevel(const pqxx::row& row) {
 std::optional<CardLevelRow> ReadCardLevel(pg::Tx& tx, absl::string_view program_id,
                                           absl::string_view card_number, bool lock) {
   pqxx::result rows = tx.exec_params(
-      absl::StrCat("SELECT ", kCardLevelColumns, kCardLevelJoins,
-                   " WHERE cl.program_id = $1 AND cl.card_number = $2",
-                   lock ? " FOR NO KEY UPDATE OF cl" : ""),
+      absl::StrCat("SELECT ", kCardLevelColumns, " FROM ", kCardLevelRow,
+                   lock ? " FOR NO KEY UPDATE" : "", ") AS cl", kCardAndLevel),
       std::string(program_id), std::string(card_number));
   if (rows.empty()) return std::nullopt;
   CardLevelRow card = DecodeCardLevel(rows[0]);
@@ -113,10 +120,11 @@ std::map<std::string, CardLevelRow> ReadCardLevels(pg::Tx& tx, absl::string_view
   std::map<std::string, CardLevelRow> cards;
   if (card_numbers.empty()) return cards;
   static const std::string query =
-      absl::StrCat("SELECT r.* FROM unnest($2::text[]) WITH ORDINALITY AS k(number, n)",
-                   " CROSS JOIN LATERAL (SELECT ", kCardLevelColumns, kCardLevelJoins,
-                   "  WHERE cl.program_id = $1 AND cl.card_number = k.number",
-                   "  FOR NO KEY UPDATE OF cl) AS r ORDER BY k.n");
+      absl::StrCat("SELECT ", kCardLevelColumns,
+                   " FROM unnest($2::text[]) WITH ORDINALITY AS k(number, n)"
+                   " CROSS JOIN LATERAL (SELECT * FROM card_levels"
+                   "  WHERE program_id = $1 AND card_number = k.number FOR NO KEY UPDATE) AS cl",
+                   kCardAndLevel, " ORDER BY k.n");
   std::map<std::string, std::optional<TemplateSpec>> templates;
   for (const pqxx::row& row :
        pg::ExecPrepared(tx, query, std::string(program_id),

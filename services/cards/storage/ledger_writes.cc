@@ -38,7 +38,9 @@ struct IntColumn {
 // lot) of the program for each batch. The rows are locked (accounts by
 // the batch, lots through their account, holds by LoadHolds), so their
 // ctids cannot move before the update; if one did, the row would be
-// skipped and the counts Flush checks would catch it.
+// skipped and the counts Flush checks would catch it. The program is
+// checked again beside the ctid: a ctid names a row of one table only (or
+// of one partition, should the tables ever be partitioned by program).
 constexpr char kWriteBatch[] =
     "WITH"
     " t AS (INSERT INTO transfers (program_id, transfer_id, kind, fingerprint, card_number,"
@@ -73,7 +75,7 @@ constexpr char kWriteBatch[] =
     "                AS k(lot_id, taken) CROSS JOIN LATERAL"
     "                (SELECT ctid AS row_id FROM lots"
     "                 WHERE lot_id = k.lot_id AND program_id = $1 OFFSET 0) AS x) AS u"
-    "        WHERE l.ctid = u.row_id AND l.remaining >= u.taken"
+    "        WHERE l.ctid = u.row_id AND l.program_id = $1 AND l.remaining >= u.taken"
     "        RETURNING 1),"
     " c AS (INSERT INTO lot_consumptions (program_id, lot_id, transfer_id, amount)"
     // A new lot whose id the join misses leaves lot_id NULL, which the
@@ -89,7 +91,7 @@ constexpr char kWriteBatch[] =
     "               AS k(hold_id, transfer_id) CROSS JOIN LATERAL"
     "               (SELECT ctid AS row_id FROM holds"
     "                WHERE program_id = $1 AND hold_id = k.hold_id OFFSET 0) AS x) AS u"
-    "       WHERE h.ctid = u.row_id"
+    "       WHERE h.ctid = u.row_id AND h.program_id = $1"
     "       RETURNING 1),"
     " b AS (UPDATE accounts a SET balance = a.balance + u.delta"
     "       FROM (SELECT x.row_id, k.delta FROM unnest($36::uuid[], $37::bigint[])"
@@ -97,7 +99,7 @@ constexpr char kWriteBatch[] =
     "               (SELECT ctid AS row_id FROM accounts"
     "                WHERE program_id = $1 AND account_id = k.account_id AND kind = 'member'"
     "                OFFSET 0) AS x) AS u"
-    "       WHERE a.ctid = u.row_id"
+    "       WHERE a.ctid = u.row_id AND a.program_id = $1"
     "       RETURNING 1)"
     " SELECT (SELECT count(*) FROM lu), (SELECT count(*) FROM h), (SELECT count(*) FROM b)";
 

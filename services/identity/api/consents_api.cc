@@ -1,5 +1,6 @@
 #include "services/identity/api/consents_api.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "libs/common/errors.h"
 #include "libs/common/random_ids.h"
@@ -153,6 +154,13 @@ grpc::Status VerificationsApi::StartVerification(grpc::ServerContext* context,
                          store_.PrepareStart(call.program_id, request->client_id(), channel,
                                              request->request_id(), now));
         if (target.existing) {
+          // A request id is the caller's: a replay for another client or
+          // channel must not show that verification (nor its contact).
+          if (target.existing->client_id != absl::AsciiStrToLower(request->client_id()) ||
+              target.existing->channel != channel) {
+            return FieldError(absl::StatusCode::kAlreadyExists, "request_id",
+                              "already used for another verification");
+          }
           VerificationToProto(*target.existing, now, response);
           return absl::OkStatus();
         }

@@ -95,6 +95,8 @@ std::vector<ConsentRecord> AppendConsentRecords(pg::Tx& tx, const std::string& p
   const bool marketing = IsGiven(after, ConsentKind::kMarketing);
   pqxx::row updated = tx.exec_params1(
       "UPDATE clients SET marketing_consent = $3,"
+      // A visible change of the client: a new etag.
+      " version = CASE WHEN marketing_consent = $3 THEN version ELSE version + 1 END,"
       " updated_at = CASE WHEN marketing_consent = $3 THEN updated_at ELSE now() END"
       " WHERE program_id = $1 AND client_id = $2"
       " RETURNING (extract(epoch FROM now()) * 1000000)::bigint",
