@@ -156,7 +156,9 @@ absl::Status OperatorsApi::DoLogin(const v1::LoginRequest& request, v1::LoginRes
   absl::StatusOr<std::string> login = NormalizeLogin(request.login(), "login");
   // No such login can exist; an over-long password is not worth hashing.
   if (!login.ok() || request.password().size() > kMaxPasswordBytes) return LoginFailed();
-  ASSIGN_OR_RETURN(int64_t failures, operators_.RecentFailedLogins(program_id, *login));
+  // The attempt counts as a failure from here until it succeeds.
+  ASSIGN_OR_RETURN(int64_t failures,
+                   operators_.BeginLoginAttempt(program_id, *login, kMaxFailedLogins));
   RETURN_IF_ERROR(CheckLoginThrottle(failures));
 
   absl::StatusOr<OperatorCredentials> found = operators_.FindByLogin(program_id, *login);
@@ -164,11 +166,8 @@ absl::Status OperatorsApi::DoLogin(const v1::LoginRequest& request, v1::LoginRes
   // An unknown login costs a hash too, so timing does not tell it apart.
   const bool password_ok = VerifyPassword(
       found.ok() ? found->password_hash : DecoyPasswordHash(), request.password());
-  if (!found.ok() || !password_ok || found->account.spec.disabled) {
-    RETURN_IF_ERROR(operators_.RecordFailedLogin(program_id, *login));
-    return LoginFailed();
-  }
-  if (failures > 0) RETURN_IF_ERROR(operators_.ClearFailedLogins(program_id, *login));
+  if (!found.ok() || !password_ok || found->account.spec.disabled) return LoginFailed();
+  RETURN_IF_ERROR(operators_.ClearFailedLogins(program_id, *login));
 
   TokenClaims claims{.program_id = program_id,
                      .operator_id = found->account.operator_id,

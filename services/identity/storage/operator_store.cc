@@ -177,31 +177,29 @@ absl::Status OperatorStore::SetPasswordHash(absl::string_view program_id,
   return updated ? absl::OkStatus() : NoSuchOperator("operator_id");
 }
 
-absl::StatusOr<int64_t> OperatorStore::RecentFailedLogins(absl::string_view program_id,
-                                                          absl::string_view login) {
+absl::StatusOr<int64_t> OperatorStore::BeginLoginAttempt(absl::string_view program_id,
+                                                         absl::string_view login,
+                                                         int64_t max_failures) {
   int64_t count = 0;
   RETURN_IF_ERROR(pool_.Transact([&](pg::Tx& tx) -> absl::Status {
-    count = tx.exec_params1(
-                  "SELECT count(*) FROM login_failures WHERE program_id = $1 AND login = $2"
-                  " AND failed_at > now() - $3::interval",
-                  std::string(program_id), std::string(login), WindowSeconds())[0]
-                .as<int64_t>();
-    return absl::OkStatus();
-  }));
-  return count;
-}
-
-absl::Status OperatorStore::RecordFailedLogin(absl::string_view program_id,
-                                              absl::string_view login) {
-  return pool_.Transact([&](pg::Tx& tx) -> absl::Status {
+    // One login's attempts queue here; other logins do not wait.
+    tx.exec_params("SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2, 0))",
+                   std::string(program_id), std::string(login));
     tx.exec_params(
         "DELETE FROM login_failures WHERE program_id = $1 AND login = $2"
         " AND failed_at <= now() - $3::interval",
         std::string(program_id), std::string(login), WindowSeconds());
-    tx.exec_params("INSERT INTO login_failures (program_id, login) VALUES ($1, $2)",
-                   std::string(program_id), std::string(login));
+    count = tx.exec_params1(
+                  "SELECT count(*) FROM login_failures WHERE program_id = $1 AND login = $2",
+                  std::string(program_id), std::string(login))[0]
+                .as<int64_t>();
+    if (count < max_failures) {
+      tx.exec_params("INSERT INTO login_failures (program_id, login) VALUES ($1, $2)",
+                     std::string(program_id), std::string(login));
+    }
     return absl::OkStatus();
-  });
+  }));
+  return count;
 }
 
 absl::Status OperatorStore::ClearFailedLogins(absl::string_view program_id,

@@ -55,12 +55,14 @@ class OperatorStore final {
   absl::Status SetPasswordHash(absl::string_view program_id, absl::string_view operator_id,
                                absl::string_view password_hash);
 
-  // Failed logins of `login` within kFailedLoginWindow.
-  absl::StatusOr<int64_t> RecentFailedLogins(absl::string_view program_id,
-                                             absl::string_view login);
-  // Records a failure (and forgets the login's failures older than the
-  // window, which keeps the table small).
-  absl::Status RecordFailedLogin(absl::string_view program_id, absl::string_view login);
+  // Starts a login attempt: returns the login's failures within
+  // kFailedLoginWindow before it and, when they are fewer than
+  // `max_failures`, records the attempt as one more failure (ClearFailedLogins
+  // on success takes it back). Attempts on one login are counted one after
+  // the other, under a lock, so parallel guesses cannot all see a count
+  // under the limit. Forgets the login's failures older than the window.
+  absl::StatusOr<int64_t> BeginLoginAttempt(absl::string_view program_id, absl::string_view login,
+                                            int64_t max_failures);
   absl::Status ClearFailedLogins(absl::string_view program_id, absl::string_view login);
 
  private:

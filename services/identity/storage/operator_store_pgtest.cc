@@ -3,7 +3,10 @@
 // isolation, the failed-login window, and idempotent key revocation with
 // revoked keys no longer found by secret.
 
+#include <atomic>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <pqxx/pqxx>
 
@@ -97,11 +100,15 @@ TEST_F(OperatorStoreTest, UpdatesAndPagesInLoginOrder) {
             absl::StatusCode::kNotFound);
 }
 
-TEST_F(OperatorStoreTest, CountsFailedLoginsPerLoginUntilCleared) {
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(operators_.RecordFailedLogin(program_id_, "dan").ok());
-  ASSERT_TRUE(operators_.RecordFailedLogin(program_id_, "eve").ok());
-  EXPECT_EQ(*operators_.RecentFailedLogins(program_id_, "dan"), 3);
-  EXPECT_EQ(*operators_.RecentFailedLogins(other_program_id_, "dan"), 0);
+TEST_F(OperatorStoreTest, CountsLoginAttemptsPerLoginUntilCleared) {
+  for (int64_t i = 0; i < 3; ++i) EXPECT_EQ(*operators_.BeginLoginAttempt(program_id_, "dan", 5), i);
+  EXPECT_EQ(*operators_.BeginLoginAttempt(program_id_, "eve", 5), 0);
+  EXPECT_EQ(*operators_.BeginLoginAttempt(other_program_id_, "dan", 5), 0);
+  EXPECT_EQ(*operators_.BeginLoginAttempt(program_id_, "dan", 5), 3);
+  EXPECT_EQ(*operators_.BeginLoginAttempt(program_id_, "dan", 5), 4);
+  // At the limit an attempt is refused and not recorded.
+  EXPECT_EQ(*operators_.BeginLoginAttempt(program_id_, "dan", 5), 5);
+  EXPECT_EQ(*operators_.BeginLoginAttempt(program_id_, "dan", 5), 5);
   // Failures older than the window do not count.
   pool_->Transact([&](pg::Tx& tx) {
     tx.exec_params("UPDATE login_failures SET failed_at = now() - interval '16 minutes'"
@@ -109,9 +116,29 @@ TEST_F(OperatorStoreTest, CountsFailedLoginsPerLoginUntilCleared) {
                    program_id_);
     return absl::OkStatus();
   }).IgnoreError();
-  EXPECT_EQ(*operators_.RecentFailedLogins(program_id_, "eve"), 0);
+  EXPECT_EQ(*operators_.BeginLoginAttempt(program_id_, "eve", 5), 0);
   ASSERT_TRUE(operators_.ClearFailedLogins(program_id_, "dan").ok());
-  EXPECT_EQ(*operators_.RecentFailedLogins(program_id_, "dan"), 0);
+  EXPECT_EQ(*operators_.BeginLoginAttempt(program_id_, "dan", 5), 0);
+}
+
+TEST_F(OperatorStoreTest, ParallelAttemptsCannotAllSlipUnderTheLimit) {
+  // Rounds of 8 parallel attempts (the pool's size) on a fresh login each:
+  // without the per-login lock, attempts that count at the same moment
+  // all see room under the limit.
+  for (int round = 0; round < 40; ++round) {
+    const std::string login = "zed" + std::to_string(round);
+    std::atomic<int> admitted = 0;
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 8; ++i) {
+      threads.emplace_back([&] {
+        absl::StatusOr<int64_t> before = operators_.BeginLoginAttempt(program_id_, login, 2);
+        EXPECT_TRUE(before.ok()) << before.status();
+        if (before.ok() && *before < 2) ++admitted;
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+    ASSERT_EQ(admitted.load(), 2) << "round " << round;
+  }
 }
 
 TEST_F(OperatorStoreTest, RevokingAKeyIsIdempotentAndProgramScoped) {
