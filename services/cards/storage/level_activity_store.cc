@@ -45,19 +45,42 @@ struct ActivityDelta {
   int64_t points_earned = 0;
 };
 
-void AddActivityNow(pg::Tx& tx, const std::string& program_id, const std::string& card_number,
-                    absl::CivilDay day, const ActivityDelta& delta) {
+// Activity per (program, card number, day), added to what the days hold.
+using ActivityRows = std::map<std::tuple<std::string, std::string, absl::CivilDay>, ActivityDelta>;
+
+// One statement whatever the number of rows; in key order, so that two
+// transactions over the same days queue rather than deadlock.
+void WriteActivity(pg::Tx& tx, const ActivityRows& rows) {
+  if (rows.empty()) return;
+  std::vector<std::string> programs, numbers, days;
+  std::vector<int64_t> purchases, visits, points;
+  for (const auto& [key, delta] : rows) {
+    const auto& [program_id, number, day] = key;
+    programs.push_back(program_id);
+    numbers.push_back(number);
+    days.push_back(absl::FormatCivilTime(day));
+    purchases.push_back(delta.purchase_amount);
+    visits.push_back(delta.visits);
+    points.push_back(delta.points_earned);
+  }
   pg::ExecPrepared(
       tx,
       "INSERT INTO card_activity_days (program_id, card_number, day, purchase_amount, visits,"
       "                                points_earned)"
-      " VALUES ($1, $2, $3::date, $4, $5, $6)"
+      " SELECT p, n, d::date, a, v, e"
+      " FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[],"
+      "             $6::bigint[]) AS k(p, n, d, a, v, e)"
       " ON CONFLICT (program_id, card_number, day) DO UPDATE SET"
       "   purchase_amount = card_activity_days.purchase_amount + EXCLUDED.purchase_amount,"
       "   visits = card_activity_days.visits + EXCLUDED.visits,"
       "   points_earned = card_activity_days.points_earned + EXCLUDED.points_earned",
-      program_id, card_number, absl::FormatCivilTime(day), delta.purchase_amount, delta.visits,
-      delta.points_earned);
+      pg::TextArray(programs), pg::TextArray(numbers), pg::TextArray(days),
+      pg::IntArray(purchases), pg::IntArray(visits), pg::IntArray(points));
+}
+
+void AddActivityNow(pg::Tx& tx, const std::string& program_id, const std::string& card_number,
+                    absl::CivilDay day, const ActivityDelta& delta) {
+  WriteActivity(tx, ActivityRows{{{program_id, card_number, day}, delta}});
 }
 
 // What the facts of one transaction share: the cards they name, with level
@@ -120,33 +143,9 @@ class ActivityBatch {
     pending.points_earned += delta.points_earned;
   }
 
-  // Writes the activity held back: one row per card and day, in key order.
+  // Writes the activity held back: one row per card and day.
   void Flush() {
-    if (pending_.empty()) return;
-    std::vector<std::string> programs, numbers, days;
-    std::vector<int64_t> purchases, visits, points;
-    for (const auto& [key, delta] : pending_) {
-      const auto& [program_id, number, day] = key;
-      programs.push_back(program_id);
-      numbers.push_back(number);
-      days.push_back(absl::FormatCivilTime(day));
-      purchases.push_back(delta.purchase_amount);
-      visits.push_back(delta.visits);
-      points.push_back(delta.points_earned);
-    }
-    pg::ExecPrepared(
-        tx_,
-        "INSERT INTO card_activity_days (program_id, card_number, day, purchase_amount, visits,"
-        "                                points_earned)"
-        " SELECT p, n, d::date, a, v, e"
-        " FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[],"
-        "             $6::bigint[]) AS k(p, n, d, a, v, e)"
-        " ON CONFLICT (program_id, card_number, day) DO UPDATE SET"
-        "   purchase_amount = card_activity_days.purchase_amount + EXCLUDED.purchase_amount,"
-        "   visits = card_activity_days.visits + EXCLUDED.visits,"
-        "   points_earned = card_activity_days.points_earned + EXCLUDED.points_earned",
-        pg::TextArray(programs), pg::TextArray(numbers), pg::TextArray(days),
-        pg::IntArray(purchases), pg::IntArray(visits), pg::IntArray(points));
+    WriteActivity(tx_, pending_);
     pending_.clear();
   }
 
@@ -170,7 +169,7 @@ class ActivityBatch {
   std::map<std::pair<std::string, std::string>, std::optional<CardContext>> cards_;
   std::map<std::pair<std::string, std::string>, std::optional<levels::Ladder>> ladders_;
   std::set<std::pair<std::string, std::string>> first_use_;  // (program, number) seen
-  std::map<std::tuple<std::string, std::string, absl::CivilDay>, ActivityDelta> pending_;
+  ActivityRows pending_;
 };
 
 // New activity moves a card on a ladder up at once when it reaches a

@@ -162,10 +162,10 @@ absl::StatusOr<Verification> VerificationStore::Confirm(
       // client as read before is not the client now.
       const char* flag =
           verification.channel == VerificationChannel::kPhone ? "phone_verified" : "email_verified";
-      const char* contact = verification.channel == VerificationChannel::kPhone ? "phone" : "email";
       tx.exec_params(absl::StrCat("UPDATE clients SET ", flag, " = true, version = version + 1,",
                                   " updated_at = now() WHERE program_id = $1 AND client_id = $2",
-                                  " AND ", contact, " = $3 AND NOT ", flag),
+                                  " AND ", ContactColumn(verification.channel), " = $3 AND NOT ",
+                                  flag),
                      program_id, client_id, verification.contact);
     }
     answer = outcome.status;
@@ -178,27 +178,6 @@ absl::StatusOr<Verification> VerificationStore::Confirm(
     return absl::NotFoundError(absl::StrCat("verification ", verification_id, " not found"));
   }
   return *result;
-}
-
-absl::StatusOr<std::optional<Verification>> VerificationStore::CurrentVerified(
-    const std::string& program_id, const std::string& client_id, VerificationChannel channel) {
-  if (!IsUuid(client_id)) return InvalidField("client_id", "not a UUID");
-  std::optional<Verification> result;
-  absl::Status status = pool_.Transact([&](pg::Tx& tx) -> absl::Status {
-    result.reset();
-    pqxx::result rows = tx.exec_params(
-        absl::StrCat("SELECT ", kVerificationColumns,
-                     " FROM contact_verifications v WHERE program_id = $1 AND client_id = $2"
-                     " AND channel = $3 AND verified_at IS NOT NULL"
-                     " AND contact = (SELECT ", ContactColumn(channel),
-                     " FROM clients c WHERE c.program_id = $1 AND c.client_id = $2)"
-                     " ORDER BY verified_at DESC LIMIT 1"),
-        program_id, client_id, static_cast<int>(channel));
-    if (!rows.empty()) result = VerificationFromRow(rows[0]);
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
-  return result;
 }
 
 }  // namespace loyalty::identity

@@ -50,13 +50,6 @@ class VerificationStore final {
                                        absl::string_view code, absl::string_view code_key,
                                        absl::Time now, absl::Status& answer);
 
-  // The contact value of the client's latest verified verification on the
-  // channel, if the client still has that value: the verified state the
-  // profile shows.
-  absl::StatusOr<std::optional<Verification>> CurrentVerified(const std::string& program_id,
-                                                              const std::string& client_id,
-                                                              VerificationChannel channel);
-
  private:
   pg::Pool& pool_;
 };
