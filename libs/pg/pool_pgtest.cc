@@ -88,6 +88,69 @@ TEST_F(PoolTest, ArrayLiteralsRoundTripAnyText) {
   EXPECT_EQ(numbers_back, numbers);
 }
 
+TEST_F(PoolTest, PreparedBatchReturnsEachResultInOrderWithArgumentsIntact) {
+  auto pool = MakePool("batch");
+  ASSERT_TRUE(ApplyMigrations(*pool, "batch", kMigrations).ok());
+  const std::vector<std::string> texts = {"it's", "back\\slash", "{\"json\": 1}", "кириллица",
+                                          "", "NULL", "$1", "); DROP TABLE counters; --"};
+  for (int attempt = 0; attempt < 3; ++attempt) {  // first prepares, later reuse
+    std::vector<std::string> texts_back;
+    int64_t bumped = -1, later_read = -1, empty_rows = -1;
+    std::string lone;
+    ASSERT_TRUE(pool->Transact([&](Tx& tx) {
+                      texts_back.clear();
+                      PreparedBatch batch(tx);
+                      const size_t bump = batch.Add(
+                          "UPDATE counters SET value = value + $2 WHERE name = $1 RETURNING value",
+                          std::string("hits"), int64_t{5});
+                      const size_t none =
+                          batch.Add("SELECT name FROM counters WHERE name = $1", "missing");
+                      const size_t echo = batch.Add(
+                          "SELECT t FROM unnest($1::text[]) WITH ORDINALITY AS u(t, n) ORDER BY n",
+                          TextArray(texts));
+                      const size_t single = batch.Add("SELECT $1::text", texts[7]);
+                      // Runs after the update, in the same transaction.
+                      const size_t read = batch.Add("SELECT value FROM counters WHERE name = 'hits'");
+                      std::vector<pqxx::result> results = batch.Run();
+                      EXPECT_EQ(results.size(), 5u);
+                      bumped = results.at(bump).at(0)[0].as<int64_t>();
+                      empty_rows = static_cast<int64_t>(results.at(none).size());
+                      for (const auto& row : results.at(echo)) {
+                        texts_back.push_back(row[0].as<std::string>());
+                      }
+                      lone = results.at(single).at(0)[0].as<std::string>();
+                      later_read = results.at(read).at(0)[0].as<int64_t>();
+                      return absl::OkStatus();
+                    })
+                    .ok());
+    EXPECT_EQ(texts_back, texts);
+    EXPECT_EQ(lone, texts[7]);
+    EXPECT_EQ(empty_rows, 0);
+    EXPECT_EQ(bumped, 5 * (attempt + 1));
+    EXPECT_EQ(later_read, bumped);
+  }
+}
+
+TEST_F(PoolTest, PreparedBatchErrorMapsAndRollsBackTheWholeTransaction) {
+  auto pool = MakePool("batcherr");
+  ASSERT_TRUE(ApplyMigrations(*pool, "batcherr", kMigrations).ok());
+  absl::Status status = pool->Transact([](Tx& tx) {
+    PreparedBatch batch(tx);
+    batch.Add("UPDATE counters SET value = 7 WHERE name = $1", "hits");
+    batch.Add("INSERT INTO counters VALUES ($1, 1)", "hits");  // duplicate key
+    batch.Run();
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(status.code(), absl::StatusCode::kAlreadyExists) << status;
+  int64_t value = -1;
+  ASSERT_TRUE(pool->Transact([&](Tx& tx) {
+                    value = tx.exec1("SELECT value FROM counters")[0].as<int64_t>();
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(value, 0);
+}
+
 TEST_F(PoolTest, ConcurrentStartersApplyEachMigrationOnce) {
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};

@@ -12,9 +12,11 @@
 // kept for the connection's lifetime. Never for text built from input.
 // Statements that DDL changes under them are re-planned by PostgreSQL.
 
+#include <concepts>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include <pqxx/pqxx>
 
@@ -45,5 +47,44 @@ pqxx::row ExecPrepared1(Tx& tx, const std::string& sql, Args&&... args) {
   tx.conn().prepare(name, sql);
   return tx.exec_prepared1(name, std::forward<Args>(args)...);
 }
+
+// Prepared statements sent together, in one round trip: each becomes an SQL
+// `EXECUTE name(literal, ...)` of the connection's prepared statement, and
+// libpqxx's pipeline sends them as one query string and reads one result
+// each. For a transaction whose statements do not need each other's
+// results (a later one may still rely on the locks an earlier one took:
+// they run in the order added, each with its own snapshot under READ
+// COMMITTED). Cached plans as with ExecPrepared; each statement is prepared
+// on the server once per connection, in its own round trip, beforehand.
+class PreparedBatch final {
+ public:
+  explicit PreparedBatch(Tx& tx) : tx_(tx) {}
+
+  // Queues `sql` with `args` (strings or integers) and returns the index of
+  // its result in Run's.
+  template <typename... Args>
+  size_t Add(const std::string& sql, const Args&... args) {
+    std::vector<std::string> literals;
+    literals.reserve(sizeof...(args));
+    (literals.push_back(Literal(args)), ...);
+    return AddLiterals(sql, literals);
+  }
+
+  // Sends every statement added and returns their results, in order.
+  // Errors are libpqxx exceptions, as from ExecPrepared.
+  std::vector<pqxx::result> Run();
+
+ private:
+  std::string Literal(const std::string& value) const;
+  std::string Literal(const char* value) const { return Literal(std::string(value)); }
+  template <std::integral Int>
+  std::string Literal(Int value) const {
+    return std::to_string(value);
+  }
+  size_t AddLiterals(const std::string& sql, const std::vector<std::string>& literals);
+
+  Tx& tx_;
+  std::vector<std::string> statements_;
+};
 
 }  // namespace loyalty::pg

@@ -258,24 +258,20 @@ absl::Status LedgerWrites::Flush(pg::Tx& tx, absl::string_view program_id_view,
 
 std::map<std::string, int64_t> LockMemberAccounts(pg::Tx& tx, absl::string_view program_id,
                                                   const std::set<std::string>& account_ids) {
-  std::map<std::string, int64_t> balances;
-  if (account_ids.empty()) return balances;
+  if (account_ids.empty()) return {};
   const std::vector<std::string> ids(account_ids.begin(), account_ids.end());
   // One primary-key lookup per id, locked in the order of the (sorted)
   // array; a plain `= ANY` lets the planner scan a whole program's
   // accounts when its statistics are stale.
-  for (const auto& row :
-       pg::ExecPrepared(tx,
-                        "SELECT a.* FROM unnest($2::uuid[]) WITH ORDINALITY AS k(id, n)"
-                        " CROSS JOIN LATERAL"
-                        " (SELECT account_id::text, balance FROM accounts"
-                        "  WHERE program_id = $1 AND account_id = k.id AND kind = 'member'"
-                        "  FOR NO KEY UPDATE) AS a"
-                        " ORDER BY k.n",
-                        std::string(program_id), pg::TextArray(ids))) {
-    balances[row[0].as<std::string>()] = row[1].as<int64_t>();
-  }
-  return balances;
+  return sql::ReadAccountAmounts(
+      pg::ExecPrepared(tx,
+                       "SELECT a.* FROM unnest($2::uuid[]) WITH ORDINALITY AS k(id, n)"
+                       " CROSS JOIN LATERAL"
+                       " (SELECT account_id::text, balance FROM accounts"
+                       "  WHERE program_id = $1 AND account_id = k.id AND kind = 'member'"
+                       "  FOR NO KEY UPDATE) AS a"
+                       " ORDER BY k.n",
+                       std::string(program_id), pg::TextArray(ids)));
 }
 
 }  // namespace loyalty::cards

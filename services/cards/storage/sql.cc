@@ -86,40 +86,85 @@ std::vector<Lot> LoadOpenLots(pqxx::transaction_base& tx, absl::string_view prog
 // `= ANY($2)` or a flattenable join the cached generic plan scanned all of a
 // program's rows when statistics were stale (after a bulk load): 2-5 ms per
 // statement instead of 0.1.
+namespace {
+
+// The accounts a lookup is about, as a FROM item `ids(account_id)`: given
+// ($2, uuid[]) or those of the cards with these numbers or barcodes ($2,
+// text[]; a card per number and another per equal barcode, as FindCards
+// reads them).
+constexpr char kGivenAccounts[] = "unnest($2::uuid[]) AS ids(account_id)";
+constexpr char kAccountsOfCards[] =
+    "(SELECT DISTINCT c.account_id FROM unnest($2::text[]) AS k(key) CROSS JOIN LATERAL"
+    "  (SELECT account_id FROM cards WHERE program_id = $1 AND number = k.key"
+    "   UNION ALL SELECT account_id FROM cards WHERE program_id = $1 AND barcode = k.key) AS c"
+    ") AS ids";
+
+std::string OpenLotsSql(absl::string_view accounts) {
+  return absl::StrCat("SELECT l.* FROM ", accounts,
+                      " CROSS JOIN LATERAL (SELECT account_id::text, ", kLotColumns,
+                      "  FROM lots WHERE program_id = $1 AND account_id = ids.account_id"
+                      "    AND remaining > 0 OFFSET 0) AS l");
+}
+
+std::string HeldSql(absl::string_view accounts) {
+  return absl::StrCat("SELECT ids.account_id::text, h.held FROM ", accounts,
+                      " CROSS JOIN LATERAL"
+                      " (SELECT sum(amount)::bigint AS held FROM holds"
+                      "  WHERE program_id = $1 AND account_id = ids.account_id AND state = 'HELD'"
+                      "    AND expire_at > micros_to_ts($3)) AS h"
+                      " WHERE h.held IS NOT NULL");
+}
+
+}  // namespace
+
+const std::string& OpenLotsOfCardsSql() {
+  static const std::string sql = OpenLotsSql(kAccountsOfCards);
+  return sql;
+}
+
+const std::string& HeldOfCardsSql() {
+  static const std::string sql = HeldSql(kAccountsOfCards);
+  return sql;
+}
+
+const std::string& LockAccountsOfCardsSql() {
+  // Sorted before the LATERAL, whose nested loop locks in that order.
+  static const std::string sql = absl::StrCat(
+      "SELECT a.* FROM (SELECT account_id FROM ", kAccountsOfCards,
+      " ORDER BY account_id) AS sorted CROSS JOIN LATERAL"
+      " (SELECT account_id::text, balance FROM accounts"
+      "  WHERE program_id = $1 AND account_id = sorted.account_id AND kind = 'member'"
+      "  FOR NO KEY UPDATE) AS a");
+  return sql;
+}
+
+std::map<std::string, std::vector<Lot>> ReadOpenLots(const pqxx::result& rows) {
+  std::map<std::string, std::vector<Lot>> lots;
+  for (const auto& row : rows) lots[row[0].as<std::string>()].push_back(ReadLot(row, 1));
+  return lots;
+}
+
+std::map<std::string, int64_t> ReadAccountAmounts(const pqxx::result& rows) {
+  std::map<std::string, int64_t> amounts;
+  for (const auto& row : rows) amounts[row[0].as<std::string>()] = row[1].as<int64_t>();
+  return amounts;
+}
+
 std::map<std::string, std::vector<Lot>> LoadOpenLotsOf(
     pqxx::transaction_base& tx, absl::string_view program_id,
     const std::vector<std::string>& account_ids) {
-  std::map<std::string, std::vector<Lot>> lots;
-  if (account_ids.empty()) return lots;
-  for (const auto& row :
-       ExecPrepared(tx,
-                    absl::StrCat("SELECT l.* FROM unnest($2::uuid[]) AS k(id) CROSS JOIN LATERAL"
-                                 " (SELECT account_id::text, ",
-                                 kLotColumns,
-                                 "  FROM lots WHERE program_id = $1 AND account_id = k.id"
-                                 "    AND remaining > 0 OFFSET 0) AS l"),
-                    std::string(program_id), pg::TextArray(account_ids))) {
-    lots[row[0].as<std::string>()].push_back(ReadLot(row, 1));
-  }
-  return lots;
+  if (account_ids.empty()) return {};
+  static const std::string sql = OpenLotsSql(kGivenAccounts);
+  return ReadOpenLots(ExecPrepared(tx, sql, std::string(program_id), pg::TextArray(account_ids)));
 }
 
 std::map<std::string, int64_t> LoadHeldOf(pqxx::transaction_base& tx, absl::string_view program_id,
                                           const std::vector<std::string>& account_ids,
                                           absl::Time now) {
-  std::map<std::string, int64_t> held;
-  if (account_ids.empty()) return held;
-  for (const auto& row :
-       ExecPrepared(tx,
-                    "SELECT k.id::text, h.held FROM unnest($2::uuid[]) AS k(id) CROSS JOIN LATERAL"
-                    " (SELECT sum(amount)::bigint AS held FROM holds"
-                    "  WHERE program_id = $1 AND account_id = k.id AND state = 'HELD'"
-                    "    AND expire_at > micros_to_ts($3)) AS h"
-                    " WHERE h.held IS NOT NULL",
-                    std::string(program_id), pg::TextArray(account_ids), Micros(now))) {
-    held[row[0].as<std::string>()] = row[1].as<int64_t>();
-  }
-  return held;
+  if (account_ids.empty()) return {};
+  static const std::string sql = HeldSql(kGivenAccounts);
+  return ReadAccountAmounts(
+      ExecPrepared(tx, sql, std::string(program_id), pg::TextArray(account_ids), Micros(now)));
 }
 
 std::map<std::string, Balance> LoadBalances(pqxx::transaction_base& tx,
@@ -136,20 +181,23 @@ std::map<std::string, Balance> LoadBalances(pqxx::transaction_base& tx,
   return balances;
 }
 
-std::map<std::string, HoldRow> LoadHolds(pqxx::transaction_base& tx, absl::string_view program_id,
-                                         const std::vector<std::string>& hold_ids, bool for_update,
-                                         absl::Time now) {
+const std::string& HoldsSql(bool for_update) {
+  auto sql = [](absl::string_view fence) {
+    return absl::StrCat(
+        "SELECT h.* FROM unnest($2::text[]) WITH ORDINALITY AS k(id, n) CROSS JOIN LATERAL"
+        " (SELECT hold_id, card_number, amount, state, ts_to_micros(expire_at),"
+        "         account_id::text, fingerprint"
+        "  FROM holds WHERE program_id = $1 AND hold_id = k.id",
+        fence, ") AS h ORDER BY k.n");
+  };
+  static const std::string locked = sql(" FOR UPDATE");
+  static const std::string read = sql(" OFFSET 0");
+  return for_update ? locked : read;
+}
+
+std::map<std::string, HoldRow> ReadHolds(const pqxx::result& rows, absl::Time now) {
   std::map<std::string, HoldRow> holds;
-  if (hold_ids.empty()) return holds;
-  for (const auto& row : ExecPrepared(
-           tx,
-           absl::StrCat("SELECT h.* FROM unnest($2::text[]) WITH ORDINALITY AS k(id, n)"
-                        " CROSS JOIN LATERAL"
-                        " (SELECT hold_id, card_number, amount, state, ts_to_micros(expire_at),"
-                        "         account_id::text, fingerprint"
-                        "  FROM holds WHERE program_id = $1 AND hold_id = k.id",
-                        for_update ? " FOR UPDATE" : " OFFSET 0", ") AS h ORDER BY k.n"),
-           std::string(program_id), pg::TextArray(hold_ids))) {
+  for (const auto& row : rows) {
     HoldRow out;
     out.hold.hold_id = row[0].as<std::string>();
     out.hold.card_number = row[1].as<std::string>();
@@ -165,22 +213,30 @@ std::map<std::string, HoldRow> LoadHolds(pqxx::transaction_base& tx, absl::strin
   return holds;
 }
 
-std::map<std::string, CardRow> FindCards(pqxx::transaction_base& tx, absl::string_view program_id,
-                                         const std::vector<std::string>& numbers_or_barcodes) {
-  std::map<std::string, CardRow> cards;
-  if (numbers_or_barcodes.empty()) return cards;
+std::map<std::string, HoldRow> LoadHolds(pqxx::transaction_base& tx, absl::string_view program_id,
+                                         const std::vector<std::string>& hold_ids, bool for_update,
+                                         absl::Time now) {
+  if (hold_ids.empty()) return {};
+  return ReadHolds(
+      ExecPrepared(tx, HoldsSql(for_update), std::string(program_id), pg::TextArray(hold_ids)),
+      now);
+}
+
+const std::string& FindCardsSql() {
+  static const std::string sql =
+      absl::StrCat("SELECT c.* FROM unnest($2::text[]) AS k(key) CROSS JOIN LATERAL (SELECT ",
+                   kCardColumns,
+                   "  FROM cards WHERE program_id = $1 AND number = k.key UNION ALL SELECT ",
+                   kCardColumns, "  FROM cards WHERE program_id = $1 AND barcode = k.key) AS c");
+  return sql;
+}
+
+std::map<std::string, CardRow> ReadFoundCards(const pqxx::result& rows,
+                                              const std::vector<std::string>& numbers_or_barcodes) {
   const std::set<std::string> keys(numbers_or_barcodes.begin(), numbers_or_barcodes.end());
+  std::map<std::string, CardRow> cards;
   std::map<std::string, CardRow> by_barcode;
-  for (const auto& row :
-       ExecPrepared(tx,
-                    absl::StrCat("SELECT c.* FROM unnest($2::text[]) AS k(key) CROSS JOIN LATERAL"
-                                 " (SELECT ",
-                                 kCardColumns,
-                                 "  FROM cards WHERE program_id = $1 AND number = k.key"
-                                 "  UNION ALL SELECT ",
-                                 kCardColumns,
-                                 "  FROM cards WHERE program_id = $1 AND barcode = k.key) AS c"),
-                    std::string(program_id), pg::TextArray(numbers_or_barcodes))) {
+  for (const auto& row : rows) {
     CardRow card = ReadCard(row);
     if (keys.contains(card.barcode)) by_barcode.emplace(card.barcode, card);
     if (keys.contains(card.number)) cards.insert_or_assign(card.number, std::move(card));
@@ -188,6 +244,14 @@ std::map<std::string, CardRow> FindCards(pqxx::transaction_base& tx, absl::strin
   // A number wins over another card's equal barcode, as in FindCard.
   for (auto& [barcode, card] : by_barcode) cards.emplace(barcode, std::move(card));
   return cards;
+}
+
+std::map<std::string, CardRow> FindCards(pqxx::transaction_base& tx, absl::string_view program_id,
+                                         const std::vector<std::string>& numbers_or_barcodes) {
+  if (numbers_or_barcodes.empty()) return {};
+  return ReadFoundCards(ExecPrepared(tx, FindCardsSql(), std::string(program_id),
+                                     pg::TextArray(numbers_or_barcodes)),
+                        numbers_or_barcodes);
 }
 
 int64_t LoadHeld(pqxx::transaction_base& tx, absl::string_view program_id,

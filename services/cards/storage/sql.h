@@ -89,6 +89,24 @@ std::map<std::string, int64_t> LoadHeldOf(pqxx::transaction_base& tx, absl::stri
                                           const std::vector<std::string>& account_ids,
                                           absl::Time now);
 
+// The statements behind FindCards, LoadOpenLotsOf, LoadHeldOf and LoadHolds
+// and the readers of their results, for a pg::PreparedBatch that sends
+// several at once. The `OfCards` variants take the accounts of the cards
+// with the numbers or barcodes in $2 (text[]) instead of account ids, so
+// they need no earlier round trip to learn them: each takes
+// ($1 program_id, $2 keys[, $3 now in micros]).
+const std::string& FindCardsSql();  // ($1 program_id, $2 keys)
+std::map<std::string, CardRow> ReadFoundCards(const pqxx::result& rows,
+                                              const std::vector<std::string>& numbers_or_barcodes);
+const std::string& OpenLotsOfCardsSql();
+std::map<std::string, std::vector<Lot>> ReadOpenLots(const pqxx::result& rows);
+const std::string& HeldOfCardsSql();
+// Rows of (account id, amount): held points, or balances of locked accounts.
+std::map<std::string, int64_t> ReadAccountAmounts(const pqxx::result& rows);
+// The member accounts of the cards locked FOR NO KEY UPDATE in account id
+// order, as LockMemberAccounts does; rows for ReadAccountAmounts.
+const std::string& LockAccountsOfCardsSql();
+
 // A hold as stored, with its state as of `now`.
 struct HoldRow {
   Hold hold;
@@ -102,6 +120,10 @@ struct HoldRow {
 std::map<std::string, HoldRow> LoadHolds(pqxx::transaction_base& tx, absl::string_view program_id,
                                          const std::vector<std::string>& hold_ids, bool for_update,
                                          absl::Time now);
+
+// ($1 program_id, $2 hold ids), locked as LoadHolds says.
+const std::string& HoldsSql(bool for_update);
+std::map<std::string, HoldRow> ReadHolds(const pqxx::result& rows, absl::Time now);
 
 // Points reserved by the account's holds that are HELD and unexpired at `now`.
 int64_t LoadHeld(pqxx::transaction_base& tx, absl::string_view program_id,

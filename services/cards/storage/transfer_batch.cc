@@ -96,6 +96,13 @@ class BatchRun final {
   LedgerWrites writes_;
 };
 
+// Transfer ids already used, with what replaying them returns:
+// ($1 program_id, $2 transfer ids).
+constexpr char kUsedTransferIds[] =
+    "SELECT t.* FROM unnest($2::text[]) AS k(id) CROSS JOIN LATERAL"
+    " (SELECT transfer_id, fingerprint, amount, ts_to_micros(created_at) FROM transfers"
+    "  WHERE program_id = $1 AND transfer_id = k.id OFFSET 0) AS t";
+
 void BatchRun::Load(std::span<const CommitRequest* const> requests) {
   std::set<std::string> numbers, transfer_ids, hold_ids;
   for (const CommitRequest* request : requests) {
@@ -105,53 +112,68 @@ void BatchRun::Load(std::span<const CommitRequest* const> requests) {
       if (!spec.hold_id.empty()) hold_ids.insert(spec.hold_id);
     }
   }
-  const std::vector<std::string> keys(numbers.begin(), numbers.end());
-  cards_ = sql::FindCards(tx_, program_id_, keys);
-  std::set<std::string> account_ids;
-  // A card joining or leaving a master account changes its account in a
-  // transaction that holds both accounts locked: read the cards again once
-  // the locks are ours, until no card points at an account we do not hold.
-  for (std::set<std::string> locked;;) {
-    account_ids.clear();
+  const std::string keys = pg::TextArray(std::vector<std::string>(numbers.begin(), numbers.end()));
+  const std::string now = std::to_string(sql::Micros(now_));
+  // One round trip: the cards' accounts are locked first, and every later
+  // statement reads, with its own snapshot, what concurrent callers
+  // committed before the locks were ours; nothing changes it until commit.
+  // Holds are locked too, so that a concurrent VoidHold or second posting
+  // waits for this batch and then sees its outcome.
+  std::map<std::string, int64_t> extra_locked;
+  for (;;) {
+    pg::PreparedBatch batch(tx_);
+    const size_t locked = batch.Add(sql::LockAccountsOfCardsSql(), program_id_, keys);
+    const size_t cards = batch.Add(sql::FindCardsSql(), program_id_, keys);
+    const size_t lots = batch.Add(sql::OpenLotsOfCardsSql(), program_id_, keys);
+    const size_t held = batch.Add(sql::HeldOfCardsSql(), program_id_, keys, now);
+    const size_t used = batch.Add(
+        kUsedTransferIds, program_id_,
+        pg::TextArray(std::vector<std::string>(transfer_ids.begin(), transfer_ids.end())));
+    std::optional<size_t> holds;
+    if (!hold_ids.empty()) {
+      holds = batch.Add(sql::HoldsSql(/*for_update=*/true), program_id_,
+                        pg::TextArray(std::vector<std::string>(hold_ids.begin(), hold_ids.end())));
+    }
+    const std::vector<pqxx::result> results = batch.Run();
+
+    std::map<std::string, int64_t> balances = sql::ReadAccountAmounts(results[locked]);
+    balances.insert(extra_locked.begin(), extra_locked.end());
+    cards_ = sql::ReadFoundCards(results[cards],
+                                 std::vector<std::string>(numbers.begin(), numbers.end()));
+    // A card joining or leaving a master account changes its account in a
+    // transaction that holds both accounts locked. One that committed
+    // between the lock statement's snapshot and its locks leaves a card
+    // pointing at an account we do not hold: lock it and read again.
     std::set<std::string> missing;
     for (const auto& [number, card] : cards_) {
-      account_ids.insert(card.account_id);
-      if (!locked.contains(card.account_id)) missing.insert(card.account_id);
+      if (!balances.contains(card.account_id)) missing.insert(card.account_id);
     }
-    if (missing.empty()) break;
-    for (const auto& [account_id, balance] : LockMemberAccounts(tx_, program_id_, missing)) {
-      accounts_[account_id].balance = balance;
+    if (!missing.empty()) {
+      for (auto& [account_id, balance] : LockMemberAccounts(tx_, program_id_, missing)) {
+        extra_locked[account_id] = balance;
+      }
+      continue;
     }
-    locked.insert(missing.begin(), missing.end());
-    cards_ = sql::FindCards(tx_, program_id_, keys);
-  }
 
-  // Everything below is read under the account locks, so it is what
-  // concurrent callers committed before; nothing changes it until commit.
-  const std::vector<std::string> ids(account_ids.begin(), account_ids.end());
-  for (auto& [account_id, lots] : sql::LoadOpenLotsOf(tx_, program_id_, ids)) {
-    accounts_[account_id].lots = std::move(lots);
+    accounts_.clear();
+    for (const auto& [account_id, balance] : balances) accounts_[account_id].balance = balance;
+    for (auto& [account_id, account_lots] : sql::ReadOpenLots(results[lots])) {
+      accounts_[account_id].lots = std::move(account_lots);
+    }
+    for (const auto& [account_id, amount] : sql::ReadAccountAmounts(results[held])) {
+      accounts_[account_id].held = amount;
+    }
+    for (const auto& row : results[used]) {
+      std::string id = row[0].as<std::string>();
+      used_ids_.emplace(id, UsedId{.fingerprint = row[1].as<std::string>(),
+                                   .result = TransferResult{.transfer_id = id,
+                                                            .amount = row[2].as<int64_t>(),
+                                                            .create_time = sql::TimeOf(row[3]),
+                                                            .replayed = true}});
+    }
+    if (holds) holds_ = sql::ReadHolds(results[*holds], now_);
+    return;
   }
-  for (const auto& [account_id, held] : sql::LoadHeldOf(tx_, program_id_, ids, now_)) {
-    accounts_[account_id].held = held;
-  }
-  for (const auto& row : pg::ExecPrepared(
-           tx_,
-           "SELECT t.* FROM unnest($2::text[]) AS k(id) CROSS JOIN LATERAL"
-           " (SELECT transfer_id, fingerprint, amount, ts_to_micros(created_at) FROM transfers"
-           "  WHERE program_id = $1 AND transfer_id = k.id OFFSET 0) AS t",
-           program_id_,
-           pg::TextArray(std::vector<std::string>(transfer_ids.begin(), transfer_ids.end())))) {
-    std::string id = row[0].as<std::string>();
-    used_ids_.emplace(id, UsedId{.fingerprint = row[1].as<std::string>(),
-                                 .result = TransferResult{.transfer_id = id,
-                                                          .amount = row[2].as<int64_t>(),
-                                                          .create_time = sql::TimeOf(row[3]),
-                                                          .replayed = true}});
-  }
-  // Locked so that a concurrent VoidHold or second posting waits for this
-  // batch and then sees its outcome.
-  holds_ = sql::LoadHolds(tx_, program_id_, {hold_ids.begin(), hold_ids.end()}, true, now_);
 }
 
 absl::StatusOr<std::vector<absl::StatusOr<CommitResult>>> BatchRun::Run(
