@@ -17,6 +17,7 @@
 #include "libs/service/runtime.h"
 #include "services/cards/api/cards_api.h"
 #include "services/cards/api/certificates_api.h"
+#include "services/cards/api/client_cards_api.h"
 #include "services/cards/api/expiry_job.h"
 #include "services/cards/api/history_export.h"
 #include "services/cards/api/identity_client_directory.h"
@@ -116,6 +117,8 @@ int main() {
   cards::CertificatesApi certificates_api(certificate_store, certificate_metrics);
   cards::MasterAccountStore master_account_store(rt.pool(), clock);
   cards::MasterAccountsApi master_accounts_api(master_account_store);
+  cards::ClientCardsStore client_cards_store(rt.pool(), clock);
+  cards::ClientCardsApi client_cards_api(client_cards_store);
   cards::LevelsApi levels_api({.levels = level_store,
                                .cards = card_store,
                                .card_levels = card_levels,
@@ -133,6 +136,7 @@ int main() {
   rt.host().AddService(&levels_api);
   rt.host().AddService(&certificates_api);
   rt.host().AddService(&master_accounts_api);
+  rt.host().AddService(&client_cards_api);
 
   // Mass changes (CRD-4), history exports (CRD-7) and whatever operations
   // come later, shared among replicas through the operations table.

@@ -12,6 +12,9 @@
 #include "libs/service/runtime.h"
 #include "services/identity/api/api_keys_api.h"
 #include "services/identity/api/cards_card_owners.h"
+#include "services/identity/api/cards_client_cards.h"
+#include "services/identity/api/client_merge_api.h"
+#include "services/identity/api/client_view_api.h"
 #include "services/identity/api/consents_api.h"
 #include "services/identity/api/identity_api.h"
 #include "services/identity/api/operators_api.h"
@@ -36,6 +39,10 @@ int main() {
   // identity alone signs and checks operator tokens; see README "Operators".
   const std::string token_keys = env.RequiredString("LOYALTY_TOKEN_KEYS");
   const absl::Duration token_lifetime = env.Duration("LOYALTY_TOKEN_LIFETIME", absl::Minutes(15));
+  // How often merges whose cards step failed are retried (and how old they
+  // must be first).
+  const absl::Duration merge_retry_interval =
+      env.Duration("LOYALTY_CLIENT_MERGE_RETRY_INTERVAL", absl::Seconds(30));
   auto runtime = loyalty::service::Runtime::Create(
       env, "identity", loyalty::generated::IdentityMigrations());
   if (!runtime.ok()) return loyalty::service::StartupFailure(runtime.status());
@@ -82,6 +89,19 @@ int main() {
                                                         std::move(code_key), clock);
   (*runtime)->host().AddService(&consents_api);
   (*runtime)->host().AddService(&verifications_api);
+
+  // Client merge (CLI-7) and client view (CLI-10); see README "Merging clients".
+  auto client_cards = loyalty::identity::CardsClientCards::Dial(cards_address);
+  loyalty::identity::ClientMergeStore merge_store((*runtime)->pool());
+  loyalty::identity::ClientMerger merger(merge_store, *client_cards);
+  loyalty::identity::ClientMergeApi merge_api(merger, store);
+  loyalty::identity::ClientViewApi view_api(store, consent_store, tag_store, *client_cards);
+  (*runtime)->host().AddService(&merge_api);
+  (*runtime)->host().AddService(&view_api);
+  (*runtime)->host().AddBackgroundTask(
+      "client-merge-finisher", [&merger, merge_retry_interval](std::stop_token stop) {
+        merger.Run(std::move(stop), merge_retry_interval);
+      });
   (*runtime)->EnableOutboxRelay();
   return (*runtime)->Run();
 }

@@ -75,6 +75,20 @@ void AppendCardHoldersChanged(pg::Tx& tx, absl::string_view program_id, const Ca
   outbox::Append(tx, Stream(), program_id, event);
 }
 
+void AppendClientCardsReassigned(pg::Tx& tx, absl::string_view program_id,
+                                 absl::string_view from_client_id, absl::string_view to_client_id,
+                                 const std::vector<std::string>& owned_card_numbers,
+                                 const std::vector<std::string>& held_card_numbers,
+                                 absl::Time change_time) {
+  v1::ClientCardsReassigned event;
+  event.set_from_client_id(std::string(from_client_id));
+  event.set_to_client_id(std::string(to_client_id));
+  for (const std::string& number : owned_card_numbers) event.add_owned_card_numbers(number);
+  for (const std::string& number : held_card_numbers) event.add_held_card_numbers(number);
+  SetTime(change_time, event.mutable_change_time());
+  outbox::Append(tx, Stream(), program_id, event);
+}
+
 void AppendPointsTransferred(pg::Tx& tx, absl::string_view program_id,
                              std::span<const AppliedTransfer> transfers) {
   std::vector<v1::PointsTransferred> events(transfers.size());

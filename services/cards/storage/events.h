@@ -27,6 +27,13 @@ void AppendCardStatusChanged(pg::Tx& tx, absl::string_view program_id, const Car
 void AppendCardHoldersChanged(pg::Tx& tx, absl::string_view program_id, const Card& card,
                               absl::Time change_time);
 
+// Every card of `from_client_id` moved to `to_client_id` (ReassignClientCards).
+void AppendClientCardsReassigned(pg::Tx& tx, absl::string_view program_id,
+                                 absl::string_view from_client_id, absl::string_view to_client_id,
+                                 const std::vector<std::string>& owned_card_numbers,
+                                 const std::vector<std::string>& held_card_numbers,
+                                 absl::Time change_time);
+
 // One applied (not replayed) transfer.
 struct AppliedTransfer {
   TransferSpec spec;

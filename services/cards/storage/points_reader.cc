@@ -9,22 +9,38 @@
 #include "libs/common/errors.h"
 #include "libs/common/page_token.h"
 #include "libs/common/status_macros.h"
+#include "services/cards/storage/operation_rows.h"
 #include "services/cards/storage/sql.h"
 
 namespace loyalty::cards {
+
+absl::StatusOr<int64_t> StartOfOperationsPage(const OperationsQuery& query) {
+  if (query.start_time && query.end_time && *query.start_time > *query.end_time) {
+    return InvalidField("end_time", "must not be before start_time");
+  }
+  // Postings are numbered in commit order; a page continues below the last
+  // posting id it showed.
+  return DecodeIdPageToken(query.page_token, std::numeric_limits<int64_t>::max());
+}
+
+CardOperation OperationFromRow(const pqxx::row& row) {
+  return CardOperation{
+      .transfer_id = row[2].as<std::string>(),
+      .kind = ParseTransferKind(row[3].as<std::string>()).value_or(TransferKind::kUnspecified),
+      .amount = row[1].as<int64_t>(),
+      .reference = row[4].as<std::string>(),
+      .reason = row[5].as<std::string>(),
+      .actor = row[6].as<std::string>(),
+      .hold_id = row[7].as<std::string>(),
+      .create_time = sql::TimeOf(row[8])};
+}
 
 absl::StatusOr<OperationsPage> PointsReader::ListOperations(absl::string_view program_id,
                                                             absl::string_view card_number,
                                                             const OperationsQuery& query) {
   if (card_number.empty()) return InvalidField("card_number", "required");
   RETURN_IF_ERROR(ValidateNoControlCharacters("card_number", card_number));
-  if (query.start_time && query.end_time && *query.start_time > *query.end_time) {
-    return InvalidField("end_time", "must not be before start_time");
-  }
-  // Postings are numbered in commit order per account; a page continues
-  // below the last posting id it showed.
-  ASSIGN_OR_RETURN(const int64_t before,
-                   DecodeIdPageToken(query.page_token, std::numeric_limits<int64_t>::max()));
+  ASSIGN_OR_RETURN(const int64_t before, StartOfOperationsPage(query));
   OperationsPage page;
   RETURN_IF_ERROR(pool_.Transact([&](pg::Tx& tx) -> absl::Status {
     page = OperationsPage();
@@ -64,16 +80,8 @@ absl::StatusOr<OperationsPage> PointsReader::ListOperations(absl::string_view pr
             EncodePageToken(absl::StrCat(rows[query.page_size - 1][0].as<int64_t>()));
         break;
       }
-      page.operations.push_back(CardOperation{
-          .transfer_id = row[2].as<std::string>(),
-          .kind = ParseTransferKind(row[3].as<std::string>()).value_or(TransferKind::kUnspecified),
-          .amount = row[1].as<int64_t>(),
-          .balance_after = row[9].as<int64_t>(),
-          .reference = row[4].as<std::string>(),
-          .reason = row[5].as<std::string>(),
-          .actor = row[6].as<std::string>(),
-          .hold_id = row[7].as<std::string>(),
-          .create_time = sql::TimeOf(row[8])});
+      CardOperation& operation = page.operations.emplace_back(OperationFromRow(row));
+      operation.balance_after = row[9].as<int64_t>();
     }
     return absl::OkStatus();
   }));

@@ -34,6 +34,13 @@ absl::StatusOr<std::string> CardsCardOwners::OwnerOf(const rpc::CallContext& cal
     case grpc::StatusCode::INVALID_ARGUMENT:
       // Cards' answer is about the number we passed on: the caller's field.
       return InvalidField("card_number", status.error_message());
+    default:
+      return FromCardsStatus(status);
+  }
+}
+
+absl::Status FromCardsStatus(const grpc::Status& status) {
+  switch (status.error_code()) {
     case grpc::StatusCode::UNAVAILABLE:
     case grpc::StatusCode::DEADLINE_EXCEEDED:
       return absl::UnavailableError(

@@ -9,6 +9,11 @@
 
 namespace loyalty::identity {
 
+// A failed call to `cards` as a status of ours: a transport failure or
+// timeout is UNAVAILABLE (try again later), anything else keeps its code
+// and field.
+absl::Status FromCardsStatus(const grpc::Status& status);
+
 // Asks cards' GetCard, forwarding the caller's context (program, role,
 // trace) so that cards scopes the lookup to the caller's program. Asking
 // at the moment of identification, rather than keeping a copy of card

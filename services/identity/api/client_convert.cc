@@ -1,5 +1,8 @@
 #include "services/identity/api/client_convert.h"
 
+#include "absl/strings/ascii.h"
+#include "libs/common/errors.h"
+#include "libs/common/random_ids.h"
 #include "libs/rpc/proto_convert.h"
 #include "services/identity/domain/client_fields.h"
 
@@ -140,6 +143,15 @@ void ClientToProto(const Client& client, v1::Client* out) {
     added->set_url(link.url);
   }
   out->set_etag(EtagOfVersion(client.version));
+  out->set_status(client.merged_into_client_id.empty() ? v1::CLIENT_STATUS_ACTIVE
+                                                       : v1::CLIENT_STATUS_MERGED);
+  out->set_merged_into_client_id(client.merged_into_client_id);
+}
+
+absl::StatusOr<std::string> RequireClientId(absl::string_view field, absl::string_view id) {
+  if (id.empty()) return InvalidField(field, "required");
+  if (!IsUuid(id)) return InvalidField(field, "must be a UUID");
+  return absl::AsciiStrToLower(id);
 }
 
 }  // namespace loyalty::identity

@@ -17,17 +17,6 @@ absl::Status ValidateRequestId(const std::string& request_id) {
   return absl::OkStatus();
 }
 
-void RecordToProto(const ConsentRecord& record, v1::ConsentRecord* out) {
-  out->set_record_id(record.record_id);
-  out->set_kind(static_cast<v1::ConsentKind>(record.change.kind));
-  out->set_given(record.change.given);
-  out->set_source(static_cast<v1::ConsentSource>(record.change.source));
-  out->set_text_version(record.change.text_version);
-  rpc::SetTimestamp(record.change.consent_time, out->mutable_consent_time());
-  rpc::SetTimestamp(record.record_time, out->mutable_record_time());
-  out->set_recorded_by_principal_id(record.recorded_by.principal_id);
-  out->set_recorded_by_role(record.recorded_by.role);
-}
 
 void ConsentsToProto(const std::string& client_id, const ClientConsents& consents,
                      v1::ClientConsents* out) {
@@ -102,6 +91,18 @@ OutgoingMessage CodeMessage(const Verification& verification, const std::string&
 }
 
 }  // namespace
+
+void RecordToProto(const ConsentRecord& record, v1::ConsentRecord* out) {
+  out->set_record_id(record.record_id);
+  out->set_kind(static_cast<v1::ConsentKind>(record.change.kind));
+  out->set_given(record.change.given);
+  out->set_source(static_cast<v1::ConsentSource>(record.change.source));
+  out->set_text_version(record.change.text_version);
+  rpc::SetTimestamp(record.change.consent_time, out->mutable_consent_time());
+  rpc::SetTimestamp(record.record_time, out->mutable_record_time());
+  out->set_recorded_by_principal_id(record.recorded_by.principal_id);
+  out->set_recorded_by_role(record.recorded_by.role);
+}
 
 grpc::Status ConsentsApi::RecordConsents(grpc::ServerContext* context,
                                          const v1::RecordConsentsRequest* request,

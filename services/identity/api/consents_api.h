@@ -14,6 +14,9 @@
 
 namespace loyalty::identity {
 
+// One history record as the API shows it (also in the client view).
+void RecordToProto(const ConsentRecord& record, v1::ConsentRecord* out);
+
 class ConsentsApi final : public v1::ConsentService::Service {
  public:
   using Clock = std::function<absl::Time()>;

@@ -15,13 +15,6 @@ namespace {
 
 constexpr size_t kMaxRequestIdLength = 128;
 
-void ToProto(const Tag& tag, v1::Tag& out) {
-  out.set_tag_id(tag.tag_id);
-  out.set_name(tag.spec.name);
-  out.set_colour(tag.spec.colour);
-  rpc::SetTimestamp(tag.create_time, out.mutable_create_time());
-  rpc::SetTimestamp(tag.update_time, out.mutable_update_time());
-}
 
 TagSpec FromProto(const v1::Tag& tag) {
   return TagSpec{.name = tag.name(), .colour = tag.colour()};
@@ -35,6 +28,14 @@ absl::StatusOr<std::string> RequireUuid(absl::string_view field, absl::string_vi
 }
 
 }  // namespace
+
+void ToProto(const Tag& tag, v1::Tag& out) {
+  out.set_tag_id(tag.tag_id);
+  out.set_name(tag.spec.name);
+  out.set_colour(tag.spec.colour);
+  rpc::SetTimestamp(tag.create_time, out.mutable_create_time());
+  rpc::SetTimestamp(tag.update_time, out.mutable_update_time());
+}
 
 grpc::Status TagsApi::CreateTag(grpc::ServerContext* context, const v1::CreateTagRequest* request,
                                 v1::Tag* response) {

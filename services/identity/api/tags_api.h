@@ -5,6 +5,9 @@
 
 namespace loyalty::identity {
 
+// A tag as the API shows it (also in the client view).
+void ToProto(const Tag& tag, v1::Tag& out);
+
 // loyalty.identity.v1.TagsService: client tags (CLI-6).
 class TagsApi final : public v1::TagsService::Service {
  public:

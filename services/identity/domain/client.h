@@ -79,6 +79,8 @@ struct Client {
   bool email_verified = false;
   // Row version, bumped by every change; the etag is made from it.
   int64_t version = 0;
+  // Set when this client was merged into another (CLI-7); empty otherwise.
+  std::string merged_into_client_id;
   absl::Time create_time;
   absl::Time update_time;
 };

@@ -21,7 +21,8 @@ const char kClientColumns[] =
     " coalesce(external_id, ''), coalesce(referral_code, ''),"
     " coalesce(referrer_client_id::text, ''),"
     " utm_source, utm_medium, utm_campaign, utm_content, utm_term,"
-    " device, issuance_form, registration_store_id, version";
+    " device, issuance_form, registration_store_id, version,"
+    " coalesce(merged_into::text, '')";
 
 const char kProfileColumns[] =
     "last_name, first_name, middle_name, phone, email, birth_date, gender, marketing_consent,"
@@ -65,6 +66,7 @@ Client ClientFromRow(const pqxx::row& row) {
   profile.issuance_form = row[column++].as<std::string>();
   profile.registration_store_id = row[column++].as<std::string>();
   client.version = row[column++].as<int64_t>();
+  client.merged_into_client_id = row[column++].as<std::string>();
   return client;
 }
 

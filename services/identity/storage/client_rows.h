@@ -19,7 +19,7 @@ namespace loyalty::identity {
 // table). A statement may select more columns after it: the first of them
 // is at index kClientColumnCount.
 extern const char kClientColumns[];
-inline constexpr int kClientColumnCount = 36;
+inline constexpr int kClientColumnCount = 37;
 
 Client ClientFromRow(const pqxx::row& row);
 

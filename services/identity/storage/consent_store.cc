@@ -89,8 +89,22 @@ std::vector<ConsentRecord> AppendConsentRecords(pg::Tx& tx, const std::string& p
     auto [it, inserted] = after.emplace(record.change.kind, record);
     if (!inserted && Supersedes(record, it->second)) it->second = record;
   }
+  PublishConsentChange(tx, program_id, client_id, before, after);
+  return written;
+}
+
+std::map<ConsentKind, ConsentRecord> LoadCurrentConsents(pg::Tx& tx,
+                                                         const std::string& program_id,
+                                                         const std::string& client_id) {
+  return LoadCurrent(tx, program_id, client_id);
+}
+
+void PublishConsentChange(pg::Tx& tx, const std::string& program_id,
+                          const std::string& client_id,
+                          const std::map<ConsentKind, ConsentRecord>& before,
+                          const std::map<ConsentKind, ConsentRecord>& after) {
   std::vector<ConsentKind> changed = ChangedKinds(before, after);
-  if (changed.empty()) return written;
+  if (changed.empty()) return;
 
   const bool marketing = IsGiven(after, ConsentKind::kMarketing);
   pqxx::row updated = tx.exec_params1(
@@ -112,7 +126,6 @@ std::vector<ConsentRecord> AppendConsentRecords(pg::Tx& tx, const std::string& p
   event.mutable_change_time()->set_seconds(now_micros / 1000000);
   event.mutable_change_time()->set_nanos(static_cast<int32_t>(now_micros % 1000000) * 1000);
   outbox::Append(tx, outbox::StreamFor("identity"), program_id, event);
-  return written;
 }
 
 absl::StatusOr<ClientConsents> ConsentStore::RecordConsents(

@@ -33,6 +33,20 @@ std::vector<ConsentRecord> AppendConsentRecords(pg::Tx& tx, const std::string& p
                                                 const Principal& recorded_by,
                                                 const std::string& request_id);
 
+// The current record of every kind in a client's history.
+std::map<ConsentKind, ConsentRecord> LoadCurrentConsents(pg::Tx& tx,
+                                                         const std::string& program_id,
+                                                         const std::string& client_id);
+
+// After a client's history changed the current state from `before` to
+// `after` inside `tx`: when some kind's state changed, keeps
+// clients.marketing_consent equal to the marketing state (a new etag when it
+// changes) and appends ClientConsentChanged.
+void PublishConsentChange(pg::Tx& tx, const std::string& program_id,
+                          const std::string& client_id,
+                          const std::map<ConsentKind, ConsentRecord>& before,
+                          const std::map<ConsentKind, ConsentRecord>& after);
+
 class ConsentStore final {
  public:
   explicit ConsentStore(pg::Pool& pool) : pool_(pool) {}
