@@ -1,5 +1,5 @@
-// identity: programs, clients, tags, consents, verifications, API keys,
-// operators.
+// identity: programs, clients, tags, custom attributes, consents,
+// verifications, API keys, operators.
 #include <openssl/rand.h>
 
 #include <cstdlib>
@@ -11,6 +11,7 @@
 #include "libs/rpc/server.h"
 #include "libs/service/runtime.h"
 #include "services/identity/api/api_keys_api.h"
+#include "services/identity/api/attributes_api.h"
 #include "services/identity/api/cards_card_owners.h"
 #include "services/identity/api/cards_client_cards.h"
 #include "services/identity/api/client_merge_api.h"
@@ -21,6 +22,7 @@
 #include "services/identity/api/tags_api.h"
 #include "services/identity/domain/access_token.h"
 #include "services/identity/storage/api_key_store.h"
+#include "services/identity/storage/attribute_store.h"
 #include "services/identity/storage/identity_store.h"
 #include "services/identity/storage/operator_store.h"
 #include "services/identity/storage/tag_store.h"
@@ -69,6 +71,9 @@ int main() {
   (*runtime)->host().AddService(&operators_api);
   (*runtime)->host().AddService(&api_keys_api);
   (*runtime)->host().AddService(&tags_api);
+  loyalty::identity::AttributeStore attribute_store((*runtime)->pool());
+  loyalty::identity::AttributesApi attributes_api(attribute_store);
+  (*runtime)->host().AddService(&attributes_api);
 
   if (code_key.empty()) {
     // Codes stay safe (hashed under a random key), but pending codes die

@@ -10,6 +10,7 @@
 #include "libs/common/random_ids.h"
 #include "libs/common/status_macros.h"
 #include "libs/outbox/outbox.h"
+#include "services/identity/storage/attribute_store.h"
 #include "services/identity/storage/consent_store.h"
 #include "loyalty/identity/v1/events.pb.h"
 #include "services/identity/storage/client_rows.h"
@@ -113,7 +114,8 @@ absl::StatusOr<ApiKey> IdentityStore::FindApiKey(const std::string& secret_hash)
 absl::StatusOr<Client> IdentityStore::RegisterClient(const std::string& program_id,
                                                      const ClientProfile& profile,
                                                      const std::string& request_id,
-                                                     const Principal& registered_by) {
+                                                     const Principal& registered_by,
+                                                     const AttributeValuesInput& attributes) {
   Client client;
   auto attempt = [&](pg::Tx& tx) -> absl::Status {
     if (!request_id.empty()) {
@@ -155,6 +157,9 @@ absl::StatusOr<Client> IdentityStore::RegisterClient(const std::string& program_
     event.mutable_create_time()->set_seconds(absl::ToUnixSeconds(client.create_time));
     event.set_marketing_consent(profile.marketing_consent);
     outbox::Append(tx, outbox::StreamFor("identity"), program_id, event);
+    // After ClientRegistered, so that consumers see the client first.
+    RETURN_IF_ERROR(WriteRegistrationAttributes(tx, program_id, client.client_id, attributes,
+                                                registered_by));
     if (profile.marketing_consent) {
       // The consent history starts with the registration's choice; the
       // client row's column is its projection. Registration carries no

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "libs/pg/migrations.h"
 #include "libs/pg/pool.h"
+#include "services/identity/domain/attribute.h"
 #include "services/identity/domain/client.h"
 #include "services/identity/domain/client_fields.h"
 #include "services/identity/domain/consent.h"
@@ -60,11 +61,15 @@ class IdentityStore final {
   // the same request id returns the first client; another client's phone
   // is ALREADY_EXISTS naming `client.phone`. A marketing consent is also
   // written to the consent history (source REGISTRATION, by
-  // `registered_by`).
+  // `registered_by`). Custom attribute values are validated against the
+  // program's attributes and written in the same transaction (see
+  // WriteRegistrationAttributes); a bad or missing required value stores
+  // nothing.
   absl::StatusOr<Client> RegisterClient(const std::string& program_id,
                                         const ClientProfile& profile,
                                         const std::string& request_id,
-                                        const Principal& registered_by = {});
+                                        const Principal& registered_by = {},
+                                        const AttributeValuesInput& attributes = {});
   absl::StatusOr<Client> GetClient(const std::string& program_id,
                                    const std::string& client_id);
   // Changes a client under a row lock (implemented in client_updates.cc):

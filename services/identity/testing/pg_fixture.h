@@ -3,9 +3,11 @@
 // A migrated identity database per test suite, with two fresh programs per
 // test (the second for isolation checks). Test-only.
 
+#include <cstdint>
 #include <string>
 
 #include "gtest/gtest.h"
+#include "libs/common/random_ids.h"
 #include "libs/testing/migrated_database.h"
 #include "services/identity/storage/identity_store.h"
 
@@ -36,6 +38,21 @@ class IdentityPgTest : public ::testing::Test {
         Program{.name = "Shop", .time_zone = "UTC", .default_country_code = "7"});
     EXPECT_TRUE(program.ok()) << program.status();
     return program.ok() ? program->program_id : "";
+  }
+
+  // A client of `program_id` with a fresh e-mail.
+  std::string NewClient(const std::string& program_id) {
+    auto client = identity_.RegisterClient(program_id,
+                                           ClientProfile{.email = NewUuid() + "@example.com"}, "");
+    EXPECT_TRUE(client.ok()) << client.status();
+    return client.ok() ? client->client_id : "";
+  }
+
+  // The one integer a query returns; -1 (and a failure) on error.
+  int64_t Count(const std::string& sql) {
+    absl::StatusOr<int64_t> value = loyalty::testing::QueryInt(*pool_, sql);
+    EXPECT_TRUE(value.ok()) << value.status();
+    return value.value_or(-1);
   }
 
   static inline loyalty::testing::MigratedDatabase* database_ = nullptr;
