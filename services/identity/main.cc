@@ -100,7 +100,8 @@ int main() {
   loyalty::identity::ClientMergeStore merge_store((*runtime)->pool());
   loyalty::identity::ClientMerger merger(merge_store, *client_cards);
   loyalty::identity::ClientMergeApi merge_api(merger, store);
-  loyalty::identity::ClientViewApi view_api(store, consent_store, tag_store, *client_cards);
+  loyalty::identity::ClientViewApi view_api(store, consent_store, tag_store, attribute_store,
+                                           *client_cards);
   (*runtime)->host().AddService(&merge_api);
   (*runtime)->host().AddService(&view_api);
   (*runtime)->host().AddBackgroundTask(

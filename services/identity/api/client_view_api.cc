@@ -5,6 +5,7 @@
 #include "libs/rpc/handler.h"
 #include "libs/rpc/proto_convert.h"
 #include "services/identity/api/client_convert.h"
+#include "services/identity/storage/attribute_proto.h"
 #include "services/identity/api/consents_api.h"
 #include "services/identity/api/tags_api.h"
 
@@ -60,7 +61,11 @@ grpc::Status ClientViewApi::GetClientView(grpc::ServerContext* context,
         }
         ASSIGN_OR_RETURN(std::vector<Tag> tags, tags_.ListOfClient(call.program_id, client_id));
         for (const Tag& tag : tags) ToProto(tag, *response->add_tags());
-        // Custom attribute values (CLI-2) go here, as field 4 of ClientView.
+        ASSIGN_OR_RETURN(std::vector<AttributeValue> attributes,
+                         attributes_.GetValues(call.program_id, client_id));
+        for (const AttributeValue& value : attributes) {
+          AttributeValueToProto(value, *response->add_attributes());
+        }
 
         // The card sections fail alone: the console still shows the rest.
         absl::StatusOr<cards::v1::ListCardsResponse> cards = cards_.ListCards(call, client_id);

@@ -2,6 +2,7 @@
 
 #include "loyalty/identity/v1/client_view_service.grpc.pb.h"
 #include "services/identity/api/client_cards.h"
+#include "services/identity/storage/attribute_store.h"
 #include "services/identity/storage/consent_store.h"
 #include "services/identity/storage/identity_store.h"
 #include "services/identity/storage/tag_store.h"
@@ -13,8 +14,9 @@ namespace loyalty::identity {
 class ClientViewApi final : public v1::ClientViewService::Service {
  public:
   ClientViewApi(IdentityStore& clients, ConsentStore& consents, TagStore& tags,
-                ClientCards& cards)
-      : clients_(clients), consents_(consents), tags_(tags), cards_(cards) {}
+                AttributeStore& attributes, ClientCards& cards)
+      : clients_(clients), consents_(consents), tags_(tags), attributes_(attributes),
+        cards_(cards) {}
 
   grpc::Status GetClientView(grpc::ServerContext* context,
                              const v1::GetClientViewRequest* request,
@@ -24,6 +26,7 @@ class ClientViewApi final : public v1::ClientViewService::Service {
   IdentityStore& clients_;
   ConsentStore& consents_;
   TagStore& tags_;
+  AttributeStore& attributes_;
   ClientCards& cards_;
 };
 

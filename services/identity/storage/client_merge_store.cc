@@ -168,13 +168,23 @@ int MoveConsents(pg::Tx& tx, const std::string& program_id, const std::string& s
   return static_cast<int>(moved.affected_rows());
 }
 
-// Where the duplicate's custom attribute values (CLI-2) will move to the
-// survivor: the survivor's own value of an attribute wins, the
-// duplicate's fills the attributes the survivor has none of. Nothing to
-// move until attributes exist.
-void MoveAttributeValues(pg::Tx& /*tx*/, const std::string& /*program_id*/,
-                         const std::string& /*survivor_id*/,
-                         const std::string& /*duplicate_id*/) {}
+// The duplicate's custom attribute values (CLI-2) fill the attributes the
+// survivor has no value of; the survivor's own values win, and the
+// duplicate keeps the values it lost to them (history). The status-system
+// history of each moved value moves with it.
+void MoveAttributeValues(pg::Tx& tx, const std::string& program_id,
+                         const std::string& survivor_id, const std::string& duplicate_id) {
+  tx.exec_params(
+      "WITH moved AS ("
+      "  UPDATE client_attribute_values d SET client_id = $2::uuid, updated_at = now()"
+      "  WHERE d.program_id = $1 AND d.client_id = $3::uuid AND NOT EXISTS"
+      "    (SELECT 1 FROM client_attribute_values s"
+      "     WHERE s.program_id = $1 AND s.client_id = $2::uuid AND s.key = d.key)"
+      "  RETURNING d.key)"
+      " UPDATE client_status_history SET client_id = $2::uuid"
+      " WHERE program_id = $1 AND client_id = $3::uuid AND key IN (SELECT key FROM moved)",
+      program_id, survivor_id, duplicate_id);
+}
 
 // Writes the survivor's filled profile (version up, ClientUpdated).
 void FillSurvivor(pg::Tx& tx, const std::string& program_id, const Client& survivor,

@@ -17,6 +17,7 @@
 #include "libs/common/random_ids.h"
 #include "services/identity/api/client_cards.h"
 #include "services/identity/api/client_merger.h"
+#include "services/identity/storage/attribute_store.h"
 #include "services/identity/storage/client_merge_store.h"
 #include "services/identity/storage/consent_store.h"
 #include "services/identity/storage/identity_store.h"
@@ -195,6 +196,48 @@ TEST_F(ClientMergeTest, MovesTagsConsentsAndMissingFieldsAndFreesTheDuplicatesKe
   EXPECT_EQ(cards_.calls[0].from, duplicate.client_id);
   EXPECT_EQ(cards_.calls[0].to, survivor.client_id);
   EXPECT_EQ(cards_.calls[0].request_id, "merge-1");
+}
+
+TEST_F(ClientMergeTest, AttributeValuesTheSurvivorLacksMoveWithTheirStatusHistory) {
+  AttributeStore attributes(*pool_);
+  AttributeSpec tier{.key = "tier",
+                     .display_name = "Tier",
+                     .type = AttributeType::kEnum,
+                     .allowed_values = {{"silver", "Silver"}, {"gold", "Gold"}},
+                     .kind = AttributeKind::kStatusSystem};
+  AttributeSpec city_part{
+      .key = "district", .display_name = "District", .type = AttributeType::kString};
+  for (AttributeSpec* spec : {&tier, &city_part}) {
+    ASSERT_TRUE(NormalizeAttributeSpec(*spec, "attribute.").ok());
+    ASSERT_TRUE(attributes.Create(program_id_, *spec, "").ok());
+  }
+  auto set = [&](const Client& client, std::vector<AttributeValue> values) {
+    auto stored = attributes.SetValues(
+        program_id_, client.client_id, AttributeValuesInput{.values = std::move(values)},
+        AttributeChangeOrigin{.by = kOperator, .reason = "test"}, "", "");
+    ASSERT_TRUE(stored.ok()) << stored.status();
+  };
+  const AttributeValue gold{.key = "tier", .type = AttributeType::kEnum, .text = "gold"};
+  const AttributeValue north{.key = "district", .type = AttributeType::kString, .text = "north"};
+  const AttributeValue south{.key = "district", .type = AttributeType::kString, .text = "south"};
+  const Client survivor = NewClient({.phone = "+79161110061"});
+  const Client duplicate = NewClient({.phone = "+79161110062"});
+  set(survivor, {north});
+  set(duplicate, {gold, south});
+
+  ASSERT_TRUE(merger_.Merge(Call(), survivor.client_id, duplicate.client_id, "merge-attrs").ok());
+
+  // The survivor's own value wins; the one it lacked comes with its history.
+  auto values = attributes.GetValues(program_id_, survivor.client_id);
+  ASSERT_TRUE(values.ok()) << values.status();
+  EXPECT_THAT(*values, UnorderedElementsAre(north, gold));
+  auto history = attributes.ListStatusHistory(program_id_, survivor.client_id, "tier", 10, "");
+  ASSERT_TRUE(history.ok()) << history.status();
+  ASSERT_EQ(history->changes.size(), 1u);
+  EXPECT_EQ(history->changes[0].new_value, "gold");
+  auto left = attributes.GetValues(program_id_, duplicate.client_id);
+  ASSERT_TRUE(left.ok()) << left.status();
+  EXPECT_THAT(*left, ElementsAre(south));
 }
 
 TEST_F(ClientMergeTest, RetriesHaveOneEffect) {
