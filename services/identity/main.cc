@@ -11,6 +11,7 @@
 #include "libs/rpc/server.h"
 #include "libs/service/runtime.h"
 #include "services/identity/api/api_keys_api.h"
+#include "services/identity/api/audit_api.h"
 #include "services/identity/api/cards_card_owners.h"
 #include "services/identity/api/consents_api.h"
 #include "services/identity/api/identity_api.h"
@@ -82,6 +83,9 @@ int main() {
                                                         std::move(code_key), clock);
   (*runtime)->host().AddService(&consents_api);
   (*runtime)->host().AddService(&verifications_api);
+  loyalty::identity::AuditStore audit_store((*runtime)->pool());
+  loyalty::identity::AuditApi audit_api(audit_store);
+  (*runtime)->host().AddService(&audit_api);
   (*runtime)->EnableOutboxRelay();
   return (*runtime)->Run();
 }

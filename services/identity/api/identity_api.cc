@@ -10,6 +10,7 @@
 #include "libs/common/status_macros.h"
 #include "libs/rpc/handler.h"
 #include "libs/rpc/proto_convert.h"
+#include "services/identity/api/audit_actor.h"
 #include "services/identity/api/client_convert.h"
 #include "services/identity/api/operators_api.h"
 #include "services/identity/domain/api_key.h"
@@ -51,9 +52,8 @@ grpc::Status IdentityApi::RegisterClient(grpc::ServerContext* context,
             !status.ok()) {
           return status;
         }
-        absl::StatusOr<Client> client =
-            store_.RegisterClient(call.program_id, profile, request->request_id(),
-                                  Principal{call.principal_id, call.role});
+        absl::StatusOr<Client> client = store_.RegisterClient(
+            call.program_id, profile, request->request_id(), AuditActorOf(call));
         if (!client.ok()) return client.status();
         ClientToProto(*client, response);
         return absl::OkStatus();
