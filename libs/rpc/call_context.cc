@@ -30,6 +30,7 @@ CallContext ReadCallContext(const grpc::ServerContext& server) {
   context.store_id = Metadata(server, kStoreIdKey);
   context.partner_id = Metadata(server, kPartnerIdKey);
   context.principal_id = Metadata(server, kPrincipalIdKey);
+  context.principal_kind = Metadata(server, kPrincipalKindKey);
   context.request_id = Metadata(server, kRequestIdKey);
   std::optional<TraceParent> trace =
       TraceParent::Parse(Metadata(server, kTraceParentKey));
@@ -57,6 +58,7 @@ void WriteCallContext(const CallContext& context, grpc::ClientContext& client) {
   AddIfSet(client, kStoreIdKey, context.store_id);
   AddIfSet(client, kPartnerIdKey, context.partner_id);
   AddIfSet(client, kPrincipalIdKey, context.principal_id);
+  AddIfSet(client, kPrincipalKindKey, context.principal_kind);
   AddIfSet(client, kRequestIdKey, context.request_id);
   client.AddMetadata(std::string(kTraceParentKey), context.trace.Child().ToHeader());
 }

@@ -25,6 +25,10 @@ inline constexpr absl::string_view kRoleKey = "x-loyalty-role";
 inline constexpr absl::string_view kStoreIdKey = "x-loyalty-store-id";
 inline constexpr absl::string_view kPartnerIdKey = "x-loyalty-partner-id";
 inline constexpr absl::string_view kPrincipalIdKey = "x-loyalty-principal-id";
+// What the principal id names: kPrincipalKindOperator or kPrincipalKindApiKey.
+inline constexpr absl::string_view kPrincipalKindKey = "x-loyalty-principal-kind";
+inline constexpr absl::string_view kPrincipalKindOperator = "operator";
+inline constexpr absl::string_view kPrincipalKindApiKey = "api_key";
 inline constexpr absl::string_view kRequestIdKey = "x-request-id";
 inline constexpr absl::string_view kTraceParentKey = "traceparent";
 
@@ -34,6 +38,7 @@ struct CallContext {
   std::string store_id;      // set for store-bound credentials
   std::string partner_id;    // set for partner-bound credentials
   std::string principal_id;  // API key or operator id, for audit
+  std::string principal_kind;  // kPrincipalKind*; empty without credentials
   std::string request_id;
   TraceParent trace;
 };

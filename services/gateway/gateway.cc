@@ -223,6 +223,11 @@ void Gateway::OnAuthenticated(const std::shared_ptr<Exchange>& exchange,
   add(loyalty::rpc::kPartnerIdKey, principal.partner_id);
   add(loyalty::rpc::kPrincipalIdKey,
       principal.operator_id.empty() ? principal.api_key_id : principal.operator_id);
+  if (!principal.operator_id.empty() || !principal.api_key_id.empty()) {
+    add(loyalty::rpc::kPrincipalKindKey,
+        std::string(principal.operator_id.empty() ? loyalty::rpc::kPrincipalKindApiKey
+                                                  : loyalty::rpc::kPrincipalKindOperator));
+  }
   add(loyalty::rpc::kRequestIdKey, ex.request_id);
   add(loyalty::rpc::kTraceParentKey, ex.span.ToHeader());
   backend_.Call(std::move(call),

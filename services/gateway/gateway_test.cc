@@ -135,6 +135,7 @@ TEST_F(GatewayTest, ForwardsToOwningServiceWithPrincipalMetadata) {
   EXPECT_EQ(backend_.Metadata("x-loyalty-role"), "ROLE_POS");
   EXPECT_EQ(backend_.Metadata("x-loyalty-store-id"), "store-9");
   EXPECT_EQ(backend_.Metadata("x-loyalty-principal-id"), "key-1");
+  EXPECT_EQ(backend_.Metadata("x-loyalty-principal-kind"), "api_key");
   EXPECT_EQ(backend_.Metadata("x-loyalty-partner-id"), "<absent>");
 }
 
@@ -284,6 +285,7 @@ TEST_F(GatewayTest, OperatorTokensForwardTheOperatorAsPrincipal) {
       Send("GET", "/v1/operators", {{"authorization", "Bearer lt1.admin"}});
   EXPECT_EQ(response.status, 200) << response.body;
   EXPECT_EQ(backend_.Metadata("x-loyalty-principal-id"), "op-1");
+  EXPECT_EQ(backend_.Metadata("x-loyalty-principal-kind"), "operator");
   EXPECT_EQ(backend_.Metadata("x-loyalty-role"), "ROLE_ADMIN");
 }
 

@@ -12,6 +12,7 @@
 #include "libs/service/runtime.h"
 #include "services/identity/api/api_keys_api.h"
 #include "services/identity/api/attributes_api.h"
+#include "services/identity/api/audit_api.h"
 #include "services/identity/api/cards_card_owners.h"
 #include "services/identity/api/cards_client_cards.h"
 #include "services/identity/api/client_merge_api.h"
@@ -108,6 +109,9 @@ int main() {
       "client-merge-finisher", [&merger, merge_retry_interval](std::stop_token stop) {
         merger.Run(std::move(stop), merge_retry_interval);
       });
+  loyalty::identity::AuditStore audit_store((*runtime)->pool());
+  loyalty::identity::AuditApi audit_api(audit_store);
+  (*runtime)->host().AddService(&audit_api);
   (*runtime)->EnableOutboxRelay();
   return (*runtime)->Run();
 }

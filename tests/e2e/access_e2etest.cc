@@ -26,16 +26,6 @@ constexpr char kPassword[] = "Correct-Horse-7";
 
 class AccessTest : public SharedStackTest {
  protected:
-  // An HTTP call with `Authorization: Bearer <token>`.
-  static http::Response Bearer(const std::string& method, const std::string& path,
-                               const std::string& body, const std::string& token) {
-    http::Request request{.method = method, .url = stack_->gateway_url() + path, .body = body};
-    request.headers.emplace_back("authorization", absl::StrCat("Bearer ", token));
-    absl::StatusOr<http::Response> response = http::Send(request);
-    EXPECT_TRUE(response.ok()) << response.status();
-    return response.ok() ? *response : http::Response{};
-  }
-
   static std::string NewLogin(const std::string& stem) {
     return absl::StrCat(stem, ".", UniqueDigits(8), "@shop.example");
   }

@@ -30,6 +30,15 @@ http::Response SharedStackTest::Send(const std::string& method, const std::strin
   return response.ok() ? *response : http::Response{};
 }
 
+http::Response SharedStackTest::Bearer(const std::string& method, const std::string& path,
+                                       const std::string& body, const std::string& token) {
+  http::Request request{.method = method, .url = stack_->gateway_url() + path, .body = body};
+  request.headers.emplace_back("authorization", absl::StrCat("Bearer ", token));
+  absl::StatusOr<http::Response> response = http::Send(request);
+  EXPECT_TRUE(response.ok()) << response.status();
+  return response.ok() ? *response : http::Response{};
+}
+
 http::Response SharedStackTest::Admin(const std::string& method, const std::string& path,
                                       const std::string& body) {
   return Send(method, path, body, stack_->demo().api_key);

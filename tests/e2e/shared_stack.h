@@ -25,6 +25,9 @@ class SharedStackTest : public ::testing::Test {
   // With the demo program's admin key.
   static http::Response Admin(const std::string& method, const std::string& path,
                               const std::string& body = "");
+  // With `Authorization: Bearer <token>`, e.g. an operator's access token.
+  static http::Response Bearer(const std::string& method, const std::string& path,
+                               const std::string& body, const std::string& token);
   // With the demo program's store-bound POS key.
   static http::Response Pos(const std::string& method, const std::string& path,
                             const std::string& body = "");

@@ -6,6 +6,7 @@
 #include "libs/common/status_macros.h"
 #include "libs/rpc/handler.h"
 #include "libs/rpc/proto_convert.h"
+#include "services/identity/api/audit_actor.h"
 #include "services/identity/domain/api_key.h"
 
 namespace loyalty::identity {
@@ -44,8 +45,9 @@ grpc::Status ApiKeysApi::CreateApiKey(grpc::ServerContext* context,
           return InvalidField("request_id", "longer than 128 bytes");
         }
         const std::string secret = NewApiKeySecret();
-        ASSIGN_OR_RETURN(CreatedApiKey created,
-                         keys_.Create(key, HashApiKeySecret(secret), request->request_id()));
+        ASSIGN_OR_RETURN(
+            CreatedApiKey created,
+            keys_.Create(key, HashApiKeySecret(secret), request->request_id(), AuditActorOf(call)));
         ToProto(created.record, *response->mutable_api_key());
         if (!created.replayed) response->set_secret(secret);
         return absl::OkStatus();
@@ -73,8 +75,8 @@ grpc::Status ApiKeysApi::RevokeApiKey(grpc::ServerContext* context,
       context, "RevokeApiKey", [&](const rpc::CallContext& call) -> absl::Status {
         if (!IsUuid(request->api_key_id())) return InvalidField("api_key_id", "must be a UUID");
         ASSIGN_OR_RETURN(ApiKeyRecord revoked,
-                         keys_.Revoke(call.program_id,
-                                      absl::AsciiStrToLower(request->api_key_id())));
+                         keys_.Revoke(call.program_id, absl::AsciiStrToLower(request->api_key_id()),
+                                      AuditActorOf(call)));
         ToProto(revoked, *response);
         return absl::OkStatus();
       });

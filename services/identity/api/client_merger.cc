@@ -7,6 +7,7 @@
 #include "libs/common/log.h"
 #include "libs/common/periodic.h"
 #include "libs/common/status_macros.h"
+#include "services/identity/api/audit_actor.h"
 
 namespace loyalty::identity {
 
@@ -16,7 +17,7 @@ absl::StatusOr<ClientMergeRecord> ClientMerger::Merge(const rpc::CallContext& ca
                                                       const std::string& request_id) {
   ASSIGN_OR_RETURN(ClientMergeRecord merge,
                    store_.Begin(call.program_id, survivor_id, duplicate_id, request_id,
-                                Principal{.principal_id = call.principal_id, .role = call.role}));
+                                AuditActorOf(call)));
   if (merge.cards_done) return merge;
   return FinishCards(call, merge);
 }

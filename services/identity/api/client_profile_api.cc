@@ -9,6 +9,7 @@
 #include "libs/common/errors.h"
 #include "libs/common/status_macros.h"
 #include "libs/rpc/handler.h"
+#include "services/identity/api/audit_actor.h"
 #include "services/identity/api/client_convert.h"
 #include "services/identity/api/identity_api.h"
 #include "services/identity/domain/client_fields.h"
@@ -39,14 +40,15 @@ grpc::Status IdentityApi::UpdateClient(grpc::ServerContext* context,
         // A birth date "today" in the program's zone may be tomorrow in UTC.
         const absl::CivilDay tomorrow = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone()) + 1;
         ASSIGN_OR_RETURN(
-            Client updated,
-            store_.UpdateClient(call.program_id, client_id, expected_version,
+            Client updated, store_.UpdateClient(
+                                call.program_id, client_id, expected_version,
                                 [&](ClientProfile& profile) -> absl::Status {
                                   RETURN_IF_ERROR(ApplyClientMask(paths, input, profile));
                                   RETURN_IF_ERROR(NormalizeProfile(
                                       profile, program.default_country_code, tomorrow, "client."));
                                   return CheckReferrer(client_id, profile, "client.");
-                                }));
+                                },
+                                AuditActorOf(call)));
         ClientToProto(updated, response);
         return absl::OkStatus();
       });

@@ -7,6 +7,7 @@
 #include "libs/common/status_macros.h"
 #include "libs/rpc/handler.h"
 #include "libs/rpc/proto_convert.h"
+#include "services/identity/api/audit_actor.h"
 #include "services/identity/domain/api_key.h"
 
 namespace loyalty::identity {
@@ -114,11 +115,10 @@ grpc::Status ConsentsApi::RecordConsents(grpc::ServerContext* context,
         std::vector<ConsentChange> changes;
         std::string fingerprint;
         RETURN_IF_ERROR(ChangesFromProto(*request, clock_(), changes, fingerprint));
-        ASSIGN_OR_RETURN(
-            ClientConsents consents,
-            store_.RecordConsents(call.program_id, request->client_id(), changes,
-                                  Principal{call.principal_id, call.role}, request->request_id(),
-                                  HashApiKeySecret(fingerprint)));
+        ASSIGN_OR_RETURN(ClientConsents consents,
+                         store_.RecordConsents(call.program_id, request->client_id(), changes,
+                                               AuditActorOf(call), request->request_id(),
+                                               HashApiKeySecret(fingerprint)));
         ConsentsToProto(request->client_id(), consents, response);
         return absl::OkStatus();
       });
@@ -188,8 +188,9 @@ grpc::Status VerificationsApi::StartVerification(grpc::ServerContext* context,
         // would lock the client out for a minute for nothing.
         RETURN_IF_ERROR(
             sender_.Send(call, CodeMessage(verification, code, limits_.code_lifetime)));
-        ASSIGN_OR_RETURN(Verification stored, store_.Insert(call.program_id, verification,
-                                                            request->request_id()));
+        ASSIGN_OR_RETURN(Verification stored,
+                         store_.Insert(call.program_id, verification, request->request_id(),
+                                       AuditActorOf(call)));
         VerificationToProto(stored, now, response);
         return absl::OkStatus();
       });
@@ -207,10 +208,10 @@ grpc::Status VerificationsApi::ConfirmVerification(grpc::ServerContext* context,
         RETURN_IF_ERROR(ValidateCodeSyntax(request->code()));
         const absl::Time now = clock_();
         absl::Status answer;
-        ASSIGN_OR_RETURN(Verification verification,
-                         store_.Confirm(call.program_id, request->client_id(),
-                                        request->verification_id(), request->code(), code_key_,
-                                        now, answer));
+        ASSIGN_OR_RETURN(
+            Verification verification,
+            store_.Confirm(call.program_id, request->client_id(), request->verification_id(),
+                           request->code(), code_key_, now, answer, AuditActorOf(call)));
         RETURN_IF_ERROR(answer);
         VerificationToProto(verification, now, response);
         return absl::OkStatus();

@@ -11,6 +11,7 @@
 #include "libs/rpc/handler.h"
 #include "libs/rpc/proto_convert.h"
 #include "services/identity/api/attributes_api.h"
+#include "services/identity/api/audit_actor.h"
 #include "services/identity/api/client_convert.h"
 #include "services/identity/api/operators_api.h"
 #include "services/identity/domain/api_key.h"
@@ -56,9 +57,8 @@ grpc::Status IdentityApi::RegisterClient(grpc::ServerContext* context,
         for (const v1::AttributeValue& value : request->client().attributes()) {
           attributes.values.push_back(AttributeValueFromProto(value));
         }
-        absl::StatusOr<Client> client =
-            store_.RegisterClient(call.program_id, profile, request->request_id(),
-                                  Principal{call.principal_id, call.role}, attributes);
+        absl::StatusOr<Client> client = store_.RegisterClient(
+            call.program_id, profile, request->request_id(), AuditActorOf(call), attributes);
         if (!client.ok()) return client.status();
         ClientToProto(*client, response);
         return absl::OkStatus();

@@ -9,6 +9,7 @@
 #include "libs/common/status_macros.h"
 #include "libs/rpc/handler.h"
 #include "libs/rpc/proto_convert.h"
+#include "services/identity/api/audit_actor.h"
 #include "services/identity/domain/password.h"
 
 namespace loyalty::identity {
@@ -57,8 +58,9 @@ grpc::Status OperatorsApi::CreateOperator(grpc::ServerContext* context,
         RETURN_IF_ERROR(NormalizeOperatorSpec(spec, "operator."));
         RETURN_IF_ERROR(CheckPasswordPolicy(request->password(), login, "password"));
         ASSIGN_OR_RETURN(std::string hash, HashPassword(request->password()));
-        ASSIGN_OR_RETURN(Operator created, operators_.Create(call.program_id, login, spec, hash,
-                                                             request->request_id()));
+        ASSIGN_OR_RETURN(Operator created,
+                         operators_.Create(call.program_id, login, spec, hash,
+                                           request->request_id(), AuditActorOf(call)));
         ToProto(created, *response);
         return absl::OkStatus();
       });
@@ -103,11 +105,13 @@ grpc::Status OperatorsApi::UpdateOperator(grpc::ServerContext* context,
                                              request->update_mask().paths().end());
         const OperatorSpec input = SpecFromProto(request->operator_());
         ASSIGN_OR_RETURN(Operator updated,
-                         operators_.Update(call.program_id, id,
-                                           [&](OperatorSpec& spec) -> absl::Status {
-                                             RETURN_IF_ERROR(ApplyOperatorMask(paths, input, spec));
-                                             return NormalizeOperatorSpec(spec, "operator.");
-                                           }));
+                         operators_.Update(
+                             call.program_id, id,
+                             [&](OperatorSpec& spec) -> absl::Status {
+                               RETURN_IF_ERROR(ApplyOperatorMask(paths, input, spec));
+                               return NormalizeOperatorSpec(spec, "operator.");
+                             },
+                             AuditActorOf(call)));
         ToProto(updated, *response);
         return absl::OkStatus();
       });
@@ -138,7 +142,7 @@ grpc::Status OperatorsApi::SetOperatorPassword(grpc::ServerContext* context,
           }
         }
         ASSIGN_OR_RETURN(std::string hash, HashPassword(request->new_password()));
-        return operators_.SetPasswordHash(call.program_id, id, hash);
+        return operators_.SetPasswordHash(call.program_id, id, hash, AuditActorOf(call));
       });
 }
 

@@ -9,6 +9,7 @@
 #include "libs/common/status_macros.h"
 #include "libs/rpc/handler.h"
 #include "libs/rpc/proto_convert.h"
+#include "services/identity/api/audit_actor.h"
 
 namespace loyalty::identity {
 namespace {
@@ -47,7 +48,8 @@ grpc::Status TagsApi::CreateTag(grpc::ServerContext* context, const v1::CreateTa
         }
         TagSpec spec = FromProto(request->tag());
         RETURN_IF_ERROR(NormalizeTagSpec(spec, "tag."));
-        ASSIGN_OR_RETURN(Tag created, tags_.Create(call.program_id, spec, request->request_id()));
+        ASSIGN_OR_RETURN(Tag created, tags_.Create(call.program_id, spec, request->request_id(),
+                                                   AuditActorOf(call)));
         ToProto(created, *response);
         return absl::OkStatus();
       });
@@ -85,11 +87,13 @@ grpc::Status TagsApi::UpdateTag(grpc::ServerContext* context, const v1::UpdateTa
         const std::vector<std::string> paths(request->update_mask().paths().begin(),
                                              request->update_mask().paths().end());
         const TagSpec input = FromProto(request->tag());
-        ASSIGN_OR_RETURN(Tag updated,
-                         tags_.Update(call.program_id, id, [&](TagSpec& spec) -> absl::Status {
-                           RETURN_IF_ERROR(ApplyTagMask(paths, input, spec));
-                           return NormalizeTagSpec(spec, "tag.");
-                         }));
+        ASSIGN_OR_RETURN(Tag updated, tags_.Update(
+                                          call.program_id, id,
+                                          [&](TagSpec& spec) -> absl::Status {
+                                            RETURN_IF_ERROR(ApplyTagMask(paths, input, spec));
+                                            return NormalizeTagSpec(spec, "tag.");
+                                          },
+                                          AuditActorOf(call)));
         ToProto(updated, *response);
         return absl::OkStatus();
       });
@@ -100,7 +104,7 @@ grpc::Status TagsApi::DeleteTag(grpc::ServerContext* context, const v1::DeleteTa
   return rpc::HandleProgramCall(
       context, "DeleteTag", [&](const rpc::CallContext& call) -> absl::Status {
         ASSIGN_OR_RETURN(std::string id, RequireUuid("tag_id", request->tag_id()));
-        ASSIGN_OR_RETURN(int64_t removed, tags_.Delete(call.program_id, id));
+        ASSIGN_OR_RETURN(int64_t removed, tags_.Delete(call.program_id, id, AuditActorOf(call)));
         response->set_tag_id(id);
         response->set_removed_assignments(removed);
         return absl::OkStatus();
@@ -127,7 +131,7 @@ grpc::Status TagsApi::ChangeClients(grpc::ServerContext* context, absl::string_v
     const std::vector<std::string> sent(request.client_ids().begin(), request.client_ids().end());
     ASSIGN_OR_RETURN(std::vector<std::string> clients, NormalizeClientIds("client_ids", sent));
     ASSIGN_OR_RETURN(TagChangeResult result,
-                     tags_.ChangeClients(call.program_id, id, clients, add, call.principal_id));
+                     tags_.ChangeClients(call.program_id, id, clients, add, AuditActorOf(call)));
     response.set_changed(result.changed);
     response.set_unchanged(result.unchanged);
     for (const std::string& unknown : result.unknown_client_ids) {

@@ -7,9 +7,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "libs/common/errors.h"
+#include "libs/common/json.h"
 #include "libs/common/random_ids.h"
 #include "services/identity/domain/free_text.h"
 
@@ -98,7 +100,70 @@ struct MaskField {
   absl::string_view path;
   void (*copy)(const ClientProfile& from, ClientProfile& to);
   bool (*differs)(const ClientProfile& a, const ClientProfile& b);
+  // The value as JSON, as the HTTP API spells it (for the audit log).
+  void (*to_audit)(const ClientProfile& profile, absl::string_view path, AuditFields& out);
 };
+
+void AddAuditValue(absl::string_view path, const std::string& value, AuditFields& out) {
+  out.Text(path, value);
+}
+
+void AddAuditValue(absl::string_view path, bool value, AuditFields& out) { out.Bool(path, value); }
+
+void AddAuditValue(absl::string_view path, const std::optional<BirthDate>& value,
+                   AuditFields& out) {
+  if (!value) {
+    out.Json(path, "null");
+    return;
+  }
+  out.Text(path, absl::StrFormat("%04d-%02d-%02d", value->year, value->month, value->day));
+}
+
+void AddAuditValue(absl::string_view path, Gender value, AuditFields& out) {
+  switch (value) {
+    case Gender::kUnspecified:
+      out.Text(path, "GENDER_UNSPECIFIED");
+      return;
+    case Gender::kFemale:
+      out.Text(path, "GENDER_FEMALE");
+      return;
+    case Gender::kMale:
+      out.Text(path, "GENDER_MALE");
+      return;
+  }
+}
+
+void AddAuditValue(absl::string_view path, Device value, AuditFields& out) {
+  switch (value) {
+    case Device::kUnspecified:
+      out.Text(path, "DEVICE_UNSPECIFIED");
+      return;
+    case Device::kIos:
+      out.Text(path, "DEVICE_IOS");
+      return;
+    case Device::kAndroid:
+      out.Text(path, "DEVICE_ANDROID");
+      return;
+    case Device::kWeb:
+      out.Text(path, "DEVICE_WEB");
+      return;
+  }
+}
+
+void AddAuditValue(absl::string_view path, const std::vector<SocialProfile>& value,
+                   AuditFields& out) {
+  std::string json = "[";
+  for (size_t i = 0; i < value.size(); ++i) {
+    if (i > 0) json += ",";
+    json += "{\"network\":";
+    AppendJsonString(json, value[i].network);
+    json += ",\"url\":";
+    AppendJsonString(json, value[i].url);
+    json += "}";
+  }
+  json += "]";
+  out.Json(path, json);
+}
 
 template <auto Member>
 void CopyMember(const ClientProfile& from, ClientProfile& to) {
@@ -111,8 +176,13 @@ bool MemberDiffers(const ClientProfile& a, const ClientProfile& b) {
 }
 
 template <auto Member>
+void MemberToAudit(const ClientProfile& profile, absl::string_view path, AuditFields& out) {
+  AddAuditValue(path, profile.*Member, out);
+}
+
+template <auto Member>
 constexpr MaskField Field(absl::string_view path) {
-  return MaskField{path, &CopyMember<Member>, &MemberDiffers<Member>};
+  return MaskField{path, &CopyMember<Member>, &MemberDiffers<Member>, &MemberToAudit<Member>};
 }
 
 // In Client field order: ChangedClientFields reports in this order.
@@ -236,6 +306,15 @@ std::vector<std::string> ChangedClientFields(const ClientProfile& before,
     if (field.differs(before, after)) changed.emplace_back(field.path);
   }
   return changed;
+}
+
+void AddClientFieldsToAudit(const ClientProfile& profile, const std::vector<std::string>& paths,
+                            AuditFields& out) {
+  for (const MaskField& field : kMaskFields) {
+    if (std::find(paths.begin(), paths.end(), field.path) != paths.end()) {
+      field.to_audit(profile, field.path, out);
+    }
+  }
 }
 
 std::string EtagOfVersion(int64_t version) { return absl::StrCat(kEtagPrefix, version); }

@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "services/identity/domain/audit.h"
 #include "services/identity/domain/client.h"
 
 namespace loyalty::identity {
@@ -38,6 +39,12 @@ absl::Status ApplyClientMask(const std::vector<std::string>& paths, const Client
 // The Client field paths whose values differ, in field order.
 std::vector<std::string> ChangedClientFields(const ClientProfile& before,
                                              const ClientProfile& after);
+
+// Adds the values `profile` has at `paths` (Client field paths, as from
+// ChangedClientFields) to an audit entry's fields, spelled as the HTTP API
+// spells them.
+void AddClientFieldsToAudit(const ClientProfile& profile, const std::vector<std::string>& paths,
+                            AuditFields& out);
 
 // Opaque etag of a row version, and back. A string that is no etag of ours
 // is INVALID_ARGUMENT naming `field`.

@@ -9,6 +9,7 @@
 #include "libs/common/page_token.h"
 #include "libs/common/random_ids.h"
 #include "libs/common/status_macros.h"
+#include "services/identity/storage/audit_writer.h"
 
 namespace loyalty::identity {
 namespace {
@@ -47,9 +48,9 @@ absl::Status ParsePosition(absl::string_view token, int64_t& micros, std::string
 
 }  // namespace
 
-absl::StatusOr<CreatedApiKey> ApiKeyStore::Create(const ApiKey& key,
-                                                  absl::string_view secret_hash,
-                                                  absl::string_view request_id) {
+absl::StatusOr<CreatedApiKey> ApiKeyStore::Create(const ApiKey& key, absl::string_view secret_hash,
+                                                  absl::string_view request_id,
+                                                  const AuditActor& actor) {
   CreatedApiKey created;
   RETURN_IF_ERROR(pool_.TransactIdempotent([&](pg::Tx& tx) -> absl::Status {
     if (!request_id.empty()) {
@@ -76,6 +77,7 @@ absl::StatusOr<CreatedApiKey> ApiKeyStore::Create(const ApiKey& key,
         NewUuid(), key.program_id, key.display_name, key.role, key.store_id, key.partner_id,
         std::string(secret_hash), std::string(request_id));
     created = CreatedApiKey{RecordFromRow(row), /*replayed=*/false};
+    WriteAudit(tx, key.program_id, actor, ApiKeyCreated(created.record.key));
     return absl::OkStatus();
   }));
   return created;
@@ -124,20 +126,43 @@ absl::StatusOr<ApiKeyPage> ApiKeyStore::List(absl::string_view program_id, int p
 }
 
 absl::StatusOr<ApiKeyRecord> ApiKeyStore::Revoke(absl::string_view program_id,
-                                                 absl::string_view api_key_id) {
+                                                 absl::string_view api_key_id,
+                                                 const AuditActor& actor) {
   std::optional<ApiKeyRecord> revoked;
   RETURN_IF_ERROR(pool_.Transact([&](pg::Tx& tx) -> absl::Status {
-    // COALESCE keeps the first revocation time: a retry changes nothing.
+    revoked.reset();
     pqxx::result rows = tx.exec_params(
-        absl::StrCat("UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now())"
-                     " WHERE program_id = $1 AND api_key_id = $2 RETURNING ",
-                     kKeyColumns),
+        absl::StrCat("SELECT ", kKeyColumns,
+                     " FROM api_keys WHERE program_id = $1 AND api_key_id = $2 FOR UPDATE"),
         std::string(program_id), std::string(api_key_id));
-    if (!rows.empty()) revoked = RecordFromRow(rows[0]);
+    if (rows.empty()) return absl::OkStatus();
+    revoked = RecordFromRow(rows[0]);
+    // The first revocation time stays: a retry changes nothing.
+    if (revoked->revoke_time) return absl::OkStatus();
+    revoked = RecordFromRow(
+        tx.exec_params1(absl::StrCat("UPDATE api_keys SET revoked_at = now()"
+                                     " WHERE program_id = $1 AND api_key_id = $2 RETURNING ",
+                                     kKeyColumns),
+                        std::string(program_id), std::string(api_key_id)));
+    AuditChange change{
+        .action = "api_key.revoke", .object_type = "api_key", .object_id = std::string(api_key_id)};
+    change.before.Bool("revoked", false);
+    change.after.Bool("revoked", true);
+    WriteAudit(tx, program_id, actor, change);
     return absl::OkStatus();
   }));
   if (!revoked) return NoSuchKey();
   return *std::move(revoked);
+}
+
+AuditChange ApiKeyCreated(const ApiKey& key) {
+  AuditChange change{
+      .action = "api_key.create", .object_type = "api_key", .object_id = key.api_key_id};
+  // Never the secret nor its hash.
+  change.after.Text("display_name", key.display_name).Text("role", key.role);
+  if (!key.store_id.empty()) change.after.Text("store_id", key.store_id);
+  if (!key.partner_id.empty()) change.after.Text("partner_id", key.partner_id);
+  return change;
 }
 
 }  // namespace loyalty::identity

@@ -33,6 +33,9 @@ struct CreatedApiKey {
   bool replayed = false;
 };
 
+// The audit entry of a new key: its settings, never its secret or hash.
+AuditChange ApiKeyCreated(const ApiKey& key);
+
 class ApiKeyStore final {
  public:
   explicit ApiKeyStore(pg::Pool& pool) : pool_(pool) {}
@@ -41,7 +44,7 @@ class ApiKeyStore final {
   // A retry with the same request id and content returns the first key
   // (replayed); other content is ALREADY_EXISTS naming `request_id`.
   absl::StatusOr<CreatedApiKey> Create(const ApiKey& key, absl::string_view secret_hash,
-                                       absl::string_view request_id);
+                                       absl::string_view request_id, const AuditActor& actor = {});
 
   // NOT_FOUND naming `api_key_id` for no such key in the program.
   absl::StatusOr<ApiKeyRecord> Get(absl::string_view program_id, absl::string_view api_key_id);
@@ -49,7 +52,8 @@ class ApiKeyStore final {
   absl::StatusOr<ApiKeyPage> List(absl::string_view program_id, int page_size,
                                   absl::string_view page_token);
   // Sets the revocation time once; a revoked key is returned unchanged.
-  absl::StatusOr<ApiKeyRecord> Revoke(absl::string_view program_id, absl::string_view api_key_id);
+  absl::StatusOr<ApiKeyRecord> Revoke(absl::string_view program_id, absl::string_view api_key_id,
+                                      const AuditActor& actor = {});
 
  private:
   pg::Pool& pool_;

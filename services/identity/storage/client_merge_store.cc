@@ -14,6 +14,7 @@
 #include "libs/rpc/proto_convert.h"
 #include "loyalty/identity/v1/events.pb.h"
 #include "services/identity/domain/client_merge.h"
+#include "services/identity/storage/audit_writer.h"
 #include "services/identity/storage/client_rows.h"
 #include "services/identity/storage/consent_store.h"
 
@@ -113,7 +114,7 @@ void SetMicros(int64_t micros, google::protobuf::Timestamp* out) {
 // survivor did not have.
 std::vector<std::string> MoveTags(pg::Tx& tx, const std::string& program_id,
                                   const std::string& survivor_id,
-                                  const std::string& duplicate_id, const Principal& merged_by,
+                                  const std::string& duplicate_id, const AuditActor& merged_by,
                                   int64_t now_micros) {
   std::vector<std::string> added;
   for (const auto& row : tx.exec_params(
@@ -220,7 +221,7 @@ absl::StatusOr<ClientMergeRecord> ClientMergeStore::Begin(const std::string& pro
                                                           const std::string& survivor_id,
                                                           const std::string& duplicate_id,
                                                           const std::string& request_id,
-                                                          const Principal& merged_by) {
+                                                          const AuditActor& merged_by) {
   if (survivor_id == duplicate_id) {
     return InvalidField("duplicate_client_id", "a client cannot be merged into itself");
   }
@@ -291,6 +292,28 @@ absl::StatusOr<ClientMergeRecord> ClientMergeStore::Begin(const std::string& pro
     for (const std::string& field : filled) event.add_filled_fields(field);
     SetMicros(now_micros, event.mutable_merge_time());
     outbox::Append(tx, outbox::StreamFor("identity"), program_id, event);
+
+    // One entry per client: what the survivor gained, what the duplicate lost.
+    AuditChange kept{.action = "client.merge",
+                     .object_type = "client",
+                     .object_id = survivor_id,
+                     .client_id = survivor_id};
+    AddClientFieldsToAudit(survivor.profile, filled, kept.before);
+    AddClientFieldsToAudit(merged, filled, kept.after);
+    kept.after.Text("mergedClientId", duplicate_id).TextList("addedTagIds", added_tags);
+    WriteAudit(tx, program_id, merged_by, kept);
+    AuditChange gone{.action = "client.merge",
+                     .object_type = "client",
+                     .object_id = duplicate_id,
+                     .client_id = duplicate_id};
+    const std::vector<std::string> freed =
+        ChangedClientFields(ClientProfile{}, ClientProfile{.phone = former.phone,
+                                                          .email = former.email,
+                                                          .external_id = former.external_id,
+                                                          .referral_code = former.referral_code});
+    AddClientFieldsToAudit(former, freed, gone.before);
+    gone.after.Text("mergedIntoClientId", survivor_id);
+    WriteAudit(tx, program_id, merged_by, gone);
     return absl::OkStatus();
   }));
   return merge;

@@ -14,6 +14,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "libs/pg/pool.h"
+#include "services/identity/domain/audit.h"
 #include "services/identity/domain/client.h"
 #include "services/identity/domain/consent.h"
 
@@ -56,7 +57,7 @@ class ClientMergeStore final {
                                           const std::string& survivor_id,
                                           const std::string& duplicate_id,
                                           const std::string& request_id,
-                                          const Principal& merged_by);
+                                          const AuditActor& merged_by);
 
   // The merge of this request id; NOT_FOUND when none.
   absl::StatusOr<ClientMergeRecord> Get(const std::string& program_id,

@@ -31,7 +31,8 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
 
-const Principal kOperator{"op-1", "ROLE_OPERATOR"};
+const AuditActor kOperator{
+    .kind = ActorKind::kOperator, .principal_id = "op-1", .role = "ROLE_OPERATOR"};
 
 // Cards as the merge sees it: down until told otherwise, recording calls.
 class FakeClientCards final : public ClientCards {
@@ -81,7 +82,7 @@ class ClientMergeTest : public testing::IdentityPgTest {
   }
 
   void Assign(const Tag& tag, const std::vector<std::string>& clients) {
-    ASSERT_TRUE(tags_.ChangeClients(program_id_, tag.tag_id, clients, true, "op-1").ok());
+    ASSERT_TRUE(tags_.ChangeClients(program_id_, tag.tag_id, clients, true, kOperator).ok());
   }
 
   std::vector<std::string> TagIdsOf(const std::string& client_id) {
@@ -214,7 +215,7 @@ TEST_F(ClientMergeTest, AttributeValuesTheSurvivorLacksMoveWithTheirStatusHistor
   auto set = [&](const Client& client, std::vector<AttributeValue> values) {
     auto stored = attributes.SetValues(
         program_id_, client.client_id, AttributeValuesInput{.values = std::move(values)},
-        AttributeChangeOrigin{.by = kOperator, .reason = "test"}, "", "");
+        AttributeChangeOrigin{.by = kOperator.principal(), .reason = "test"}, "", "");
     ASSERT_TRUE(stored.ok()) << stored.status();
   };
   const AttributeValue gold{.key = "tier", .type = AttributeType::kEnum, .text = "gold"};

@@ -12,6 +12,7 @@
 #include "libs/outbox/outbox.h"
 #include "libs/rpc/proto_convert.h"
 #include "loyalty/identity/v1/events.pb.h"
+#include "services/identity/storage/audit_writer.h"
 #include "services/identity/storage/client_rows.h"
 #include "services/identity/storage/identity_store.h"
 
@@ -30,7 +31,7 @@ bool Contains(const std::vector<std::string>& fields, absl::string_view field) {
 
 absl::StatusOr<Client> IdentityStore::UpdateClient(
     const std::string& program_id, const std::string& client_id, int64_t expected_version,
-    absl::FunctionRef<absl::Status(ClientProfile&)> change) {
+    absl::FunctionRef<absl::Status(ClientProfile&)> change, const AuditActor& actor) {
   if (!IsUuid(client_id)) return InvalidField("client.client_id", "not a UUID");
   Client updated;
   RETURN_IF_ERROR(pool_.TransactIdempotent([&](pg::Tx& tx) -> absl::Status {
@@ -81,6 +82,23 @@ absl::StatusOr<Client> IdentityStore::UpdateClient(
     for (const std::string& field : changed) event.add_changed_fields(field);
     rpc::SetTimestamp(updated.update_time, event.mutable_update_time());
     outbox::Append(tx, outbox::StreamFor("identity"), program_id, event);
+
+    AuditChange audit{.action = "client.update",
+                      .object_type = "client",
+                      .object_id = client_id,
+                      .client_id = client_id};
+    AddClientFieldsToAudit(stored.profile, changed, audit.before);
+    AddClientFieldsToAudit(profile, changed, audit.after);
+    // Verification flags a contact change cleared are part of the change.
+    if (stored.phone_verified != phone_verified) {
+      audit.before.Bool("phone_verified", stored.phone_verified);
+      audit.after.Bool("phone_verified", phone_verified);
+    }
+    if (stored.email_verified != email_verified) {
+      audit.before.Bool("email_verified", stored.email_verified);
+      audit.after.Bool("email_verified", email_verified);
+    }
+    WriteAudit(tx, program_id, actor, audit);
     return absl::OkStatus();
   }));
   return updated;

@@ -5,11 +5,14 @@
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "libs/common/errors.h"
 #include "libs/common/page_token.h"
 #include "libs/common/random_ids.h"
 #include "libs/outbox/outbox.h"
+#include "loyalty/identity/v1/consents_service.pb.h"
 #include "loyalty/identity/v1/events.pb.h"
+#include "services/identity/storage/audit_writer.h"
 
 namespace loyalty::identity {
 namespace {
@@ -57,6 +60,40 @@ bool LockClient(pg::Tx& tx, const std::string& program_id, const std::string& cl
                          " FOR UPDATE",
                          program_id, client_id)
               .empty();
+}
+
+std::string ConsentKindName(ConsentKind kind) {
+  return v1::ConsentKind_Name(static_cast<v1::ConsentKind>(kind));
+}
+
+// One entry per call: each kind's state before, and the record written.
+// A back-dated record that changes no state still shows, as it is in the
+// history.
+AuditChange ConsentsRecorded(const std::string& client_id,
+                             const std::map<ConsentKind, ConsentRecord>& before,
+                             const std::vector<ConsentRecord>& written) {
+  AuditChange change{.action = "consent.record",
+                     .object_type = "client",
+                     .object_id = client_id,
+                     .client_id = client_id};
+  for (const ConsentRecord& record : written) {
+    const std::string kind = ConsentKindName(record.change.kind);
+    auto was = before.find(record.change.kind);
+    change.before.Json(kind, was == before.end()
+                                 ? std::string("null")
+                                 : AuditFields().Bool("given", was->second.change.given).ToJson());
+    change.after.Json(
+        kind,
+        AuditFields()
+            .Bool("given", record.change.given)
+            .Text("source",
+                  v1::ConsentSource_Name(static_cast<v1::ConsentSource>(record.change.source)))
+            .Text("text_version", record.change.text_version)
+            .Text("consent_time", absl::FormatTime("%Y-%m-%d%ET%H:%M:%E*SZ",
+                                                   record.change.consent_time, absl::UTCTimeZone()))
+            .ToJson());
+  }
+  return change;
 }
 
 }  // namespace
@@ -128,10 +165,12 @@ void PublishConsentChange(pg::Tx& tx, const std::string& program_id,
   outbox::Append(tx, outbox::StreamFor("identity"), program_id, event);
 }
 
-absl::StatusOr<ClientConsents> ConsentStore::RecordConsents(
-    const std::string& program_id, const std::string& client_id,
-    absl::Span<const ConsentChange> changes, const Principal& recorded_by,
-    const std::string& request_id, const std::string& fingerprint) {
+absl::StatusOr<ClientConsents> ConsentStore::RecordConsents(const std::string& program_id,
+                                                            const std::string& client_id,
+                                                            absl::Span<const ConsentChange> changes,
+                                                            const AuditActor& actor,
+                                                            const std::string& request_id,
+                                                            const std::string& fingerprint) {
   if (!IsUuid(client_id)) return InvalidField("client_id", "not a UUID");
   ClientConsents result;
   auto attempt = [&](pg::Tx& tx) -> absl::Status {
@@ -164,9 +203,11 @@ absl::StatusOr<ClientConsents> ConsentStore::RecordConsents(
           " VALUES ($1, $2, $3, $4)",
           program_id, request_id, client_id, fingerprint);
     }
+    const std::map<ConsentKind, ConsentRecord> before = LoadCurrent(tx, program_id, client_id);
     result.records =
-        AppendConsentRecords(tx, program_id, client_id, changes, recorded_by, request_id);
+        AppendConsentRecords(tx, program_id, client_id, changes, actor.principal(), request_id);
     result.current = LoadCurrent(tx, program_id, client_id);
+    WriteAudit(tx, program_id, actor, ConsentsRecorded(client_id, before, result.records));
     return absl::OkStatus();
   };
   // A concurrent retry that commits first: the rerun finds its records.

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "libs/pg/pool.h"
+#include "services/identity/domain/audit.h"
 #include "services/identity/domain/consent.h"
 
 namespace loyalty::identity {
@@ -54,11 +55,12 @@ class ConsentStore final {
   // Writes the changes of one call, all or none. A retry with the same
   // request id returns the first call's records; the id reused with other
   // content (`fingerprint` differs) is ALREADY_EXISTS naming `request_id`.
-  // Another program's client is NOT_FOUND.
+  // Another program's client is NOT_FOUND. Records are written by `actor`,
+  // with one consent.record audit entry per call (none for a retry).
   absl::StatusOr<ClientConsents> RecordConsents(const std::string& program_id,
                                                 const std::string& client_id,
                                                 absl::Span<const ConsentChange> changes,
-                                                const Principal& recorded_by,
+                                                const AuditActor& actor,
                                                 const std::string& request_id,
                                                 const std::string& fingerprint);
 

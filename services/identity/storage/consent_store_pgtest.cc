@@ -17,7 +17,7 @@
 namespace loyalty::identity {
 namespace {
 
-const Principal kPos{"key-pos", "ROLE_POS"};
+const AuditActor kPos{.kind = ActorKind::kApiKey, .principal_id = "key-pos", .role = "ROLE_POS"};
 
 class ConsentStoreTest : public testing::IdentityPgTest {
  protected:
@@ -26,7 +26,7 @@ class ConsentStoreTest : public testing::IdentityPgTest {
     auto client = identity_.RegisterClient(
         program_id_,
         ClientProfile{.email = NewUuid() + "@example.com", .marketing_consent = marketing}, "",
-        Principal{"key-admin", "ROLE_ADMIN"});
+        AuditActor{.kind = ActorKind::kApiKey, .principal_id = "key-admin", .role = "ROLE_ADMIN"});
     EXPECT_TRUE(client.ok()) << client.status();
     return client.ok() ? *client : Client{};
   }

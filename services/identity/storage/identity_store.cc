@@ -11,9 +11,11 @@
 #include "libs/common/status_macros.h"
 #include "libs/outbox/outbox.h"
 #include "services/identity/storage/attribute_store.h"
-#include "services/identity/storage/consent_store.h"
 #include "loyalty/identity/v1/events.pb.h"
+#include "services/identity/storage/api_key_store.h"
+#include "services/identity/storage/audit_writer.h"
 #include "services/identity/storage/client_rows.h"
+#include "services/identity/storage/consent_store.h"
 
 namespace loyalty::identity {
 namespace {
@@ -38,7 +40,8 @@ absl::Status DecodePageToken(const std::string& token, int64_t& micros, std::str
 
 }  // namespace
 
-absl::StatusOr<Program> IdentityStore::CreateProgram(const Program& program) {
+absl::StatusOr<Program> IdentityStore::CreateProgram(const Program& program,
+                                                     const AuditActor& actor) {
   Program created = program;
   created.program_id = NewUuid();
   absl::Status status = pool_.Transact([&](pg::Tx& tx) {
@@ -48,6 +51,12 @@ absl::StatusOr<Program> IdentityStore::CreateProgram(const Program& program) {
         " RETURNING (extract(epoch FROM created_at) * 1000000)::bigint",
         created.program_id, created.name, created.time_zone, created.default_country_code);
     created.create_time = absl::FromUnixMicros(row[0].as<int64_t>());
+    AuditChange change{
+        .action = "program.create", .object_type = "program", .object_id = created.program_id};
+    change.after.Text("name", created.name)
+        .Text("time_zone", created.time_zone)
+        .Text("default_country_code", created.default_country_code);
+    WriteAudit(tx, created.program_id, actor, change);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -75,7 +84,8 @@ absl::StatusOr<Program> IdentityStore::GetProgram(const std::string& program_id)
 }
 
 absl::StatusOr<ApiKey> IdentityStore::CreateApiKey(const ApiKey& key,
-                                                   const std::string& secret_hash) {
+                                                   const std::string& secret_hash,
+                                                   const AuditActor& actor) {
   ApiKey created = key;
   created.api_key_id = NewUuid();
   absl::Status status = pool_.Transact([&](pg::Tx& tx) {
@@ -87,6 +97,7 @@ absl::StatusOr<ApiKey> IdentityStore::CreateApiKey(const ApiKey& key,
         " partner_id, secret_hash) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         created.api_key_id, created.program_id, created.display_name, created.role,
         created.store_id, created.partner_id, secret_hash);
+    WriteAudit(tx, created.program_id, actor, ApiKeyCreated(created));
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -114,7 +125,7 @@ absl::StatusOr<ApiKey> IdentityStore::FindApiKey(const std::string& secret_hash)
 absl::StatusOr<Client> IdentityStore::RegisterClient(const std::string& program_id,
                                                      const ClientProfile& profile,
                                                      const std::string& request_id,
-                                                     const Principal& registered_by,
+                                                     const AuditActor& actor,
                                                      const AttributeValuesInput& attributes) {
   Client client;
   auto attempt = [&](pg::Tx& tx) -> absl::Status {
@@ -159,7 +170,7 @@ absl::StatusOr<Client> IdentityStore::RegisterClient(const std::string& program_
     outbox::Append(tx, outbox::StreamFor("identity"), program_id, event);
     // After ClientRegistered, so that consumers see the client first.
     RETURN_IF_ERROR(WriteRegistrationAttributes(tx, program_id, client.client_id, attributes,
-                                                registered_by));
+                                                actor.principal()));
     if (profile.marketing_consent) {
       // The consent history starts with the registration's choice; the
       // client row's column is its projection. Registration carries no
@@ -168,8 +179,15 @@ absl::StatusOr<Client> IdentityStore::RegisterClient(const std::string& program_
                                   .given = true,
                                   .source = ConsentSource::kRegistration,
                                   .consent_time = client.create_time};
-      AppendConsentRecords(tx, program_id, client.client_id, {&consent, 1}, registered_by, "");
+      AppendConsentRecords(tx, program_id, client.client_id, {&consent, 1}, actor.principal(), "");
     }
+    AuditChange change{.action = "client.create",
+                       .object_type = "client",
+                       .object_id = client.client_id,
+                       .client_id = client.client_id};
+    AddClientFieldsToAudit(client.profile, ChangedClientFields(ClientProfile{}, client.profile),
+                           change.after);
+    WriteAudit(tx, program_id, actor, change);
     return absl::OkStatus();
   };
   // Racing the same phone or request id: the rerun finds the winner.

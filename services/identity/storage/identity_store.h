@@ -13,6 +13,7 @@
 #include "libs/pg/migrations.h"
 #include "libs/pg/pool.h"
 #include "services/identity/domain/attribute.h"
+#include "services/identity/domain/audit.h"
 #include "services/identity/domain/client.h"
 #include "services/identity/domain/client_fields.h"
 #include "services/identity/domain/consent.h"
@@ -49,26 +50,29 @@ class IdentityStore final {
  public:
   explicit IdentityStore(pg::Pool& pool) : pool_(pool) {}
 
-  absl::StatusOr<Program> CreateProgram(const Program& program);
+  // Every mutation below writes its audit entries (storage/audit_writer.h)
+  // in its transaction, naming `actor`; the default is the system.
+  absl::StatusOr<Program> CreateProgram(const Program& program, const AuditActor& actor = {});
   absl::StatusOr<Program> GetProgram(const std::string& program_id);
 
   // Stores a key under the hash of its secret.
-  absl::StatusOr<ApiKey> CreateApiKey(const ApiKey& key, const std::string& secret_hash);
+  absl::StatusOr<ApiKey> CreateApiKey(const ApiKey& key, const std::string& secret_hash,
+                                      const AuditActor& actor = {});
   // NOT_FOUND for unknown or revoked keys.
   absl::StatusOr<ApiKey> FindApiKey(const std::string& secret_hash);
 
   // Inserts a validated client and its ClientRegistered event. A retry with
   // the same request id returns the first client; another client's phone
   // is ALREADY_EXISTS naming `client.phone`. A marketing consent is also
-  // written to the consent history (source REGISTRATION, by
-  // `registered_by`). Custom attribute values are validated against the
-  // program's attributes and written in the same transaction (see
+  // written to the consent history (source REGISTRATION, by `actor`).
+  // Custom attribute values are validated against the program's
+  // attributes and written in the same transaction (see
   // WriteRegistrationAttributes); a bad or missing required value stores
   // nothing.
   absl::StatusOr<Client> RegisterClient(const std::string& program_id,
                                         const ClientProfile& profile,
                                         const std::string& request_id,
-                                        const Principal& registered_by = {},
+                                        const AuditActor& actor = {},
                                         const AttributeValuesInput& attributes = {});
   absl::StatusOr<Client> GetClient(const std::string& program_id,
                                    const std::string& client_id);
@@ -82,9 +86,10 @@ class IdentityStore final {
   // publishes nothing; otherwise the version goes up, a changed phone or
   // e-mail becomes unverified, and a ClientUpdated event names the changed
   // fields.
-  absl::StatusOr<Client> UpdateClient(const std::string& program_id,
-                                      const std::string& client_id, int64_t expected_version,
-                                      absl::FunctionRef<absl::Status(ClientProfile&)> change);
+  absl::StatusOr<Client> UpdateClient(const std::string& program_id, const std::string& client_id,
+                                      int64_t expected_version,
+                                      absl::FunctionRef<absl::Status(ClientProfile&)> change,
+                                      const AuditActor& actor = {});
   // The client of the program with this phone, e-mail or external id
   // (normalised as stored); NOT_FOUND when none. Card numbers are not
   // identity's to resolve.

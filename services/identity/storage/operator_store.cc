@@ -9,6 +9,7 @@
 #include "libs/common/page_token.h"
 #include "libs/common/random_ids.h"
 #include "libs/common/status_macros.h"
+#include "services/identity/storage/audit_writer.h"
 
 namespace loyalty::identity {
 namespace {
@@ -36,12 +37,35 @@ std::string WindowSeconds() {
   return absl::StrCat(absl::ToInt64Seconds(kFailedLoginWindow), " seconds");
 }
 
+// Disabling and enabling are named as such, so that the log can be
+// searched for them.
+AuditChange OperatorUpdated(const std::string& operator_id, const OperatorSpec& before,
+                            const OperatorSpec& after) {
+  AuditChange audit{
+      .action = "operator.update", .object_type = "operator", .object_id = operator_id};
+  if (before.disabled != after.disabled) {
+    audit.action = after.disabled ? "operator.disable" : "operator.enable";
+    audit.before.Bool("disabled", before.disabled);
+    audit.after.Bool("disabled", after.disabled);
+  }
+  if (before.display_name != after.display_name) {
+    audit.before.Text("display_name", before.display_name);
+    audit.after.Text("display_name", after.display_name);
+  }
+  if (before.role != after.role) {
+    audit.before.Text("role", before.role);
+    audit.after.Text("role", after.role);
+  }
+  return audit;
+}
+
 }  // namespace
 
 absl::StatusOr<Operator> OperatorStore::Create(absl::string_view program_id,
                                                absl::string_view login, const OperatorSpec& spec,
                                                absl::string_view password_hash,
-                                               absl::string_view request_id) {
+                                               absl::string_view request_id,
+                                               const AuditActor& actor) {
   Operator created;
   RETURN_IF_ERROR(pool_.TransactIdempotent([&](pg::Tx& tx) -> absl::Status {
     if (!request_id.empty()) {
@@ -74,6 +98,14 @@ absl::StatusOr<Operator> OperatorStore::Create(absl::string_view program_id,
         std::string(program_id), NewUuid(), std::string(login), spec.display_name, spec.role,
         spec.disabled, std::string(password_hash), std::string(request_id));
     created = OperatorFromRow(row);
+    AuditChange audit{
+        .action = "operator.create", .object_type = "operator", .object_id = created.operator_id};
+    // Never the password hash.
+    audit.after.Text("login", created.login)
+        .Text("display_name", created.spec.display_name)
+        .Text("role", created.spec.role)
+        .Bool("disabled", created.spec.disabled);
+    WriteAudit(tx, program_id, actor, audit);
     return absl::OkStatus();
   }));
   return created;
@@ -114,7 +146,7 @@ absl::StatusOr<OperatorPage> OperatorStore::List(absl::string_view program_id, i
 
 absl::StatusOr<Operator> OperatorStore::Update(
     absl::string_view program_id, absl::string_view operator_id,
-    absl::FunctionRef<absl::Status(OperatorSpec&)> change) {
+    absl::FunctionRef<absl::Status(OperatorSpec&)> change, const AuditActor& actor) {
   Operator updated;
   RETURN_IF_ERROR(pool_.TransactIdempotent([&](pg::Tx& tx) -> absl::Status {
     pqxx::result rows = tx.exec_params(
@@ -122,7 +154,8 @@ absl::StatusOr<Operator> OperatorStore::Update(
                      " FROM operators WHERE program_id = $1 AND operator_id = $2 FOR UPDATE"),
         std::string(program_id), std::string(operator_id));
     if (rows.empty()) return NoSuchOperator("operator.operator_id");
-    OperatorSpec spec = OperatorFromRow(rows[0]).spec;
+    const OperatorSpec stored = OperatorFromRow(rows[0]).spec;
+    OperatorSpec spec = stored;
     RETURN_IF_ERROR(change(spec));
     pqxx::row row = tx.exec_params1(
         absl::StrCat("UPDATE operators SET display_name = $3, role = $4, disabled = $5,"
@@ -131,6 +164,9 @@ absl::StatusOr<Operator> OperatorStore::Update(
         std::string(program_id), std::string(operator_id), spec.display_name, spec.role,
         spec.disabled);
     updated = OperatorFromRow(row);
+    if (!(spec == stored)) {
+      WriteAudit(tx, program_id, actor, OperatorUpdated(updated.operator_id, stored, spec));
+    }
     return absl::OkStatus();
   }));
   return updated;
@@ -164,7 +200,8 @@ absl::StatusOr<OperatorCredentials> OperatorStore::FindOne(absl::string_view pro
 
 absl::Status OperatorStore::SetPasswordHash(absl::string_view program_id,
                                             absl::string_view operator_id,
-                                            absl::string_view password_hash) {
+                                            absl::string_view password_hash,
+                                            const AuditActor& actor) {
   bool updated = false;
   RETURN_IF_ERROR(pool_.Transact([&](pg::Tx& tx) -> absl::Status {
     pqxx::result rows = tx.exec_params(
@@ -172,6 +209,14 @@ absl::Status OperatorStore::SetPasswordHash(absl::string_view program_id,
         " WHERE program_id = $1 AND operator_id = $2 RETURNING 1",
         std::string(program_id), std::string(operator_id), std::string(password_hash));
     updated = !rows.empty();
+    if (updated) {
+      AuditChange audit{.action = "operator.set_password",
+                        .object_type = "operator",
+                        .object_id = std::string(operator_id)};
+      // That it changed, never the hash.
+      audit.after.Bool("password_changed", true);
+      WriteAudit(tx, program_id, actor, audit);
+    }
     return absl::OkStatus();
   }));
   return updated ? absl::OkStatus() : NoSuchOperator("operator_id");

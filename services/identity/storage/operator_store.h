@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "libs/pg/pool.h"
+#include "services/identity/domain/audit.h"
 #include "services/identity/domain/operator.h"
 
 namespace loyalty::identity {
@@ -25,6 +26,8 @@ struct OperatorCredentials {
   std::string password_hash;
 };
 
+// Create, Update and SetPasswordHash write their audit entries
+// (storage/audit_writer.h) in their transaction, naming `actor`.
 class OperatorStore final {
  public:
   explicit OperatorStore(pg::Pool& pool) : pool_(pool) {}
@@ -36,24 +39,28 @@ class OperatorStore final {
   // NOT_FOUND.
   absl::StatusOr<Operator> Create(absl::string_view program_id, absl::string_view login,
                                   const OperatorSpec& spec, absl::string_view password_hash,
-                                  absl::string_view request_id);
+                                  absl::string_view request_id, const AuditActor& actor = {});
   // NOT_FOUND naming `field` for no such operator in the program.
   absl::StatusOr<Operator> Get(absl::string_view program_id, absl::string_view operator_id,
                                absl::string_view field = "operator_id");
   // By login, in login order.
   absl::StatusOr<OperatorPage> List(absl::string_view program_id, int page_size,
                                     absl::string_view page_token);
-  // Applies `change` to the stored spec under a row lock and saves it.
+  // Applies `change` to the stored spec under a row lock and saves it. An
+  // actual change is audited as operator.update, or operator.disable /
+  // operator.enable when the disabled flag flips.
   absl::StatusOr<Operator> Update(absl::string_view program_id, absl::string_view operator_id,
-                                  absl::FunctionRef<absl::Status(OperatorSpec&)> change);
+                                  absl::FunctionRef<absl::Status(OperatorSpec&)> change,
+                                  const AuditActor& actor = {});
 
   // The operator and their password hash; NOT_FOUND when absent.
   absl::StatusOr<OperatorCredentials> FindByLogin(absl::string_view program_id,
                                                   absl::string_view login);
   absl::StatusOr<OperatorCredentials> FindById(absl::string_view program_id,
                                                absl::string_view operator_id);
+  // Audited as operator.set_password, without the hash.
   absl::Status SetPasswordHash(absl::string_view program_id, absl::string_view operator_id,
-                               absl::string_view password_hash);
+                               absl::string_view password_hash, const AuditActor& actor = {});
 
   // Starts a login attempt: returns the login's failures within
   // kFailedLoginWindow before it and, when they are fewer than

@@ -14,6 +14,7 @@
 #include "libs/pg/array_literal.h"
 #include "libs/pg/prepared.h"
 #include "loyalty/identity/v1/events.pb.h"
+#include "services/identity/storage/audit_writer.h"
 
 namespace loyalty::identity {
 namespace {
@@ -99,6 +100,15 @@ constexpr char kReport[] =
     " FROM input LEFT JOIN known USING (client_id) LEFT JOIN changed USING (client_id)"
     " ORDER BY input.ord";
 
+// A client's entry of a tag assigned (`add`) or removed: the tag is in its
+// `after` or `before`.
+AuditChange TagAssignmentChange(const Tag& tag, bool add) {
+  AuditChange change{
+      .action = add ? "tag.assign" : "tag.remove", .object_type = "tag", .object_id = tag.tag_id};
+  (add ? change.after : change.before).Text("tag_id", tag.tag_id).Text("tag_name", tag.spec.name);
+  return change;
+}
+
 const std::string& ChangeSql(bool add) {
   static const std::string* const kAssign =
       new std::string(absl::StrCat(kInputCtes, kAssignCte, kReport));
@@ -110,7 +120,7 @@ const std::string& ChangeSql(bool add) {
 }  // namespace
 
 absl::StatusOr<Tag> TagStore::Create(absl::string_view program_id, const TagSpec& spec,
-                                     absl::string_view request_id) {
+                                     absl::string_view request_id, const AuditActor& actor) {
   Tag created;
   RETURN_IF_ERROR(pool_.TransactIdempotent([&](pg::Tx& tx) -> absl::Status {
     if (!request_id.empty()) {
@@ -138,6 +148,9 @@ absl::StatusOr<Tag> TagStore::Create(absl::string_view program_id, const TagSpec
                      kTagColumns),
         std::string(program_id), NewUuid(), spec.name, spec.colour, std::string(request_id));
     created = TagFromRow(row);
+    AuditChange change{.action = "tag.create", .object_type = "tag", .object_id = created.tag_id};
+    change.after.Text("name", created.spec.name).Text("colour", created.spec.colour);
+    WriteAudit(tx, program_id, actor, change);
     return absl::OkStatus();
   }));
   return created;
@@ -179,7 +192,8 @@ absl::StatusOr<TagPage> TagStore::List(absl::string_view program_id, int page_si
 }
 
 absl::StatusOr<Tag> TagStore::Update(absl::string_view program_id, absl::string_view tag_id,
-                                     absl::FunctionRef<absl::Status(TagSpec&)> change) {
+                                     absl::FunctionRef<absl::Status(TagSpec&)> change,
+                                     const AuditActor& actor) {
   Tag updated;
   RETURN_IF_ERROR(pool_.TransactIdempotent([&](pg::Tx& tx) -> absl::Status {
     std::optional<Tag> found = FindTag(tx, program_id, tag_id, /*lock=*/true);
@@ -193,15 +207,27 @@ absl::StatusOr<Tag> TagStore::Update(absl::string_view program_id, absl::string_
                                      kTagColumns),
                         std::string(program_id), std::string(tag_id), spec.name, spec.colour);
     updated = TagFromRow(row);
+    AuditChange audit{.action = "tag.update", .object_type = "tag", .object_id = updated.tag_id};
+    if (found->spec.name != spec.name) {
+      audit.before.Text("name", found->spec.name);
+      audit.after.Text("name", spec.name);
+    }
+    if (found->spec.colour != spec.colour) {
+      audit.before.Text("colour", found->spec.colour);
+      audit.after.Text("colour", spec.colour);
+    }
+    if (!audit.after.empty()) WriteAudit(tx, program_id, actor, audit);
     return absl::OkStatus();
   }));
   return updated;
 }
 
-absl::StatusOr<int64_t> TagStore::Delete(absl::string_view program_id, absl::string_view tag_id) {
+absl::StatusOr<int64_t> TagStore::Delete(absl::string_view program_id, absl::string_view tag_id,
+                                         const AuditActor& actor) {
   int64_t removed = 0;
   RETURN_IF_ERROR(pool_.Transact([&](pg::Tx& tx) -> absl::Status {
-    if (!FindTag(tx, program_id, tag_id, /*lock=*/true)) return NoSuchTag("tag_id");
+    std::optional<Tag> found = FindTag(tx, program_id, tag_id, /*lock=*/true);
+    if (!found) return NoSuchTag("tag_id");
     std::vector<std::string> clients;
     for (const auto& row :
          tx.exec_params("DELETE FROM client_tags WHERE program_id = $1 AND tag_id = $2"
@@ -213,6 +239,12 @@ absl::StatusOr<int64_t> TagStore::Delete(absl::string_view program_id, absl::str
                    std::string(program_id), std::string(tag_id));
     AppendTagEvents(tx, program_id, tag_id, clients, /*added=*/false);
     removed = static_cast<int64_t>(clients.size());
+    AuditChange deleted{.action = "tag.delete", .object_type = "tag", .object_id = found->tag_id};
+    deleted.before.Text("name", found->spec.name).Text("colour", found->spec.colour);
+    WriteAudit(tx, program_id, actor, deleted);
+    // Each client's own history shows the tag going.
+    WriteAuditForClients(tx, program_id, actor, TagAssignmentChange(*found, /*add=*/false),
+                         clients);
     return absl::OkStatus();
   }));
   return removed;
@@ -221,18 +253,20 @@ absl::StatusOr<int64_t> TagStore::Delete(absl::string_view program_id, absl::str
 absl::StatusOr<TagChangeResult> TagStore::ChangeClients(absl::string_view program_id,
                                                         absl::string_view tag_id,
                                                         const std::vector<std::string>& client_ids,
-                                                        bool add, absl::string_view principal_id) {
+                                                        bool add, const AuditActor& actor) {
   TagChangeResult result;
   RETURN_IF_ERROR(pool_.Transact([&](pg::Tx& tx) -> absl::Status {
     result = TagChangeResult{};
     // A share lock: concurrent assignments proceed, a delete waits.
     pqxx::result tag =
-        tx.exec_params("SELECT 1 FROM tags WHERE program_id = $1 AND tag_id = $2 FOR SHARE",
+        tx.exec_params("SELECT name FROM tags WHERE program_id = $1 AND tag_id = $2 FOR SHARE",
                        std::string(program_id), std::string(tag_id));
     if (tag.empty()) return NoSuchTag("tag_id");
+    const Tag changed_tag{.tag_id = std::string(tag_id),
+                          .spec = {.name = tag[0][0].as<std::string>()}};
     const std::string ids = pg::TextArray(client_ids);
     pqxx::result rows = add ? pg::ExecPrepared(tx, ChangeSql(true), std::string(program_id),
-                                               std::string(tag_id), ids, std::string(principal_id))
+                                               std::string(tag_id), ids, actor.principal_id)
                             : pg::ExecPrepared(tx, ChangeSql(false), std::string(program_id),
                                                std::string(tag_id), ids);
     std::vector<std::string> changed;
@@ -247,6 +281,7 @@ absl::StatusOr<TagChangeResult> TagStore::ChangeClients(absl::string_view progra
     }
     result.changed = static_cast<int64_t>(changed.size());
     AppendTagEvents(tx, program_id, tag_id, changed, add);
+    WriteAuditForClients(tx, program_id, actor, TagAssignmentChange(changed_tag, add), changed);
     return absl::OkStatus();
   }));
   return result;

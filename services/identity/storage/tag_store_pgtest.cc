@@ -23,6 +23,10 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
+AuditActor ByKey(const std::string& api_key_id) {
+  return AuditActor{.kind = ActorKind::kApiKey, .principal_id = api_key_id};
+}
+
 class TagStoreTest : public testing::IdentityPgTest {
  protected:
 
@@ -124,7 +128,7 @@ TEST_F(TagStoreTest, AssignAndRemoveCountExactlyAndAreIdempotent) {
   const std::string nobody = NewUuid();
 
   auto assigned =
-      tags_.ChangeClients(program_id_, tag.tag_id, {a, stranger, b, nobody}, true, "key-1");
+      tags_.ChangeClients(program_id_, tag.tag_id, {a, stranger, b, nobody}, true, ByKey("key-1"));
   ASSERT_TRUE(assigned.ok()) << assigned.status();
   EXPECT_EQ(assigned->changed, 2);
   EXPECT_EQ(assigned->unchanged, 0);
@@ -132,7 +136,7 @@ TEST_F(TagStoreTest, AssignAndRemoveCountExactlyAndAreIdempotent) {
   EXPECT_THAT(assigned->unknown_client_ids, ElementsAre(stranger, nobody));
   EXPECT_EQ(TagEvents(), 2);
 
-  auto again = tags_.ChangeClients(program_id_, tag.tag_id, {b, a}, true, "key-1");
+  auto again = tags_.ChangeClients(program_id_, tag.tag_id, {b, a}, true, ByKey("key-1"));
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ(again->changed, 0);
   EXPECT_EQ(again->unchanged, 2);
@@ -154,12 +158,12 @@ TEST_F(TagStoreTest, AssignAndRemoveCountExactlyAndAreIdempotent) {
   ASSERT_EQ(of_a->size(), 1u);
   EXPECT_EQ((*of_a)[0].tag_id, tag.tag_id);
 
-  auto removed = tags_.ChangeClients(program_id_, tag.tag_id, {a, nobody}, false, "key-2");
+  auto removed = tags_.ChangeClients(program_id_, tag.tag_id, {a, nobody}, false, ByKey("key-2"));
   ASSERT_TRUE(removed.ok()) << removed.status();
   EXPECT_EQ(removed->changed, 1);
   EXPECT_EQ(removed->unchanged, 0);
   EXPECT_THAT(removed->unknown_client_ids, ElementsAre(nobody));
-  auto removed_again = tags_.ChangeClients(program_id_, tag.tag_id, {a}, false, "key-2");
+  auto removed_again = tags_.ChangeClients(program_id_, tag.tag_id, {a}, false, ByKey("key-2"));
   ASSERT_TRUE(removed_again.ok()) << removed_again.status();
   EXPECT_EQ(removed_again->changed, 0);
   EXPECT_EQ(removed_again->unchanged, 1);
@@ -172,8 +176,8 @@ TEST_F(TagStoreTest, DeleteRemovesAssignmentsWithAnEventEach) {
   const Tag kept = NewTag("Kept");
   const std::string a = NewClient(program_id_);
   const std::string b = NewClient(program_id_);
-  ASSERT_TRUE(tags_.ChangeClients(program_id_, tag.tag_id, {a, b}, true, "").ok());
-  ASSERT_TRUE(tags_.ChangeClients(program_id_, kept.tag_id, {a}, true, "").ok());
+  ASSERT_TRUE(tags_.ChangeClients(program_id_, tag.tag_id, {a, b}, true, AuditActor{}).ok());
+  ASSERT_TRUE(tags_.ChangeClients(program_id_, kept.tag_id, {a}, true, AuditActor{}).ok());
   const int64_t events = TagEvents();
 
   auto removed = tags_.Delete(program_id_, tag.tag_id);
@@ -204,7 +208,9 @@ TEST_F(TagStoreTest, AnotherProgramsTagIsNotFound) {
   const std::string client = NewClient(program_id_);
   const std::string theirs = NewClient(other_program_id_);
   EXPECT_EQ(tags_.Get(other_program_id_, tag.tag_id).status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(tags_.ChangeClients(other_program_id_, tag.tag_id, {theirs}, true, "").status().code(),
+  EXPECT_EQ(tags_.ChangeClients(other_program_id_, tag.tag_id, {theirs}, true, AuditActor{})
+                .status()
+                .code(),
             absl::StatusCode::kNotFound);
   EXPECT_EQ(tags_.Delete(other_program_id_, tag.tag_id).status().code(),
             absl::StatusCode::kNotFound);

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/common/errors.h"
 #include "libs/common/random_ids.h"
+#include "services/identity/storage/audit_writer.h"
 
 namespace loyalty::identity {
 namespace {
@@ -97,7 +98,8 @@ absl::StatusOr<VerificationTarget> VerificationStore::PrepareStart(
 
 absl::StatusOr<Verification> VerificationStore::Insert(const std::string& program_id,
                                                        const Verification& verification,
-                                                       const std::string& request_id) {
+                                                       const std::string& request_id,
+                                                       const AuditActor& actor) {
   Verification stored;
   auto attempt = [&](pg::Tx& tx) -> absl::Status {
     if (std::optional<Verification> existing = FindByRequestId(tx, program_id, request_id)) {
@@ -117,6 +119,14 @@ absl::StatusOr<Verification> VerificationStore::Insert(const std::string& progra
         absl::ToUnixMicros(verification.create_time),
         absl::ToUnixMicros(verification.expire_time), verification.max_attempts, request);
     stored = VerificationFromRow(row);
+    AuditChange change{.action = "verification.start",
+                       .object_type = "verification",
+                       .object_id = stored.verification_id,
+                       .client_id = stored.client_id};
+    // Where the code went; never the code nor its hash.
+    change.after.Text("channel", stored.channel == VerificationChannel::kPhone ? "phone" : "email")
+        .Text("contact", stored.contact);
+    WriteAudit(tx, program_id, actor, change);
     return absl::OkStatus();
   };
   if (absl::Status status = pool_.TransactIdempotent(attempt); !status.ok()) return status;
@@ -124,9 +134,9 @@ absl::StatusOr<Verification> VerificationStore::Insert(const std::string& progra
 }
 
 absl::StatusOr<Verification> VerificationStore::Confirm(
-    const std::string& program_id, const std::string& client_id,
-    const std::string& verification_id, absl::string_view code, absl::string_view code_key,
-    absl::Time now, absl::Status& answer) {
+    const std::string& program_id, const std::string& client_id, const std::string& verification_id,
+    absl::string_view code, absl::string_view code_key, absl::Time now, absl::Status& answer,
+    const AuditActor& actor) {
   if (!IsUuid(client_id)) return InvalidField("client_id", "not a UUID");
   if (!IsUuid(verification_id)) return InvalidField("verification_id", "not a UUID");
   std::optional<Verification> result;
@@ -162,11 +172,24 @@ absl::StatusOr<Verification> VerificationStore::Confirm(
       // client as read before is not the client now.
       const char* flag =
           verification.channel == VerificationChannel::kPhone ? "phone_verified" : "email_verified";
-      tx.exec_params(absl::StrCat("UPDATE clients SET ", flag, " = true, version = version + 1,",
-                                  " updated_at = now() WHERE program_id = $1 AND client_id = $2",
-                                  " AND ", ContactColumn(verification.channel), " = $3 AND NOT ",
-                                  flag),
-                     program_id, client_id, verification.contact);
+      const bool flag_set =
+          tx.exec_params(
+                absl::StrCat("UPDATE clients SET ", flag, " = true, version = version + 1,",
+                             " updated_at = now() WHERE program_id = $1 AND client_id = $2",
+                             " AND ", ContactColumn(verification.channel), " = $3 AND NOT ", flag),
+                program_id, client_id, verification.contact)
+              .affected_rows() > 0;
+      AuditChange change{.action = "verification.confirm",
+                         .object_type = "verification",
+                         .object_id = verification_id,
+                         .client_id = client_id};
+      change.before.Bool("verified", false);
+      change.after.Bool("verified", true);
+      if (flag_set) {
+        change.before.Bool(flag, false);
+        change.after.Bool(flag, true);
+      }
+      WriteAudit(tx, program_id, actor, change);
     }
     answer = outcome.status;
     result = verification;

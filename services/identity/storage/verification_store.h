@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "libs/pg/pool.h"
+#include "services/identity/domain/audit.h"
 #include "services/identity/domain/verification.h"
 
 namespace loyalty::identity {
@@ -35,20 +36,23 @@ class VerificationStore final {
                                                   absl::Time now);
 
   // Stores a sent code's verification. When a concurrent call with the same
-  // request id stored one first, returns that one instead.
+  // request id stored one first, returns that one instead. A new one is
+  // audited as verification.start by `actor` (channel and contact only).
   absl::StatusOr<Verification> Insert(const std::string& program_id,
                                       const Verification& verification,
-                                      const std::string& request_id);
+                                      const std::string& request_id, const AuditActor& actor = {});
 
   // Applies the rules of EvaluateConfirmation under a row lock: counts a
   // wrong code, or marks the verification verified. Returns the
   // verification as it is afterwards and the answer for the caller in
-  // `answer`. NOT_FOUND for an unknown id or another client's.
-  absl::StatusOr<Verification> Confirm(const std::string& program_id,
-                                       const std::string& client_id,
-                                       const std::string& verification_id,
-                                       absl::string_view code, absl::string_view code_key,
-                                       absl::Time now, absl::Status& answer);
+  // `answer`. NOT_FOUND for an unknown id or another client's. The call
+  // that verifies writes a verification.confirm audit entry by `actor`
+  // (with the client's flag when it was set); wrong codes and repeated
+  // confirmations write none.
+  absl::StatusOr<Verification> Confirm(const std::string& program_id, const std::string& client_id,
+                                       const std::string& verification_id, absl::string_view code,
+                                       absl::string_view code_key, absl::Time now,
+                                       absl::Status& answer, const AuditActor& actor = {});
 
  private:
   pg::Pool& pool_;
