@@ -8,6 +8,10 @@
 #include "absl/time/clock.h"
 #include "libs/common/config.h"
 #include "libs/common/log.h"
+#include "libs/operations/file_store.h"
+#include "libs/operations/metrics.h"
+#include "libs/operations/operations_api.h"
+#include "libs/operations/runner.h"
 #include "libs/rpc/server.h"
 #include "libs/service/runtime.h"
 #include "services/identity/api/api_keys_api.h"
@@ -15,6 +19,8 @@
 #include "services/identity/api/audit_api.h"
 #include "services/identity/api/cards_card_owners.h"
 #include "services/identity/api/cards_client_cards.h"
+#include "services/identity/api/client_erasure_api.h"
+#include "services/identity/api/client_export_api.h"
 #include "services/identity/api/client_merge_api.h"
 #include "services/identity/api/client_view_api.h"
 #include "services/identity/api/consents_api.h"
@@ -24,6 +30,9 @@
 #include "services/identity/domain/access_token.h"
 #include "services/identity/storage/api_key_store.h"
 #include "services/identity/storage/attribute_store.h"
+#include "services/identity/storage/client_erasure_store.h"
+#include "services/identity/storage/client_export_reader.h"
+#include "services/identity/storage/identity_migrations.h"
 #include "services/identity/storage/identity_store.h"
 #include "services/identity/storage/operator_store.h"
 #include "services/identity/storage/tag_store.h"
@@ -46,8 +55,11 @@ int main() {
   // must be first).
   const absl::Duration merge_retry_interval =
       env.Duration("LOYALTY_CLIENT_MERGE_RETRY_INTERVAL", absl::Seconds(30));
-  auto runtime = loyalty::service::Runtime::Create(
-      env, "identity", loyalty::generated::IdentityMigrations());
+  const absl::Duration operations_interval =
+      env.Duration("LOYALTY_OPERATIONS_POLL_INTERVAL", absl::Seconds(1));
+  const std::vector<loyalty::pg::Migration> migrations =
+      loyalty::identity::IdentityServiceMigrations();
+  auto runtime = loyalty::service::Runtime::Create(env, "identity", migrations);
   if (!runtime.ok()) return loyalty::service::StartupFailure(runtime.status());
   auto signing_keys = loyalty::identity::ParseSigningKeys(token_keys);
   if (!signing_keys.ok()) return loyalty::service::StartupFailure(signing_keys.status());
@@ -112,6 +124,28 @@ int main() {
   loyalty::identity::AuditStore audit_store((*runtime)->pool());
   loyalty::identity::AuditApi audit_api(audit_store);
   (*runtime)->host().AddService(&audit_api);
+  // Client exports (CLI-9) run as operations, shared among replicas through
+  // the operations table; erasure (CLI-14).
+  namespace operations = loyalty::operations;
+  operations::OperationStore operation_store((*runtime)->pool(), "identity");
+  operations::OperationMetrics operation_metrics((*runtime)->registry());
+  operations::OperationFileStore operation_files((*runtime)->pool());
+  operations::OperationsApi operations_api(operation_store, operation_metrics, &operation_files);
+  loyalty::identity::ClientExportReader export_reader((*runtime)->pool());
+  loyalty::identity::ClientExportApi export_api(operation_store, tag_store);
+  loyalty::identity::ClientExportHandler exports(
+      {.reader = export_reader, .files = operation_files});
+  operations::OperationRunner operation_runner(operation_store, operation_metrics,
+                                               {.poll_interval = operations_interval});
+  operation_runner.Register(loyalty::identity::kClientExportKind, exports);
+  loyalty::identity::ClientErasureStore erasure_store((*runtime)->pool());
+  loyalty::identity::ClientErasureApi erasure_api(erasure_store);
+  (*runtime)->host().AddService(&operations_api);
+  (*runtime)->host().AddService(&export_api);
+  (*runtime)->host().AddService(&erasure_api);
+  (*runtime)->host().AddBackgroundTask("operations", [&operation_runner](std::stop_token stop) {
+    operation_runner.Run(std::move(stop));
+  });
   (*runtime)->EnableOutboxRelay();
   return (*runtime)->Run();
 }

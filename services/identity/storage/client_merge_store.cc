@@ -69,7 +69,7 @@ absl::Status LockPair(pg::Tx& tx, const std::string& program_id, const std::stri
   pqxx::result rows = tx.exec_params(
       absl::StrCat("SELECT ", kClientColumns,
                    " FROM clients WHERE program_id = $1 AND client_id IN ($2::uuid, $3::uuid)"
-                   " ORDER BY client_id FOR UPDATE"),
+                   " AND erased_at IS NULL ORDER BY client_id FOR UPDATE"),
       program_id, survivor_id, duplicate_id);
   bool found_survivor = false;
   bool found_duplicate = false;
@@ -91,7 +91,7 @@ absl::Status LockPair(pg::Tx& tx, const std::string& program_id, const std::stri
     return FieldError(absl::StatusCode::kNotFound, "duplicate_client_id",
                       "no such client in this program");
   }
-  // An erased client (CLI-14) will be refused here as well.
+  // An erased client (CLI-14) is not found, as everywhere else.
   if (!survivor.merged_into_client_id.empty()) {
     return FieldError(absl::StatusCode::kFailedPrecondition, "survivor_client_id",
                       absl::StrCat("the client was merged into ",

@@ -36,10 +36,14 @@ absl::StatusOr<Client> IdentityStore::UpdateClient(
   Client updated;
   RETURN_IF_ERROR(pool_.TransactIdempotent([&](pg::Tx& tx) -> absl::Status {
     pqxx::result rows = tx.exec_params(
-        absl::StrCat("SELECT ", kClientColumns,
+        absl::StrCat("SELECT ", kClientColumns, ", erased_at IS NOT NULL",
                      " FROM clients WHERE program_id = $1 AND client_id = $2 FOR UPDATE"),
         program_id, client_id);
     if (rows.empty()) return NoSuchClient(client_id);
+    if (rows[0][kClientColumnCount].as<bool>()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("client ", client_id, " was erased and cannot change"));
+    }
     const Client stored = LoadClient(tx, rows[0]);
     // Checked after the lock: of two updates from the same read, the second
     // sees the first one's version.
@@ -124,7 +128,7 @@ absl::StatusOr<Client> IdentityStore::FindClient(const std::string& program_id,
   RETURN_IF_ERROR(pool_.Transact([&](pg::Tx& tx) -> absl::Status {
     pqxx::result rows = tx.exec_params(
         absl::StrCat("SELECT ", kClientColumns, " FROM clients WHERE program_id = $1 AND ", column,
-                     " = $2 ORDER BY created_at, client_id LIMIT 2"),
+                     " = $2 AND erased_at IS NULL ORDER BY created_at, client_id LIMIT 2"),
         program_id, value);
     if (rows.size() > 1) {
       // E-mails are not unique (a family may share one). Guessing could

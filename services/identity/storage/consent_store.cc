@@ -57,7 +57,7 @@ std::map<ConsentKind, ConsentRecord> LoadCurrent(pg::Tx& tx, const std::string& 
 // the program has no such client.
 bool LockClient(pg::Tx& tx, const std::string& program_id, const std::string& client_id) {
   return !tx.exec_params("SELECT 1 FROM clients WHERE program_id = $1 AND client_id = $2"
-                         " FOR UPDATE",
+                         " AND erased_at IS NULL FOR UPDATE",
                          program_id, client_id)
               .empty();
 }

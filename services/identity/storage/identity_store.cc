@@ -203,7 +203,8 @@ absl::StatusOr<Client> IdentityStore::GetClient(const std::string& program_id,
   absl::Status status = pool_.Transact([&](pg::Tx& tx) {
     pqxx::result rows =
         tx.exec_params(absl::StrCat("SELECT ", kClientColumns,
-                                    " FROM clients WHERE program_id = $1 AND client_id = $2"),
+                                    " FROM clients WHERE program_id = $1 AND client_id = $2"
+                                    " AND erased_at IS NULL"),
                        program_id, client_id);
     if (!rows.empty()) client = LoadClient(tx, rows[0]);
     return absl::OkStatus();
@@ -229,14 +230,14 @@ absl::StatusOr<ClientPage> IdentityStore::ListClients(const std::string& program
     pqxx::result rows =
         page_token.empty()
             ? tx.exec_params(absl::StrCat("SELECT ", kClientColumns,
-                                          " FROM clients WHERE program_id = $1"
+                                          " FROM clients WHERE program_id = $1 AND erased_at IS NULL"
                                           " ORDER BY created_at DESC, client_id DESC"
                                           " LIMIT $2"),
                              program_id, page_size + 1)
             : tx.exec_params(
                   absl::StrCat(
                       "SELECT ", kClientColumns,
-                      " FROM clients WHERE program_id = $1"
+                      " FROM clients WHERE program_id = $1 AND erased_at IS NULL"
                       " AND (created_at, client_id) <"
                       " ('epoch'::timestamptz + $2::bigint * interval '1 microsecond', $3::uuid)"
                       " ORDER BY created_at DESC, client_id DESC LIMIT $4"),

@@ -85,7 +85,7 @@ constexpr char kInputCtes[] =
     "               FROM unnest($3::uuid[]) WITH ORDINALITY AS u (client_id, ord)"
     "               GROUP BY client_id),"
     " known AS (SELECT c.client_id FROM clients c JOIN input USING (client_id)"
-    "           WHERE c.program_id = $1::uuid),";
+    "           WHERE c.program_id = $1::uuid AND c.erased_at IS NULL),";
 constexpr char kAssignCte[] =
     " changed AS (INSERT INTO client_tags (program_id, tag_id, client_id, assigned_by)"
     "             SELECT $1::uuid, $2::uuid, client_id, $4::text FROM known"
@@ -293,7 +293,8 @@ absl::StatusOr<std::vector<Tag>> TagStore::ListOfClient(absl::string_view progra
   bool client_found = false;
   RETURN_IF_ERROR(pool_.Transact([&](pg::Tx& tx) -> absl::Status {
     tags.clear();
-    client_found = !tx.exec_params("SELECT 1 FROM clients WHERE program_id = $1 AND client_id = $2",
+    client_found = !tx.exec_params("SELECT 1 FROM clients WHERE program_id = $1 AND client_id = $2"
+                                   " AND erased_at IS NULL",
                                    std::string(program_id), std::string(client_id))
                         .empty();
     if (!client_found) return absl::OkStatus();

@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "libs/common/random_ids.h"
 #include "libs/testing/migrated_database.h"
+#include "services/identity/storage/identity_migrations.h"
 #include "services/identity/storage/identity_store.h"
 
 namespace loyalty::identity::testing {
@@ -17,7 +18,7 @@ class IdentityPgTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     auto database =
-        loyalty::testing::StartMigratedDatabase("identity", generated::IdentityMigrations());
+        loyalty::testing::StartMigratedDatabase("identity", IdentityServiceMigrations());
     ASSERT_TRUE(database.ok()) << database.status();
     database_ = std::move(*database).release();
     pool_ = database_->pool.get();
