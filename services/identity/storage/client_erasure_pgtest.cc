@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "libs/common/errors.h"
 #include "libs/common/random_ids.h"
+#include "services/identity/storage/attribute_store.h"
 #include "services/identity/storage/client_erasure_store.h"
 #include "services/identity/storage/tag_store.h"
 #include "services/identity/testing/pg_fixture.h"
@@ -41,7 +42,8 @@ class ClientErasurePgTest : public testing::IdentityPgTest {
     auto tag = tags_.Create(program_id_, TagSpec{.name = "VIP", .colour = "#00FF00"}, "");
     ASSERT_TRUE(tag.ok()) << tag.status();
     tag_id_ = tag->tag_id;
-    ASSERT_TRUE(tags_.ChangeClients(program_id_, tag_id_, {client_id_}, true, "op").ok());
+    ASSERT_TRUE(tags_.ChangeClients(program_id_, tag_id_, {client_id_}, true,
+                                    AuditActor{.principal_id = "op"}).ok());
     ASSERT_TRUE(pool_->Transact([&](pg::Tx& tx) {
                        tx.exec_params(
                            "INSERT INTO contact_verifications (verification_id, program_id,"
@@ -109,6 +111,40 @@ TEST_F(ClientErasurePgTest, RemovesPersonalDataAndKeepsTheOpaqueId) {
   EXPECT_EQ(ErasedEvents(), 1);
 }
 
+TEST_F(ClientErasurePgTest, AnswersGoAndTheAuditLogKeepsNoValues) {
+  AttributeStore attributes(*pool_);
+  AttributeSpec pet{.key = "pet_name", .display_name = "Pet", .type = AttributeType::kString};
+  ASSERT_TRUE(NormalizeAttributeSpec(pet, "attribute.").ok());
+  ASSERT_TRUE(attributes.Create(program_id_, pet, "").ok());
+  ASSERT_TRUE(attributes
+                  .SetValues(program_id_, client_id_,
+                             AttributeValuesInput{.values = {{.key = "pet_name",
+                                                              .type = AttributeType::kString,
+                                                              .text = "Barsik"}}},
+                             AttributeChangeOrigin{.by = {.principal_id = "op"}}, "", "")
+                  .ok());
+  const std::string audit_of_client =
+      absl::StrCat("SELECT count(*) FROM audit_log WHERE client_id = '", client_id_, "'");
+  // Registration and the tag were audited with their values.
+  ASSERT_GT(Count(absl::StrCat(audit_of_client, " AND after::text LIKE '%+79160000001%'")), 0);
+
+  const AuditActor admin{.kind = ActorKind::kOperator, .principal_id = "admin-1",
+                         .role = "ROLE_ADMIN"};
+  ASSERT_TRUE(erasure_.Erase(program_id_, Request(), admin).ok());
+  EXPECT_EQ(Rows("client_attribute_values"), 0);
+  EXPECT_EQ(Count(absl::StrCat(audit_of_client,
+                               " AND (coalesce(before::text, '') LIKE '%+7916%'"
+                               "   OR coalesce(after::text, '') LIKE '%+7916%'"
+                               "   OR coalesce(after::text, '') LIKE '%Ivanova%')")),
+            0);
+  EXPECT_EQ(Count(absl::StrCat(audit_of_client, " AND action = 'client.erase'"
+                                                " AND actor_id = 'admin-1'")),
+            1);
+  // A retry writes no second entry.
+  ASSERT_TRUE(erasure_.Erase(program_id_, Request(), admin).ok());
+  EXPECT_EQ(Count(absl::StrCat(audit_of_client, " AND action = 'client.erase'")), 1);
+}
+
 TEST_F(ClientErasurePgTest, AnErasedClientIsFoundByNoKeyAndCannotChange) {
   ASSERT_TRUE(erasure_.Erase(program_id_, Request()).ok());
   EXPECT_EQ(identity_.GetClient(program_id_, client_id_).status().code(),
@@ -128,7 +164,8 @@ TEST_F(ClientErasurePgTest, AnErasedClientIsFoundByNoKeyAndCannotChange) {
     return absl::OkStatus();
   });
   EXPECT_EQ(updated.status().code(), absl::StatusCode::kFailedPrecondition);
-  auto tagged = tags_.ChangeClients(program_id_, tag_id_, {client_id_}, true, "op");
+  auto tagged = tags_.ChangeClients(program_id_, tag_id_, {client_id_}, true,
+                                    AuditActor{.principal_id = "op"});
   ASSERT_TRUE(tagged.ok()) << tagged.status();
   EXPECT_THAT(tagged->unknown_client_ids, ::testing::ElementsAre(client_id_));
   EXPECT_EQ(tags_.ListOfClient(program_id_, client_id_).status().code(),
