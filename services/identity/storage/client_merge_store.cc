@@ -13,6 +13,7 @@
 #include "libs/pg/array_literal.h"
 #include "libs/rpc/proto_convert.h"
 #include "loyalty/identity/v1/events.pb.h"
+#include "services/identity/domain/client_fields.h"
 #include "services/identity/domain/client_merge.h"
 #include "services/identity/storage/audit_writer.h"
 #include "services/identity/storage/client_rows.h"
