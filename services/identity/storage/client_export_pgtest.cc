@@ -148,7 +148,8 @@ TEST_F(ClientExportPgTest, SelectionsPageThroughInListingOrderWithoutErasedClien
 
   auto tag = tags_.Create(program_id_, TagSpec{.name = "VIP", .colour = "#00FF00"}, "");
   ASSERT_TRUE(tag.ok()) << tag.status();
-  ASSERT_TRUE(tags_.ChangeClients(program_id_, tag->tag_id, {b, d, e}, true, "op").ok());
+  ASSERT_TRUE(tags_.ChangeClients(program_id_, tag->tag_id, {b, d, e}, true,
+                                  AuditActor{.principal_id = "op"}).ok());
   EXPECT_THAT(Select({.filter = {.tag_id = tag->tag_id, .registration_store_id = "s1"}}),
               ElementsAre(e));
   EXPECT_THAT(Select({.filter = {.tag_id = tag->tag_id}}), ElementsAre(e, d, b));
