@@ -1,24 +1,27 @@
 // identity: programs, clients, tags, consents, verifications, API keys,
 // operators.
-#include <openssl/rand.h>
-
 #include <cstdlib>
+#include <openssl/rand.h>
 
 #include "absl/strings/escaping.h"
 #include "absl/time/clock.h"
 #include "libs/common/config.h"
 #include "libs/common/log.h"
+#include "libs/operations/metrics.h"
+#include "libs/operations/operations_api.h"
 #include "libs/rpc/server.h"
 #include "libs/service/runtime.h"
 #include "services/identity/api/api_keys_api.h"
 #include "services/identity/api/cards_card_owners.h"
 #include "services/identity/api/consents_api.h"
 #include "services/identity/api/identity_api.h"
+#include "services/identity/api/import_api.h"
 #include "services/identity/api/operators_api.h"
 #include "services/identity/api/tags_api.h"
 #include "services/identity/domain/access_token.h"
 #include "services/identity/storage/api_key_store.h"
 #include "services/identity/storage/identity_store.h"
+#include "services/identity/storage/migrations.h"
 #include "services/identity/storage/operator_store.h"
 #include "services/identity/storage/tag_store.h"
 
@@ -36,8 +39,11 @@ int main() {
   // identity alone signs and checks operator tokens; see README "Operators".
   const std::string token_keys = env.RequiredString("LOYALTY_TOKEN_KEYS");
   const absl::Duration token_lifetime = env.Duration("LOYALTY_TOKEN_LIFETIME", absl::Minutes(15));
-  auto runtime = loyalty::service::Runtime::Create(
-      env, "identity", loyalty::generated::IdentityMigrations());
+  const absl::Duration operations_interval =
+      env.Duration("LOYALTY_OPERATIONS_POLL_INTERVAL", absl::Seconds(1));
+  const std::vector<loyalty::pg::Migration> migrations =
+      loyalty::identity::IdentityServiceMigrations();
+  auto runtime = loyalty::service::Runtime::Create(env, "identity", migrations);
   if (!runtime.ok()) return loyalty::service::StartupFailure(runtime.status());
   auto signing_keys = loyalty::identity::ParseSigningKeys(token_keys);
   if (!signing_keys.ok()) return loyalty::service::StartupFailure(signing_keys.status());
@@ -82,6 +88,26 @@ int main() {
                                                         std::move(code_key), clock);
   (*runtime)->host().AddService(&consents_api);
   (*runtime)->host().AddService(&verifications_api);
+
+  // Client imports (CLI-8) run as operations. One item a chunk: an item is
+  // a batch of 10,000 rows or the whole apply, and progress shows per item.
+  namespace operations = loyalty::operations;
+  operations::OperationStore operation_store((*runtime)->pool(), "identity");
+  operations::OperationMetrics operation_metrics((*runtime)->registry());
+  operations::OperationFileStore operation_files((*runtime)->pool());
+  operations::OperationsApi operations_api(operation_store, operation_metrics, &operation_files);
+  loyalty::identity::ImportStore import_store((*runtime)->pool());
+  loyalty::identity::ImportApi import_api(import_store, operation_store);
+  loyalty::identity::ClientImportHandler client_imports(
+      {.imports = import_store, .identity = store, .files = operation_files, .clock = clock});
+  operations::OperationRunner operation_runner(
+      operation_store, operation_metrics, {.chunk_size = 1, .poll_interval = operations_interval});
+  operation_runner.Register(loyalty::identity::kClientImportKind, client_imports);
+  (*runtime)->host().AddService(&operations_api);
+  (*runtime)->host().AddService(&import_api);
+  (*runtime)->host().AddBackgroundTask("operations", [&operation_runner](std::stop_token stop) {
+    operation_runner.Run(std::move(stop));
+  });
   (*runtime)->EnableOutboxRelay();
   return (*runtime)->Run();
 }

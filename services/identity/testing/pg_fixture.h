@@ -8,6 +8,7 @@
 #include "gtest/gtest.h"
 #include "libs/testing/migrated_database.h"
 #include "services/identity/storage/identity_store.h"
+#include "services/identity/storage/migrations.h"
 
 namespace loyalty::identity::testing {
 
@@ -15,7 +16,7 @@ class IdentityPgTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     auto database =
-        loyalty::testing::StartMigratedDatabase("identity", generated::IdentityMigrations());
+        loyalty::testing::StartMigratedDatabase("identity", IdentityServiceMigrations());
     ASSERT_TRUE(database.ok()) << database.status();
     database_ = std::move(*database).release();
     pool_ = database_->pool.get();
