@@ -166,6 +166,14 @@ absl::StatusOr<std::string> ImportStore::ReadPiece(const std::string& file_id, i
   return piece;
 }
 
+absl::Status ImportStore::SealFile(const std::string& file_id) {
+  return pool_.Transact([&](pg::Tx& tx) -> absl::Status {
+    // Waits for a chunk being appended (AppendChunk locks the row).
+    tx.exec_params("UPDATE client_import_files SET sealed = true WHERE file_id = $1", file_id);
+    return absl::OkStatus();
+  });
+}
+
 absl::StatusOr<std::optional<std::string>> ImportStore::FindImportByContent(
     const std::string& program_id, const std::string& content_key) {
   std::optional<std::string> found;
@@ -188,7 +196,6 @@ absl::StatusOr<std::optional<std::string>> ImportStore::FindImportByContent(
 absl::Status ImportStore::RecordImport(const std::string& program_id,
                                        const ClientImportInfo& info) {
   return pool_.Transact([&](pg::Tx& tx) -> absl::Status {
-    tx.exec_params("UPDATE client_import_files SET sealed = true WHERE file_id = $1", info.file_id);
     tx.exec_params(
         "INSERT INTO client_imports (operation_id, program_id, file_id, file_sha256,"
         " content_key, total_rows) VALUES ($1, $2, $3, $4, $5, $6)"
