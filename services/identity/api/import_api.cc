@@ -107,6 +107,7 @@ absl::StatusOr<ImportFileScan> ScanImportFile(ImportStore& store, const ImportFi
   Sha256 digest;
   int64_t offset = 0;
   std::optional<csv::Reader> reader;
+  std::string head;  // the file's start, until the header row is whole
   bool finished = false;
   while (true) {
     if (reader) {
@@ -131,11 +132,21 @@ absl::StatusOr<ImportFileScan> ScanImportFile(ImportStore& store, const ImportFi
     }
     ASSIGN_OR_RETURN(std::string piece, store.ReadPiece(file.file_id, offset));
     if (!reader) {
-      // The separator is decided by the header row, in the first piece.
-      scan.delimiter = delimiter.value_or(csv::DetectDelimiter(
-          absl::string_view(piece).substr(
-              absl::StartsWith(piece, csv::kUtf8Bom) ? csv::kUtf8Bom.size() : 0)));
+      // The separator is decided by the header row: gather pieces until it
+      // is whole (a piece may be a few bytes).
+      head += piece;
+      if (!piece.empty() && head.find('\n') == std::string::npos &&
+          head.size() <= csv::kMaxRecordBytes) {
+        offset += static_cast<int64_t>(piece.size());
+        digest.Add(piece);
+        continue;
+      }
+      absl::string_view header_text = head;
+      absl::ConsumePrefix(&header_text, csv::kUtf8Bom);
+      scan.delimiter = delimiter.value_or(csv::DetectDelimiter(header_text));
       reader.emplace(scan.delimiter);
+      reader->Feed(head.substr(0, head.size() - piece.size()));
+      head.clear();
     }
     if (piece.empty()) {
       finished = true;
