@@ -1,8 +1,7 @@
 // identity: programs, clients, tags, custom attributes, consents,
 // verifications, API keys, operators.
-#include <openssl/rand.h>
-
 #include <cstdlib>
+#include <openssl/rand.h>
 
 #include "absl/strings/escaping.h"
 #include "absl/time/clock.h"
@@ -25,6 +24,7 @@
 #include "services/identity/api/client_view_api.h"
 #include "services/identity/api/consents_api.h"
 #include "services/identity/api/identity_api.h"
+#include "services/identity/api/import_api.h"
 #include "services/identity/api/operators_api.h"
 #include "services/identity/api/tags_api.h"
 #include "services/identity/domain/access_token.h"
@@ -124,8 +124,10 @@ int main() {
   loyalty::identity::AuditStore audit_store((*runtime)->pool());
   loyalty::identity::AuditApi audit_api(audit_store);
   (*runtime)->host().AddService(&audit_api);
-  // Client exports (CLI-9) run as operations, shared among replicas through
-  // the operations table; erasure (CLI-14).
+  // Client exports (CLI-9) and imports (CLI-8) run as operations, shared
+  // among replicas through the operations table. One item a chunk: an
+  // import item is a batch of 10,000 rows or the whole apply, and progress
+  // shows per item. Erasure (CLI-14).
   namespace operations = loyalty::operations;
   operations::OperationStore operation_store((*runtime)->pool(), "identity");
   operations::OperationMetrics operation_metrics((*runtime)->registry());
@@ -135,13 +137,22 @@ int main() {
   loyalty::identity::ClientExportApi export_api(operation_store, tag_store);
   loyalty::identity::ClientExportHandler exports(
       {.reader = export_reader, .files = operation_files});
-  operations::OperationRunner operation_runner(operation_store, operation_metrics,
-                                               {.poll_interval = operations_interval});
+  loyalty::identity::ImportStore import_store((*runtime)->pool());
+  loyalty::identity::ImportApi import_api(import_store, operation_store, attribute_store);
+  loyalty::identity::ClientImportHandler client_imports({.imports = import_store,
+                                                         .identity = store,
+                                                         .attributes = attribute_store,
+                                                         .files = operation_files,
+                                                         .clock = clock});
+  operations::OperationRunner operation_runner(
+      operation_store, operation_metrics, {.chunk_size = 1, .poll_interval = operations_interval});
   operation_runner.Register(loyalty::identity::kClientExportKind, exports);
+  operation_runner.Register(loyalty::identity::kClientImportKind, client_imports);
   loyalty::identity::ClientErasureStore erasure_store((*runtime)->pool());
   loyalty::identity::ClientErasureApi erasure_api(erasure_store);
   (*runtime)->host().AddService(&operations_api);
   (*runtime)->host().AddService(&export_api);
+  (*runtime)->host().AddService(&import_api);
   (*runtime)->host().AddService(&erasure_api);
   (*runtime)->host().AddBackgroundTask("operations", [&operation_runner](std::stop_token stop) {
     operation_runner.Run(std::move(stop));

@@ -61,11 +61,13 @@ std::string SharedStackTest::NewMemberCard() {
   return Parse<cards::v1::Card>(card.body).number();
 }
 
-operations::v1::Operation SharedStackTest::WaitDone(const std::string& id) {
+operations::v1::Operation SharedStackTest::WaitDone(const std::string& id,
+                                                    const std::string& api_key) {
   const absl::Time deadline = absl::Now() + absl::Seconds(60);
   operations::v1::Operation operation;
   while (absl::Now() < deadline) {
-    http::Response got = Admin("GET", absl::StrCat("/v1/operations/", id));
+    const std::string path = absl::StrCat("/v1/operations/", id);
+    http::Response got = api_key.empty() ? Admin("GET", path) : Send("GET", path, "", api_key);
     EXPECT_EQ(got.status, 200) << got.body;
     if (got.status != 200) break;
     operation = Parse<operations::v1::Operation>(got.body);

@@ -36,9 +36,11 @@ class SharedStackTest : public ::testing::Test {
   // program (both through the gateway with the admin key).
   static std::string NewMemberCard();
 
-  // Polls GET /v1/operations/{id} with the admin key until the operation
-  // is done, for up to 60 seconds; fails the test otherwise.
-  static operations::v1::Operation WaitDone(const std::string& id);
+  // Polls GET /v1/operations/{id} with the admin key (or `api_key`, of
+  // another program) until the operation is done, for up to 60 seconds;
+  // fails the test otherwise.
+  static operations::v1::Operation WaitDone(const std::string& id,
+                                            const std::string& api_key = "");
 
   static Stack* stack_;
 };

@@ -10,6 +10,7 @@
 #include "libs/common/status_macros.h"
 #include "libs/rpc/handler.h"
 #include "libs/rpc/proto_convert.h"
+#include "services/identity/api/audit_actor.h"
 #include "services/identity/domain/api_key.h"
 #include "services/identity/domain/free_text.h"
 
@@ -87,7 +88,8 @@ grpc::Status AttributesApi::CreateAttribute(grpc::ServerContext* context,
         AttributeSpec spec = SpecFromProto(request->attribute());
         RETURN_IF_ERROR(NormalizeAttributeSpec(spec, "attribute."));
         ASSIGN_OR_RETURN(Attribute created,
-                         attributes_.Create(call.program_id, spec, request->request_id()));
+                         attributes_.Create(call.program_id, spec, request->request_id(),
+                                            AuditActorOf(call)));
         AttributeToProto(created, *response);
         return absl::OkStatus();
       });
@@ -134,7 +136,8 @@ grpc::Status AttributesApi::UpdateAttribute(grpc::ServerContext* context,
                                [&](AttributeSpec& spec) -> absl::Status {
                                  RETURN_IF_ERROR(ApplyAttributeMask(paths, input, spec));
                                  return NormalizeAttributeSpec(spec, "attribute.");
-                               }));
+                               },
+                               AuditActorOf(call)));
         AttributeToProto(updated, *response);
         return absl::OkStatus();
       });
@@ -145,7 +148,8 @@ grpc::Status AttributesApi::ArchiveAttribute(grpc::ServerContext* context,
                                              v1::Attribute* response) {
   return rpc::HandleProgramCall(
       context, "ArchiveAttribute", [&](const rpc::CallContext& call) -> absl::Status {
-        ASSIGN_OR_RETURN(Attribute archived, attributes_.Archive(call.program_id, request->key()));
+        ASSIGN_OR_RETURN(Attribute archived,
+                         attributes_.Archive(call.program_id, request->key(), AuditActorOf(call)));
         AttributeToProto(archived, *response);
         return absl::OkStatus();
       });
@@ -158,7 +162,7 @@ grpc::Status AttributesApi::SetClientAttributes(grpc::ServerContext* context,
       context, "SetClientAttributes", [&](const rpc::CallContext& call) -> absl::Status {
         RETURN_IF_ERROR(CheckRequestId(request->request_id()));
         ASSIGN_OR_RETURN(std::string client_id, RequireUuid("client_id", request->client_id()));
-        AttributeChangeOrigin origin{.by = Principal{call.principal_id, call.role},
+        AttributeChangeOrigin origin{.actor = AuditActorOf(call),
                                      .reason = request->reason()};
         ASSIGN_OR_RETURN(origin.source,
                          ResolveRequestedSource(

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "libs/common/errors.h"
+#include "libs/common/status_macros.h"
 #include "services/identity/domain/client_fields.h"
 
 namespace loyalty::identity {
@@ -91,9 +92,23 @@ absl::Status ValidateBirthDate(const BirthDate& date, absl::CivilDay today) {
   return absl::OkStatus();
 }
 
+absl::Status RequireContact(const ClientProfile& profile, absl::string_view field_prefix) {
+  if (profile.phone.empty() && profile.email.empty()) {
+    return InvalidField(absl::StrCat(field_prefix, "phone"), "a phone or an e-mail is required");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status NormalizeProfile(ClientProfile& profile,
                               absl::string_view default_country_code,
                               absl::CivilDay today, absl::string_view field_prefix) {
+  RETURN_IF_ERROR(NormalizeProfileFields(profile, default_country_code, today, field_prefix));
+  return RequireContact(profile, field_prefix);
+}
+
+absl::Status NormalizeProfileFields(ClientProfile& profile,
+                                    absl::string_view default_country_code,
+                                    absl::CivilDay today, absl::string_view field_prefix) {
   auto field = [&](absl::string_view name) { return absl::StrCat(field_prefix, name); };
   for (auto [name, value] : {std::pair<absl::string_view, std::string*>{"last_name", &profile.last_name},
                              {"first_name", &profile.first_name},
@@ -112,9 +127,6 @@ absl::Status NormalizeProfile(ClientProfile& profile,
     absl::StatusOr<std::string> email = NormalizeEmail(profile.email);
     if (!email.ok()) return InvalidField(field("email"), email.status().message());
     profile.email = *std::move(email);
-  }
-  if (profile.phone.empty() && profile.email.empty()) {
-    return InvalidField(field("phone"), "a phone or an e-mail is required");
   }
   if (profile.birth_date) {
     if (absl::Status status = ValidateBirthDate(*profile.birth_date, today); !status.ok()) {

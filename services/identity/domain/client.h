@@ -109,4 +109,14 @@ absl::Status NormalizeProfile(ClientProfile& profile,
                               absl::string_view default_country_code,
                               absl::CivilDay today, absl::string_view field_prefix);
 
+// NormalizeProfile without the need for a phone or an e-mail: the fields
+// of a file row that may update a client which has them (CLI-8).
+absl::Status NormalizeProfileFields(ClientProfile& profile,
+                                    absl::string_view default_country_code,
+                                    absl::CivilDay today, absl::string_view field_prefix);
+
+// INVALID_ARGUMENT naming `<field_prefix>phone` when the profile has
+// neither a phone nor an e-mail.
+absl::Status RequireContact(const ClientProfile& profile, absl::string_view field_prefix);
+
 }  // namespace loyalty::identity

@@ -14,6 +14,7 @@
 #include "libs/outbox/outbox.h"
 #include "libs/pg/array_literal.h"
 #include "services/identity/storage/attribute_proto.h"
+#include "services/identity/storage/audit_writer.h"
 
 namespace loyalty::identity {
 namespace {
@@ -180,14 +181,43 @@ void AppendStatusChange(pg::Tx& tx, absl::string_view program_id, absl::string_v
       "INSERT INTO client_status_history (program_id, client_id, key, old_value, new_value,"
       " source, changed_by, reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
       std::string(program_id), std::string(client_id), std::string(key), old_value, new_value,
-      static_cast<int>(origin.source), origin.by.principal_id, origin.reason);
+      static_cast<int>(origin.source), origin.actor.principal_id, origin.reason);
+}
+
+// A value as an audit entry shows it under its key; null for none.
+void AddValueToAudit(const std::string& key, const AttributeValue* value, AuditFields& fields) {
+  if (value == nullptr) {
+    fields.Json(key, "null");
+  } else if (value->type == AttributeType::kBool) {
+    fields.Bool(key, value->boolean);
+  } else if (value->type == AttributeType::kList) {
+    fields.TextList(key, value->list);
+  } else {
+    fields.Text(key, value->text);  // NUMBER as its exact decimal
+  }
+}
+
+// The spec's fields an audit entry of a schema change shows.
+void AddSpecToAudit(const AttributeSpec& spec, AuditFields& fields) {
+  std::vector<std::string> allowed;
+  for (const AllowedValue& value : spec.allowed_values) allowed.push_back(value.key);
+  fields.Text("display_name", spec.display_name)
+      .Int("type", static_cast<int>(spec.type))
+      .Int("number_scale", spec.number_scale)
+      .TextList("allowed_values", allowed)
+      .Bool("required_at_registration", spec.required_at_registration)
+      .Int("editable_by", static_cast<int>(spec.editable_by))
+      .Int("kind", static_cast<int>(spec.kind));
 }
 
 // Writes the values that differ from the stored ones, a history row per
-// changed status and one event if anything changed.
-void ApplyChanges(pg::Tx& tx, absl::string_view program_id, absl::string_view client_id,
+// changed status, one event and one audit entry if anything changed; false
+// if nothing did.
+bool ApplyChanges(pg::Tx& tx, absl::string_view program_id, absl::string_view client_id,
                   absl::Span<const Attribute> schema, const AttributeChanges& changes,
                   const AttributeChangeOrigin& origin) {
+  // Nothing to read either (a registration without attributes).
+  if (changes.set.empty() && changes.clear.empty()) return false;
   absl::flat_hash_map<std::string, const Attribute*> by_key;
   for (const Attribute& attribute : schema) by_key[attribute.spec.key] = &attribute;
   absl::flat_hash_map<std::string, AttributeValue> current;
@@ -199,10 +229,16 @@ void ApplyChanges(pg::Tx& tx, absl::string_view program_id, absl::string_view cl
     return found != by_key.end() && found->second->spec.kind == AttributeKind::kStatusSystem;
   };
   v1::ClientAttributesChanged event;
+  AuditChange audit{.action = "client.attributes",
+                    .object_type = "client",
+                    .object_id = std::string(client_id),
+                    .client_id = std::string(client_id)};
   for (const AttributeValue& value : changes.set) {
     auto stored = current.find(value.key);
     const AttributeValue* before = stored == current.end() ? nullptr : &stored->second;
     if (before && *before == value) continue;
+    AddValueToAudit(value.key, before, audit.before);
+    AddValueToAudit(value.key, &value, audit.after);
     UpsertValue(tx, program_id, client_id, value);
     if (is_status(value.key)) {
       AppendStatusChange(tx, program_id, client_id, value.key, StatusText(before), value.text,
@@ -213,6 +249,8 @@ void ApplyChanges(pg::Tx& tx, absl::string_view program_id, absl::string_view cl
   for (const std::string& key : changes.clear) {
     auto stored = current.find(key);
     if (stored == current.end()) continue;
+    AddValueToAudit(key, &stored->second, audit.before);
+    AddValueToAudit(key, nullptr, audit.after);
     tx.exec_params(
         "DELETE FROM client_attribute_values WHERE program_id = $1 AND client_id = $2 AND key = $3",
         std::string(program_id), std::string(client_id), key);
@@ -221,20 +259,23 @@ void ApplyChanges(pg::Tx& tx, absl::string_view program_id, absl::string_view cl
     }
     event.add_cleared_keys(key);
   }
-  if (event.values_size() == 0 && event.cleared_keys_size() == 0) return;
+  if (event.values_size() == 0 && event.cleared_keys_size() == 0) return false;
   event.set_client_id(std::string(client_id));
   event.set_source(static_cast<v1::AttributeChangeSource>(origin.source));
   const int64_t now_micros = absl::ToUnixMicros(absl::Now());
   event.mutable_change_time()->set_seconds(now_micros / 1000000);
   event.mutable_change_time()->set_nanos(static_cast<int32_t>(now_micros % 1000000) * 1000);
   outbox::Append(tx, outbox::StreamFor("identity"), program_id, event);
+  WriteAudit(tx, program_id, origin.actor, audit);
+  return true;
 }
 
 }  // namespace
 
 absl::StatusOr<Attribute> AttributeStore::Create(absl::string_view program_id,
                                                  const AttributeSpec& spec,
-                                                 absl::string_view request_id) {
+                                                 absl::string_view request_id,
+                                                 const AuditActor& actor) {
   Attribute created;
   RETURN_IF_ERROR(pool_.TransactIdempotent([&](pg::Tx& tx) -> absl::Status {
     if (!request_id.empty()) {
@@ -271,6 +312,10 @@ absl::StatusOr<Attribute> AttributeStore::Create(absl::string_view program_id,
         spec.required_at_registration, static_cast<int>(spec.editable_by),
         static_cast<int>(spec.kind), std::string(request_id));
     created = AttributeFromRow(row);
+    AuditChange audit{
+        .action = "attribute.create", .object_type = "attribute", .object_id = spec.key};
+    AddSpecToAudit(spec, audit.after);
+    WriteAudit(tx, program_id, actor, audit);
     return absl::OkStatus();
   }));
   return created;
@@ -285,6 +330,20 @@ absl::StatusOr<Attribute> AttributeStore::Get(absl::string_view program_id,
   }));
   if (!found) return NoSuchAttribute("key");
   return *std::move(found);
+}
+
+absl::StatusOr<std::vector<Attribute>> AttributeStore::ListAll(absl::string_view program_id) {
+  std::vector<Attribute> schema;
+  RETURN_IF_ERROR(pool_.Transact([&](pg::Tx& tx) -> absl::Status {
+    for (const auto& row : tx.exec_params(
+             absl::StrCat("SELECT ", kAttributeColumns,
+                          " FROM attributes WHERE program_id = $1 ORDER BY key"),
+             std::string(program_id))) {
+      schema.push_back(AttributeFromRow(row));
+    }
+    return absl::OkStatus();
+  }));
+  return schema;
 }
 
 absl::StatusOr<AttributePage> AttributeStore::List(absl::string_view program_id, int page_size,
@@ -312,7 +371,7 @@ absl::StatusOr<AttributePage> AttributeStore::List(absl::string_view program_id,
 
 absl::StatusOr<Attribute> AttributeStore::Update(
     absl::string_view program_id, absl::string_view key,
-    absl::FunctionRef<absl::Status(AttributeSpec&)> change) {
+    absl::FunctionRef<absl::Status(AttributeSpec&)> change, const AuditActor& actor) {
   Attribute updated;
   RETURN_IF_ERROR(pool_.Transact([&](pg::Tx& tx) -> absl::Status {
     std::optional<Attribute> found = FindAttribute(tx, program_id, key, /*lock=*/true);
@@ -348,15 +407,32 @@ absl::StatusOr<Attribute> AttributeStore::Update(
         pg::TextArray(AllowedLabels(spec)), spec.required_at_registration,
         static_cast<int>(spec.editable_by), static_cast<int>(spec.kind));
     updated = AttributeFromRow(row);
+    if (!(spec == found->spec)) {
+      AuditChange audit{
+          .action = "attribute.update", .object_type = "attribute", .object_id = spec.key};
+      AddSpecToAudit(found->spec, audit.before);
+      AddSpecToAudit(spec, audit.after);
+      WriteAudit(tx, program_id, actor, audit);
+    }
     return absl::OkStatus();
   }));
   return updated;
 }
 
 absl::StatusOr<Attribute> AttributeStore::Archive(absl::string_view program_id,
-                                                  absl::string_view key) {
+                                                  absl::string_view key,
+                                                  const AuditActor& actor) {
   std::optional<Attribute> archived;
   RETURN_IF_ERROR(pool_.Transact([&](pg::Tx& tx) -> absl::Status {
+    std::optional<Attribute> found = FindAttribute(tx, program_id, key, /*lock=*/true);
+    if (!found) return absl::OkStatus();
+    if (!found->archived) {
+      AuditChange audit{
+          .action = "attribute.archive", .object_type = "attribute", .object_id = std::string(key)};
+      audit.before.Bool("archived", false);
+      audit.after.Bool("archived", true);
+      WriteAudit(tx, program_id, actor, audit);
+    }
     pqxx::result rows = tx.exec_params(
         absl::StrCat("UPDATE attributes SET archived = true,"
                      " updated_at = CASE WHEN archived THEN updated_at ELSE now() END"
@@ -468,16 +544,31 @@ absl::StatusOr<StatusHistoryPage> AttributeStore::ListStatusHistory(
 absl::Status WriteRegistrationAttributes(pg::Tx& tx, absl::string_view program_id,
                                          absl::string_view client_id,
                                          const AttributeValuesInput& input,
-                                         const Principal& registered_by) {
-  const std::vector<Attribute> schema = LoadSchema(tx, program_id);
+                                         const AuditActor& registered_by,
+                                         const std::vector<Attribute>* schema) {
+  std::vector<Attribute> loaded;
+  if (schema == nullptr) {
+    loaded = LoadSchema(tx, program_id);
+    schema = &loaded;
+  }
   ASSIGN_OR_RETURN(AttributeChanges changes,
-                   ValidateAttributeChanges(schema, input.values, input.clear_keys, input.writer,
+                   ValidateAttributeChanges(*schema, input.values, input.clear_keys, input.writer,
                                             "client.attributes", "client.attributes"));
-  RETURN_IF_ERROR(CheckRequiredAtRegistration(schema, changes.set, "client.attributes"));
-  ApplyChanges(tx, program_id, client_id, schema, changes,
+  RETURN_IF_ERROR(CheckRequiredAtRegistration(*schema, changes.set, "client.attributes"));
+  ApplyChanges(tx, program_id, client_id, *schema, changes,
                AttributeChangeOrigin{.source = AttributeChangeSource::kRegistration,
-                                     .by = registered_by});
+                                     .actor = registered_by});
   return absl::OkStatus();
+}
+
+std::vector<Attribute> LoadAttributeSchema(pg::Tx& tx, absl::string_view program_id) {
+  return LoadSchema(tx, program_id);
+}
+
+bool WriteAttributeChanges(pg::Tx& tx, absl::string_view program_id, absl::string_view client_id,
+                           absl::Span<const Attribute> schema, const AttributeChanges& changes,
+                           const AttributeChangeOrigin& origin) {
+  return ApplyChanges(tx, program_id, client_id, schema, changes, origin);
 }
 
 }  // namespace loyalty::identity

@@ -16,6 +16,7 @@
 #include "absl/types/span.h"
 #include "libs/pg/pool.h"
 #include "services/identity/domain/attribute.h"
+#include "services/identity/domain/audit.h"
 #include "services/identity/domain/consent.h"
 
 namespace loyalty::identity {
@@ -43,7 +44,8 @@ struct StatusHistoryPage {
 // Where a change of values comes from, for the history and the event.
 struct AttributeChangeOrigin {
   AttributeChangeSource source = AttributeChangeSource::kOperator;
-  Principal by;
+  // Who: the history's changed_by and the audit entry's actor.
+  AuditActor actor;
   std::string reason;
 };
 
@@ -55,8 +57,11 @@ class AttributeStore final {
   // content returns the first one; other content is ALREADY_EXISTS naming
   // `request_id`. A key taken is ALREADY_EXISTS naming `attribute.key`;
   // past the program's limit FAILED_PRECONDITION.
+  // Create, Update and Archive write their audit entries (attribute.create,
+  // attribute.update, attribute.archive) naming `actor`; value changes
+  // write client.attributes entries with before/after of the changed keys.
   absl::StatusOr<Attribute> Create(absl::string_view program_id, const AttributeSpec& spec,
-                                   absl::string_view request_id);
+                                   absl::string_view request_id, const AuditActor& actor = {});
   absl::StatusOr<Attribute> Get(absl::string_view program_id, absl::string_view key);
   absl::StatusOr<AttributePage> List(absl::string_view program_id, int page_size,
                                      absl::string_view page_token);
@@ -64,8 +69,13 @@ class AttributeStore final {
   // must leave it normalised), checks the change against the values
   // clients hold (CheckAttributeChange) and stores the result.
   absl::StatusOr<Attribute> Update(absl::string_view program_id, absl::string_view key,
-                                   absl::FunctionRef<absl::Status(AttributeSpec&)> change);
-  absl::StatusOr<Attribute> Archive(absl::string_view program_id, absl::string_view key);
+                                   absl::FunctionRef<absl::Status(AttributeSpec&)> change,
+                                   const AuditActor& actor = {});
+  absl::StatusOr<Attribute> Archive(absl::string_view program_id, absl::string_view key,
+                                    const AuditActor& actor = {});
+  // All of the program's attributes (kMaxAttributesPerProgram at most), archived
+  // ones included, by key.
+  absl::StatusOr<std::vector<Attribute>> ListAll(absl::string_view program_id);
 
   // Sets and clears values of one client, all or none, under the client's
   // row lock: validation as ValidateAttributeChanges (fields `values[i]`,
@@ -96,10 +106,24 @@ class AttributeStore final {
 // For registration, inside its transaction after the client row exists:
 // validates `input` (fields `client.attributes[i]`), requires the
 // attributes required at registration and writes the values with source
-// REGISTRATION.
+// REGISTRATION. `schema`: the program's attributes as LoadAttributeSchema
+// read them in this transaction, or null to read them here.
 absl::Status WriteRegistrationAttributes(pg::Tx& tx, absl::string_view program_id,
                                          absl::string_view client_id,
                                          const AttributeValuesInput& input,
-                                         const Principal& registered_by);
+                                         const AuditActor& registered_by,
+                                         const std::vector<Attribute>* schema = nullptr);
+
+// For writers of many clients in one transaction (the client import): the
+// program's attributes, under a share lock that keeps their definitions
+// as they are until commit.
+std::vector<Attribute> LoadAttributeSchema(pg::Tx& tx, absl::string_view program_id);
+
+// Writes validated changes of a locked client's values: a history row per
+// changed status, one ClientAttributesChanged event. False when every
+// value was already as given.
+bool WriteAttributeChanges(pg::Tx& tx, absl::string_view program_id, absl::string_view client_id,
+                           absl::Span<const Attribute> schema, const AttributeChanges& changes,
+                           const AttributeChangeOrigin& origin);
 
 }  // namespace loyalty::identity

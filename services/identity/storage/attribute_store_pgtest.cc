@@ -60,7 +60,7 @@ class AttributeStoreTest : public testing::IdentityPgTest {
                                                   const std::string& fingerprint = "") {
     return attributes_.SetValues(
         program_id_, client_id, AttributeValuesInput{.values = values, .clear_keys = clear},
-        AttributeChangeOrigin{.by = {.principal_id = "op-1", .role = "ROLE_OPERATOR"},
+        AttributeChangeOrigin{.actor = {.principal_id = "op-1", .role = "ROLE_OPERATOR"},
                               .reason = "test"},
         request_id, fingerprint);
   }

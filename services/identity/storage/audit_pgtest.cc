@@ -11,9 +11,11 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/common/random_ids.h"
 #include "services/identity/storage/api_key_store.h"
+#include "services/identity/storage/attribute_store.h"
 #include "services/identity/storage/audit_store.h"
 #include "services/identity/storage/audit_writer.h"
 #include "services/identity/storage/consent_store.h"
@@ -25,6 +27,8 @@
 
 namespace loyalty::identity {
 namespace {
+
+using ::testing::HasSubstr;
 
 const AuditActor kOperator{.kind = ActorKind::kOperator,
                            .principal_id = "6f1c7a52-0d36-4c55-9d7e-2f0a1b3c4d5e",
@@ -295,6 +299,56 @@ TEST_F(AuditTest, ConsentsAreOneEntryPerCallAndNoneForARetry) {
   EXPECT_EQ(entries[0].after_json, Json(R"({"CONSENT_KIND_SMS_SUBSCRIPTION":{"given":true,)"
                                         R"("source":"CONSENT_SOURCE_POS","text_version":"v3",)"
                                         R"("consent_time":"2023-11-14T22:13:20Z"}})"));
+}
+
+TEST_F(AuditTest, AttributeSchemaAndValueChangesAreAudited) {
+  AttributeStore attributes(*pool_);
+  AttributeSpec spec{.key = "tier",
+                     .display_name = "Tier",
+                     .type = AttributeType::kEnum,
+                     .allowed_values = {{"silver", "Silver"}, {"gold", "Gold"}},
+                     .editable_by = AttributeEditor::kOperator,
+                     .kind = AttributeKind::kStatusSystem};
+  ASSERT_TRUE(attributes.Create(program_id_, spec, "a-1", kOperator).ok());
+  ASSERT_TRUE(attributes.Create(program_id_, spec, "a-1", kOperator).ok());  // a retry
+  EXPECT_EQ(EntriesOf("attribute.create").size(), 1u);
+  ASSERT_TRUE(attributes
+                  .Update(program_id_, "tier",
+                          [](AttributeSpec& changed) {
+                            changed.display_name = "Level";
+                            return absl::OkStatus();
+                          },
+                          kOperator)
+                  .ok());
+  std::vector<AuditEntry> updates = EntriesOf("attribute.update");
+  ASSERT_EQ(updates.size(), 1u);
+  EXPECT_THAT(updates[0].before_json, HasSubstr(R"("display_name": "Tier")"));
+  EXPECT_THAT(updates[0].after_json, HasSubstr(R"("display_name": "Level")"));
+
+  const Client client = Register(NewPhone());
+  const AttributeValue gold{.key = "tier", .type = AttributeType::kEnum, .text = "gold"};
+  const AttributeChangeOrigin origin{.actor = kOperator, .reason = "promo"};
+  ASSERT_TRUE(
+      attributes.SetValues(program_id_, client.client_id, {.values = {gold}}, origin, "", "").ok());
+  // The same value again changes nothing and writes nothing.
+  ASSERT_TRUE(
+      attributes.SetValues(program_id_, client.client_id, {.values = {gold}}, origin, "", "").ok());
+  ASSERT_TRUE(attributes
+                  .SetValues(program_id_, client.client_id, {.clear_keys = {"tier"}}, origin, "",
+                             "")
+                  .ok());
+  std::vector<AuditEntry> values = EntriesOf("client.attributes");
+  ASSERT_EQ(values.size(), 2u);  // newest first
+  EXPECT_EQ(values[1].client_id, client.client_id);
+  EXPECT_EQ(values[1].actor.principal_id, kOperator.principal_id);
+  EXPECT_EQ(values[1].before_json, Json(R"({"tier": null})"));
+  EXPECT_EQ(values[1].after_json, Json(R"({"tier": "gold"})"));
+  EXPECT_EQ(values[0].before_json, Json(R"({"tier": "gold"})"));
+  EXPECT_EQ(values[0].after_json, Json(R"({"tier": null})"));
+
+  ASSERT_TRUE(attributes.Archive(program_id_, "tier", kOperator).ok());
+  ASSERT_TRUE(attributes.Archive(program_id_, "tier", kOperator).ok());
+  EXPECT_EQ(EntriesOf("attribute.archive").size(), 1u);
 }
 
 TEST_F(AuditTest, VerificationIsAuditedWithoutTheCode) {

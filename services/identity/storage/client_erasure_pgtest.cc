@@ -121,7 +121,7 @@ TEST_F(ClientErasurePgTest, AnswersGoAndTheAuditLogKeepsNoValues) {
                              AttributeValuesInput{.values = {{.key = "pet_name",
                                                               .type = AttributeType::kString,
                                                               .text = "Barsik"}}},
-                             AttributeChangeOrigin{.by = {.principal_id = "op"}}, "", "")
+                             AttributeChangeOrigin{.actor = {.principal_id = "op"}}, "", "")
                   .ok());
   const std::string audit_of_client =
       absl::StrCat("SELECT count(*) FROM audit_log WHERE client_id = '", client_id_, "'");

@@ -215,7 +215,7 @@ TEST_F(ClientMergeTest, AttributeValuesTheSurvivorLacksMoveWithTheirStatusHistor
   auto set = [&](const Client& client, std::vector<AttributeValue> values) {
     auto stored = attributes.SetValues(
         program_id_, client.client_id, AttributeValuesInput{.values = std::move(values)},
-        AttributeChangeOrigin{.by = kOperator.principal(), .reason = "test"}, "", "");
+        AttributeChangeOrigin{.actor = kOperator, .reason = "test"}, "", "");
     ASSERT_TRUE(stored.ok()) << stored.status();
   };
   const AttributeValue gold{.key = "tier", .type = AttributeType::kEnum, .text = "gold"};

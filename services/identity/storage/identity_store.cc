@@ -15,6 +15,7 @@
 #include "services/identity/storage/api_key_store.h"
 #include "services/identity/storage/audit_writer.h"
 #include "services/identity/storage/client_rows.h"
+#include "services/identity/storage/client_writes.h"
 #include "services/identity/storage/consent_store.h"
 
 namespace loyalty::identity {
@@ -122,76 +123,86 @@ absl::StatusOr<ApiKey> IdentityStore::FindApiKey(const std::string& secret_hash)
   return *key;
 }
 
+absl::Status RegisterClientInTx(pg::Tx& tx, const std::string& program_id,
+                                const ClientProfile& profile, const std::string& request_id,
+                                const AuditActor& actor, const AttributeValuesInput& attributes,
+                                const std::vector<Attribute>* schema, Client& client) {
+  if (!request_id.empty()) {
+    pqxx::result previous =
+        tx.exec_params(absl::StrCat("SELECT ", kClientColumns,
+                                    " FROM clients WHERE program_id = $1 AND request_id = $2"),
+                       program_id, request_id);
+    if (!previous.empty()) {
+      client = LoadClient(tx, previous[0]);
+      return absl::OkStatus();
+    }
+  }
+  for (const UniqueKey& key : UniqueKeysOf(profile)) {
+    std::optional<pqxx::row> taken = FindKeyHolder(tx, program_id, key, "");
+    if (!taken) continue;
+    // A concurrent retry of this very request may have committed since
+    // the lookup above: then the key is ours.
+    if (!request_id.empty() && (*taken)[kClientColumnCount].as<std::string>() == request_id) {
+      client = LoadClient(tx, *taken);
+      return absl::OkStatus();
+    }
+    return FieldError(absl::StatusCode::kAlreadyExists, absl::StrCat("client.", key.field),
+                      absl::StrCat("another client of this program has this ", key.field));
+  }
+  RETURN_IF_ERROR(
+      CheckReferrerExists(tx, program_id, profile.referrer_client_id, "client.referrer_client_id"));
+  pqxx::row row =
+      ExecProfileStatement(tx,
+                           absl::StrCat("INSERT INTO clients (client_id, program_id, ",
+                                        kProfileColumns, ", request_id) VALUES ($1, $2, ",
+                                        kProfileValues, ", $30) RETURNING ", kClientColumns),
+                           NewUuid(), program_id, profile, NullIfEmpty(request_id));
+  client = ClientFromRow(row);
+  // A new client has no links to replace (saves a statement per imported row).
+  if (!profile.social_profiles.empty()) {
+    WriteSocialProfiles(tx, client.client_id, profile.social_profiles);
+  }
+  client.profile.social_profiles = profile.social_profiles;
+
+  v1::ClientRegistered event;
+  event.set_client_id(client.client_id);
+  event.mutable_create_time()->set_seconds(absl::ToUnixSeconds(client.create_time));
+  event.set_marketing_consent(profile.marketing_consent);
+  outbox::Append(tx, outbox::StreamFor("identity"), program_id, event);
+  // After ClientRegistered, so that consumers see the client first.
+  RETURN_IF_ERROR(WriteRegistrationAttributes(tx, program_id, client.client_id, attributes,
+                                              actor, schema));
+  if (profile.marketing_consent) {
+    // The consent history starts with the registration's choice; the
+    // client row's column is its projection. Registration carries no
+    // consent text version.
+    const ConsentChange consent{.kind = ConsentKind::kMarketing,
+                                .given = true,
+                                .source = ConsentSource::kRegistration,
+                                .consent_time = client.create_time};
+    AppendConsentRecords(tx, program_id, client.client_id, {&consent, 1}, actor.principal(), "");
+  }
+  AuditChange change{.action = "client.create",
+                     .object_type = "client",
+                     .object_id = client.client_id,
+                     .client_id = client.client_id};
+  AddClientFieldsToAudit(client.profile, ChangedClientFields(ClientProfile{}, client.profile),
+                         change.after);
+  WriteAudit(tx, program_id, actor, change);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Client> IdentityStore::RegisterClient(const std::string& program_id,
                                                      const ClientProfile& profile,
                                                      const std::string& request_id,
                                                      const AuditActor& actor,
                                                      const AttributeValuesInput& attributes) {
   Client client;
-  auto attempt = [&](pg::Tx& tx) -> absl::Status {
-    if (!request_id.empty()) {
-      pqxx::result previous =
-          tx.exec_params(absl::StrCat("SELECT ", kClientColumns,
-                                      " FROM clients WHERE program_id = $1 AND request_id = $2"),
-                         program_id, request_id);
-      if (!previous.empty()) {
-        client = LoadClient(tx, previous[0]);
-        return absl::OkStatus();
-      }
-    }
-    for (const UniqueKey& key : UniqueKeysOf(profile)) {
-      std::optional<pqxx::row> taken = FindKeyHolder(tx, program_id, key, "");
-      if (!taken) continue;
-      // A concurrent retry of this very request may have committed since
-      // the lookup above: then the key is ours.
-      if (!request_id.empty() && (*taken)[kClientColumnCount].as<std::string>() == request_id) {
-        client = LoadClient(tx, *taken);
-        return absl::OkStatus();
-      }
-      return FieldError(absl::StatusCode::kAlreadyExists, absl::StrCat("client.", key.field),
-                        absl::StrCat("another client of this program has this ", key.field));
-    }
-    RETURN_IF_ERROR(CheckReferrerExists(tx, program_id, profile.referrer_client_id,
-                                        "client.referrer_client_id"));
-    pqxx::row row = ExecProfileStatement(
-        tx,
-        absl::StrCat("INSERT INTO clients (client_id, program_id, ", kProfileColumns,
-                     ", request_id) VALUES ($1, $2, ", kProfileValues, ", $30) RETURNING ",
-                     kClientColumns),
-        NewUuid(), program_id, profile, NullIfEmpty(request_id));
-    client = ClientFromRow(row);
-    WriteSocialProfiles(tx, client.client_id, profile.social_profiles);
-    client.profile.social_profiles = profile.social_profiles;
-
-    v1::ClientRegistered event;
-    event.set_client_id(client.client_id);
-    event.mutable_create_time()->set_seconds(absl::ToUnixSeconds(client.create_time));
-    event.set_marketing_consent(profile.marketing_consent);
-    outbox::Append(tx, outbox::StreamFor("identity"), program_id, event);
-    // After ClientRegistered, so that consumers see the client first.
-    RETURN_IF_ERROR(WriteRegistrationAttributes(tx, program_id, client.client_id, attributes,
-                                                actor.principal()));
-    if (profile.marketing_consent) {
-      // The consent history starts with the registration's choice; the
-      // client row's column is its projection. Registration carries no
-      // consent text version.
-      const ConsentChange consent{.kind = ConsentKind::kMarketing,
-                                  .given = true,
-                                  .source = ConsentSource::kRegistration,
-                                  .consent_time = client.create_time};
-      AppendConsentRecords(tx, program_id, client.client_id, {&consent, 1}, actor.principal(), "");
-    }
-    AuditChange change{.action = "client.create",
-                       .object_type = "client",
-                       .object_id = client.client_id,
-                       .client_id = client.client_id};
-    AddClientFieldsToAudit(client.profile, ChangedClientFields(ClientProfile{}, client.profile),
-                           change.after);
-    WriteAudit(tx, program_id, actor, change);
-    return absl::OkStatus();
-  };
   // Racing the same phone or request id: the rerun finds the winner.
-  absl::Status status = pool_.TransactIdempotent(attempt);
+  absl::Status status = pool_.TransactIdempotent([&](pg::Tx& tx) {
+    return RegisterClientInTx(tx, program_id, profile, request_id, actor, attributes, nullptr,
+                              client);
+  });
   if (!status.ok()) return status;
   return client;
 }
