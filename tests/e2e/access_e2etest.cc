@@ -169,7 +169,14 @@ TEST_F(AccessTest, OperatorsChangeTheirOwnPasswordWithTheOldOne) {
       token);
   EXPECT_EQ(changed.status, 200) << changed.body;
   EXPECT_EQ(Login(login, kPassword).status, 401);
-  EXPECT_EQ(Login(login, "Brand-New-Pass-1").status, 200);
+  http::Response fresh = Login(login, "Brand-New-Pass-1");
+  EXPECT_EQ(fresh.status, 200);
+  // The change ends the sessions of the old password (also this one).
+  EXPECT_EQ(StatusOnceRefused([&] { return Bearer("GET", "/v1/tags", "", token); }), 401)
+      << "a token issued before the password change";
+  EXPECT_EQ(Bearer("GET", "/v1/tags", "", Parse<v1::LoginResponse>(fresh.body).access_token())
+                .status,
+            200);
 
   // An admin sets anyone's password without the old one.
   EXPECT_EQ(Admin("POST", absl::StrCat("/v1/operators/", peer.operator_id(), ":setPassword"),

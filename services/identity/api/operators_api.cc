@@ -175,7 +175,8 @@ absl::Status OperatorsApi::DoLogin(const v1::LoginRequest& request, v1::LoginRes
 
   TokenClaims claims{.program_id = program_id,
                      .operator_id = found->account.operator_id,
-                     .role = found->account.spec.role};
+                     .role = found->account.spec.role,
+                     .credentials_version = found->credentials_version};
   response.set_access_token(signer_.Sign(claims));
   rpc::SetTimestamp(claims.expire_time, response.mutable_expire_time());
   ToProto(found->account, *response.mutable_operator_());
@@ -188,7 +189,10 @@ absl::StatusOr<TokenPrincipal> AuthenticateOperatorToken(const TokenSigner& sign
   ASSIGN_OR_RETURN(TokenClaims claims, signer.Verify(token));
   absl::StatusOr<OperatorCredentials> found =
       operators.FindById(claims.program_id, claims.operator_id);
-  if (absl::IsNotFound(found.status()) || (found.ok() && found->account.spec.disabled)) {
+  // A disabled operator, or a token from before a password change.
+  if (absl::IsNotFound(found.status()) ||
+      (found.ok() && (found->account.spec.disabled ||
+                      found->credentials_version != claims.credentials_version))) {
     return absl::UnauthenticatedError("invalid or expired access token");
   }
   if (!found.ok()) return found.status();

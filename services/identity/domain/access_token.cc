@@ -83,7 +83,8 @@ std::string TokenSigner::Sign(TokenClaims& claims) const {
   claims.key_id = key.key_id;
   std::string payload = absl::StrCat(key.key_id, "|", claims.program_id, "|", claims.operator_id,
                                      "|", claims.role, "|", absl::ToUnixSeconds(claims.issue_time),
-                                     "|", absl::ToUnixSeconds(claims.expire_time));
+                                     "|", absl::ToUnixSeconds(claims.expire_time), "|",
+                                     claims.credentials_version);
   std::string signed_part = absl::StrCat(kAccessTokenPrefix, absl::WebSafeBase64Escape(payload));
   return absl::StrCat(signed_part, ".", absl::WebSafeBase64Escape(Hmac(key.secret, signed_part)));
 }
@@ -100,7 +101,7 @@ absl::StatusOr<TokenClaims> TokenSigner::Verify(absl::string_view token) const {
     return Invalid();
   }
   std::vector<std::string> fields = absl::StrSplit(payload, '|');
-  if (fields.size() != 6) return Invalid();
+  if (fields.size() != 7) return Invalid();
   const SigningKey* key = nullptr;
   for (const SigningKey& candidate : keys_) {
     if (candidate.key_id == fields[0]) key = &candidate;
@@ -115,7 +116,8 @@ absl::StatusOr<TokenClaims> TokenSigner::Verify(absl::string_view token) const {
   TokenClaims claims;
   int64_t issued = 0;
   int64_t expires = 0;
-  if (!absl::SimpleAtoi(fields[4], &issued) || !absl::SimpleAtoi(fields[5], &expires)) {
+  if (!absl::SimpleAtoi(fields[4], &issued) || !absl::SimpleAtoi(fields[5], &expires) ||
+      !absl::SimpleAtoi(fields[6], &claims.credentials_version)) {
     return Invalid();
   }
   claims.key_id = fields[0];

@@ -38,6 +38,9 @@ struct TokenClaims {
   absl::Time issue_time;
   absl::Time expire_time;
   std::string key_id;
+  // The operator's credentials version at login: a password change bumps
+  // it, and tokens of an older version are refused.
+  int64_t credentials_version = 0;
 };
 
 class TokenSigner final {

@@ -16,7 +16,10 @@ class AccessTokenTest : public ::testing::Test {
     return TokenSigner(std::move(keys), absl::Minutes(15), [this] { return now_; });
   }
   TokenClaims Claims() {
-    return TokenClaims{.program_id = "p-1", .operator_id = "o-1", .role = "ROLE_MARKETER"};
+    return TokenClaims{.program_id = "p-1",
+                       .operator_id = "o-1",
+                       .role = "ROLE_MARKETER",
+                       .credentials_version = 3};
   }
 
   absl::Time now_ = absl::FromUnixSeconds(1800000000);
@@ -36,6 +39,7 @@ TEST_F(AccessTokenTest, VerifiesWhatItSignedUntilExpiry) {
   EXPECT_EQ(verified->operator_id, "o-1");
   EXPECT_EQ(verified->role, "ROLE_MARKETER");
   EXPECT_EQ(verified->key_id, "k1");
+  EXPECT_EQ(verified->credentials_version, claims.credentials_version);
   EXPECT_EQ(verified->expire_time, now_ + absl::Minutes(15));
 
   now_ += absl::Minutes(15) - absl::Seconds(1);

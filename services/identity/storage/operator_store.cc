@@ -17,7 +17,7 @@ namespace {
 constexpr char kOperatorColumns[] =
     "operator_id::text, login, display_name, role, disabled,"
     " (extract(epoch FROM created_at) * 1000000)::bigint,"
-    " (extract(epoch FROM updated_at) * 1000000)::bigint, password_hash";
+    " (extract(epoch FROM updated_at) * 1000000)::bigint, password_hash, credentials_version";
 
 Operator OperatorFromRow(const pqxx::row& row) {
   return Operator{.operator_id = row[0].as<std::string>(),
@@ -191,7 +191,11 @@ absl::StatusOr<OperatorCredentials> OperatorStore::FindOne(absl::string_view pro
         absl::StrCat("SELECT ", kOperatorColumns, " FROM operators WHERE program_id = $1 AND ",
                      column, " = $2"),
         std::string(program_id), std::string(value));
-    if (!rows.empty()) found = OperatorCredentials{OperatorFromRow(rows[0]), rows[0][7].c_str()};
+    if (!rows.empty()) {
+      found = OperatorCredentials{.account = OperatorFromRow(rows[0]),
+                                  .password_hash = rows[0][7].c_str(),
+                                  .credentials_version = rows[0][8].as<int64_t>()};
+    }
     return absl::OkStatus();
   }));
   if (!found) return absl::NotFoundError("no such operator");
@@ -205,7 +209,8 @@ absl::Status OperatorStore::SetPasswordHash(absl::string_view program_id,
   bool updated = false;
   RETURN_IF_ERROR(pool_.Transact([&](pg::Tx& tx) -> absl::Status {
     pqxx::result rows = tx.exec_params(
-        "UPDATE operators SET password_hash = $3, updated_at = now()"
+        "UPDATE operators SET password_hash = $3, updated_at = now(),"
+        " credentials_version = credentials_version + 1"
         " WHERE program_id = $1 AND operator_id = $2 RETURNING 1",
         std::string(program_id), std::string(operator_id), std::string(password_hash));
     updated = !rows.empty();

@@ -24,6 +24,9 @@ struct OperatorPage {
 struct OperatorCredentials {
   Operator account;
   std::string password_hash;
+  // Bumped by every SetPasswordHash: tokens carry the version they were
+  // issued at (TokenClaims::credentials_version).
+  int64_t credentials_version = 0;
 };
 
 // Create, Update and SetPasswordHash write their audit entries
