@@ -75,6 +75,7 @@ class XmlStream final {
         handler_(handler),
         parser_(XML_ParserCreateNS("UTF-8", kNamespaceSeparator)) {
     handler_->stream_ = this;
+    if (parser_ == nullptr) return;  // Parse() says so
     XML_SetUserData(parser_, this);
     XML_SetElementHandler(parser_, &XmlStream::OnStart, &XmlStream::OnEnd);
     XML_SetCharacterDataHandler(parser_, &XmlStream::OnText);
