@@ -11,9 +11,7 @@ namespace loyalty::promotions {
 int64_t Apportion(int64_t total, std::span<const int64_t> weights, std::span<const int64_t> caps,
                   std::span<int64_t> parts) {
   const size_t n = weights.size();
-  auto cap = [&](size_t i) {
-    return caps.empty() ? std::numeric_limits<int64_t>::max() : caps[i];
-  };
+  auto cap = [&](size_t i) { return caps.empty() ? std::numeric_limits<int64_t>::max() : caps[i]; };
   std::fill(parts.begin(), parts.end(), 0);
   if (total <= 0 || n == 0) return 0;
 
@@ -28,8 +26,9 @@ int64_t Apportion(int64_t total, std::span<const int64_t> weights, std::span<con
   for (size_t i = 0; i < n; ++i) {
     if (weight(i) > 0 && cap(i) > 0) {
       open.push_back(i);
-      room = cap(i) > std::numeric_limits<int64_t>::max() - room ? std::numeric_limits<int64_t>::max()
-                                                                : room + cap(i);
+      room = cap(i) > std::numeric_limits<int64_t>::max() - room
+                 ? std::numeric_limits<int64_t>::max()
+                 : room + cap(i);
     }
   }
   int64_t remaining = std::min(total, room);

@@ -25,10 +25,12 @@ TEST(BirthdayWindowTest, OnTheDayAndAround) {
 TEST(BirthdayWindowTest, AcrossNewYear) {
   // Born January 2: from December 28 with five days before.
   EXPECT_TRUE(WithinBirthdayWindow(absl::CivilDay(1985, 1, 2), absl::CivilDay(2026, 12, 28), 5, 0));
-  EXPECT_FALSE(WithinBirthdayWindow(absl::CivilDay(1985, 1, 2), absl::CivilDay(2026, 12, 27), 5, 0));
+  EXPECT_FALSE(
+      WithinBirthdayWindow(absl::CivilDay(1985, 1, 2), absl::CivilDay(2026, 12, 27), 5, 0));
   // Born December 30: until January 4 with five days after.
   EXPECT_TRUE(WithinBirthdayWindow(absl::CivilDay(1985, 12, 30), absl::CivilDay(2027, 1, 4), 0, 5));
-  EXPECT_FALSE(WithinBirthdayWindow(absl::CivilDay(1985, 12, 30), absl::CivilDay(2027, 1, 5), 0, 5));
+  EXPECT_FALSE(
+      WithinBirthdayWindow(absl::CivilDay(1985, 12, 30), absl::CivilDay(2027, 1, 5), 0, 5));
 }
 
 TEST(BirthdayWindowTest, FebruaryTwentyNinth) {

@@ -105,8 +105,8 @@ bool Selects(const Targets& targets, const ReceiptLine& line) {
 // Sorts every list a campaign holds, so that evaluation can binary search.
 void SortLists(Campaign& campaign) {
   Audience& audience = campaign.audience;
-  for (auto* list : {&audience.levels, &audience.tags, &audience.segment_ids,
-                     &audience.partner_ids, &audience.store_ids, &audience.channels}) {
+  for (auto* list : {&audience.levels, &audience.tags, &audience.segment_ids, &audience.partner_ids,
+                     &audience.store_ids, &audience.channels}) {
     SortUnique(*list);
   }
   for (AttributeMatch& attribute : audience.attributes) SortUnique(attribute.values);
@@ -187,9 +187,9 @@ absl::Status CheckReceipt(const ReceiptContext& receipt) {
                           absl::StrCat("must be 0..", kMaxAmount));
     }
     if (line.amount < 0 || line.amount > kMaxAmount - total) {
-      return InvalidField(absl::StrCat("lines[", i, "].amount"),
-                          absl::StrCat("must not be negative; the receipt total at most ",
-                                       kMaxAmount));
+      return InvalidField(
+          absl::StrCat("lines[", i, "].amount"),
+          absl::StrCat("must not be negative; the receipt total at most ", kMaxAmount));
     }
     total += line.amount;
   }
@@ -255,10 +255,10 @@ ConditionResult Check(const Condition& condition, const Facts& facts, absl::Civi
         } else if constexpr (std::is_same_v<T, BirthdayCondition>) {
           // Birthdays are the program's dates, whatever zone a campaign's
           // schedule uses.
-          return {.holds = member != nullptr && member->birthday &&
-                           WithinBirthdayWindow(*member->birthday,
-                                                absl::CivilDay(facts.program_local), c.days_before,
-                                                c.days_after)};
+          return {.holds =
+                      member != nullptr && member->birthday &&
+                      WithinBirthdayWindow(*member->birthday, absl::CivilDay(facts.program_local),
+                                           c.days_before, c.days_after)};
         } else if constexpr (std::is_same_v<T, LevelCondition>) {
           return {.holds = member != nullptr && Contains(c.levels, member->level)};
         } else if constexpr (std::is_same_v<T, TagCondition>) {
@@ -322,8 +322,8 @@ MatchedCampaign Match(const CompiledCampaign& compiled, const Facts& facts,
   MatchedCampaign matched;
   matched.campaign = &compiled;
   const ReceiptContext& receipt = facts.receipt;
-  absl::CivilSecond local = compiled.own_zone ? absl::ToCivilSecond(receipt.time, compiled.zone)
-                                              : facts.program_local;
+  absl::CivilSecond local =
+      compiled.own_zone ? absl::ToCivilSecond(receipt.time, compiled.zone) : facts.program_local;
   const Campaign& campaign = compiled.campaign;
   if (!InSchedule(campaign.schedule, receipt.time, local)) return matched;
   if (!InAudience(campaign.audience, receipt)) return matched;
@@ -375,8 +375,8 @@ class Pricer {
     for (size_t i = 0; i < n_; ++i) {
       const ReceiptLine& line = receipt.lines[i];
       remaining_[i] = line.amount;
-      floor_[i] = std::min(line.amount, CeilMulDiv(program.settings.min_unit_price,
-                                                   line.quantity_milli, 1000));
+      floor_[i] = std::min(line.amount,
+                           CeilMulDiv(program.settings.min_unit_price, line.quantity_milli, 1000));
     }
     outcome_.lines.resize(n_);
   }
@@ -453,8 +453,8 @@ class Pricer {
       base += weights_[i];
     }
     // Rounded down: the member never gets more than the stated share.
-    int64_t amount = effect.percent_bp != 0 ? MulDivFloor(base, effect.percent_bp, 10000)
-                                            : effect.fixed_amount;
+    int64_t amount =
+        effect.percent_bp != 0 ? MulDivFloor(base, effect.percent_bp, 10000) : effect.fixed_amount;
     int64_t given = Apportion(amount, weights_, caps_, parts_);
     if (given == 0) return;
     Explanation& out = outcome_.explanations[explanation];
@@ -489,8 +489,8 @@ class Pricer {
     } else if (effect.percent_bp != 0) {
       points = MulDivFloor(base, effect.percent_bp, per_point);
     } else {
-      points = (effect.multiplier - 1) *
-               MulDivFloor(base, receipt_.base_accrual_rate_bp, per_point);
+      points =
+          (effect.multiplier - 1) * MulDivFloor(base, receipt_.base_accrual_rate_bp, per_point);
     }
     points = std::min(points, kMaxReceiptPoints - outcome_.bonus_points);
     int64_t given = Apportion(points, weights_, caps_, parts_);
@@ -508,8 +508,9 @@ class Pricer {
 
   // One share per line, in line order.
   static void MergeShares(std::vector<LineShare>& shares) {
-    std::stable_sort(shares.begin(), shares.end(),
-                     [](const LineShare& a, const LineShare& b) { return a.line_index < b.line_index; });
+    std::stable_sort(shares.begin(), shares.end(), [](const LineShare& a, const LineShare& b) {
+      return a.line_index < b.line_index;
+    });
     size_t out = 0;
     for (size_t i = 0; i < shares.size(); ++i) {
       if (out > 0 && shares[out - 1].line_index == shares[i].line_index) {
@@ -525,8 +526,8 @@ class Pricer {
   const CompiledProgram& program_;
   const ReceiptContext& receipt_;
   const size_t n_;
-  std::vector<int64_t> remaining_;  // line amounts after discounts so far
-  std::vector<int64_t> floor_;      // what discounts must leave on a line
+  std::vector<int64_t> remaining_;               // line amounts after discounts so far
+  std::vector<int64_t> floor_;                   // what discounts must leave on a line
   std::vector<int64_t> weights_, caps_, parts_;  // scratch
   std::vector<DeferredPoints> points_;
   Outcome outcome_;
@@ -579,7 +580,8 @@ absl::StatusOr<Snapshot> Snapshot::Compile(const std::vector<Campaign>& campaign
       internal::CompiledRule compiled_rule;
       for (const Effect& effect : rule.effects) {
         if (const auto* discount = std::get_if<DiscountEffect>(&effect)) {
-          compiled_rule.effect_targets.push_back(TargetsOf(discount->target, discount->lines, rule));
+          compiled_rule.effect_targets.push_back(
+              TargetsOf(discount->target, discount->lines, rule));
         } else if (const auto* points = std::get_if<PointsEffect>(&effect)) {
           compiled_rule.effect_targets.push_back(TargetsOf(points->target, points->lines, rule));
         } else {
@@ -613,8 +615,7 @@ absl::StatusOr<Snapshot> Snapshot::Compile(const std::vector<Campaign>& campaign
 absl::StatusOr<Outcome> Evaluate(const Snapshot& snapshot, const ReceiptContext& receipt) {
   if (absl::Status status = CheckReceipt(receipt); !status.ok()) return status;
   const CompiledProgram& program = SnapshotAccess::Program(snapshot);
-  Facts facts{.receipt = receipt,
-              .program_local = absl::ToCivilSecond(receipt.time, program.zone)};
+  Facts facts{.receipt = receipt, .program_local = absl::ToCivilSecond(receipt.time, program.zone)};
   for (const ReceiptLine& line : receipt.lines) facts.receipt_total += line.amount;
 
   // Only campaigns open to this store, partner and channel are looked at.

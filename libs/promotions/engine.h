@@ -151,9 +151,9 @@ struct NearMiss {
 };
 
 struct Outcome {
-  std::vector<LineOutcome> lines;  // one per receipt line
-  int64_t discount = 0;            // sum of line discounts
-  int64_t bonus_points = 0;        // sum of line bonus points
+  std::vector<LineOutcome> lines;         // one per receipt line
+  int64_t discount = 0;                   // sum of line discounts
+  int64_t bonus_points = 0;               // sum of line bonus points
   std::vector<Explanation> explanations;  // in the order applied
   std::vector<Gift> gifts;
   std::vector<PendingAction> actions;

@@ -30,7 +30,8 @@ std::vector<Campaign> Campaigns() {
       Rule rule;
       rule.rule_id = absl::StrCat("rule-", r);
       LineSelector selector;
-      for (int s = 0; s < 20; ++s) selector.skus.push_back(absl::StrCat("sku-", (c * 7 + r * 3 + s) % 200));
+      for (int s = 0; s < 20; ++s)
+        selector.skus.push_back(absl::StrCat("sku-", (c * 7 + r * 3 + s) % 200));
       selector.categories = {absl::StrCat("category-", (c + r) % 12)};
       rule.conditions.push_back(LinesCondition{.lines = selector, .min_quantity_milli = 1000});
       rule.conditions.push_back(ReceiptSumCondition{.min_amount = 100 * (c + 1)});

@@ -41,18 +41,20 @@ class Generator {
     LineSelector lines = target == Target::kLines ? Selector() : LineSelector{};
     switch (Between(0, 5)) {
       case 0:
-        return DiscountEffect{.target = target, .lines = lines,
+        return DiscountEffect{.target = target,
+                              .lines = lines,
                               .percent_bp = static_cast<int32_t>(Between(1, 10000))};
       case 1:
         return DiscountEffect{.target = target, .lines = lines, .fixed_amount = Between(1, 50000)};
       case 2:
         return PointsEffect{.target = target, .lines = lines, .fixed_points = Between(1, 500)};
       case 3:
-        return PointsEffect{.target = target, .lines = lines,
+        return PointsEffect{.target = target,
+                            .lines = lines,
                             .percent_bp = static_cast<int32_t>(Between(1, 10000))};
       case 4:
-        return PointsEffect{.target = target, .lines = lines,
-                            .multiplier = static_cast<int32_t>(Between(2, 5))};
+        return PointsEffect{
+            .target = target, .lines = lines, .multiplier = static_cast<int32_t>(Between(2, 5))};
       default:
         return GiftEffect{.sku = Pick(kSkus)};
     }
@@ -65,8 +67,8 @@ class Generator {
       case 1:
         return LinesCondition{.lines = Selector(), .min_quantity_milli = Between(0, 3000)};
       default:
-        return TimeOfDayCondition{.window = {.start_minute = 0,
-                                             .end_minute = static_cast<int32_t>(Between(1, 1440))}};
+        return TimeOfDayCondition{
+            .window = {.start_minute = 0, .end_minute = static_cast<int32_t>(Between(1, 1440))}};
     }
   }
 
@@ -122,8 +124,7 @@ TEST(EvaluatePropertyTest, InvariantsHoldForRandomProgramsAndReceipts) {
     int count = static_cast<int>(generate.Between(1, 12));
     for (int c = 0; c < count; ++c) campaigns.push_back(generate.MakeCampaign(c));
     EvaluationSettings settings{.min_unit_price = generate.Pick(std::vector<int64_t>{0, 0, 1, 50})};
-    absl::StatusOr<Snapshot> snapshot =
-        Snapshot::Compile(campaigns, absl::UTCTimeZone(), settings);
+    absl::StatusOr<Snapshot> snapshot = Snapshot::Compile(campaigns, absl::UTCTimeZone(), settings);
     ASSERT_TRUE(snapshot.ok()) << snapshot.status();
 
     for (int r = 0; r < 20; ++r) {
@@ -138,8 +139,8 @@ TEST(EvaluatePropertyTest, InvariantsHoldForRandomProgramsAndReceipts) {
       for (size_t i = 0; i < receipt.lines.size(); ++i) {
         const ReceiptLine& line = receipt.lines[i];
         const LineOutcome& result = outcome->lines[i];
-        int64_t floor = std::min(
-            line.amount, (settings.min_unit_price * line.quantity_milli + 999) / 1000);
+        int64_t floor =
+            std::min(line.amount, (settings.min_unit_price * line.quantity_milli + 999) / 1000);
         EXPECT_GE(result.discount, 0);
         EXPECT_LE(result.discount, line.amount - floor);
         EXPECT_GE(result.bonus_points, 0);

@@ -73,7 +73,7 @@ Campaign Simple(std::string id, std::vector<Condition> conditions, std::vector<E
 }
 
 Outcome Price(const std::vector<Campaign>& campaigns, const ReceiptContext& receipt,
-            EvaluationSettings settings = {}) {
+              EvaluationSettings settings = {}) {
   absl::StatusOr<Snapshot> snapshot = Snapshot::Compile(campaigns, Moscow(), settings);
   EXPECT_TRUE(snapshot.ok()) << snapshot.status();
   if (!snapshot.ok()) return {};
@@ -101,14 +101,16 @@ std::vector<std::string> Applied(const Outcome& outcome) {
 }
 
 DiscountEffect Percent(int32_t bp) { return {.target = Target::kReceipt, .percent_bp = bp}; }
-DiscountEffect Fixed(int64_t amount) { return {.target = Target::kReceipt, .fixed_amount = amount}; }
+DiscountEffect Fixed(int64_t amount) {
+  return {.target = Target::kReceipt, .fixed_amount = amount};
+}
 
 // ------------------------------------------------------------ discounts
 
 TEST(EvaluateTest, ReceiptPercentSpreadsByLargestRemainder) {
-  Outcome outcome = Price({Simple("c", {}, {Percent(1000)})},
-                        Receipt({Line("a", "x", 1, 333), Line("b", "x", 1, 333),
-                                 Line("c", "x", 1, 334)}));
+  Outcome outcome =
+      Price({Simple("c", {}, {Percent(1000)})},
+            Receipt({Line("a", "x", 1, 333), Line("b", "x", 1, 333), Line("c", "x", 1, 334)}));
   // 10% of 1000 = 100: 33.3 + 33.3 + 33.4, the leftover unit to the largest
   // remainder.
   EXPECT_THAT(Discounts(outcome), ElementsAre(33, 33, 34));
@@ -129,13 +131,12 @@ TEST(EvaluateTest, PercentRoundsDownNeverInTheMembersFavour) {
 }
 
 TEST(EvaluateTest, FixedDiscountOnSelectedLinesOnly) {
-  Outcome outcome =
-      Price({Simple("c", {},
-                  {DiscountEffect{.target = Target::kLines,
-                                  .lines = {.categories = {"tea"}},
-                                  .fixed_amount = 500}})},
-          Receipt({Line("sencha", "tea", 1, 1000), Line("bread", "bakery", 1, 5000),
-                   Line("oolong", "tea", 3, 1000)}));
+  Outcome outcome = Price({Simple("c", {},
+                                  {DiscountEffect{.target = Target::kLines,
+                                                  .lines = {.categories = {"tea"}},
+                                                  .fixed_amount = 500}})},
+                          Receipt({Line("sencha", "tea", 1, 1000), Line("bread", "bakery", 1, 5000),
+                                   Line("oolong", "tea", 3, 1000)}));
   EXPECT_THAT(Discounts(outcome), ElementsAre(125, 0, 375));
 }
 
@@ -155,16 +156,16 @@ TEST(EvaluateTest, DiscountNeverBelowZeroNorTheMinimumPrice) {
   EXPECT_THAT(Discounts(outcome), ElementsAre(198, 49));
   EXPECT_EQ(outcome.consumption[0].discount, 247);
   // A fractional quantity keeps the rounded-up share of a unit.
-  ReceiptContext weighed = Receipt({{.sku = "cheese", .category = "x", .quantity_milli = 250,
-                                     .price = 1000, .amount = 250}});
+  ReceiptContext weighed = Receipt(
+      {{.sku = "cheese", .category = "x", .quantity_milli = 250, .price = 1000, .amount = 250}});
   EXPECT_THAT(Discounts(Price({Simple("c", {}, {Fixed(10000)})}, weighed, {.min_unit_price = 3})),
               ElementsAre(249));
 }
 
 TEST(EvaluateTest, PercentAppliesToWhatEarlierDiscountsLeft) {
-  Outcome outcome = Price({Simple("first", {}, {Fixed(100)}, 10),
-                         Simple("second", {}, {Percent(1000)}, 5)},
-                        Receipt({Line("a", "x", 1, 1000)}));
+  Outcome outcome =
+      Price({Simple("first", {}, {Fixed(100)}, 10), Simple("second", {}, {Percent(1000)}, 5)},
+            Receipt({Line("a", "x", 1, 1000)}));
   EXPECT_EQ(outcome.discount, 100 + 90);
   EXPECT_THAT(Applied(outcome), ElementsAre("first/r1", "second/r1"));
   EXPECT_THAT(outcome.consumption,
@@ -174,14 +175,13 @@ TEST(EvaluateTest, PercentAppliesToWhatEarlierDiscountsLeft) {
 // ------------------------------------------------------------ points
 
 TEST(EvaluateTest, FixedPointsSpreadOverAmountsAfterDiscounts) {
-  Outcome outcome = Price({Simple("d", {},
-                                {DiscountEffect{.target = Target::kLines,
-                                                .lines = {.skus = {"a"}},
-                                                .percent_bp = 10000}},
-                                20),
-                         Simple("p", {}, {PointsEffect{.fixed_points = 10}}, 10)},
-                        Receipt({Line("a", "x", 1, 1000), Line("b", "x", 1, 300),
-                                 Line("c", "x", 1, 200)}));
+  Outcome outcome =
+      Price({Simple("d", {},
+                    {DiscountEffect{
+                        .target = Target::kLines, .lines = {.skus = {"a"}}, .percent_bp = 10000}},
+                    20),
+             Simple("p", {}, {PointsEffect{.fixed_points = 10}}, 10)},
+            Receipt({Line("a", "x", 1, 1000), Line("b", "x", 1, 300), Line("c", "x", 1, 200)}));
   // Line a is free after the discount, so it earns nothing.
   EXPECT_THAT(Points(outcome), ElementsAre(0, 6, 4));
   EXPECT_EQ(outcome.bonus_points, 10);
@@ -190,7 +190,7 @@ TEST(EvaluateTest, FixedPointsSpreadOverAmountsAfterDiscounts) {
 TEST(EvaluateTest, PercentPointsOfTheDiscountedAmount) {
   // 10% off 1990 -> 1791; 10% of 1791 minor units is 179.1 -> 1 point of 100.
   Outcome outcome = Price({Simple("c", {}, {Percent(1000), PointsEffect{.percent_bp = 1000}})},
-                        Receipt({Line("a", "x", 1, 1990)}));
+                          Receipt({Line("a", "x", 1, 1990)}));
   EXPECT_EQ(outcome.discount, 199);
   EXPECT_EQ(outcome.bonus_points, 1);
   ReceiptContext receipt = Receipt({Line("a", "x", 1, 1990)});
@@ -203,11 +203,11 @@ TEST(EvaluateTest, PercentPointsOfTheDiscountedAmount) {
 TEST(EvaluateTest, MultiplierAddsMultiplesOfTheBaseAccrual) {
   ReceiptContext receipt = Receipt({Line("a", "tea", 1, 10000), Line("b", "bakery", 1, 10000)});
   receipt.base_accrual_rate_bp = 500;  // 5%: 5 points per 100.00 at point value 100
-  Outcome outcome = Price({Simple("c", {},
-                                {PointsEffect{.target = Target::kLines,
-                                              .lines = {.categories = {"tea"}},
-                                              .multiplier = 3}})},
-                        receipt);
+  Outcome outcome = Price(
+      {Simple("c", {},
+              {PointsEffect{
+                  .target = Target::kLines, .lines = {.categories = {"tea"}}, .multiplier = 3}})},
+      receipt);
   // Tea earns x3: the base 5 points plus 10 more.
   EXPECT_THAT(Points(outcome), ElementsAre(10, 0));
 }
@@ -217,16 +217,16 @@ TEST(EvaluateTest, MultiplierAddsMultiplesOfTheBaseAccrual) {
 TEST(EvaluateTest, StopFurtherStopsLowerPriorities) {
   ReceiptContext receipt = Receipt({Line("a", "x", 1, 1000)});
   Outcome outcome = Price({Simple("high", {}, {Fixed(10)}, 30),
-                         Simple("stop", {}, {Fixed(20)}, 20, Stacking::kStopFurther),
-                         Simple("low", {}, {Fixed(40)}, 10)},
-                        receipt);
+                           Simple("stop", {}, {Fixed(20)}, 20, Stacking::kStopFurther),
+                           Simple("low", {}, {Fixed(40)}, 10)},
+                          receipt);
   EXPECT_THAT(Applied(outcome), ElementsAre("high/r1", "stop/r1"));
   EXPECT_EQ(outcome.discount, 30);
   // A stop-further campaign that does not apply stops nothing.
   outcome = Price({Simple("stop", {ReceiptSumCondition{.min_amount = 5000}}, {Fixed(20)}, 20,
-                        Stacking::kStopFurther),
-                 Simple("low", {}, {Fixed(40)}, 10)},
-                receipt);
+                          Stacking::kStopFurther),
+                   Simple("low", {}, {Fixed(40)}, 10)},
+                  receipt);
   EXPECT_THAT(Applied(outcome), ElementsAre("low/r1"));
 }
 
@@ -247,10 +247,10 @@ TEST(EvaluateTest, ExclusiveWinsWhenWorthMoreToTheMember) {
 TEST(EvaluateTest, ExclusiveComparesPointsAtTheirValue) {
   ReceiptContext receipt = Receipt({Line("a", "x", 1, 1000)});
   // 2 points at 100 each are worth 200 > a discount of 150.
-  Outcome outcome = Price({Simple("d", {}, {Fixed(150)}, 10),
-                         Simple("x", {}, {PointsEffect{.fixed_points = 2}}, 1,
-                                Stacking::kExclusive)},
-                        receipt);
+  Outcome outcome =
+      Price({Simple("d", {}, {Fixed(150)}, 10),
+             Simple("x", {}, {PointsEffect{.fixed_points = 2}}, 1, Stacking::kExclusive)},
+            receipt);
   EXPECT_THAT(Applied(outcome), ElementsAre("x/r1"));
   EXPECT_EQ(outcome.discount, 0);
 }
@@ -265,16 +265,16 @@ TEST(EvaluateTest, OnATieThePriorityDecides) {
   EXPECT_THAT(Applied(Price(campaigns, receipt)), ElementsAre("x/r1"));
   // Two exclusives alone: the higher priority one; equal priority: by id.
   EXPECT_THAT(Applied(Price({Simple("y", {}, {Fixed(100)}, 7, Stacking::kExclusive),
-                           Simple("x", {}, {Fixed(100)}, 7, Stacking::kExclusive)},
-                          receipt)),
+                             Simple("x", {}, {Fixed(100)}, 7, Stacking::kExclusive)},
+                            receipt)),
               ElementsAre("x/r1"));
 }
 
 TEST(EvaluateTest, ExclusiveBelowAStopFurtherIsNotConsidered) {
   ReceiptContext receipt = Receipt({Line("a", "x", 1, 1000)});
   Outcome outcome = Price({Simple("stop", {}, {Fixed(10)}, 20, Stacking::kStopFurther),
-                         Simple("x", {}, {Fixed(500)}, 10, Stacking::kExclusive)},
-                        receipt);
+                           Simple("x", {}, {Fixed(500)}, 10, Stacking::kExclusive)},
+                          receipt);
   EXPECT_THAT(Applied(outcome), ElementsAre("stop/r1"));
 }
 
@@ -326,8 +326,9 @@ TEST(EvaluateTest, EachConditionHoldsAndFails) {
        Receipt({Line("bread", "bakery", 1, 500)})},
       {"receipt sum max", ReceiptSumCondition{.max_amount = 2500}, base,
        Receipt({Line("sencha", "tea", 3, 1000)})},
-      {"lines quantity", LinesCondition{.lines = {.categories = {"tea"}}, .min_quantity_milli = 2000},
-       base, Receipt({Line("sencha", "tea", 1, 1000), Line("bread", "bakery", 5, 500)})},
+      {"lines quantity",
+       LinesCondition{.lines = {.categories = {"tea"}}, .min_quantity_milli = 2000}, base,
+       Receipt({Line("sencha", "tea", 1, 1000), Line("bread", "bakery", 5, 500)})},
       {"lines amount", LinesCondition{.lines = {.skus = {"sencha"}}, .min_amount = 2000}, base,
        Receipt({Line("sencha", "tea", 1, 1999)})},
       {"lines present", LinesCondition{.lines = {.skus = {"bread"}}}, base,
@@ -345,8 +346,9 @@ TEST(EvaluateTest, EachConditionHoldsAndFails) {
        WithMember(base, member), WithMember(base, dog)},
       {"attribute in set", AttributeCondition{.key = "pet", .values = {"dog", "fish"}},
        WithMember(base, dog), WithMember(base, member)},
-      {"time of day", TimeOfDayCondition{.window = {.start_minute = 11 * 60, .end_minute = 13 * 60}},
-       base, At(base, absl::CivilSecond(2026, 11, 23, 13, 0, 0))},
+      {"time of day",
+       TimeOfDayCondition{.window = {.start_minute = 11 * 60, .end_minute = 13 * 60}}, base,
+       At(base, absl::CivilSecond(2026, 11, 23, 13, 0, 0))},
       {"day of week", DayOfWeekCondition{.days = {absl::Weekday::monday, absl::Weekday::friday}},
        base, At(base, absl::CivilSecond(2026, 11, 24, 12, 0, 0))},
       {"shared promo code", PromoCodeCondition{.code = "TEA10"}, coded, pooled},
@@ -363,7 +365,8 @@ TEST(EvaluateTest, EachConditionHoldsAndFails) {
 TEST(EvaluateTest, ReportsTheCodesARuleUsed) {
   ReceiptContext receipt = Receipt({Line("a", "x", 1, 1000)});
   receipt.promo_codes = {{.code = "OTHER"}, {.code = "TEA10"}};
-  Outcome outcome = Price({Simple("c", {PromoCodeCondition{.code = "TEA10"}}, {Fixed(1)})}, receipt);
+  Outcome outcome =
+      Price({Simple("c", {PromoCodeCondition{.code = "TEA10"}}, {Fixed(1)})}, receipt);
   ASSERT_THAT(outcome.explanations, SizeIs(1));
   EXPECT_THAT(outcome.explanations[0].promo_codes, ElementsAre(1));
 }
@@ -446,13 +449,12 @@ TEST(EvaluateTest, ScheduleInTheProgramOrTheCampaignZone) {
 // ------------------------------------------------------------ gifts, actions, hints
 
 TEST(EvaluateTest, GiftsAndActionsAreReturnedNotExecuted) {
-  Outcome outcome =
-      Price({Simple("c", {ReceiptSumCondition{.min_amount = 1000}},
-                  {GiftEffect{.sku = "mug", .quantity_milli = 2000, .price = 0},
-                   IssuePromoCodeAction{.pool_id = "next-visit"},
-                   SetAttributeAction{.key = "status", .value = "tea lover"},
-                   AddTagAction{.tag = "gifted"}})},
-          Receipt({Line("a", "x", 1, 1000)}));
+  Outcome outcome = Price({Simple("c", {ReceiptSumCondition{.min_amount = 1000}},
+                                  {GiftEffect{.sku = "mug", .quantity_milli = 2000, .price = 0},
+                                   IssuePromoCodeAction{.pool_id = "next-visit"},
+                                   SetAttributeAction{.key = "status", .value = "tea lover"},
+                                   AddTagAction{.tag = "gifted"}})},
+                          Receipt({Line("a", "x", 1, 1000)}));
   ASSERT_THAT(outcome.gifts, SizeIs(1));
   EXPECT_EQ(outcome.gifts[0].sku, "mug");
   EXPECT_EQ(outcome.gifts[0].quantity_milli, 2000);
@@ -469,9 +471,8 @@ TEST(EvaluateTest, GiftsAndActionsAreReturnedNotExecuted) {
 TEST(EvaluateTest, NearMissTellsHowMuchMoreIsNeeded) {
   Campaign campaign = Simple("c", {ReceiptSumCondition{.min_amount = 100000}}, {Percent(1000)});
   campaign.rules[0].cashier_message = "10% off from 1000.00";
-  Campaign needs_member = Simple("m", {ReceiptSumCondition{.min_amount = 100000},
-                                       FirstPurchaseCondition{}},
-                                 {Percent(1000)});
+  Campaign needs_member = Simple(
+      "m", {ReceiptSumCondition{.min_amount = 100000}, FirstPurchaseCondition{}}, {Percent(1000)});
   Outcome outcome = Price({campaign, needs_member}, Receipt({Line("a", "x", 1, 70000)}));
   EXPECT_THAT(outcome.explanations, IsEmpty());
   ASSERT_THAT(outcome.near_misses, SizeIs(1));
@@ -508,10 +509,11 @@ TEST(SnapshotTest, KeepsActiveCampaignsAndRejectsInvalidOnes) {
   ASSERT_TRUE(snapshot.ok()) << snapshot.status();
   EXPECT_EQ(snapshot->size(), 1u);
 
-  snapshot = Snapshot::Compile({Simple("c", {}, {Fixed(1)}), Simple("bad", {}, {Percent(0)})},
-                               Moscow());
+  snapshot =
+      Snapshot::Compile({Simple("c", {}, {Fixed(1)}), Simple("bad", {}, {Percent(0)})}, Moscow());
   EXPECT_EQ(ViolatedField(snapshot.status()), "campaigns[1].rules[0].effects[0].discount");
-  snapshot = Snapshot::Compile({Simple("c", {}, {Fixed(1)}), Simple("c", {}, {Fixed(2)})}, Moscow());
+  snapshot =
+      Snapshot::Compile({Simple("c", {}, {Fixed(1)}), Simple("c", {}, {Fixed(2)})}, Moscow());
   EXPECT_EQ(ViolatedField(snapshot.status()), "campaigns[1].campaign_id");
   snapshot = Snapshot::Compile({}, Moscow(), {.min_unit_price = -1});
   EXPECT_EQ(ViolatedField(snapshot.status()), "settings.min_unit_price");

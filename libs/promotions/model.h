@@ -129,10 +129,9 @@ struct PromoCodeCondition {
   std::string pool_id;
 };
 
-using Condition =
-    std::variant<ReceiptSumCondition, LinesCondition, FirstPurchaseCondition, BirthdayCondition,
-                 LevelCondition, TagCondition, AttributeCondition, TimeOfDayCondition,
-                 DayOfWeekCondition, PromoCodeCondition>;
+using Condition = std::variant<ReceiptSumCondition, LinesCondition, FirstPurchaseCondition,
+                               BirthdayCondition, LevelCondition, TagCondition, AttributeCondition,
+                               TimeOfDayCondition, DayOfWeekCondition, PromoCodeCondition>;
 
 // --- Effects.
 

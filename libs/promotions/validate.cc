@@ -189,8 +189,8 @@ bool CheckCondition(Checker& check, const std::string& at, const Condition& cond
       condition);
 }
 
-void CheckTarget(Checker& check, const std::string& field, Target target,
-                 const LineSelector& lines, bool rule_selects_lines, References& refs) {
+void CheckTarget(Checker& check, const std::string& field, Target target, const LineSelector& lines,
+                 bool rule_selects_lines, References& refs) {
   if (target != Target::kReceipt && target != Target::kLines) {
     check.Fail(field + ".target", "must be RECEIPT or LINES");
     return;
@@ -264,7 +264,8 @@ void CheckRule(Checker& check, const std::string& field, const Rule& rule, Refer
   }
   bool selects_lines = false;
   if (rule.conditions.size() > kMaxConditionsPerRule) {
-    check.Fail(field + ".conditions", absl::StrCat("at most ", kMaxConditionsPerRule, " conditions"));
+    check.Fail(field + ".conditions",
+               absl::StrCat("at most ", kMaxConditionsPerRule, " conditions"));
   } else {
     for (size_t i = 0; i < rule.conditions.size(); ++i) {
       selects_lines |= CheckCondition(check, absl::StrCat(field, ".conditions[", i, "]"),

@@ -20,7 +20,8 @@ Campaign ValidCampaign() {
   campaign.priority = 10;
   Rule rule;
   rule.rule_id = "r1";
-  rule.conditions.push_back(LinesCondition{.lines = {.categories = {"tea"}}, .min_quantity_milli = 2000});
+  rule.conditions.push_back(
+      LinesCondition{.lines = {.categories = {"tea"}}, .min_quantity_milli = 2000});
   rule.effects.push_back(DiscountEffect{.target = Target::kLines, .percent_bp = 1000});
   rule.effects.push_back(GiftEffect{.sku = "mug"});
   campaign.rules.push_back(rule);
@@ -58,18 +59,17 @@ TEST(ValidateCampaignTest, ReportsEveryViolationWithItsFieldPath) {
   campaign.rules.push_back(second);
 
   ValidationResult result = ValidateCampaign(campaign, "campaign.");
-  EXPECT_THAT(
-      result.violations,
-      ElementsAre(At("campaign.schedule.end_time"), At("campaign.schedule.hours[0]"),
-                  At("campaign.schedule.time_zone"),
-                  At("campaign.rules[1].conditions[0].receipt_sum.max_amount"),
-                  At("campaign.rules[1].conditions[1].birthday.days_before"),
-                  At("campaign.rules[1].conditions[1].birthday.days_after"),
-                  At("campaign.rules[1].effects[0].discount.percent_bp"),
-                  At("campaign.rules[1].effects[1].discount.lines"),
-                  At("campaign.rules[1].effects[2].points"),
-                  At("campaign.rules[1].effects[3].points.multiplier"),
-                  At("campaign.rules[1].rule_id")));
+  EXPECT_THAT(result.violations,
+              ElementsAre(At("campaign.schedule.end_time"), At("campaign.schedule.hours[0]"),
+                          At("campaign.schedule.time_zone"),
+                          At("campaign.rules[1].conditions[0].receipt_sum.max_amount"),
+                          At("campaign.rules[1].conditions[1].birthday.days_before"),
+                          At("campaign.rules[1].conditions[1].birthday.days_after"),
+                          At("campaign.rules[1].effects[0].discount.percent_bp"),
+                          At("campaign.rules[1].effects[1].discount.lines"),
+                          At("campaign.rules[1].effects[2].points"),
+                          At("campaign.rules[1].effects[3].points.multiplier"),
+                          At("campaign.rules[1].rule_id")));
   EXPECT_EQ(result.violations[6].description, "must be 1..10000");
 }
 
@@ -128,26 +128,25 @@ TEST(ValidateCampaignTest, ConditionsAndAudience) {
   rule.effects = {DiscountEffect{.percent_bp = 100, .fixed_amount = 5},
                   GiftEffect{.sku = "", .quantity_milli = 0},
                   SetAttributeAction{.key = "", .value = "v"}};
-  EXPECT_THAT(ValidateCampaign(campaign).violations,
-              ElementsAre(At("priority"), At("audience.store_ids[1]"),
-                          At("audience.attributes[0].values"),
-                          At("rules[0].conditions[0].line_match.lines"),
-                          At("rules[0].conditions[1].receipt_sum"),
-                          At("rules[0].conditions[2].level.levels"),
-                          At("rules[0].conditions[3].tag.tag"),
-                          At("rules[0].conditions[4].attribute.values"),
-                          At("rules[0].conditions[5].time_of_day.window.end_minute"),
-                          At("rules[0].conditions[6].day_of_week.days"),
-                          At("rules[0].conditions[7].promo_code"),
-                          At("rules[0].effects[0].discount"), At("rules[0].effects[1].gift.sku"),
-                          At("rules[0].effects[1].gift.quantity_milli"),
-                          At("rules[0].effects[2].set_attribute.key")));
+  EXPECT_THAT(
+      ValidateCampaign(campaign).violations,
+      ElementsAre(At("priority"), At("audience.store_ids[1]"), At("audience.attributes[0].values"),
+                  At("rules[0].conditions[0].line_match.lines"),
+                  At("rules[0].conditions[1].receipt_sum"),
+                  At("rules[0].conditions[2].level.levels"), At("rules[0].conditions[3].tag.tag"),
+                  At("rules[0].conditions[4].attribute.values"),
+                  At("rules[0].conditions[5].time_of_day.window.end_minute"),
+                  At("rules[0].conditions[6].day_of_week.days"),
+                  At("rules[0].conditions[7].promo_code"), At("rules[0].effects[0].discount"),
+                  At("rules[0].effects[1].gift.sku"), At("rules[0].effects[1].gift.quantity_milli"),
+                  At("rules[0].effects[2].set_attribute.key")));
 }
 
 TEST(ViolationsToStatusTest, NamesTheFirstFieldAndListsAll) {
   EXPECT_TRUE(ViolationsToStatus({}).ok());
-  absl::Status status = ViolationsToStatus({{"rules[0].rule_id", "is required"},
-                                            {"rules[1].effects", "a rule needs at least one effect"}});
+  absl::Status status =
+      ViolationsToStatus({{"rules[0].rule_id", "is required"},
+                          {"rules[1].effects", "a rule needs at least one effect"}});
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(ViolatedField(status), "rules[0].rule_id");
   EXPECT_EQ(status.message(),
