@@ -501,6 +501,20 @@ TEST(EvaluateTest, RejectsReceiptsOutOfRange) {
   EXPECT_TRUE(Evaluate(*snapshot, receipt).ok());
 }
 
+TEST(EvaluateTest, BonusPointsOfAReceiptAreCappedBeforeTheyCanOverflow) {
+  // The largest receipt at point value 1 and a 100% base rate: each x100
+  // effect adds 99 * 10^12 points; twenty of them would pass 10^15.
+  ReceiptContext receipt = Receipt({Line("a", "x", 1, kMaxAmount)});
+  receipt.point_value = 1;
+  receipt.base_accrual_rate_bp = 10000;
+  std::vector<Effect> effects(kMaxEffectsPerRule, PointsEffect{.multiplier = kMaxMultiplier});
+  Campaign campaign =
+      MakeCampaign("c", 10, {MakeRule("r1", {}, effects), MakeRule("r2", {}, effects)});
+  Outcome outcome = Price({campaign}, receipt);
+  EXPECT_EQ(outcome.bonus_points, 1'000'000'000'000'000);
+  EXPECT_EQ(outcome.lines[0].bonus_points, outcome.bonus_points);
+}
+
 TEST(SnapshotTest, KeepsActiveCampaignsAndRejectsInvalidOnes) {
   Campaign draft = Simple("draft", {}, {});  // invalid, but a draft: ignored
   draft.state = CampaignState::kDraft;
