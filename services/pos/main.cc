@@ -1,9 +1,11 @@
 // pos: receipts (calculate, confirm, refund, cancel), stores, references
-// (partners, store types, sales channels, cities) and settings.
+// (partners, store types, sales channels, cities), the product catalogue and
+// settings.
 #include "libs/common/config.h"
 #include "libs/rpc/channel.h"
 #include "libs/rpc/server.h"
 #include "libs/service/runtime.h"
+#include "services/pos/api/catalogue_api.h"
 #include "services/pos/api/pos_api.h"
 #include "services/pos/api/recovery.h"
 #include "services/pos/api/reference_api.h"
@@ -30,9 +32,12 @@ int main() {
   loyalty::pos::StoreApi store_api(store);
   loyalty::pos::ReferenceStore references((*runtime)->pool());
   loyalty::pos::ReferenceApi reference_api(references);
+  loyalty::pos::CatalogueStore catalogue((*runtime)->pool());
+  loyalty::pos::CatalogueApi catalogue_api(catalogue);
   (*runtime)->host().AddService(&pos_api);
   (*runtime)->host().AddService(&store_api);
   (*runtime)->host().AddService(&reference_api);
+  (*runtime)->host().AddService(&catalogue_api);
   loyalty::pos::StalledWorkRecovery recovery(engine, store, cards, recovery_options);
   (*runtime)->host().AddBackgroundTask(
       "stalled-work-recovery", [&recovery](std::stop_token stop) { recovery.Run(stop); });
