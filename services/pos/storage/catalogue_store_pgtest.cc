@@ -91,6 +91,15 @@ TEST_F(CatalogueStoreTest, TreeHasADepthLimitAndNoCycles) {
     return absl::OkStatus();
   });
   EXPECT_EQ(ViolatedField(cycle.status()), "category.parent_id");
+  // Shallow enough for the depth limit, still a cycle.
+  MustCreate("top");
+  MustCreate("below", "top");
+  auto shallow_cycle = catalogue_.UpdateCategory(program_, "top", [](Category& c) {
+    c.parent_id = "below";
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(ViolatedField(shallow_cycle.status()), "category.parent_id");
+  EXPECT_EQ(catalogue_.GetCategory(program_, "top")->parent_id, "");
   // Moving l2 (a subtree of 7 levels) under another root's child is too deep.
   MustCreate("other");
   MustCreate("other-child", "other");
