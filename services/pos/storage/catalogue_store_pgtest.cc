@@ -11,6 +11,7 @@
 #include "gtest/gtest.h"
 #include "libs/common/errors.h"
 #include "libs/testing/migrated_database.h"
+#include "services/pos/storage/pos_database_test.h"
 #include "services/pos/storage/pos_store.h"
 
 namespace loyalty::pos {
@@ -18,15 +19,8 @@ namespace {
 
 constexpr char kOtherProgram[] = "49999999-2222-4333-8444-555555555555";
 
-class CatalogueStoreTest : public ::testing::Test {
+class CatalogueStoreTest : public PosDatabaseTest {
  protected:
-  static void SetUpTestSuite() {
-    auto database = testing::StartMigratedDatabase("pos", generated::PosMigrations());
-    ASSERT_TRUE(database.ok()) << database.status();
-    database_ = std::move(*database).release();
-    pool_ = database_->pool.get();
-  }
-  static void TearDownTestSuite() { delete database_; }
 
   // Each test gets a program of its own.
   void SetUp() override {
@@ -66,14 +60,10 @@ class CatalogueStoreTest : public ::testing::Test {
     return skus;
   }
 
-  static testing::MigratedDatabase* database_;
-  static pg::Pool* pool_;
   CatalogueStore catalogue_{*pool_};
   std::string program_;
 };
 
-testing::MigratedDatabase* CatalogueStoreTest::database_ = nullptr;
-pg::Pool* CatalogueStoreTest::pool_ = nullptr;
 
 TEST_F(CatalogueStoreTest, TreeHasADepthLimitAndNoCycles) {
   MustCreate("l1");

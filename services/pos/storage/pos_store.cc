@@ -1,5 +1,7 @@
 #include "services/pos/storage/pos_store.h"
 
+#include <tuple>
+
 #include <pqxx/pqxx>
 
 #include "absl/strings/escaping.h"
@@ -282,6 +284,15 @@ absl::StatusOr<Store> PosStore::UpdateStore(const std::string& program_id,
     RETURN_IF_ERROR(change(saved));
     if (saved.partner_id != previous.partner_id) {
       return InvalidField("store.partner_id", "is fixed when the store is created");
+    }
+    // A retried update finds nothing to change: no write, no second event.
+    auto content = [](const Store& s) {
+      return std::tie(s.name, s.city, s.store_type_id, s.city_id, s.sales_channel_id, s.address,
+                      s.time_zone, s.archived);
+    };
+    if (content(saved) == content(previous)) {
+      saved = previous;
+      return absl::OkStatus();
     }
     RETURN_IF_ERROR(CheckStoreReferences(tx, program_id, saved, &previous, "store"));
     pqxx::row row = tx.exec_params1(

@@ -14,6 +14,7 @@
 #include "libs/common/errors.h"
 #include "libs/outbox/outbox.h"
 #include "libs/testing/migrated_database.h"
+#include "services/pos/storage/pos_database_test.h"
 #include "services/pos/storage/pos_store.h"
 
 namespace loyalty::pos {
@@ -22,15 +23,8 @@ namespace {
 constexpr char kProgram[] = "21111111-2222-4333-8444-555555555555";
 constexpr char kOtherProgram[] = "29999999-2222-4333-8444-555555555555";
 
-class ReferenceStoreTest : public ::testing::Test {
+class ReferenceStoreTest : public PosDatabaseTest {
  protected:
-  static void SetUpTestSuite() {
-    auto database = testing::StartMigratedDatabase("pos", generated::PosMigrations());
-    ASSERT_TRUE(database.ok()) << database.status();
-    database_ = std::move(*database).release();
-    pool_ = database_->pool.get();
-  }
-  static void TearDownTestSuite() { delete database_; }
 
   // A unique id for this test run, so tests do not see each other's rows.
   static std::string Unique(const std::string& prefix) {
@@ -50,14 +44,10 @@ class ReferenceStoreTest : public ::testing::Test {
     return value.ok() ? *value : -1;
   }
 
-  static testing::MigratedDatabase* database_;
-  static pg::Pool* pool_;
   ReferenceStore references_{*pool_};
   PosStore stores_{*pool_};
 };
 
-testing::MigratedDatabase* ReferenceStoreTest::database_ = nullptr;
-pg::Pool* ReferenceStoreTest::pool_ = nullptr;
 
 TEST_F(ReferenceStoreTest, CreatesWithGivenOrGeneratedIdsOncePerRequest) {
   const std::string id = Unique("north");
@@ -214,6 +204,18 @@ TEST_F(ReferenceStoreTest, UpdateStoreChecksChangedReferencesAndKeepsThePartner)
   EXPECT_EQ(renamed->name, "Renamed");
   EXPECT_TRUE(renamed->archived);
   EXPECT_EQ(renamed->store_type_id, type.id);
+  // The same update again changes nothing and tells nobody.
+  auto retried = stores_.UpdateStore(kProgram, store->store_id, [](Store& s) {
+    s.name = "Renamed";
+    s.archived = true;
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(retried->update_time, renamed->update_time);
+  EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM outbox WHERE event_type ="
+                               " 'loyalty.pos.v1.StoreChanged' AND payload LIKE '%",
+                               store->store_id, "%'")),
+            2);
 
   ASSERT_TRUE(references_.SetArchived(kProgram, ReferenceKind::kStoreType, other_type.id, true)
                   .ok());
