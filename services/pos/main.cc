@@ -1,10 +1,14 @@
-// pos: receipts (calculate, confirm, refund, cancel), stores and settings.
+// pos: receipts (calculate, confirm, refund, cancel), stores, references
+// (partners, store types, sales channels, cities), the product catalogue and
+// settings.
 #include "libs/common/config.h"
 #include "libs/rpc/channel.h"
 #include "libs/rpc/server.h"
 #include "libs/service/runtime.h"
+#include "services/pos/api/catalogue_api.h"
 #include "services/pos/api/pos_api.h"
 #include "services/pos/api/recovery.h"
+#include "services/pos/api/reference_api.h"
 
 int main() {
   loyalty::rpc::BlockTerminationSignals();
@@ -26,8 +30,14 @@ int main() {
   loyalty::pos::ReceiptEngine engine(store, [] { return absl::Now(); });
   loyalty::pos::PosApi pos_api(engine, store, cards);
   loyalty::pos::StoreApi store_api(store);
+  loyalty::pos::ReferenceStore references((*runtime)->pool());
+  loyalty::pos::ReferenceApi reference_api(references);
+  loyalty::pos::CatalogueStore catalogue((*runtime)->pool());
+  loyalty::pos::CatalogueApi catalogue_api(catalogue);
   (*runtime)->host().AddService(&pos_api);
   (*runtime)->host().AddService(&store_api);
+  (*runtime)->host().AddService(&reference_api);
+  (*runtime)->host().AddService(&catalogue_api);
   loyalty::pos::StalledWorkRecovery recovery(engine, store, cards, recovery_options);
   (*runtime)->host().AddBackgroundTask(
       "stalled-work-recovery", [&recovery](std::stop_token stop) { recovery.Run(stop); });

@@ -122,6 +122,11 @@ TEST_F(PartnerSettlementTest, PointsEarnedAtOnePartnerAndSpentAtAnotherAreOwedTo
 // and a refund at beta's store gives them back to beta's books.
 TEST_F(PartnerSettlementTest, ReceiptsAtPartnersStoresAreChargedToTheirOwners) {
   auto store_of = [](const std::string& partner) {
+    // A store names a partner of the program's reference list (POS-8).
+    http::Response listed =
+        Admin("POST", absl::StrCat("/v1/partners?requestId=partner-", partner),
+              absl::StrCat(R"({"id": ")", partner, R"(", "name": "Partner )", partner, R"("})"));
+    EXPECT_EQ(listed.status, 200) << listed.body;
     http::Response created = Admin(
         "POST", absl::StrCat("/v1/stores?requestId=store-", partner, "-", UniqueDigits(6)),
         absl::StrCat(R"({"name": "Shop of )", partner, R"(", "partnerId": ")", partner, R"("})"));

@@ -10,6 +10,7 @@
 #include "libs/common/status_macros.h"
 #include "libs/rpc/handler.h"
 #include "libs/rpc/proto_convert.h"
+#include "services/pos/api/update_mask.h"
 
 namespace loyalty::pos {
 namespace {
@@ -84,8 +85,42 @@ void StoreToProto(const Store& store, v1::Store* out) {
   out->set_name(store.name);
   out->set_city(store.city);
   out->set_partner_id(store.partner_id);
+  out->set_store_type_id(store.store_type_id);
+  out->set_city_id(store.city_id);
+  out->set_sales_channel_id(store.sales_channel_id);
+  out->set_address(store.address);
+  out->set_time_zone(store.time_zone);
+  out->set_archived(store.archived);
   rpc::SetTimestamp(store.create_time, out->mutable_create_time());
+  rpc::SetTimestamp(store.update_time, out->mutable_update_time());
 }
+
+Store StoreFromProto(const v1::Store& in) {
+  return Store{.name = in.name(),
+               .city = in.city(),
+               .partner_id = in.partner_id(),
+               .store_type_id = in.store_type_id(),
+               .city_id = in.city_id(),
+               .sales_channel_id = in.sales_channel_id(),
+               .address = in.address(),
+               .time_zone = in.time_zone(),
+               .archived = in.archived()};
+}
+
+// The fields UpdateStore changes, by update-mask path. partner_id is not
+// among them: it is fixed at creation (CRD-9).
+using StorePath = MaskPath<v1::Store, Store>;
+constexpr StorePath kStorePaths[] = {
+    {"name", [](const v1::Store& in, Store& s) { s.name = in.name(); }},
+    {"city", [](const v1::Store& in, Store& s) { s.city = in.city(); }},
+    {"address", [](const v1::Store& in, Store& s) { s.address = in.address(); }},
+    {"time_zone", [](const v1::Store& in, Store& s) { s.time_zone = in.time_zone(); }},
+    {"store_type_id", [](const v1::Store& in, Store& s) { s.store_type_id = in.store_type_id(); }},
+    {"city_id", [](const v1::Store& in, Store& s) { s.city_id = in.city_id(); }},
+    {"sales_channel_id",
+     [](const v1::Store& in, Store& s) { s.sales_channel_id = in.sales_channel_id(); }},
+    {"archived", [](const v1::Store& in, Store& s) { s.archived = in.archived(); }},
+};
 
 void SettingsToProto(const PosSettings& settings, absl::Time updated, v1::PosSettings* out) {
   out->set_accrual_rate_bp(settings.accrual_rate_bp);
@@ -190,27 +225,14 @@ grpc::Status StoreApi::CreateStore(grpc::ServerContext* context,
                                    const v1::CreateStoreRequest* request, v1::Store* response) {
   return rpc::HandleProgramCall(
       context, "CreateStore", [&](const rpc::CallContext& call) -> absl::Status {
-        std::string name(absl::StripAsciiWhitespace(request->store().name()));
-        if (name.empty() || name.size() > 200)
-          return InvalidField("store.name", "must be 1..200 bytes");
-        if (request->store().city().size() > 100) {
-          return InvalidField("store.city", "longer than 100 bytes");
-        }
         if (request->request_id().size() > 128) {
           return InvalidField("request_id", "longer than 128 bytes");
         }
-        const std::string& partner_id = request->store().partner_id();
-        if (partner_id.size() > 128) {
-          return InvalidField("store.partner_id", "longer than 128 bytes");
-        }
-        if (std::any_of(partner_id.begin(), partner_id.end(),
-                        [](unsigned char c) { return c < 0x20 || c == 0x7f; })) {
-          return InvalidField("store.partner_id", "contains control characters");
-        }
-        absl::StatusOr<Store> store = store_.CreateStore(
-            call.program_id,
-            Store{.name = name, .city = request->store().city(), .partner_id = partner_id},
-            request->request_id());
+        Store wanted = StoreFromProto(request->store());
+        if (wanted.archived) return InvalidField("store.archived", "a new store is not archived");
+        RETURN_IF_ERROR(ValidateStore(wanted, "store"));
+        absl::StatusOr<Store> store =
+            store_.CreateStore(call.program_id, wanted, request->request_id());
         if (!store.ok()) return store.status();
         StoreToProto(*store, response);
         return absl::OkStatus();
@@ -228,6 +250,22 @@ grpc::Status StoreApi::GetStore(grpc::ServerContext* context, const v1::GetStore
       });
 }
 
+grpc::Status StoreApi::UpdateStore(grpc::ServerContext* context,
+                                   const v1::UpdateStoreRequest* request, v1::Store* response) {
+  return rpc::HandleProgramCall(
+      context, "UpdateStore", [&](const rpc::CallContext& call) -> absl::Status {
+        absl::StatusOr<Store> store = store_.UpdateStore(
+            call.program_id, request->store().store_id(), [&](Store& store) -> absl::Status {
+              RETURN_IF_ERROR(
+                  ApplyUpdateMask(request->store(), request->update_mask(), kStorePaths, store));
+              return ValidateStore(store, "store");
+            });
+        if (!store.ok()) return store.status();
+        StoreToProto(*store, response);
+        return absl::OkStatus();
+      });
+}
+
 grpc::Status StoreApi::ListStores(grpc::ServerContext* context,
                                   const v1::ListStoresRequest* request,
                                   v1::ListStoresResponse* response) {
@@ -235,7 +273,8 @@ grpc::Status StoreApi::ListStores(grpc::ServerContext* context,
       context, "ListStores", [&](const rpc::CallContext& call) -> absl::Status {
         ASSIGN_OR_RETURN(int page_size, rpc::ResolvePageSize(request->page_size()));
         absl::StatusOr<StorePage> page =
-            store_.ListStores(call.program_id, page_size, request->page_token());
+            store_.ListStores(call.program_id, page_size, request->page_token(),
+                              request->show_archived());
         if (!page.ok()) return page.status();
         for (const Store& store : page->stores) StoreToProto(store, response->add_stores());
         response->set_next_page_token(page->next_page_token);

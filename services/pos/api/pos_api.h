@@ -42,6 +42,8 @@ class StoreApi final : public v1::StoreService::Service {
                            v1::Store* response) override;
   grpc::Status GetStore(grpc::ServerContext* context, const v1::GetStoreRequest* request,
                         v1::Store* response) override;
+  grpc::Status UpdateStore(grpc::ServerContext* context, const v1::UpdateStoreRequest* request,
+                           v1::Store* response) override;
   grpc::Status ListStores(grpc::ServerContext* context, const v1::ListStoresRequest* request,
                           v1::ListStoresResponse* response) override;
   grpc::Status GetPosSettings(grpc::ServerContext* context,

@@ -1,5 +1,7 @@
 #include "services/pos/storage/pos_store.h"
 
+#include <tuple>
+
 #include <pqxx/pqxx>
 
 #include "absl/strings/escaping.h"
@@ -8,9 +10,11 @@
 #include "absl/strings/str_split.h"
 #include "libs/common/errors.h"
 #include "libs/common/random_ids.h"
+#include "libs/common/status_macros.h"
 #include "libs/outbox/outbox.h"
 #include "libs/rpc/proto_convert.h"
 #include "loyalty/pos/v1/events.pb.h"
+#include "services/pos/storage/reference_store.h"
 
 namespace loyalty::pos {
 namespace {
@@ -28,14 +32,64 @@ constexpr char kReceiptColumns[] =
 
 // Columns StoreFromRow expects, in order.
 constexpr char kStoreColumns[] =
-    "store_id::text, name, city, (extract(epoch FROM created_at) * 1000000)::bigint, partner_id";
+    "store_id::text, name, city, (extract(epoch FROM created_at) * 1000000)::bigint, partner_id,"
+    " store_type_id, city_id, sales_channel_id, address, time_zone, archived,"
+    " (extract(epoch FROM updated_at) * 1000000)::bigint";
 
 Store StoreFromRow(const pqxx::row& row) {
   return Store{.store_id = row[0].as<std::string>(),
                .name = row[1].as<std::string>(),
                .city = row[2].as<std::string>(),
                .create_time = absl::FromUnixMicros(row[3].as<int64_t>()),
-               .partner_id = row[4].as<std::string>()};
+               .partner_id = row[4].as<std::string>(),
+               .store_type_id = row[5].as<std::string>(),
+               .city_id = row[6].as<std::string>(),
+               .sales_channel_id = row[7].as<std::string>(),
+               .address = row[8].as<std::string>(),
+               .time_zone = row[9].as<std::string>(),
+               .archived = row[10].as<bool>(),
+               .update_time = absl::FromUnixMicros(row[11].as<int64_t>())};
+}
+
+// Refuses a store naming a missing or archived entry of a reference list,
+// naming the field under `prefix`. `previous` (on update) lets an entry
+// archived since stay on the store as long as it is not changed.
+absl::Status CheckStoreReferences(pg::Tx& tx, const std::string& program_id, const Store& store,
+                                  const Store* previous, absl::string_view prefix) {
+  struct Named {
+    ReferenceKind kind;
+    const std::string Store::*member;
+    const char* field;
+  };
+  constexpr Named kNamed[] = {
+      {ReferenceKind::kPartner, &Store::partner_id, "partner_id"},
+      {ReferenceKind::kStoreType, &Store::store_type_id, "store_type_id"},
+      {ReferenceKind::kCity, &Store::city_id, "city_id"},
+      {ReferenceKind::kSalesChannel, &Store::sales_channel_id, "sales_channel_id"},
+  };
+  for (const Named& named : kNamed) {
+    const std::string& id = store.*named.member;
+    if (previous != nullptr && previous->*named.member == id) continue;
+    absl::Status status = CheckUsableReference(tx, program_id, named.kind, id,
+                                               absl::StrCat(prefix, ".", named.field));
+    if (!status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
+// StoreChanged for services that keep their own copy of the store list.
+void AppendStoreChanged(pg::Tx& tx, const std::string& program_id, const Store& store) {
+  v1::StoreChanged event;
+  event.set_store_id(store.store_id);
+  event.set_name(store.name);
+  event.set_partner_id(store.partner_id);
+  event.set_store_type_id(store.store_type_id);
+  event.set_city_id(store.city_id);
+  event.set_sales_channel_id(store.sales_channel_id);
+  event.set_time_zone(store.time_zone);
+  event.set_archived(store.archived);
+  rpc::SetTimestamp(store.update_time, event.mutable_change_time());
+  outbox::Append(tx, outbox::StreamFor("pos"), program_id, event);
 }
 
 ReceiptState StateFromName(const std::string& name) {
@@ -164,8 +218,8 @@ PosSettings DefaultSettings() {
 
 absl::StatusOr<Store> PosStore::CreateStore(const std::string& program_id, const Store& store,
                                             const std::string& request_id) {
-  Store created = store;
-  auto attempt = [&](pg::Tx& tx) {
+  Store created;
+  auto attempt = [&](pg::Tx& tx) -> absl::Status {
     if (!request_id.empty()) {
       pqxx::result previous =
           tx.exec_params(absl::StrCat("SELECT ", kStoreColumns,
@@ -176,14 +230,18 @@ absl::StatusOr<Store> PosStore::CreateStore(const std::string& program_id, const
         return absl::OkStatus();
       }
     }
-    created.store_id = NewUuid();
+    RETURN_IF_ERROR(CheckStoreReferences(tx, program_id, store, nullptr, "store"));
     pqxx::row row = tx.exec_params1(
-        "INSERT INTO stores (store_id, program_id, name, city, request_id, partner_id)"
-        " VALUES ($1, $2, $3, $4, $5, $6)"
-        " RETURNING (extract(epoch FROM created_at) * 1000000)::bigint",
-        created.store_id, program_id, created.name, created.city,
-        request_id.empty() ? std::optional<std::string>() : request_id, created.partner_id);
-    created.create_time = absl::FromUnixMicros(row[0].as<int64_t>());
+        absl::StrCat("INSERT INTO stores (store_id, program_id, name, city, request_id,"
+                     " partner_id, store_type_id, city_id, sales_channel_id, address, time_zone)"
+                     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ",
+                     kStoreColumns),
+        NewUuid(), program_id, store.name, store.city,
+        request_id.empty() ? std::optional<std::string>() : request_id, store.partner_id,
+        store.store_type_id, store.city_id, store.sales_channel_id, store.address,
+        store.time_zone);
+    created = StoreFromRow(row);
+    AppendStoreChanged(tx, program_id, created);
     return absl::OkStatus();
   };
   absl::Status status = pool_.TransactIdempotent(attempt);
@@ -210,8 +268,51 @@ absl::StatusOr<Store> PosStore::GetStore(const std::string& program_id,
   return *store;
 }
 
+absl::StatusOr<Store> PosStore::UpdateStore(const std::string& program_id,
+                                            const std::string& store_id,
+                                            const std::function<absl::Status(Store&)>& change) {
+  if (!IsUuid(store_id)) return absl::NotFoundError("no such store");
+  Store saved;
+  absl::Status status = pool_.Transact([&](pg::Tx& tx) -> absl::Status {
+    pqxx::result rows = tx.exec_params(
+        absl::StrCat("SELECT ", kStoreColumns,
+                     " FROM stores WHERE program_id = $1 AND store_id = $2 FOR UPDATE"),
+        program_id, store_id);
+    if (rows.empty()) return absl::NotFoundError(absl::StrCat("store ", store_id, " not found"));
+    const Store previous = StoreFromRow(rows[0]);
+    saved = previous;
+    RETURN_IF_ERROR(change(saved));
+    if (saved.partner_id != previous.partner_id) {
+      return InvalidField("store.partner_id", "is fixed when the store is created");
+    }
+    // A retried update finds nothing to change: no write, no second event.
+    auto content = [](const Store& s) {
+      return std::tie(s.name, s.city, s.store_type_id, s.city_id, s.sales_channel_id, s.address,
+                      s.time_zone, s.archived);
+    };
+    if (content(saved) == content(previous)) {
+      saved = previous;
+      return absl::OkStatus();
+    }
+    RETURN_IF_ERROR(CheckStoreReferences(tx, program_id, saved, &previous, "store"));
+    pqxx::row row = tx.exec_params1(
+        absl::StrCat("UPDATE stores SET name = $3, city = $4, store_type_id = $5, city_id = $6,"
+                     " sales_channel_id = $7, address = $8, time_zone = $9, archived = $10,"
+                     " updated_at = now() WHERE program_id = $1 AND store_id = $2 RETURNING ",
+                     kStoreColumns),
+        program_id, store_id, saved.name, saved.city, saved.store_type_id, saved.city_id,
+        saved.sales_channel_id, saved.address, saved.time_zone, saved.archived);
+    saved = StoreFromRow(row);
+    AppendStoreChanged(tx, program_id, saved);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return saved;
+}
+
 absl::StatusOr<StorePage> PosStore::ListStores(const std::string& program_id, int page_size,
-                                               const std::string& page_token) {
+                                               const std::string& page_token,
+                                               bool show_archived) {
   std::string after_name;
   std::string after_id;
   if (!page_token.empty()) {
@@ -231,10 +332,10 @@ absl::StatusOr<StorePage> PosStore::ListStores(const std::string& program_id, in
     page.stores.clear();
     pqxx::result rows =
         tx.exec_params(absl::StrCat("SELECT ", kStoreColumns,
-                                    " FROM stores WHERE program_id = $1"
+                                    " FROM stores WHERE program_id = $1 AND ($5 OR NOT archived)"
                                     " AND ($2 = '' OR (name, store_id) > ($3, $2::uuid))"
                                     " ORDER BY name, store_id LIMIT $4"),
-                       program_id, after_id, after_name, page_size + 1);
+                       program_id, after_id, after_name, page_size + 1, show_archived);
     for (const auto& row : rows) page.stores.push_back(StoreFromRow(row));
     return absl::OkStatus();
   });

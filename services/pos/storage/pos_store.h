@@ -13,22 +13,13 @@
 #include "libs/pg/migrations.h"
 #include "libs/pg/pool.h"
 #include "services/pos/domain/receipt_engine.h"
+#include "services/pos/domain/references.h"
 
 namespace loyalty::generated {
 std::span<const loyalty::pg::Migration> PosMigrations();
 }
 
 namespace loyalty::pos {
-
-struct Store {
-  std::string store_id;
-  std::string name;
-  std::string city;
-  absl::Time create_time;
-  // Coalition partner owning the store ("" for the program's own); fixed
-  // at creation.
-  std::string partner_id;
-};
 
 struct StorePage {
   std::vector<Store> stores;
@@ -43,11 +34,20 @@ class PosStore final : public ReceiptRepository {
  public:
   explicit PosStore(pg::Pool& pool) : pool_(pool) {}
 
+  // Stores a new store (`store.store_id` is ignored) after checking that
+  // the reference entries it names exist and are not archived
+  // (INVALID_ARGUMENT naming `store.<field>`); emits StoreChanged. The same
+  // `request_id` returns the first result.
   absl::StatusOr<Store> CreateStore(const std::string& program_id, const Store& store,
                                     const std::string& request_id);
   absl::StatusOr<Store> GetStore(const std::string& program_id, const std::string& store_id);
+  // Reads the store, applies `change` and writes it back in one
+  // transaction, with the checks of CreateStore for references that
+  // changed; partner_id may not change. Emits StoreChanged.
+  absl::StatusOr<Store> UpdateStore(const std::string& program_id, const std::string& store_id,
+                                    const std::function<absl::Status(Store&)>& change);
   absl::StatusOr<StorePage> ListStores(const std::string& program_id, int page_size,
-                                       const std::string& page_token);
+                                       const std::string& page_token, bool show_archived = false);
   // Reads, changes (with `change`) and writes the program's settings in one
   // transaction, so concurrent partial updates do not undo each other.
   absl::StatusOr<PosSettings> UpdateSettings(
