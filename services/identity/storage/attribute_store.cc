@@ -145,11 +145,20 @@ std::vector<AttributeValue> LoadValues(pg::Tx& tx, absl::string_view program_id,
   return values;
 }
 
-bool LockClient(pg::Tx& tx, absl::string_view program_id, absl::string_view client_id) {
-  return !tx.exec_params(
-                "SELECT 1 FROM clients WHERE program_id = $1 AND client_id = $2 FOR UPDATE",
-                std::string(program_id), std::string(client_id))
-              .empty();
+// Locks a client whose values may change: NOT_FOUND for no such client
+// (or an erased one), FAILED_PRECONDITION for a merged duplicate, whose
+// values went to the survivor.
+absl::Status LockClient(pg::Tx& tx, absl::string_view program_id, absl::string_view client_id) {
+  pqxx::result rows = tx.exec_params(
+      "SELECT coalesce(merged_into::text, '') FROM clients"
+      " WHERE program_id = $1 AND client_id = $2 AND erased_at IS NULL FOR UPDATE",
+      std::string(program_id), std::string(client_id));
+  if (rows.empty()) return NoSuchClient();
+  if (const std::string survivor = rows[0][0].as<std::string>(); !survivor.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "client ", client_id, " was merged into ", survivor, " and cannot change"));
+  }
+  return absl::OkStatus();
 }
 
 void UpsertValue(pg::Tx& tx, absl::string_view program_id, absl::string_view client_id,
@@ -453,7 +462,7 @@ absl::StatusOr<std::vector<AttributeValue>> AttributeStore::SetValues(
   std::vector<AttributeValue> values;
   // A concurrent retry that commits first: the rerun finds its request row.
   RETURN_IF_ERROR(pool_.TransactIdempotent([&](pg::Tx& tx) -> absl::Status {
-    if (!LockClient(tx, program_id, client_id)) return NoSuchClient();
+    RETURN_IF_ERROR(LockClient(tx, program_id, client_id));
     if (!request_id.empty()) {
       pqxx::result previous = tx.exec_params(
           "SELECT client_id::text, fingerprint FROM attribute_value_requests"

@@ -268,6 +268,23 @@ TEST_F(ClientMergeTest, RetriesHaveOneEffect) {
   EXPECT_EQ(into_merged.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(ViolatedField(into_merged.status()), "survivor_client_id");
   EXPECT_EQ(Events("ClientsMerged"), 1);
+
+  // The duplicate is history: no profile change, no tags, no attributes.
+  auto renamed = identity_.UpdateClient(program_id_, duplicate.client_id, 0,
+                                        [](ClientProfile& profile) {
+                                          profile.first_name = "Late";
+                                          return absl::OkStatus();
+                                        });
+  EXPECT_EQ(renamed.status().code(), absl::StatusCode::kFailedPrecondition);
+  const Tag tag = NewTag("after-merge");
+  auto tagged = tags_.ChangeClients(program_id_, tag.tag_id, {duplicate.client_id}, true,
+                                    kOperator);
+  ASSERT_TRUE(tagged.ok()) << tagged.status();
+  EXPECT_EQ(tagged->changed, 0);
+  EXPECT_THAT(tagged->unknown_client_ids, ElementsAre(duplicate.client_id));
+  AttributeStore attributes(*pool_);
+  auto valued = attributes.SetValues(program_id_, duplicate.client_id, {}, {}, "", "");
+  EXPECT_EQ(valued.status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
 TEST_F(ClientMergeTest, ConcurrentTwinsOfOneRequestMergeOnce) {

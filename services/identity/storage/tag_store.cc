@@ -80,12 +80,15 @@ void AppendTagEvents(pg::Tx& tx, absl::string_view program_id, absl::string_view
 
 // One statement per call: the distinct ids in the order sent, whether each
 // is a client of the program, and whether the insert (delete) changed it.
+// Erased clients and merged duplicates (their tags went to the survivor)
+// count as no client.
 constexpr char kInputCtes[] =
     "WITH input AS (SELECT client_id, min(ord) AS ord"
     "               FROM unnest($3::uuid[]) WITH ORDINALITY AS u (client_id, ord)"
     "               GROUP BY client_id),"
     " known AS (SELECT c.client_id FROM clients c JOIN input USING (client_id)"
-    "           WHERE c.program_id = $1::uuid AND c.erased_at IS NULL),";
+    "           WHERE c.program_id = $1::uuid AND c.erased_at IS NULL"
+    "             AND c.merged_into IS NULL),";
 constexpr char kAssignCte[] =
     " changed AS (INSERT INTO client_tags (program_id, tag_id, client_id, assigned_by)"
     "             SELECT $1::uuid, $2::uuid, client_id, $4::text FROM known"
