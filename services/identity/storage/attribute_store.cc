@@ -121,13 +121,15 @@ std::optional<Attribute> FindAttribute(pg::Tx& tx, absl::string_view program_id,
   return AttributeFromRow(rows[0]);
 }
 
-// The program's attributes under a share lock: values are written against
-// the schema as it is until commit (an update of a definition waits).
-std::vector<Attribute> LoadSchema(pg::Tx& tx, absl::string_view program_id) {
+// The program's attributes by key. Writers of values take them under a
+// share lock (`lock`): values are written against the schema as it is until
+// commit (an update of a definition waits).
+std::vector<Attribute> LoadSchema(pg::Tx& tx, absl::string_view program_id, bool lock = true) {
   std::vector<Attribute> schema;
   for (const auto& row :
        tx.exec_params(absl::StrCat("SELECT ", kAttributeColumns,
-                                   " FROM attributes WHERE program_id = $1 ORDER BY key FOR SHARE"),
+                                   " FROM attributes WHERE program_id = $1 ORDER BY key",
+                                   lock ? " FOR SHARE" : ""),
                       std::string(program_id))) {
     schema.push_back(AttributeFromRow(row));
   }
@@ -344,12 +346,7 @@ absl::StatusOr<Attribute> AttributeStore::Get(absl::string_view program_id,
 absl::StatusOr<std::vector<Attribute>> AttributeStore::ListAll(absl::string_view program_id) {
   std::vector<Attribute> schema;
   RETURN_IF_ERROR(pool_.Transact([&](pg::Tx& tx) -> absl::Status {
-    for (const auto& row : tx.exec_params(
-             absl::StrCat("SELECT ", kAttributeColumns,
-                          " FROM attributes WHERE program_id = $1 ORDER BY key"),
-             std::string(program_id))) {
-      schema.push_back(AttributeFromRow(row));
-    }
+    schema = LoadSchema(tx, program_id, /*lock=*/false);
     return absl::OkStatus();
   }));
   return schema;
