@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "libs/common/errors.h"
+#include "libs/common/log.h"
 #include "libs/common/random_ids.h"
 #include "libs/common/status_macros.h"
 #include "libs/rpc/handler.h"
@@ -154,22 +155,25 @@ grpc::Status VerificationsApi::StartVerification(grpc::ServerContext* context,
         ASSIGN_OR_RETURN(VerificationTarget target,
                          store_.PrepareStart(call.program_id, request->client_id(), channel,
                                              request->request_id(), now));
-        if (target.existing) {
-          // A request id is the caller's: a replay for another client or
-          // channel must not show that verification (nor its contact).
-          if (target.existing->client_id != absl::AsciiStrToLower(request->client_id()) ||
-              target.existing->channel != channel) {
+        // A request id is the caller's: a replay for another client or
+        // channel must not show that verification (nor its contact).
+        auto answer_replay = [&](const Verification& existing) -> absl::Status {
+          if (existing.client_id != absl::AsciiStrToLower(request->client_id()) ||
+              existing.channel != channel) {
             return FieldError(absl::StatusCode::kAlreadyExists, "request_id",
                               "already used for another verification");
           }
-          VerificationToProto(*target.existing, now, response);
+          VerificationToProto(existing, now, response);
           return absl::OkStatus();
-        }
+        };
+        if (target.existing) return answer_replay(*target.existing);
         if (target.contact.empty()) {
           return FieldError(absl::StatusCode::kFailedPrecondition, "channel",
                             channel == VerificationChannel::kPhone ? "the client has no phone"
                                                                    : "the client has no e-mail");
         }
+        // Answered early from what was read; Insert checks again under a
+        // lock of the client.
         RETURN_IF_ERROR(CheckResendAllowed(target.recent_sends, now, limits_));
 
         Verification verification;
@@ -183,14 +187,29 @@ grpc::Status VerificationsApi::StartVerification(grpc::ServerContext* context,
         const std::string code = NewVerificationCode();
         verification.code_hash =
             HashVerificationCode(code_key_, verification.verification_id, code);
-        // Sent before it is stored: a code that could not be sent must not
-        // count against the resend limits. A stored row without a sent code
-        // would lock the client out for a minute for nothing.
-        RETURN_IF_ERROR(
-            sender_.Send(call, CodeMessage(verification, code, limits_.code_lifetime)));
+        // Stored before it is sent, so that two concurrent starts cannot
+        // both send past the limits; a concurrent twin with the same
+        // request id stored first: nothing to send.
         ASSIGN_OR_RETURN(Verification stored,
                          store_.Insert(call.program_id, verification, request->request_id(),
-                                       AuditActorOf(call)));
+                                       limits_, AuditActorOf(call)));
+        if (stored.verification_id != verification.verification_id) {
+          return answer_replay(stored);
+        }
+        if (absl::Status sent =
+                sender_.Send(call, CodeMessage(verification, code, limits_.code_lifetime));
+            !sent.ok()) {
+          // A code that could not be sent must not count against the
+          // resend limits (nor lock the client out for a minute).
+          if (absl::Status abandoned =
+                  store_.Abandon(call.program_id, stored, AuditActorOf(call));
+              !abandoned.ok()) {
+            log::Warn(absl::StrCat("verification ", stored.verification_id,
+                                   " not abandoned after a failed send: ",
+                                   abandoned.ToString()));
+          }
+          return sent;
+        }
         VerificationToProto(stored, now, response);
         return absl::OkStatus();
       });

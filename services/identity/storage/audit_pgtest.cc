@@ -363,8 +363,10 @@ TEST_F(AuditTest, VerificationIsAuditedWithoutTheCode) {
                             .expire_time = now + absl::Minutes(10),
                             .max_attempts = 5};
   verification.code_hash = HashVerificationCode("key", verification.verification_id, "428519");
-  ASSERT_TRUE(verifications_.Insert(program_id_, verification, "v-1", kPosKey).ok());
-  ASSERT_TRUE(verifications_.Insert(program_id_, verification, "v-1", kPosKey).ok());
+  ASSERT_TRUE(
+      verifications_.Insert(program_id_, verification, "v-1", VerificationLimits{}, kPosKey).ok());
+  ASSERT_TRUE(
+      verifications_.Insert(program_id_, verification, "v-1", VerificationLimits{}, kPosKey).ok());
   std::vector<AuditEntry> started = EntriesOf("verification.start");
   ASSERT_EQ(started.size(), 1u);
   EXPECT_EQ(started[0].after_json,

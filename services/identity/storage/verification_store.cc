@@ -1,10 +1,14 @@
 #include "services/identity/storage/verification_store.h"
 
+#include <utility>
+#include <vector>
+
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
 #include "libs/common/errors.h"
 #include "libs/common/random_ids.h"
+#include "libs/common/status_macros.h"
 #include "services/identity/storage/audit_writer.h"
 
 namespace loyalty::identity {
@@ -64,6 +68,37 @@ std::string MicrosToTimestamp(const char* param) {
   return absl::StrCat("'epoch'::timestamptz + ", param, "::bigint * interval '1 microsecond'");
 }
 
+// Creation times of the client's codes on the channel in the hour before
+// `now`.
+std::vector<absl::Time> RecentSends(pg::Tx& tx, const std::string& program_id,
+                                    const std::string& client_id, VerificationChannel channel,
+                                    absl::Time now) {
+  std::vector<absl::Time> sends;
+  for (const auto& row : tx.exec_params(
+           absl::StrCat("SELECT (extract(epoch FROM created_at) * 1000000)::bigint"
+                        " FROM contact_verifications"
+                        " WHERE program_id = $1 AND client_id = $2 AND channel = $3"
+                        " AND created_at > ",
+                        MicrosToTimestamp("$4"), " - interval '1 hour'"),
+           program_id, client_id, static_cast<int>(channel), absl::ToUnixMicros(now))) {
+    sends.push_back(absl::FromUnixMicros(row[0].as<int64_t>()));
+  }
+  return sends;
+}
+
+// An audit entry of a verification: where the code went; never the code
+// nor its hash.
+AuditChange Audited(std::string action, const Verification& verification) {
+  AuditChange change{.action = std::move(action),
+                     .object_type = "verification",
+                     .object_id = verification.verification_id,
+                     .client_id = verification.client_id};
+  change.after
+      .Text("channel", verification.channel == VerificationChannel::kPhone ? "phone" : "email")
+      .Text("contact", verification.contact);
+  return change;
+}
+
 }  // namespace
 
 absl::StatusOr<VerificationTarget> VerificationStore::PrepareStart(
@@ -79,16 +114,7 @@ absl::StatusOr<VerificationTarget> VerificationStore::PrepareStart(
     if (!found) return absl::OkStatus();
     target.contact = *std::move(contact);
     target.existing = FindByRequestId(tx, program_id, request_id);
-    pqxx::result recent = tx.exec_params(
-        absl::StrCat("SELECT (extract(epoch FROM created_at) * 1000000)::bigint"
-                     " FROM contact_verifications"
-                     " WHERE program_id = $1 AND client_id = $2 AND channel = $3"
-                     " AND created_at > ",
-                     MicrosToTimestamp("$4"), " - interval '1 hour'"),
-        program_id, client_id, static_cast<int>(channel), absl::ToUnixMicros(now));
-    for (const auto& row : recent) {
-      target.recent_sends.push_back(absl::FromUnixMicros(row[0].as<int64_t>()));
-    }
+    target.recent_sends = RecentSends(tx, program_id, client_id, channel, now);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -99,6 +125,7 @@ absl::StatusOr<VerificationTarget> VerificationStore::PrepareStart(
 absl::StatusOr<Verification> VerificationStore::Insert(const std::string& program_id,
                                                        const Verification& verification,
                                                        const std::string& request_id,
+                                                       const VerificationLimits& limits,
                                                        const AuditActor& actor) {
   Verification stored;
   auto attempt = [&](pg::Tx& tx) -> absl::Status {
@@ -106,6 +133,17 @@ absl::StatusOr<Verification> VerificationStore::Insert(const std::string& progra
       stored = *std::move(existing);
       return absl::OkStatus();
     }
+    // Starts for one client queue here, each seeing the codes stored by
+    // the ones before it.
+    pqxx::result client = tx.exec_params(
+        "SELECT 1 FROM clients WHERE program_id = $1 AND client_id = $2 FOR UPDATE", program_id,
+        verification.client_id);
+    if (client.empty()) {
+      return absl::NotFoundError(absl::StrCat("client ", verification.client_id, " not found"));
+    }
+    RETURN_IF_ERROR(CheckResendAllowed(RecentSends(tx, program_id, verification.client_id,
+                                                   verification.channel, verification.create_time),
+                                       verification.create_time, limits));
     std::optional<std::string> request;
     if (!request_id.empty()) request = request_id;
     pqxx::row row = tx.exec_params1(
@@ -119,18 +157,26 @@ absl::StatusOr<Verification> VerificationStore::Insert(const std::string& progra
         absl::ToUnixMicros(verification.create_time),
         absl::ToUnixMicros(verification.expire_time), verification.max_attempts, request);
     stored = VerificationFromRow(row);
-    AuditChange change{.action = "verification.start",
-                       .object_type = "verification",
-                       .object_id = stored.verification_id,
-                       .client_id = stored.client_id};
-    // Where the code went; never the code nor its hash.
-    change.after.Text("channel", stored.channel == VerificationChannel::kPhone ? "phone" : "email")
-        .Text("contact", stored.contact);
-    WriteAudit(tx, program_id, actor, change);
+    WriteAudit(tx, program_id, actor, Audited("verification.start", stored));
     return absl::OkStatus();
   };
   if (absl::Status status = pool_.TransactIdempotent(attempt); !status.ok()) return status;
   return stored;
+}
+
+absl::Status VerificationStore::Abandon(const std::string& program_id,
+                                        const Verification& verification,
+                                        const AuditActor& actor) {
+  return pool_.Transact([&](pg::Tx& tx) -> absl::Status {
+    pqxx::result deleted = tx.exec_params(
+        "DELETE FROM contact_verifications WHERE program_id = $1 AND verification_id = $2"
+        " RETURNING 1",
+        program_id, verification.verification_id);
+    if (!deleted.empty()) {
+      WriteAudit(tx, program_id, actor, Audited("verification.abandon", verification));
+    }
+    return absl::OkStatus();
+  });
 }
 
 absl::StatusOr<Verification> VerificationStore::Confirm(

@@ -35,12 +35,23 @@ class VerificationStore final {
                                                   const std::string& request_id,
                                                   absl::Time now);
 
-  // Stores a sent code's verification. When a concurrent call with the same
-  // request id stored one first, returns that one instead. A new one is
-  // audited as verification.start by `actor` (channel and contact only).
+  // Stores a verification before its code is sent. Under a lock of the
+  // client's row, the client's codes on the channel in the last hour are
+  // read again and CheckResendAllowed applied (RESOURCE_EXHAUSTED), so
+  // that concurrent starts cannot all pass the limits PrepareStart saw.
+  // When a call with the same request id stored one first, returns that
+  // one instead (check `verification_id`: nothing to send then). A new one
+  // is audited as verification.start by `actor` (channel and contact only).
   absl::StatusOr<Verification> Insert(const std::string& program_id,
                                       const Verification& verification,
-                                      const std::string& request_id, const AuditActor& actor = {});
+                                      const std::string& request_id,
+                                      const VerificationLimits& limits,
+                                      const AuditActor& actor = {});
+
+  // Deletes a verification whose code could not be sent, so that it counts
+  // against no limit; audited as verification.abandon.
+  absl::Status Abandon(const std::string& program_id, const Verification& verification,
+                       const AuditActor& actor = {});
 
   // Applies the rules of EvaluateConfirmation under a row lock: counts a
   // wrong code, or marks the verification verified. Returns the

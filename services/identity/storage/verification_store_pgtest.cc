@@ -1,10 +1,15 @@
 // VerificationStore against a real PostgreSQL, with times passed in (the
 // injected clock): only a keyed hash is stored, throttling sees earlier
 // codes, wrong codes are counted even though the call fails, expiry, a
-// code bound to the contact it was sent to, request-id idempotency and
-// program isolation.
+// code bound to the contact it was sent to, request-id idempotency,
+// program isolation, the resend limits under concurrent starts, and
+// abandoning an unsent code.
 
+#include <atomic>
+#include <latch>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <pqxx/pqxx>
 
@@ -46,7 +51,8 @@ class VerificationStoreTest : public testing::IdentityPgTest {
     verification.expire_time = now + absl::Minutes(10);
     verification.max_attempts = 5;
     verification.code_hash = HashVerificationCode(kKey, verification.verification_id, code);
-    auto stored = store_.Insert(program_id_, verification, request_id);
+    // Limits out of the way: the tests below that are about them set their own.
+    auto stored = store_.Insert(program_id_, verification, request_id, kNoLimits);
     EXPECT_TRUE(stored.ok()) << stored.status();
     return stored.ok() ? *stored : Verification{};
   }
@@ -67,6 +73,8 @@ class VerificationStoreTest : public testing::IdentityPgTest {
     return answer;
   }
 
+  static constexpr VerificationLimits kNoLimits{.min_resend_interval = absl::ZeroDuration(),
+                                               .max_per_hour = 1000};
   VerificationStore store_{*pool_};
   std::string client_id_;
   std::string phone_;
@@ -177,6 +185,77 @@ TEST_F(VerificationStoreTest, AnotherProgramSeesNothing) {
                 .status()
                 .code(),
             absl::StatusCode::kNotFound);
+}
+
+// Concurrent starts for one client: each sees the codes stored before it,
+// so the resend limits hold (only one code within the minimum interval).
+TEST_F(VerificationStoreTest, ConcurrentStartsRespectTheResendLimits) {
+  const absl::Time t0 = absl::FromUnixSeconds(1'800'000'000);
+  constexpr int kStarts = 8;
+  std::vector<std::thread> threads;
+  // Opens a connection per start first (connecting would space them out).
+  for (int i = 0; i < kStarts; ++i) {
+    threads.emplace_back([&] {
+      EXPECT_TRUE(pool_
+                      ->Transact([](pg::Tx& tx) {
+                        tx.exec("SELECT pg_sleep(0.2)");
+                        return absl::OkStatus();
+                      })
+                      .ok());
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  threads.clear();
+  std::atomic<int> stored{0}, throttled{0};
+  std::latch start(kStarts);  // all at once, as concurrent calls
+  for (int i = 0; i < kStarts; ++i) {
+    threads.emplace_back([&, i] {
+      start.arrive_and_wait();
+      Verification verification;
+      verification.verification_id = NewUuid();
+      verification.client_id = client_id_;
+      verification.channel = VerificationChannel::kPhone;
+      verification.contact = phone_;
+      verification.create_time = t0 + absl::Milliseconds(i);
+      verification.expire_time = t0 + absl::Minutes(10);
+      verification.max_attempts = 5;
+      verification.code_hash = "hash";
+      absl::StatusOr<Verification> result =
+          store_.Insert(program_id_, verification, NewUuid(), VerificationLimits{});
+      if (result.ok()) {
+        ++stored;
+      } else if (absl::IsResourceExhausted(result.status())) {
+        ++throttled;
+      } else {
+        ADD_FAILURE() << result.status();
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(stored.load(), 1);
+  EXPECT_EQ(throttled.load(), kStarts - 1);
+  EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM contact_verifications WHERE client_id = '",
+                               client_id_, "'")),
+            1);
+}
+
+// A verification whose code could not be sent is gone: it throttles
+// nothing and cannot be confirmed; the audit log says so.
+TEST_F(VerificationStoreTest, AnAbandonedVerificationCountsForNothing) {
+  const absl::Time t0 = absl::FromUnixSeconds(1'800'000'000);
+  const Verification verification = Start("428519", t0);
+  ASSERT_TRUE(store_.Abandon(program_id_, verification).ok());
+  ASSERT_TRUE(store_.Abandon(program_id_, verification).ok());  // once is enough
+  auto target = store_.PrepareStart(program_id_, client_id_, VerificationChannel::kPhone, "",
+                                    t0 + absl::Seconds(1));
+  ASSERT_TRUE(target.ok()) << target.status();
+  EXPECT_TRUE(target->recent_sends.empty());
+  EXPECT_EQ(Confirm(verification, "428519", t0 + absl::Seconds(2)).code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM audit_log WHERE object_id = '",
+                               verification.verification_id,
+                               "' AND action = 'verification.abandon'")),
+            1);
 }
 
 }  // namespace
