@@ -217,6 +217,79 @@ TEST_F(ImportTest, DedupeUpdatesOrSkipsAndAReRunHasNoEffect) {
             events);
 }
 
+// Rows are applied in groups (kImportApplyGroupRows): a key finds the
+// client an earlier row created whether it is still waiting for the
+// group's insert or was inserted with an earlier group, and a taken key
+// refuses a row either way.
+TEST_F(ImportTest, RowsFindClientsCreatedInTheirGroupAndInEarlierOnes) {
+  ASSERT_TRUE(identity_
+                  .RegisterClient(program_id_,
+                                  ClientProfile{.phone = "+79163000000", .external_id = "taken"},
+                                  "")
+                  .ok());
+  const int rows = 2500;
+  std::string csv = "Phone,Name,City,Ext\n";
+  for (int i = 1; i <= rows; ++i) {
+    absl::StrAppend(&csv, "+7916301", 1000 + i, ",N", i, ",,e", i, "\n");
+  }
+  // Row i is on line i + 1; these follow in the last group, rows 2001..
+  absl::StrAppend(&csv, "+79163019999,Clash,,e2450\n");     // e2450: waiting in the group
+  absl::StrAppend(&csv, "+79163019998,Taken,,taken\n");     // a stored client's
+  absl::StrAppend(&csv, "+79163013400,Again,Omsk,\n");      // row 2400, waiting
+  absl::StrAppend(&csv, "+79163011020,Later,Kazan,e20\n");  // row 20, an earlier group
+  absl::StrAppend(&csv, "+79163000000,Stored,Perm,\n");     // the stored client
+  absl::StrAppend(&csv, "+79163013500,Last,,e2500\n");      // row 2500, inserted by now
+  absl::StatusOr<operations::Operation> started =
+      Start(Request(Upload(csv, 64 * 1024), {"phone"}, DuplicateMode::kUpdate));
+  ASSERT_TRUE(started.ok()) << started.status();
+  EXPECT_EQ(RunAll(started->id).state, operations::OperationState::kSucceeded);
+
+  const ClientImportInfo info = Import(started->id);
+  EXPECT_EQ(info.counts.created, rows);
+  EXPECT_EQ(info.counts.updated, 4);
+  EXPECT_EQ(info.counts.failed, 2);
+  EXPECT_EQ(Clients(), rows + 1);
+  EXPECT_EQ(ByPhone("+79163013400").profile.first_name, "Again");
+  EXPECT_EQ(ByPhone("+79163013400").profile.city, "Omsk");
+  EXPECT_EQ(ByPhone("+79163013400").profile.external_id, "e2400");  // an empty cell keeps it
+  EXPECT_EQ(ByPhone("+79163011020").profile.first_name, "Later");
+  EXPECT_EQ(ByPhone("+79163000000").profile.first_name, "Stored");
+  EXPECT_EQ(ByPhone("+79163013500").profile.first_name, "Last");
+  const std::string report = ErrorReport(started->id);
+  EXPECT_THAT(report, HasSubstr(absl::StrCat(rows + 2, ",Ext,external_id,another client of this"
+                                             " program has this external_id")));
+  EXPECT_THAT(report, HasSubstr(absl::StrCat(rows + 3, ",Ext,external_id,")));
+  // Each created client is announced and audited once.
+  EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM outbox WHERE program_id = '", program_id_,
+                               "' AND event_type = 'loyalty.identity.v1.ClientRegistered'")),
+            rows + 1);
+  EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM audit_log WHERE program_id = '", program_id_,
+                               "' AND action = 'client.create' AND actor_id = 'tester'")),
+            rows);
+}
+
+// A row that changes a client's key frees the old value for a later row of
+// the same group and takes the new one.
+TEST_F(ImportTest, ALaterRowSeesTheKeysAnEarlierRowChanged) {
+  const std::string csv =
+      "Phone,Name,City,Ext\n"
+      "+79163020001,First,,x1\n"
+      "+79163020002,Moved,,x1\n"   // x1 moves to ...0002
+      "+79163020001,Reuse,,x3\n"   // ...0001 is free again
+      "+79163020002,Clash,,x4\n";  // ...0002 is x1's now
+  absl::StatusOr<operations::Operation> started =
+      Start(Request(Upload(csv), {"external_id"}, DuplicateMode::kUpdate));
+  ASSERT_TRUE(started.ok()) << started.status();
+  RunAll(started->id);
+  const ClientImportInfo info = Import(started->id);
+  EXPECT_EQ(info.counts.created, 2);
+  EXPECT_EQ(info.counts.updated, 1);
+  EXPECT_EQ(info.counts.failed, 1);
+  EXPECT_EQ(ByPhone("+79163020002").profile.external_id, "x1");
+  EXPECT_EQ(ByPhone("+79163020001").profile.external_id, "x3");
+  EXPECT_THAT(ErrorReport(started->id), HasSubstr("5,Phone,phone,another client"));
+}
+
 TEST_F(ImportTest, ARestartMidImportAppliesEachRowOnce) {
   std::string csv = "Phone,Name,City,Ext\n";
   for (int i = 0; i < 25; ++i) absl::StrAppend(&csv, "+7916222", 1000 + i, ",N", i, ",,e", i, "\n");

@@ -43,4 +43,30 @@ void WriteAuditForClients(pg::Tx& tx, absl::string_view program_id, const AuditA
                    actor.request_id, actor.trace_id, pg::TextArray(client_ids));
 }
 
+void WriteAudits(pg::Tx& tx, absl::string_view program_id, const AuditActor& actor,
+                 const std::vector<AuditChange>& changes) {
+  if (changes.empty()) return;
+  static const std::string* const kSql = new std::string(absl::StrCat(
+      kColumns,
+      "SELECT $1::uuid, $2::text, $3::text, $4::text, u.action, u.object_type, u.object_id,"
+      " NULLIF(u.before, '')::jsonb, NULLIF(u.after, '')::jsonb, $5::text, $6::text,"
+      " NULLIF(u.client_id, '')::uuid"
+      " FROM unnest($7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])"
+      " WITH ORDINALITY AS u (action, object_type, object_id, before, after, client_id, ord)"
+      " ORDER BY ord"));
+  std::vector<std::string> actions, object_types, object_ids, befores, afters, client_ids;
+  for (const AuditChange& change : changes) {
+    actions.push_back(change.action);
+    object_types.push_back(change.object_type);
+    object_ids.push_back(change.object_id);
+    befores.push_back(change.before.ToJson());
+    afters.push_back(change.after.ToJson());
+    client_ids.push_back(change.client_id);
+  }
+  pg::ExecPrepared(tx, *kSql, std::string(program_id), std::string(ActorKindName(actor.kind)),
+                   actor.principal_id, actor.role, actor.request_id, actor.trace_id,
+                   pg::TextArray(actions), pg::TextArray(object_types), pg::TextArray(object_ids),
+                   pg::TextArray(befores), pg::TextArray(afters), pg::TextArray(client_ids));
+}
+
 }  // namespace loyalty::identity

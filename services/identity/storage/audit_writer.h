@@ -31,4 +31,9 @@ void WriteAudit(pg::Tx& tx, absl::string_view program_id, const AuditActor& acto
 void WriteAuditForClients(pg::Tx& tx, absl::string_view program_id, const AuditActor& actor,
                           const AuditChange& change, const std::vector<std::string>& client_ids);
 
+// Several changes by one actor, in one statement and in order: the clients
+// an import registers.
+void WriteAudits(pg::Tx& tx, absl::string_view program_id, const AuditActor& actor,
+                 const std::vector<AuditChange>& changes);
+
 }  // namespace loyalty::identity

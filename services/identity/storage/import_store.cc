@@ -10,9 +10,8 @@
 #include "libs/common/random_ids.h"
 #include "libs/common/status_macros.h"
 #include "libs/pg/array_literal.h"
-#include "services/identity/domain/client_fields.h"
 #include "services/identity/storage/attribute_store.h"
-#include "services/identity/storage/client_writes.h"
+#include "services/identity/storage/import_apply.h"
 
 namespace loyalty::identity {
 namespace {
@@ -31,46 +30,6 @@ ImportFileInfo FileFromRow(const pqxx::row& row) {
 
 absl::Status NoSuchFile() {
   return FieldError(absl::StatusCode::kNotFound, "file_id", "no such file");
-}
-
-// Rows buffered before one multi-row insert.
-constexpr size_t kErrorBatch = 1000;
-
-void InsertErrors(pg::Tx& tx, const std::string& operation_id,
-                  const std::vector<ImportRowError>& errors) {
-  if (errors.empty()) return;
-  std::vector<int64_t> lines;
-  std::vector<std::string> columns, fields, messages;
-  for (const ImportRowError& error : errors) {
-    lines.push_back(error.line);
-    columns.push_back(error.column);
-    fields.push_back(error.field);
-    messages.push_back(error.message);
-  }
-  tx.exec_params(
-      "INSERT INTO client_import_errors (operation_id, line, column_name, field, message)"
-      " SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[])"
-      " ON CONFLICT (operation_id, line) DO UPDATE SET column_name = excluded.column_name,"
-      " field = excluded.field, message = excluded.message",
-      operation_id, pg::IntArray(lines), pg::TextArray(columns), pg::TextArray(fields),
-      pg::TextArray(messages));
-}
-
-// A dedupe key's column and its value in a validated profile; nullopt for
-// a key that is none (options are checked when the import starts).
-std::optional<std::pair<const char*, const std::string*>> DedupeKey(const ImportedRow& row,
-                                                                    absl::string_view key) {
-  if (key == "client_id") return std::make_pair("client_id::text", &row.client_id);
-  if (key == "phone") return std::make_pair("phone", &row.profile.phone);
-  if (key == "email") return std::make_pair("email", &row.profile.email);
-  if (key == "external_id") return std::make_pair("external_id", &row.profile.external_id);
-  return std::nullopt;
-}
-
-// Refusals caused by the row's content (a taken phone, an invalid merged
-// profile): reported for the row. Anything else stops the whole apply.
-bool IsRowProblem(const absl::Status& status) {
-  return absl::IsInvalidArgument(status) || absl::IsAlreadyExists(status);
 }
 
 }  // namespace
@@ -244,7 +203,7 @@ absl::Status ImportStore::ReplaceErrors(const std::string& operation_id, int64_t
     tx.exec_params(
         "DELETE FROM client_import_errors WHERE operation_id = $1 AND line BETWEEN $2 AND $3",
         operation_id, first_line, last_line);
-    InsertErrors(tx, operation_id, errors);
+    InsertImportErrors(tx, operation_id, errors);
     return absl::OkStatus();
   });
 }
@@ -272,7 +231,9 @@ absl::StatusOr<ImportCounts> ImportStore::Apply(
     const std::string& default_country_code, absl::CivilDay today,
     absl::FunctionRef<absl::StatusOr<std::unique_ptr<ImportRowSource>>()> open_rows) {
   ImportCounts counts;
-  RETURN_IF_ERROR(pool_.Transact([&](pg::Tx& tx) -> absl::Status {
+  // A client registered concurrently with a key a row creates: the rerun
+  // finds it (as a duplicate or a taken key).
+  RETURN_IF_ERROR(pool_.TransactIdempotent([&](pg::Tx& tx) -> absl::Status {
     counts = {};
     // Locks the import: of two runs (a retried chunk racing a slow one),
     // the second waits and then finds the first one's counts.
@@ -291,116 +252,14 @@ absl::StatusOr<ImportCounts> ImportStore::Apply(
     // Loaded once, under a share lock that holds definitions still until
     // the rows are applied.
     const std::vector<Attribute> schema = LoadAttributeSchema(tx, program_id);
-    const AttributeChangeOrigin batch_origin{.source = AttributeChangeSource::kBatch,
-                                             .actor = options.started_by};
-    std::vector<ImportRowError> errors;
-    auto reject = [&](const ImportRow& row, const absl::Status& status) {
-      ++counts.failed;
-      errors.push_back(RowErrorOf(options.columns, row.line, status));
-      if (errors.size() >= kErrorBatch) {
-        InsertErrors(tx, operation_id, errors);
-        errors.clear();
-      }
-    };
+    ImportApplier applier(tx, program_id, operation_id, options, default_country_code, today,
+                          schema, counts);
     while (true) {
       ASSIGN_OR_RETURN(std::optional<ImportRow> row, rows->Next());
       if (!row) break;
-      absl::StatusOr<ImportedRow> imported =
-          ParseImportRow(options.columns, row->cells, default_country_code, today, schema);
-      if (!imported.ok()) {
-        reject(*row, imported.status());
-        continue;
-      }
-      // The clients the row's keys find. Rows are applied in file order in
-      // this transaction, so a later row finds the client an earlier one
-      // created.
-      std::vector<std::string> found;
-      absl::string_view found_by;
-      for (const std::string& key : options.dedupe_keys) {
-        auto column = DedupeKey(*imported, key);
-        if (!column || column->second->empty()) continue;
-        // Erased and merged clients are no one's match (a merged one kept
-        // its id). Locked: the row is applied in this transaction.
-        for (const pqxx::row& match : tx.exec_params(
-                 absl::StrCat("SELECT client_id::text FROM clients WHERE program_id = $1 AND ",
-                              column->first,
-                              " = $2 AND erased_at IS NULL AND merged_into IS NULL"
-                              " LIMIT 2 FOR UPDATE"),
-                 program_id, *column->second)) {
-          std::string id = match[0].as<std::string>();
-          if (std::find(found.begin(), found.end(), id) == found.end()) {
-            found.push_back(std::move(id));
-            found_by = key;
-          }
-        }
-      }
-      if (found.size() > 1) {
-        reject(*row, InvalidField(found_by, "the row's keys find more than one client"));
-        continue;
-      }
-      if (found.empty()) {
-        if (options.on_new == NewClientMode::kSkip) {
-          ++counts.skipped;
-          continue;
-        }
-        if (!imported->client_id.empty()) {
-          reject(*row, InvalidField("client_id", "no client of this program has this id"));
-          continue;
-        }
-        // Checked before anything is written: a row refused halfway
-        // would leave part of a client in the import's transaction.
-        if (absl::Status status = RequireContact(imported->profile, ""); !status.ok()) {
-          reject(*row, status);
-          continue;
-        }
-        if (absl::Status status =
-                CheckRequiredAtRegistration(schema, imported->attributes, "attributes");
-            !status.ok()) {
-          reject(*row, status);
-          continue;
-        }
-        Client created;
-        absl::Status status = RegisterClientInTx(
-            tx, program_id, imported->profile,
-            absl::StrCat("import:", operation_id, ":", row->line), options.started_by,
-            AttributeValuesInput{.values = imported->attributes}, &schema, created);
-        if (!status.ok()) {
-          if (!IsRowProblem(status)) return status;
-          reject(*row, status);
-          continue;
-        }
-        ++counts.created;
-        continue;
-      }
-      if (options.mode == DuplicateMode::kSkip) {
-        ++counts.skipped;
-        continue;
-      }
-      bool changed = false;
-      if (!imported->filled_fields.empty()) {
-        Client updated;
-        absl::Status status = UpdateClientInTx(
-            tx, program_id, found[0], 0,
-            [&](ClientProfile& stored) -> absl::Status {
-              RETURN_IF_ERROR(
-                  ApplyClientMask(imported->filled_fields, imported->profile, stored));
-              return NormalizeProfile(stored, default_country_code, today, "");
-            },
-            options.started_by, updated, &changed);
-        if (!status.ok()) {
-          if (!IsRowProblem(status)) return status;
-          reject(*row, status);
-          continue;
-        }
-      }
-      if (!imported->attributes.empty() &&
-          WriteAttributeChanges(tx, program_id, found[0], schema,
-                                AttributeChanges{.set = imported->attributes}, batch_origin)) {
-        changed = true;
-      }
-      ++(changed ? counts.updated : counts.skipped);
+      RETURN_IF_ERROR(applier.Add(*std::move(row)));
     }
-    InsertErrors(tx, operation_id, errors);
+    RETURN_IF_ERROR(applier.Finish());
     tx.exec_params(
         "UPDATE client_imports SET applied_at = now(), created = $2, updated = $3, skipped = $4,"
         " failed = $5 WHERE operation_id = $1",
