@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "loyalty/campaigns/v1/campaigns_service.pb.h"
 #include "services/campaigns/domain/campaign.h"
@@ -23,9 +24,24 @@ absl::StatusOr<absl::Time> TimeFromProto(const google::protobuf::Timestamp& time
                                          absl::string_view field);
 
 // The client-settable fields of `message`; output-only fields are ignored.
+// InvalidArgument naming the field for what cannot be mapped at all (a bad
+// timestamp, a condition or effect with no kind); value ranges are the
+// domain's to check.
 absl::StatusOr<Campaign> CampaignFromProto(const v1::Campaign& message,
                                            absl::string_view field_prefix);
 
 void CampaignToProto(const Campaign& campaign, v1::Campaign* out);
+
+// The rule part alone (stacking, schedule, audience, rules): what storage
+// keeps as the definition beside its columns.
+absl::Status DefinitionFromProto(const v1::Campaign& message, absl::string_view field_prefix,
+                                 Campaign& campaign);
+void DefinitionToProto(const Campaign& campaign, v1::Campaign* out);
+
+// Copies the fields `mask` names (all settable ones when empty) from
+// `message` into `campaign`. InvalidArgument naming `update_mask` for an
+// unknown or output-only path.
+absl::Status ApplyUpdateMask(const v1::Campaign& message, const google::protobuf::FieldMask& mask,
+                             absl::string_view field_prefix, Campaign& campaign);
 
 }  // namespace loyalty::campaigns

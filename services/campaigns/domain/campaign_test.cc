@@ -13,9 +13,7 @@ Campaign Valid() {
   return campaign;
 }
 
-std::string FieldOf(const absl::Status& status) {
-  return ViolatedField(status).value_or("<none>");
-}
+std::string FieldOf(const absl::Status& status) { return ViolatedField(status).value_or("<none>"); }
 
 TEST(CountCharsTest, CountsCodePointsNotBytes) {
   EXPECT_EQ(CountChars(""), 0);
@@ -59,8 +57,7 @@ TEST(PrepareNewCampaignTest, PriorityRange) {
   for (int32_t priority : {-1, 1001}) {
     Campaign campaign = Valid();
     campaign.priority = priority;
-    EXPECT_EQ(FieldOf(PrepareNewCampaign(campaign, "campaign.")), "campaign.priority")
-        << priority;
+    EXPECT_EQ(FieldOf(PrepareNewCampaign(campaign, "campaign.")), "campaign.priority") << priority;
   }
 }
 
@@ -94,6 +91,89 @@ TEST(PrepareNewCampaignTest, DescriptionLimit) {
   Campaign campaign = Valid();
   campaign.description = std::string(kMaxDescriptionChars + 1, 'd');
   EXPECT_EQ(FieldOf(PrepareNewCampaign(campaign, "campaign.")), "campaign.description");
+}
+
+promotions::Rule TenPercentOff() {
+  promotions::Rule rule;
+  rule.rule_id = "ten-off";
+  rule.conditions.push_back(promotions::ReceiptSumCondition{100'000, std::nullopt});
+  rule.effects.push_back(promotions::DiscountEffect{promotions::Target::kReceipt, {}, 1000, 0});
+  return rule;
+}
+
+TEST(ResourceFieldPathTest, StartAndEndMoveOutOfTheSchedule) {
+  EXPECT_EQ(ResourceFieldPath("schedule.start_time"), "start_time");
+  EXPECT_EQ(ResourceFieldPath("schedule.end_time"), "end_time");
+  EXPECT_EQ(ResourceFieldPath("schedule.hours[1].end_minute"), "schedule.hours[1].end_minute");
+  EXPECT_EQ(ResourceFieldPath("rules[0].effects[1].discount.percent_bp"),
+            "rules[0].effects[1].discount.percent_bp");
+}
+
+TEST(ValidateDefinitionTest, NamesTheRequestFieldOfEveryViolation) {
+  Campaign campaign = Valid();
+  promotions::Rule rule = TenPercentOff();
+  rule.effects.push_back(promotions::DiscountEffect{promotions::Target::kReceipt, {}, 20000, 0});
+  campaign.rules.push_back(rule);
+  campaign.schedule.time_zone = "Mars/Olympus";
+  absl::Status status = ValidateDefinition(campaign, /*require_rules=*/false, "campaign.");
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  // The first in field order is named; all are in the message.
+  EXPECT_EQ(FieldOf(status), "campaign.schedule.time_zone");
+  EXPECT_NE(status.message().find("campaign.rules[0].effects[1].discount.percent_bp"),
+            absl::string_view::npos)
+      << status;
+}
+
+TEST(ValidateDefinitionTest, RulesAreRequiredOnlyWhenAsked) {
+  Campaign campaign = Valid();
+  EXPECT_TRUE(ValidateDefinition(campaign, /*require_rules=*/false, "campaign.").ok());
+  EXPECT_EQ(FieldOf(ValidateDefinition(campaign, /*require_rules=*/true, "campaign.")),
+            "campaign.rules");
+  campaign.rules.push_back(TenPercentOff());
+  EXPECT_TRUE(ValidateDefinition(campaign, /*require_rules=*/true, "campaign.").ok());
+}
+
+TEST(CheckTransitionTest, FollowsTheLifecycle) {
+  using S = CampaignState;
+  EXPECT_TRUE(*CheckTransition(S::kDraft, S::kActive));
+  EXPECT_TRUE(*CheckTransition(S::kActive, S::kPaused));
+  EXPECT_TRUE(*CheckTransition(S::kPaused, S::kActive));
+  EXPECT_TRUE(*CheckTransition(S::kActive, S::kFinished));
+  EXPECT_TRUE(*CheckTransition(S::kPaused, S::kFinished));
+  for (S state : {S::kDraft, S::kActive, S::kPaused, S::kFinished}) {
+    EXPECT_FALSE(*CheckTransition(state, state));  // already there: no change
+  }
+  for (auto [from, to] : {std::pair{S::kDraft, S::kPaused}, std::pair{S::kDraft, S::kFinished},
+                          std::pair{S::kFinished, S::kActive}, std::pair{S::kFinished, S::kPaused},
+                          std::pair{S::kFinished, S::kDraft}, std::pair{S::kActive, S::kDraft}}) {
+    absl::StatusOr<bool> refused = CheckTransition(from, to);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_NE(refused.status().message().find(StateName(from)), absl::string_view::npos);
+  }
+}
+
+TEST(CheckActivationTest, NeedsARuleAndNamesTheField) {
+  Campaign campaign = Valid();
+  absl::Status refused = CheckActivation(campaign);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(FieldOf(refused), "rules");
+  campaign.rules.push_back(TenPercentOff());
+  EXPECT_TRUE(CheckActivation(campaign).ok());
+}
+
+TEST(CheckEditTest, FinishedIsFinalAndActiveKeepsARule) {
+  Campaign current = Valid();
+  current.rules.push_back(TenPercentOff());
+  Campaign edited = current;
+  edited.rules.clear();
+  current.state = CampaignState::kPaused;
+  EXPECT_TRUE(CheckEdit(current, edited, "campaign.").ok());
+  current.state = CampaignState::kActive;
+  EXPECT_EQ(FieldOf(CheckEdit(current, edited, "campaign.")), "campaign.rules");
+  current.state = CampaignState::kFinished;
+  edited = current;
+  EXPECT_EQ(CheckEdit(current, edited, "campaign.").code(), absl::StatusCode::kFailedPrecondition);
 }
 
 }  // namespace

@@ -1,6 +1,9 @@
 #include <atomic>
+#include <functional>
+#include <optional>
 #include <set>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include <pqxx/pqxx>
@@ -192,6 +195,261 @@ TEST_F(CampaignStoreTest, ListingRejectsForeignToken) {
   absl::Status status = store_.ListCampaigns(program_id_, 10, "garbage!").status();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(ViolatedField(status), "page_token");
+}
+
+// --- Versions, lifecycle and the active snapshot --------------------------------
+
+promotions::Rule PercentOff(const std::string& rule_id, int32_t percent_bp) {
+  promotions::Rule rule;
+  rule.rule_id = rule_id;
+  rule.effects.push_back(
+      promotions::DiscountEffect{promotions::Target::kReceipt, {}, percent_bp, 0});
+  return rule;
+}
+
+// What the API does on update: new values, then the domain's checks.
+CampaignStore::EditFn Edit(std::function<void(Campaign&)> change) {
+  return [change](const Campaign& current, Campaign& edited) {
+    change(edited);
+    return CheckEdit(current, edited, "campaign.");
+  };
+}
+
+CampaignStore::CheckFn Activation() {
+  return [](const Campaign& current) { return CheckActivation(current); };
+}
+
+CampaignStore::CheckFn NoCheck() {
+  return [](const Campaign&) { return absl::OkStatus(); };
+}
+
+class CampaignLifecycleTest : public CampaignStoreTest {
+ protected:
+  // A draft with one rule, ready to activate.
+  Campaign CreateWithRule(const std::string& name) {
+    Campaign input = Make(name, 10);
+    input.rules.push_back(PercentOff("r1", 1000));
+    auto created = store_.CreateCampaign(program_id_, input, "");
+    EXPECT_TRUE(created.ok()) << created.status();
+    return created.ok() ? *created : Campaign{};
+  }
+
+  int64_t SnapshotVersion() {
+    auto active = store_.GetActiveCampaigns(program_id_);
+    EXPECT_TRUE(active.ok()) << active.status();
+    return active.ok() ? active->snapshot_version : -1;
+  }
+
+  int64_t CountEvents(const std::string& type) {
+    return Count("SELECT count(*) FROM outbox WHERE program_id = '" + program_id_ +
+                 "' AND event_type = '" + type + "'");
+  }
+};
+
+TEST_F(CampaignLifecycleTest, EditsMakeVersionsAndOldOnesStayReadable) {
+  Campaign created = CreateWithRule("Spring");
+  EXPECT_EQ(created.version, 1);
+  auto updated = store_.UpdateCampaign(program_id_, created.campaign_id, 1, "", Author{"op-1"},
+                                       Edit([](Campaign& c) {
+                                         c.name = "Spring 2";
+                                         c.rules.push_back(PercentOff("r2", 500));
+                                       }));
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(updated->version, 2);
+
+  auto current = store_.GetCampaign(program_id_, created.campaign_id);
+  ASSERT_TRUE(current.ok());
+  EXPECT_EQ(current->version, 2);
+  EXPECT_EQ(current->name, "Spring 2");
+  ASSERT_EQ(current->rules.size(), 2u);
+  EXPECT_EQ(std::get<promotions::DiscountEffect>(current->rules[1].effects[0]).percent_bp, 500);
+
+  auto first = store_.GetCampaignVersion(program_id_, created.campaign_id, 1);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->version, 1);
+  EXPECT_EQ(first->name, "Spring");
+  EXPECT_EQ(first->rules.size(), 1u);
+  EXPECT_EQ(store_.GetCampaignVersion(program_id_, created.campaign_id, 3).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(Count("SELECT count(*) FROM campaign_versions WHERE campaign_id = '" +
+                  created.campaign_id + "' AND author = 'op-1'"),
+            1);
+  EXPECT_EQ(CountEvents("loyalty.campaigns.v1.CampaignChanged"), 1);
+  // A draft is not in the snapshot: editing it changes nothing there.
+  EXPECT_EQ(CountEvents("loyalty.campaigns.v1.ActiveCampaignsChanged"), 0);
+  EXPECT_EQ(SnapshotVersion(), 0);
+}
+
+TEST_F(CampaignLifecycleTest, StaleVersionIsAbortedAndChangesNothing) {
+  Campaign created = CreateWithRule("Stale");
+  ASSERT_TRUE(store_
+                  .UpdateCampaign(program_id_, created.campaign_id, 1, "", {},
+                                  Edit([](Campaign& c) { c.priority = 20; }))
+                  .ok());
+  absl::Status stale = store_
+                           .UpdateCampaign(program_id_, created.campaign_id, 1, "", {},
+                                           Edit([](Campaign& c) { c.priority = 30; }))
+                           .status();
+  EXPECT_EQ(stale.code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(ViolatedField(stale), "campaign.etag");
+  EXPECT_EQ(store_.GetCampaign(program_id_, created.campaign_id)->priority, 20);
+}
+
+TEST_F(CampaignLifecycleTest, RefusedEditStoresNothing) {
+  Campaign created = CreateWithRule("Refused");
+  absl::Status refused =
+      store_
+          .UpdateCampaign(program_id_, created.campaign_id, std::nullopt, "", {},
+                          Edit([](Campaign& c) { c.rules[0] = PercentOff("r1", 20000); }))
+          .status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ViolatedField(refused), "campaign.rules[0].effects[0].discount.percent_bp");
+  EXPECT_EQ(store_.GetCampaign(program_id_, created.campaign_id)->version, 1);
+  EXPECT_EQ(CountEvents("loyalty.campaigns.v1.CampaignChanged"), 0);
+}
+
+TEST_F(CampaignLifecycleTest, SameUpdateRequestIdHasOneEffect) {
+  Campaign created = CreateWithRule("Retry");
+  auto bump = Edit([](Campaign& c) { c.priority += 1; });
+  auto first = store_.UpdateCampaign(program_id_, created.campaign_id, 1, "upd-1", {}, bump);
+  auto retry = store_.UpdateCampaign(program_id_, created.campaign_id, 1, "upd-1", {}, bump);
+  ASSERT_TRUE(first.ok() && retry.ok()) << first.status() << retry.status();
+  EXPECT_EQ(retry->version, 2);
+  EXPECT_EQ(retry->priority, 11);
+  EXPECT_EQ(CountEvents("loyalty.campaigns.v1.CampaignChanged"), 1);
+}
+
+TEST_F(CampaignLifecycleTest, TransitionsAndRefusals) {
+  Campaign created = CreateWithRule("Lifecycle");
+  const std::string& id = created.campaign_id;
+  EXPECT_EQ(store_.SetState(program_id_, id, CampaignState::kPaused, NoCheck()).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_.SetState(program_id_, id, CampaignState::kFinished, NoCheck()).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+
+  auto active = store_.SetState(program_id_, id, CampaignState::kActive, Activation());
+  ASSERT_TRUE(active.ok()) << active.status();
+  EXPECT_EQ(active->state, CampaignState::kActive);
+  // Again: unchanged, nothing emitted.
+  auto again = store_.SetState(program_id_, id, CampaignState::kActive, Activation());
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->state, CampaignState::kActive);
+  EXPECT_EQ(CountEvents("loyalty.campaigns.v1.CampaignChanged"), 1);
+
+  EXPECT_EQ(store_.SetState(program_id_, id, CampaignState::kPaused, NoCheck())->state,
+            CampaignState::kPaused);
+  EXPECT_EQ(store_.SetState(program_id_, id, CampaignState::kActive, Activation())->state,
+            CampaignState::kActive);
+  EXPECT_EQ(store_.SetState(program_id_, id, CampaignState::kFinished, NoCheck())->state,
+            CampaignState::kFinished);
+  absl::Status reopen =
+      store_.SetState(program_id_, id, CampaignState::kActive, Activation()).status();
+  EXPECT_EQ(reopen.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(reopen.message().find("FINISHED"), absl::string_view::npos);
+  EXPECT_EQ(store_
+                .UpdateCampaign(program_id_, id, std::nullopt, "", {},
+                                Edit([](Campaign& c) { c.name = "Late"; }))
+                .status()
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_.GetCampaign(program_id_, id)->state, CampaignState::kFinished);
+}
+
+TEST_F(CampaignLifecycleTest, ActivationNeedsARule) {
+  auto created = store_.CreateCampaign(program_id_, Make("Empty", 1), "");
+  ASSERT_TRUE(created.ok());
+  absl::Status refused =
+      store_.SetState(program_id_, created->campaign_id, CampaignState::kActive, Activation())
+          .status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ViolatedField(refused), "rules");
+  EXPECT_EQ(store_.GetCampaign(program_id_, created->campaign_id)->state, CampaignState::kDraft);
+  EXPECT_EQ(SnapshotVersion(), 0);
+}
+
+TEST_F(CampaignLifecycleTest, SnapshotBumpsOnlyWhenTheActiveSetChanges) {
+  Campaign a = CreateWithRule("A");
+  Campaign b = CreateWithRule("B");
+  EXPECT_EQ(SnapshotVersion(), 0);
+  ASSERT_TRUE(
+      store_.SetState(program_id_, a.campaign_id, CampaignState::kActive, Activation()).ok());
+  EXPECT_EQ(SnapshotVersion(), 1);
+  ASSERT_TRUE(
+      store_.SetState(program_id_, a.campaign_id, CampaignState::kActive, Activation()).ok());
+  EXPECT_EQ(SnapshotVersion(), 1);  // no change
+  ASSERT_TRUE(store_
+                  .UpdateCampaign(program_id_, b.campaign_id, std::nullopt, "", {},
+                                  Edit([](Campaign& c) { c.name = "B2"; }))
+                  .ok());
+  EXPECT_EQ(SnapshotVersion(), 1);  // B is a draft
+  auto edited =
+      store_.UpdateCampaign(program_id_, a.campaign_id, std::nullopt, "", {},
+                            Edit([](Campaign& c) { c.rules[0] = PercentOff("r1", 700); }));
+  ASSERT_TRUE(edited.ok()) << edited.status();
+  EXPECT_EQ(SnapshotVersion(), 2);  // an active definition changed
+  // An active campaign keeps a rule.
+  EXPECT_EQ(store_
+                .UpdateCampaign(program_id_, a.campaign_id, std::nullopt, "", {},
+                                Edit([](Campaign& c) { c.rules.clear(); }))
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(SnapshotVersion(), 2);
+
+  ASSERT_TRUE(
+      store_.SetState(program_id_, b.campaign_id, CampaignState::kActive, Activation()).ok());
+  auto active = store_.GetActiveCampaigns(program_id_);
+  ASSERT_TRUE(active.ok());
+  EXPECT_EQ(active->snapshot_version, 3);
+  ASSERT_EQ(active->campaigns.size(), 2u);
+  for (const Campaign& c : active->campaigns) {
+    if (c.campaign_id == a.campaign_id) {
+      EXPECT_EQ(c.version, 2);
+      EXPECT_EQ(std::get<promotions::DiscountEffect>(c.rules[0].effects[0]).percent_bp, 700);
+    }
+  }
+
+  ASSERT_TRUE(store_.SetState(program_id_, a.campaign_id, CampaignState::kPaused, NoCheck()).ok());
+  EXPECT_EQ(SnapshotVersion(), 4);
+  ASSERT_TRUE(store_
+                  .UpdateCampaign(program_id_, a.campaign_id, std::nullopt, "", {},
+                                  Edit([](Campaign& c) { c.name = "A paused"; }))
+                  .ok());
+  EXPECT_EQ(SnapshotVersion(), 4);  // paused: not in the set
+  ASSERT_TRUE(
+      store_.SetState(program_id_, b.campaign_id, CampaignState::kFinished, NoCheck()).ok());
+  active = store_.GetActiveCampaigns(program_id_);
+  ASSERT_TRUE(active.ok());
+  EXPECT_EQ(active->snapshot_version, 5);
+  EXPECT_TRUE(active->campaigns.empty());
+  // Finishing a paused campaign leaves the active set as it was.
+  ASSERT_TRUE(
+      store_.SetState(program_id_, a.campaign_id, CampaignState::kFinished, NoCheck()).ok());
+  EXPECT_EQ(SnapshotVersion(), 5);
+  EXPECT_EQ(CountEvents("loyalty.campaigns.v1.ActiveCampaignsChanged"), 5);
+}
+
+TEST_F(CampaignLifecycleTest, OtherProgramsSeeNothing) {
+  Campaign mine = CreateWithRule("Mine");
+  ASSERT_TRUE(
+      store_.SetState(program_id_, mine.campaign_id, CampaignState::kActive, Activation()).ok());
+  std::string other = NewUuid();
+  EXPECT_EQ(store_.GetCampaignVersion(other, mine.campaign_id, 1).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_
+                .UpdateCampaign(other, mine.campaign_id, std::nullopt, "", {},
+                                Edit([](Campaign& c) { c.name = "Theirs"; }))
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(
+      store_.SetState(other, mine.campaign_id, CampaignState::kPaused, NoCheck()).status().code(),
+      absl::StatusCode::kNotFound);
+  auto theirs = store_.GetActiveCampaigns(other);
+  ASSERT_TRUE(theirs.ok());
+  EXPECT_EQ(theirs->snapshot_version, 0);
+  EXPECT_TRUE(theirs->campaigns.empty());
+  EXPECT_EQ(store_.GetCampaign(program_id_, mine.campaign_id)->state, CampaignState::kActive);
 }
 
 }  // namespace

@@ -1,7 +1,6 @@
 #include "services/cards/domain/definition.h"
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "libs/common/errors.h"
 #include "libs/common/random_ids.h"
@@ -56,26 +55,6 @@ absl::Status NormalizeName(absl::string_view field, std::string& name) {
 absl::Status NormalizeText(absl::string_view field, std::string& text, size_t max_length) {
   text = std::string(absl::StripAsciiWhitespace(text));
   return CheckText(field, text, max_length, /*allow_line_breaks=*/true);
-}
-
-std::string EtagOf(int64_t version) { return absl::StrCat(version); }
-
-absl::StatusOr<std::optional<int64_t>> ParseEtag(absl::string_view field, absl::string_view etag) {
-  if (etag.empty()) return std::optional<int64_t>();
-  int64_t version = 0;
-  if (!absl::SimpleAtoi(etag, &version) || version <= 0 || EtagOf(version) != etag) {
-    return InvalidField(field, "not an etag this service returned");
-  }
-  return std::optional<int64_t>(version);
-}
-
-absl::Status CheckVersion(absl::string_view field, std::optional<int64_t> expected,
-                          int64_t stored) {
-  if (expected && *expected != stored) {
-    return FieldError(absl::StatusCode::kAborted, field,
-                      "changed since it was read; read it again and retry");
-  }
-  return absl::OkStatus();
 }
 
 absl::Status NormalizeUuid(absl::string_view field, std::string& id, bool optional) {

@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "libs/common/etag.h"  // EtagOf, ParseEtag, CheckVersion: shared with other services
 
 namespace loyalty::cards {
 
@@ -44,18 +45,6 @@ absl::Status NormalizeName(absl::string_view field, std::string& name);
 // As NormalizeName, for optional text of at most `max_length` characters
 // (line breaks and tabs allowed).
 absl::Status NormalizeText(absl::string_view field, std::string& text, size_t max_length);
-
-// The etag of a stored version: its decimal form. Opaque to clients.
-std::string EtagOf(int64_t version);
-
-// The version an etag from a client names; nullopt for an empty etag (no
-// check wanted). INVALID_ARGUMENT naming `field` for anything we never
-// handed out.
-absl::StatusOr<std::optional<int64_t>> ParseEtag(absl::string_view field, absl::string_view etag);
-
-// ABORTED naming `field` when the client's version is not the stored one:
-// someone changed the resource since the client read it.
-absl::Status CheckVersion(absl::string_view field, std::optional<int64_t> expected, int64_t stored);
 
 // Lower-cases an id that must be a UUID, or INVALID_ARGUMENT naming `field`.
 // Empty is "required" unless `optional`.
