@@ -54,6 +54,7 @@ class ImportApplier final {
   enum KeyKind : char { kClientIdKey, kPhoneKey, kEmailKey, kExternalIdKey, kReferralCodeKey };
 
   absl::Status ApplyGroup();
+  void RefreshPlannerStatistics();
   void LoadKnownClients(const std::vector<std::pair<int64_t, ImportedRow>>& rows);
   // The client's non-empty keys.
   static std::vector<std::pair<KeyKind, const std::string*>> KeysOf(const KnownClient& client);
@@ -85,6 +86,8 @@ class ImportApplier final {
   std::vector<ClientToRegister> pending_;
   std::vector<size_t> pending_known_;  // known_ index of each pending client
   std::vector<ImportRowError> errors_;
+  // Created clients after which the tables are analyzed again.
+  int64_t analyze_at_created_ = static_cast<int64_t>(kImportApplyGroupRows);
 };
 
 }  // namespace loyalty::identity
