@@ -287,30 +287,69 @@ TEST_F(PromoCodeStoreTest, ReserveConsumeReleaseEachOnce) {
 TEST_F(PromoCodeStoreTest, ConcurrentReservationsTakeExactlyMaxUses) {
   constexpr int kMaxUses = 3;
   constexpr int kReceipts = 16;
-  CreateShared("RUSH", kMaxUses);
-  std::atomic<int> reserved{0};
-  std::atomic<int> exhausted{0};
-  std::atomic<int> other{0};
-  std::vector<std::thread> receipts;
-  for (int i = 0; i < kReceipts; ++i) {
-    receipts.emplace_back([&, i] {
-      auto result = Reserve("RUSH", absl::StrCat("rush-", i));
-      if (result.ok()) {
-        ++reserved;
-      } else if (result.status().code() == absl::StatusCode::kFailedPrecondition) {
-        ++exhausted;
-      } else {
-        ++other;
-      }
-    });
+  // Several codes, each rushed by every receipt at once, so that a missing
+  // lock shows up in at least one of them.
+  constexpr int kRounds = 5;
+  for (int round = 0; round < kRounds; ++round) {
+    const std::string code = absl::StrCat("RUSH", round);
+    CreateShared(code, kMaxUses);
+    std::atomic<bool> go{false};
+    std::atomic<int> reserved{0};
+    std::atomic<int> exhausted{0};
+    std::atomic<int> other{0};
+    std::vector<std::thread> receipts;
+    for (int i = 0; i < kReceipts; ++i) {
+      receipts.emplace_back([&, i] {
+        while (!go.load()) std::this_thread::yield();
+        auto result = Reserve(code, absl::StrCat(code, "-", i));
+        if (result.ok()) {
+          ++reserved;
+        } else if (result.status().code() == absl::StatusCode::kFailedPrecondition) {
+          ++exhausted;
+        } else {
+          ++other;
+        }
+      });
+    }
+    go = true;
+    for (auto& receipt : receipts) receipt.join();
+    EXPECT_EQ(reserved.load(), kMaxUses) << code;
+    EXPECT_EQ(exhausted.load(), kReceipts - kMaxUses) << code;
+    EXPECT_EQ(other.load(), 0) << code;
   }
-  for (auto& receipt : receipts) receipt.join();
-  EXPECT_EQ(reserved.load(), kMaxUses);
-  EXPECT_EQ(exhausted.load(), kReceipts - kMaxUses);
-  EXPECT_EQ(other.load(), 0);
   EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM promo_code_reservations WHERE program_id = '",
                                program_id_, "'")),
-            kMaxUses);
+            kMaxUses * kRounds);
+}
+
+TEST_F(PromoCodeStoreTest, ConcurrentReceiptsOfOneClientKeepItsLimit) {
+  constexpr int kLimit = 2;
+  constexpr int kReceipts = 16;
+  constexpr int kClients = 4;
+  PromoCodePool pool = CreateUnique(1, kLimit);
+  std::vector<std::string> codes;
+  for (int i = 0; i < kReceipts * kClients; ++i) codes.push_back(absl::StrCat("ONE", i));
+  ASSERT_TRUE(store_.ImportCodes(program_id_, pool.pool_id, codes, "").ok());
+  // Each client rushes codes of its own at once: the code locks do not
+  // order these receipts, only the per-client lock does.
+  for (int client = 0; client < kClients; ++client) {
+    std::atomic<bool> go{false};
+    std::atomic<int> reserved{0};
+    std::vector<std::thread> receipts;
+    for (int i = 0; i < kReceipts; ++i) {
+      receipts.emplace_back([&, i] {
+        while (!go.load()) std::this_thread::yield();
+        const int code = client * kReceipts + i;
+        if (Reserve(codes[code], absl::StrCat("one-", code), absl::StrCat("client-", client))
+                .ok()) {
+          ++reserved;
+        }
+      });
+    }
+    go = true;
+    for (auto& receipt : receipts) receipt.join();
+    EXPECT_EQ(reserved.load(), kLimit) << "client-" << client;
+  }
 }
 
 TEST_F(PromoCodeStoreTest, PerClientLimitAcrossCodesOfAPool) {
