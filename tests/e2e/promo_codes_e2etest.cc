@@ -65,9 +65,9 @@ TEST_F(PromoCodesTest, GenerateReserveConsumeRelease) {
   ASSERT_EQ(retried.status, 200) << retried.body;
 
   // Another receipt cannot have the single-use code meanwhile.
-  http::Response taken = Pos(
-      "POST", "/v1/promoCodes/" + code + ":reserve",
-      absl::StrCat(R"({"reservationId": "other-)", UniqueDigits(10), R"("})"));
+  http::Response taken =
+      Pos("POST", "/v1/promoCodes/" + code + ":reserve",
+          absl::StrCat(R"({"reservationId": "other-)", UniqueDigits(10), R"("})"));
   EXPECT_EQ(taken.status, 400) << taken.body;
   EXPECT_THAT(taken.body, HasSubstr("used up"));
 
@@ -111,10 +111,10 @@ TEST_F(PromoCodesTest, BadInputIs400NamingTheFieldAndStoresNothing) {
   EXPECT_EQ(no_kind.status, 400) << no_kind.body;
   EXPECT_THAT(no_kind.body, HasSubstr("pool.kind"));
 
-  http::Response created = Admin(
-      "POST", "/v1/promoCodePools",
-      absl::StrCat(R"({"name": "Shared", "kind": "PROMO_CODE_POOL_KIND_SHARED", "code": "s)",
-                   UniqueDigits(10), R"(", "maxUsesPerCode": 0})"));
+  http::Response created =
+      Admin("POST", "/v1/promoCodePools",
+            absl::StrCat(R"({"name": "Shared", "kind": "PROMO_CODE_POOL_KIND_SHARED", "code": "s)",
+                         UniqueDigits(10), R"(", "maxUsesPerCode": 0})"));
   ASSERT_EQ(created.status, 200) << created.body;
   const v1::PromoCodePool pool = Parse<v1::PromoCodePool>(created.body);
   const std::string pool_path = "/v1/promoCodePools/" + pool.pool_id();
@@ -126,9 +126,8 @@ TEST_F(PromoCodesTest, BadInputIs400NamingTheFieldAndStoresNothing) {
   http::Response no_key = Pos("POST", "/v1/promoCodes/" + pool.code() + ":reserve", "{}");
   EXPECT_EQ(no_key.status, 400) << no_key.body;
   EXPECT_THAT(no_key.body, HasSubstr("reservation_id"));
-  EXPECT_EQ(Parse<v1::PromoCode>(Admin("GET", "/v1/promoCodes/" + pool.code()).body)
-                .reserved_uses(),
-            0);
+  EXPECT_EQ(
+      Parse<v1::PromoCode>(Admin("GET", "/v1/promoCodes/" + pool.code()).body).reserved_uses(), 0);
 }
 
 }  // namespace

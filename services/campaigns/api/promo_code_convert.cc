@@ -10,9 +10,12 @@ namespace {
 
 v1::PromoCodeReservationState StateToProto(ReservationState state) {
   switch (state) {
-    case ReservationState::kReserved: return v1::PROMO_CODE_RESERVATION_STATE_RESERVED;
-    case ReservationState::kConsumed: return v1::PROMO_CODE_RESERVATION_STATE_CONSUMED;
-    case ReservationState::kReleased: return v1::PROMO_CODE_RESERVATION_STATE_RELEASED;
+    case ReservationState::kReserved:
+      return v1::PROMO_CODE_RESERVATION_STATE_RESERVED;
+    case ReservationState::kConsumed:
+      return v1::PROMO_CODE_RESERVATION_STATE_CONSUMED;
+    case ReservationState::kReleased:
+      return v1::PROMO_CODE_RESERVATION_STATE_RELEASED;
   }
   return v1::PROMO_CODE_RESERVATION_STATE_UNSPECIFIED;
 }

@@ -88,9 +88,9 @@ grpc::Status PromoCodesApi::GenerateCodes(grpc::ServerContext* context,
         RETURN_IF_ERROR(CheckKey(request->request_id(), "request_id", true));
         GenerateSpec spec{request->count(), request->length(), request->prefix()};
         RETURN_IF_ERROR(PrepareGenerateSpec(spec));
-        ASSIGN_OR_RETURN(GenerateResult result,
-                         store_.GenerateCodes(call.program_id, request->pool_id(), spec,
-                                              request->request_id()));
+        ASSIGN_OR_RETURN(
+            GenerateResult result,
+            store_.GenerateCodes(call.program_id, request->pool_id(), spec, request->request_id()));
         response->set_generated(result.generated);
         response->set_code_count(result.code_count);
         return absl::OkStatus();
@@ -107,9 +107,9 @@ grpc::Status PromoCodesApi::ImportCodes(grpc::ServerContext* context,
           return InvalidField("codes", absl::StrCat("must hold 1..", kMaxImportCount, " codes"));
         }
         std::vector<std::string> codes(request->codes().begin(), request->codes().end());
-        ASSIGN_OR_RETURN(ImportResult result, store_.ImportCodes(call.program_id,
-                                                                 request->pool_id(), codes,
-                                                                 request->request_id()));
+        ASSIGN_OR_RETURN(
+            ImportResult result,
+            store_.ImportCodes(call.program_id, request->pool_id(), codes, request->request_id()));
         response->set_imported(result.imported);
         response->set_code_count(result.code_count);
         for (const ImportError& error : result.errors) {
@@ -136,8 +136,8 @@ grpc::Status PromoCodesApi::ListCodes(grpc::ServerContext* context,
       });
 }
 
-grpc::Status PromoCodesApi::GetCode(grpc::ServerContext* context,
-                                    const v1::GetCodeRequest* request, v1::PromoCode* response) {
+grpc::Status PromoCodesApi::GetCode(grpc::ServerContext* context, const v1::GetCodeRequest* request,
+                                    v1::PromoCode* response) {
   return rpc::HandleProgramCall(
       context, "GetCode", [&](const rpc::CallContext& call) -> absl::Status {
         ASSIGN_OR_RETURN(std::string code, NormaliseCode(request->code(), "code"));

@@ -24,8 +24,7 @@ class PromoCodesApi final : public v1::PromoCodeService::Service {
   grpc::Status ArchivePromoCodePool(grpc::ServerContext* context,
                                     const v1::ArchivePromoCodePoolRequest* request,
                                     v1::PromoCodePool* response) override;
-  grpc::Status GenerateCodes(grpc::ServerContext* context,
-                             const v1::GenerateCodesRequest* request,
+  grpc::Status GenerateCodes(grpc::ServerContext* context, const v1::GenerateCodesRequest* request,
                              v1::GenerateCodesResponse* response) override;
   grpc::Status ImportCodes(grpc::ServerContext* context, const v1::ImportCodesRequest* request,
                            v1::ImportCodesResponse* response) override;

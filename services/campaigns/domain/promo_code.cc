@@ -86,8 +86,8 @@ absl::Status PrepareGenerateSpec(GenerateSpec& spec) {
   }
   if (spec.length == 0) spec.length = kDefaultGeneratedLength;
   if (spec.length < kMinGeneratedLength || spec.length > kMaxGeneratedLength) {
-    return InvalidField("length", absl::StrCat("must be within ", kMinGeneratedLength, "..",
-                                               kMaxGeneratedLength));
+    return InvalidField(
+        "length", absl::StrCat("must be within ", kMinGeneratedLength, "..", kMaxGeneratedLength));
   }
   spec.prefix = Normalised(spec.prefix);
   absl::Status prefix = CheckCodeChars(spec.prefix, "prefix", kMaxPrefixChars);
@@ -112,8 +112,8 @@ std::string RandomCode(absl::BitGenRef random, const GenerateSpec& spec) {
   return code;
 }
 
-absl::Status CheckReservable(const PromoCodePool& pool, const CodeUsage& usage,
-                             bool has_client, absl::Time now) {
+absl::Status CheckReservable(const PromoCodePool& pool, const CodeUsage& usage, bool has_client,
+                             absl::Time now) {
   if (pool.archived) return Refuse("the promotion of this code has been withdrawn");
   if (pool.start_time && now < *pool.start_time) {
     return Refuse("this code is not valid yet");

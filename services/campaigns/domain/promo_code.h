@@ -38,7 +38,7 @@ struct PromoCodePool {
   std::string program_id;
   std::string name;
   PoolKind kind = PoolKind::kUnique;
-  std::string code;  // SHARED pools only
+  std::string code;               // SHARED pools only
   int32_t max_uses_per_code = 1;  // 0: unlimited (SHARED only)
   int32_t per_client_limit = 0;   // 0: no limit
   std::optional<absl::Time> start_time;
@@ -75,13 +75,13 @@ std::string RandomCode(absl::BitGenRef random, const GenerateSpec& spec);
 
 // What a reservation is checked against, read under the code's lock.
 struct CodeUsage {
-  int64_t counted_uses = 0;   // consumed plus unexpired reserved uses
-  int64_t client_uses = 0;    // the same, of this client in this pool
+  int64_t counted_uses = 0;  // consumed plus unexpired reserved uses
+  int64_t client_uses = 0;   // the same, of this client in this pool
 };
 
 // OK when a new use of a code of `pool` may be reserved at `now`; otherwise
 // FAILED_PRECONDITION naming `code` with a reason a cashier can read.
-absl::Status CheckReservable(const PromoCodePool& pool, const CodeUsage& usage,
-                             bool has_client, absl::Time now);
+absl::Status CheckReservable(const PromoCodePool& pool, const CodeUsage& usage, bool has_client,
+                             absl::Time now);
 
 }  // namespace loyalty::campaigns

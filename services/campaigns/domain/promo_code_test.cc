@@ -129,8 +129,7 @@ TEST(CheckReservable, RefusesWithAReasonNamingTheCode) {
     EXPECT_EQ(ViolatedField(status), "code");
     return std::string(status.message());
   };
-  EXPECT_NE(refusal({}, true, absl::FromUnixSeconds(999)).find("not valid yet"),
-            std::string::npos);
+  EXPECT_NE(refusal({}, true, absl::FromUnixSeconds(999)).find("not valid yet"), std::string::npos);
   EXPECT_NE(refusal({}, true, absl::FromUnixSeconds(2000)).find("expired"), std::string::npos);
   EXPECT_NE(refusal({.counted_uses = 2}, true, during).find("used up"), std::string::npos);
   EXPECT_NE(refusal({.client_uses = 1}, true, during).find("maximum"), std::string::npos);

@@ -26,18 +26,24 @@ namespace {
 // Times cross the boundary as microseconds since the epoch: exact both ways.
 #define LOYALTY_MICROS(column) "(extract(epoch FROM " column ") * 1000000)::bigint"
 std::string At(int parameter) {
-  return absl::StrCat("(timestamptz 'epoch' + $", parameter, "::bigint * interval '1 microsecond')");
+  return absl::StrCat("(timestamptz 'epoch' + $", parameter,
+                      "::bigint * interval '1 microsecond')");
 }
 
-constexpr char kPoolColumns[] =
-    "p.pool_id::text, p.program_id, p.name, p.kind,"
-    " coalesce((SELECT c.code FROM promo_codes c"
-    "           WHERE c.pool_id = p.pool_id AND p.kind = 'SHARED' LIMIT 1), ''),"
-    " p.max_uses_per_code, p.per_client_limit, " LOYALTY_MICROS("p.start_time") ", "
-    LOYALTY_MICROS("p.end_time") ", coalesce(p.campaign_id::text, ''),"
-    " p.archived_at IS NOT NULL,"
-    " (SELECT count(*) FROM promo_codes c WHERE c.pool_id = p.pool_id), "
-    LOYALTY_MICROS("p.created_at");
+// A pool's columns; counting its codes reads up to 100,000 index entries,
+// so only reads that return the pool to a caller do it.
+std::string PoolColumns(bool count_codes) {
+  return absl::StrCat(
+      "p.pool_id::text, p.program_id, p.name, p.kind,"
+      " coalesce((SELECT c.code FROM promo_codes c"
+      "           WHERE c.pool_id = p.pool_id AND p.kind = 'SHARED' LIMIT 1), ''),"
+      " p.max_uses_per_code, p.per_client_limit, " LOYALTY_MICROS("p.start_time") ", "
+      LOYALTY_MICROS("p.end_time") ", coalesce(p.campaign_id::text, ''),"
+      " p.archived_at IS NOT NULL, ",
+      count_codes ? "(SELECT count(*) FROM promo_codes c WHERE c.pool_id = p.pool_id)"
+                  : "0::bigint",
+      ", " LOYALTY_MICROS("p.created_at"));
+}
 
 // Uses that count against a code's limit at $2 (microseconds): consumed,
 // or reserved and not yet expired. Released rows never count.
@@ -129,12 +135,19 @@ absl::Status PoolNotFound(const std::string& pool_id) {
                     absl::StrCat("promo code pool ", pool_id, " not found"));
 }
 
+// What a pool is read for.
+enum class PoolRead {
+  kToReturn,    // with its code count
+  kToUse,       // rules only
+  kToAddCodes,  // rules only, row locked
+};
+
 absl::StatusOr<PromoCodePool> LoadPool(pg::Tx& tx, const std::string& program_id,
-                                       const std::string& pool_id, bool for_update) {
+                                       const std::string& pool_id, PoolRead read) {
   pqxx::result rows = tx.exec_params(
-      absl::StrCat("SELECT ", kPoolColumns,
+      absl::StrCat("SELECT ", PoolColumns(read == PoolRead::kToReturn),
                    " FROM promo_code_pools p WHERE p.program_id = $1 AND p.pool_id = $2",
-                   for_update ? " FOR UPDATE OF p" : ""),
+                   read == PoolRead::kToAddCodes ? " FOR UPDATE OF p" : ""),
       program_id, pool_id);
   if (rows.empty()) return PoolNotFound(pool_id);
   return PoolFromRow(rows[0]);
@@ -145,7 +158,7 @@ absl::StatusOr<PromoCodePool> LoadPoolForNewCodes(pg::Tx& tx, const std::string&
                                                   const std::string& pool_id) {
   // The row lock orders concurrent additions to one pool, so code_count in
   // their events is exact.
-  absl::StatusOr<PromoCodePool> pool = LoadPool(tx, program_id, pool_id, true);
+  absl::StatusOr<PromoCodePool> pool = LoadPool(tx, program_id, pool_id, PoolRead::kToAddCodes);
   if (!pool.ok()) return pool.status();
   if (pool->kind != PoolKind::kUnique) {
     return FieldError(absl::StatusCode::kFailedPrecondition, "pool_id",
@@ -167,8 +180,8 @@ std::optional<int32_t> PreviousBatch(pg::Tx& tx, const std::string& program_id,
                                      const std::string& request_id) {
   if (request_id.empty()) return std::nullopt;
   pqxx::result rows = tx.exec_params(
-      "SELECT added FROM promo_code_batches WHERE program_id = $1 AND request_id = $2",
-      program_id, request_id);
+      "SELECT added FROM promo_code_batches WHERE program_id = $1 AND request_id = $2", program_id,
+      request_id);
   if (rows.empty()) return std::nullopt;
   return rows[0][0].as<int32_t>();
 }
@@ -237,7 +250,7 @@ absl::StatusOr<PromoCodePool> PromoCodeStore::CreatePool(const std::string& prog
   absl::Status status = pool_.TransactIdempotent([&](pg::Tx& tx) -> absl::Status {
     if (!request_id.empty()) {
       pqxx::result previous = tx.exec_params(
-          absl::StrCat("SELECT ", kPoolColumns,
+          absl::StrCat("SELECT ", PoolColumns(true),
                        " FROM promo_code_pools p WHERE p.program_id = $1 AND p.request_id = $2"),
           program_id, request_id);
       if (!previous.empty()) {
@@ -246,9 +259,9 @@ absl::StatusOr<PromoCodePool> PromoCodeStore::CreatePool(const std::string& prog
       }
     }
     if (!pool.campaign_id.empty()) {
-      pqxx::result campaign = tx.exec_params(
-          "SELECT 1 FROM campaigns WHERE program_id = $1 AND campaign_id = $2", program_id,
-          pool.campaign_id);
+      pqxx::result campaign =
+          tx.exec_params("SELECT 1 FROM campaigns WHERE program_id = $1 AND campaign_id = $2",
+                         program_id, pool.campaign_id);
       if (campaign.empty()) {
         return FieldError(absl::StatusCode::kNotFound, "pool.campaign_id",
                           absl::StrCat("campaign ", pool.campaign_id, " not found"));
@@ -268,7 +281,7 @@ absl::StatusOr<PromoCodePool> PromoCodeStore::CreatePool(const std::string& prog
       return FieldError(absl::StatusCode::kAlreadyExists, "pool.code",
                         "the program already has this promo code");
     }
-    ASSIGN_OR_RETURN(created, LoadPool(tx, program_id, pool_id, false));
+    ASSIGN_OR_RETURN(created, LoadPool(tx, program_id, pool_id, PoolRead::kToReturn));
     v1::PromoCodePoolCreated event;
     PoolToProto(created, event.mutable_pool());
     outbox::Append(tx, outbox::StreamFor("campaigns"), program_id, event);
@@ -283,7 +296,7 @@ absl::StatusOr<PromoCodePool> PromoCodeStore::GetPool(const std::string& program
   if (!IsUuid(pool_id)) return InvalidField("pool_id", "not a UUID");
   PromoCodePool pool;
   absl::Status status = pool_.Transact([&](pg::Tx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(pool, LoadPool(tx, program_id, pool_id, false));
+    ASSIGN_OR_RETURN(pool, LoadPool(tx, program_id, pool_id, PoolRead::kToReturn));
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -308,17 +321,17 @@ absl::StatusOr<PoolPage> PromoCodeStore::ListPools(const std::string& program_id
     page.pools.clear();
     pqxx::result rows =
         after_id.empty()
-            ? tx.exec_params(absl::StrCat("SELECT ", kPoolColumns,
+            ? tx.exec_params(absl::StrCat("SELECT ", PoolColumns(true),
                                           " FROM promo_code_pools p WHERE p.program_id = $1"
                                           " ORDER BY p.created_at DESC, p.pool_id LIMIT $2"),
                              program_id, page_size + 1)
-            : tx.exec_params(
-                  absl::StrCat("SELECT ", kPoolColumns,
-                               " FROM promo_code_pools p WHERE p.program_id = $1"
-                               " AND (p.created_at < ", At(2), " OR (p.created_at = ", At(2),
-                               " AND p.pool_id > $3::uuid))"
-                               " ORDER BY p.created_at DESC, p.pool_id LIMIT $4"),
-                  program_id, after_micros, after_id, page_size + 1);
+            : tx.exec_params(absl::StrCat("SELECT ", PoolColumns(true),
+                                          " FROM promo_code_pools p WHERE p.program_id = $1"
+                                          " AND (p.created_at < ",
+                                          At(2), " OR (p.created_at = ", At(2),
+                                          " AND p.pool_id > $3::uuid))"
+                                          " ORDER BY p.created_at DESC, p.pool_id LIMIT $4"),
+                             program_id, after_micros, after_id, page_size + 1);
     for (const auto& row : rows) page.pools.push_back(PoolFromRow(row));
     return absl::OkStatus();
   });
@@ -326,8 +339,8 @@ absl::StatusOr<PoolPage> PromoCodeStore::ListPools(const std::string& program_id
   if (static_cast<int>(page.pools.size()) > page_size) {
     page.pools.pop_back();
     const PromoCodePool& last = page.pools.back();
-    page.next_page_token = EncodePageToken(
-        absl::StrCat(absl::ToUnixMicros(last.create_time), "/", last.pool_id));
+    page.next_page_token =
+        EncodePageToken(absl::StrCat(absl::ToUnixMicros(last.create_time), "/", last.pool_id));
   }
   return page;
 }
@@ -342,7 +355,7 @@ absl::StatusOr<PromoCodePool> PromoCodeStore::ArchivePool(const std::string& pro
         " WHERE program_id = $1 AND pool_id = $2",
         program_id, pool_id);
     if (updated.affected_rows() == 0) return PoolNotFound(pool_id);
-    ASSIGN_OR_RETURN(archived, LoadPool(tx, program_id, pool_id, false));
+    ASSIGN_OR_RETURN(archived, LoadPool(tx, program_id, pool_id, PoolRead::kToReturn));
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -423,8 +436,8 @@ absl::StatusOr<ImportResult> PromoCodeStore::ImportCodes(const std::string& prog
     distinct.reserve(first_index.size());
     for (const auto& [code, index] : first_index) distinct.push_back(code);
     pqxx::result taken = tx.exec_params(
-        "SELECT code FROM promo_codes WHERE program_id = $1 AND code = ANY($2::text[])",
-        program_id, pg::TextArray(distinct));
+        "SELECT code FROM promo_codes WHERE program_id = $1 AND code = ANY($2::text[])", program_id,
+        pg::TextArray(distinct));
     for (const auto& row : taken) {
       const std::string code = row[0].as<std::string>();
       result.errors.push_back({first_index[code], code, "the program already has this code"});
@@ -461,12 +474,12 @@ absl::StatusOr<CodePage> PromoCodeStore::ListCodes(const std::string& program_id
   int64_t last_code_id = 0;
   absl::Status status = pool_.Transact([&](pg::Tx& tx) -> absl::Status {
     page.codes.clear();
-    RETURN_IF_ERROR(LoadPool(tx, program_id, pool_id, false).status());
-    pqxx::result rows = tx.exec_params(
-        absl::StrCat("SELECT ", UsageColumns(2), ", c.code_id", kUsageJoins,
-                     " WHERE c.program_id = $1 AND c.pool_id = $3 AND c.code_id > $4"
-                     " GROUP BY c.code_id, p.pool_id ORDER BY c.code_id LIMIT $5"),
-        program_id, absl::ToUnixMicros(now), pool_id, after_code_id, page_size + 1);
+    RETURN_IF_ERROR(LoadPool(tx, program_id, pool_id, PoolRead::kToUse).status());
+    pqxx::result rows =
+        tx.exec_params(absl::StrCat("SELECT ", UsageColumns(2), ", c.code_id", kUsageJoins,
+                                    " WHERE c.program_id = $1 AND c.pool_id = $3 AND c.code_id > $4"
+                                    " GROUP BY c.code_id, p.pool_id ORDER BY c.code_id LIMIT $5"),
+                       program_id, absl::ToUnixMicros(now), pool_id, after_code_id, page_size + 1);
     for (const auto& row : rows) {
       if (static_cast<int>(page.codes.size()) == page_size) break;
       page.codes.push_back(UsageFromRow(row));
@@ -524,7 +537,7 @@ absl::StatusOr<Reservation> PromoCodeStore::Reserve(const std::string& program_i
     }
     const int64_t code_id = found[0][0].as<int64_t>();
     const std::string pool_id = found[0][1].as<std::string>();
-    ASSIGN_OR_RETURN(PromoCodePool pool, LoadPool(tx, program_id, pool_id, false));
+    ASSIGN_OR_RETURN(PromoCodePool pool, LoadPool(tx, program_id, pool_id, PoolRead::kToUse));
 
     CodeUsage usage;
     if (pool.max_uses_per_code > 0) {

@@ -3,8 +3,8 @@
 // PostgreSQL storage of promo codes (schema `campaigns`, migration 0003).
 
 #include <functional>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -75,8 +75,7 @@ class PromoCodeStore final {
   // `now` is the clock reservations expire by and validity is checked
   // against (tests move it instead of sleeping); a reservation holds its
   // use for `reservation_ttl` unless consumed.
-  PromoCodeStore(pg::Pool& pool, std::function<absl::Time()> now,
-                 absl::Duration reservation_ttl)
+  PromoCodeStore(pg::Pool& pool, std::function<absl::Time()> now, absl::Duration reservation_ttl)
       : pool_(pool), now_(std::move(now)), reservation_ttl_(reservation_ttl) {}
 
   // Inserts a validated pool (and a SHARED pool's code) with its
@@ -84,11 +83,9 @@ class PromoCodeStore final {
   // first pool and emits nothing. ALREADY_EXISTS naming pool.code when the
   // shared code is taken in the program; NOT_FOUND naming pool.campaign_id
   // for a campaign that is not the program's.
-  absl::StatusOr<PromoCodePool> CreatePool(const std::string& program_id,
-                                           const PromoCodePool& pool,
+  absl::StatusOr<PromoCodePool> CreatePool(const std::string& program_id, const PromoCodePool& pool,
                                            const std::string& request_id);
-  absl::StatusOr<PromoCodePool> GetPool(const std::string& program_id,
-                                        const std::string& pool_id);
+  absl::StatusOr<PromoCodePool> GetPool(const std::string& program_id, const std::string& pool_id);
   // Newest first; keyset pagination.
   absl::StatusOr<PoolPage> ListPools(const std::string& program_id, int page_size,
                                      const std::string& page_token);
@@ -99,8 +96,7 @@ class PromoCodeStore final {
   // inserts (collisions with existing codes are drawn again), with a
   // PromoCodesAdded event. A retry with the same request id adds nothing.
   absl::StatusOr<GenerateResult> GenerateCodes(const std::string& program_id,
-                                               const std::string& pool_id,
-                                               const GenerateSpec& spec,
+                                               const std::string& pool_id, const GenerateSpec& spec,
                                                const std::string& request_id);
   // Adds `codes` (as typed; normalised here) to a UNIQUE pool, all or none:
   // malformed codes, codes repeated in the list and codes the program
@@ -119,8 +115,7 @@ class PromoCodeStore final {
   // per-client limit, a lock on the pool and client), so limits hold under
   // concurrent receipts. A retry with the same reservation id returns the
   // first reservation.
-  absl::StatusOr<Reservation> Reserve(const std::string& program_id,
-                                      const ReserveRequest& request);
+  absl::StatusOr<Reservation> Reserve(const std::string& program_id, const ReserveRequest& request);
   // RESERVED -> CONSUMED; a retry returns the consumed reservation.
   // FAILED_PRECONDITION when released or expired.
   absl::StatusOr<Reservation> Consume(const std::string& program_id,

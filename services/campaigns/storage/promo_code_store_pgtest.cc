@@ -201,8 +201,8 @@ TEST_F(PromoCodeStoreTest, GenerateRefusesSharedPoolsAndOtherPrograms) {
   PromoCodePool unique = CreateUnique(1);
   auto foreign = store_.GenerateCodes(NewUuid(), unique.pool_id, spec, "g");
   EXPECT_EQ(foreign.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM promo_codes WHERE pool_id = '",
-                               unique.pool_id, "'")),
+  EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM promo_codes WHERE pool_id = '", unique.pool_id,
+                               "'")),
             0);
 }
 
