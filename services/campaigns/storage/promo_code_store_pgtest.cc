@@ -44,14 +44,19 @@ class PromoCodeStoreTest : public ::testing::Test {
                               "' AND event_type LIKE '%", type, "'"));
   }
 
-  PromoCodePool CreateShared(const std::string& code, int32_t max_uses, int32_t per_client = 0) {
+  static PromoCodePool SharedInput(const std::string& code, int32_t max_uses,
+                                   int32_t per_client = 0) {
     PromoCodePool pool;
     pool.name = "Shared " + code;
     pool.kind = PoolKind::kShared;
     pool.code = code;
     pool.max_uses_per_code = max_uses;
     pool.per_client_limit = per_client;
-    auto created = store_.CreatePool(program_id_, pool, "");
+    return pool;
+  }
+
+  PromoCodePool CreateShared(const std::string& code, int32_t max_uses, int32_t per_client = 0) {
+    auto created = store_.CreatePool(program_id_, SharedInput(code, max_uses, per_client), "");
     EXPECT_TRUE(created.ok()) << created.status();
     return created.ok() ? *created : PromoCodePool{};
   }
@@ -81,12 +86,7 @@ class PromoCodeStoreTest : public ::testing::Test {
 testing::MigratedDatabase* PromoCodeStoreTest::database_ = nullptr;
 
 TEST_F(PromoCodeStoreTest, CreateGetListArchiveAndRetry) {
-  PromoCodePool input;
-  input.name = "Welcome";
-  input.kind = PoolKind::kShared;
-  input.code = "WELCOME";
-  input.max_uses_per_code = 0;
-  input.per_client_limit = 1;
+  PromoCodePool input = SharedInput("WELCOME", 0, 1);
   input.start_time = absl::FromUnixMicros(1'700'000'000'123'456);
   auto created = store_.CreatePool(program_id_, input, "req-1");
   ASSERT_TRUE(created.ok()) << created.status();
@@ -384,11 +384,7 @@ TEST_F(PromoCodeStoreTest, ExpiredReservationsStopCounting) {
 }
 
 TEST_F(PromoCodeStoreTest, ValidityWindow) {
-  PromoCodePool input;
-  input.name = "Weekend";
-  input.kind = PoolKind::kShared;
-  input.code = "WEEKEND";
-  input.max_uses_per_code = 0;
+  PromoCodePool input = SharedInput("WEEKEND", 0);
   input.start_time = now_ + absl::Hours(1);
   input.end_time = now_ + absl::Hours(2);
   ASSERT_TRUE(store_.CreatePool(program_id_, input, "").ok());
