@@ -183,7 +183,7 @@ TEST_F(ClientImportTest, ImportsAnXlsxWorkbookByItsSheetRows) {
   xlsx::SheetWriter& sheet = **writer;
   sheet.Text("Имя").Text("Телефон").Text("Дата рождения");
   ASSERT_TRUE(sheet.EndRow().ok());
-  sheet.Text("Анна").Text(absl::StrCat("+7919", digits, "1")).Date({1991, 3, 8});
+  sheet.Text("Анна").Text(absl::StrCat("+7919", digits, "1")).Date(absl::CivilDay(1991, 3, 8));
   ASSERT_TRUE(sheet.EndRow().ok());
   sheet.Text(" ");  // row 3: blank, no row
   ASSERT_TRUE(sheet.EndRow().ok());
@@ -195,7 +195,7 @@ TEST_F(ClientImportTest, ImportsAnXlsxWorkbookByItsSheetRows) {
   std::string workbook;
   ASSERT_TRUE(sheet
                   .Finish([&](absl::string_view piece) {
-                    workbook.append(piece);
+                    workbook.append(piece.data(), piece.size());
                     return absl::OkStatus();
                   })
                   .ok());

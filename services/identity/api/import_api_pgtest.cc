@@ -23,6 +23,7 @@
 #include "libs/xlsx/xlsx.h"
 #include "prometheus/registry.h"
 #include "services/identity/api/import_api.h"
+#include "services/identity/api/import_xlsx.h"
 #include "services/identity/storage/client_erasure_store.h"
 #include "services/identity/testing/pg_fixture.h"
 
@@ -138,7 +139,7 @@ std::string Workbook(const std::function<void(xlsx::SheetWriter&)>& fill) {
   fill(**writer);
   std::string bytes;
   const absl::Status finished = (*writer)->Finish([&](absl::string_view piece) {
-    bytes.append(piece);
+    bytes.append(piece.data(), piece.size());
     return absl::OkStatus();
   });
   EXPECT_TRUE(finished.ok()) << finished;
@@ -532,7 +533,11 @@ TEST_F(XlsxImportTest, ImportsASheetWithItsRowNumbersAsLines) {
   const std::string workbook = Workbook([](xlsx::SheetWriter& sheet) {
     sheet.Text("Phone").Text("Name").Text("City").Text("Ext").Text("Born");
     EXPECT_TRUE(sheet.EndRow().ok());
-    sheet.Integer(79165550001).Text("Ann").Text("Moscow").Text("a1").Date({1990, 5, 17});
+    sheet.Integer(79165550001)
+        .Text("Ann")
+        .Text("Moscow")
+        .Text("a1")
+        .Date(absl::CivilDay(1990, 5, 17));
     EXPECT_TRUE(sheet.EndRow().ok());
     sheet.Text(" ").Blank();  // row 3: blank to the eye, passed over
     EXPECT_TRUE(sheet.EndRow().ok());
@@ -562,7 +567,7 @@ TEST_F(XlsxImportTest, ImportsASheetWithItsRowNumbersAsLines) {
   EXPECT_EQ(ByPhone("+79165550002").profile.external_id, "42");
   const std::string report = ErrorReport(started->id);
   EXPECT_THAT(report, HasSubstr("5,Phone,phone,"));
-  EXPECT_THAT(report, HasSubstr("6,Name,first_name,the spreadsheet's error value #N/A"));
+  EXPECT_THAT(report, HasSubstr("6,Name,first_name,#N/A is a spreadsheet error value"));
 }
 
 TEST_F(XlsxImportTest, DedupeUpdatesAndAReRunHasNoEffect) {

@@ -225,7 +225,7 @@ absl::StatusOr<ImportedRow> ParseImportRow(const std::vector<ImportColumn>& colu
     const absl::string_view trimmed = absl::StripAsciiWhitespace(cell);
     if (IsSpreadsheetError(trimmed)) {
       return InvalidField(column.field,
-                          absl::StrCat("the spreadsheet's error value ", trimmed, ", not a value"));
+                          absl::StrCat(trimmed, " is a spreadsheet error value (no data)"));
     }
     if (column.field == kClientIdField) {
       if (!trimmed.empty() && !IsUuid(trimmed)) return InvalidField(column.field, "not a UUID");
