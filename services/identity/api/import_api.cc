@@ -64,8 +64,9 @@ absl::StatusOr<ImportFormat> DecideFormat(ImportStore& store, const ImportFileIn
   const bool zip = absl::StartsWith(head, kZipMagic);
   const bool compound = absl::StartsWith(head, kCompoundFileMagic);
   if (asked == ImportFormat::kCsv) {
-    if (zip)
+    if (zip) {
       return InvalidField("format", "the file is a zip archive (an XLSX workbook?), not CSV");
+    }
     return ImportFormat::kCsv;
   }
   if (asked == ImportFormat::kXlsx) {
