@@ -57,6 +57,9 @@ int main() {
       env.Duration("LOYALTY_CLIENT_MERGE_RETRY_INTERVAL", absl::Seconds(30));
   const absl::Duration operations_interval =
       env.Duration("LOYALTY_OPERATIONS_POLL_INTERVAL", absl::Seconds(1));
+  // Where an XLSX import's file is copied to be read (a zip needs random
+  // access): up to the largest upload (256 MiB) per running import.
+  const std::string import_temp_dir = env.String("LOYALTY_IMPORT_TEMP_DIR", "");
   const std::vector<loyalty::pg::Migration> migrations =
       loyalty::identity::IdentityServiceMigrations();
   auto runtime = loyalty::service::Runtime::Create(env, "identity", migrations);
@@ -138,12 +141,14 @@ int main() {
   loyalty::identity::ClientExportHandler exports(
       {.reader = export_reader, .files = operation_files});
   loyalty::identity::ImportStore import_store((*runtime)->pool());
-  loyalty::identity::ImportApi import_api(import_store, operation_store, attribute_store);
+  loyalty::identity::ImportApi import_api(import_store, operation_store, attribute_store,
+                                          import_temp_dir);
   loyalty::identity::ClientImportHandler client_imports({.imports = import_store,
                                                          .identity = store,
                                                          .attributes = attribute_store,
                                                          .files = operation_files,
-                                                         .clock = clock});
+                                                         .clock = clock,
+                                                         .temp_dir = import_temp_dir});
   operations::OperationRunner operation_runner(
       operation_store, operation_metrics, {.chunk_size = 1, .poll_interval = operations_interval});
   operation_runner.Register(loyalty::identity::kClientExportKind, exports);

@@ -3,7 +3,9 @@
 // limit), the import started and polled at /v1/operations/{id}, its counts
 // read, the error report downloaded; the same file again returns the same
 // operation; bad input is 400 naming the field; another program's import
-// is 404; a POS key may not import.
+// is 404; a POS key may not import. An XLSX workbook (written here with
+// the workbook writer) imports the same way, its rows numbered as the sheet
+// numbers them.
 
 #include <string>
 
@@ -11,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "libs/xlsx/xlsx.h"
 #include "loyalty/identity/v1/identity_service.pb.h"
 #include "loyalty/identity/v1/import_service.pb.h"
 #include "loyalty/operations/v1/operations.pb.h"
@@ -171,6 +174,74 @@ TEST_F(ClientImportTest, AFileUpdatesStatusesOfExistingClientsOnly) {
                    R"( "onNewClient": "NEW_CLIENT_MODE_SKIP"})"));
   EXPECT_EQ(no_keys.status, 400) << no_keys.body;
   EXPECT_THAT(no_keys.body, HasSubstr(R"("field":"on_new_client")"));
+}
+
+TEST_F(ClientImportTest, ImportsAnXlsxWorkbookByItsSheetRows) {
+  const std::string digits = UniqueDigits(6);
+  auto writer = xlsx::SheetWriter::Create("Клиенты");
+  ASSERT_TRUE(writer.ok()) << writer.status();
+  xlsx::SheetWriter& sheet = **writer;
+  sheet.Text("Имя").Text("Телефон").Text("Дата рождения");
+  ASSERT_TRUE(sheet.EndRow().ok());
+  sheet.Text("Анна").Text(absl::StrCat("+7919", digits, "1")).Date(absl::CivilDay(1991, 3, 8));
+  ASSERT_TRUE(sheet.EndRow().ok());
+  sheet.Text(" ");  // row 3: blank, no row
+  ASSERT_TRUE(sheet.EndRow().ok());
+  // A phone typed as a number.
+  sheet.Text("Борис").Integer(std::stoll(absl::StrCat("7919", digits, "2"))).Blank();
+  ASSERT_TRUE(sheet.EndRow().ok());
+  sheet.Text("Нет").Text("12");
+  ASSERT_TRUE(sheet.EndRow().ok());
+  std::string workbook;
+  ASSERT_TRUE(sheet
+                  .Finish([&](absl::string_view piece) {
+                    workbook.append(piece.data(), piece.size());
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  // Several chunks, each well within the gateway's body limit.
+  const std::string file_id = Upload(workbook, 2000);
+  auto start_body = [&](const std::string& format) {
+    return absl::StrCat(R"({"requestId": "xlsx-)", UniqueDigits(12), R"(", "fileId": ")", file_id,
+                        R"(", "format": ")", format,
+                        R"(", "columns": [{"column": "Телефон", "field": "phone"},)",
+                        R"( {"column": "Имя", "field": "first_name"},)",
+                        R"( {"column": "Дата рождения", "field": "birth_date"}]})");
+  };
+  // The content says otherwise: 400 naming the field, nothing started.
+  http::Response as_csv = Admin("POST", "/v1/client-imports", start_body("IMPORT_FORMAT_CSV"));
+  EXPECT_EQ(as_csv.status, 400) << as_csv.body;
+  EXPECT_THAT(as_csv.body, HasSubstr(R"("field":"format")"));
+
+  http::Response started = Admin("POST", "/v1/client-imports", start_body("IMPORT_FORMAT_XLSX"));
+  ASSERT_EQ(started.status, 200) << started.body;
+  const std::string operation_id = Parse<ops::Operation>(started.body).id();
+  const ops::Operation done = WaitDone(operation_id);
+  EXPECT_EQ(done.state(), ops::OPERATION_STATE_SUCCEEDED) << ToJson(done);
+  http::Response counts = Admin("GET", absl::StrCat("/v1/client-imports/", operation_id));
+  ASSERT_EQ(counts.status, 200) << counts.body;
+  const v1::ClientImport imported = Parse<v1::ClientImport>(counts.body);
+  EXPECT_EQ(imported.total_rows(), 3);
+  EXPECT_EQ(imported.created(), 2);
+  EXPECT_EQ(imported.failed(), 1);
+
+  http::Response anna =
+      Admin("GET", absl::StrCat("/v1/clients:identify?phone=%2B7919", digits, "1"));
+  ASSERT_EQ(anna.status, 200) << anna.body;
+  EXPECT_THAT(anna.body, HasSubstr("1991"));
+  http::Response boris =
+      Admin("GET", absl::StrCat("/v1/clients:identify?phone=%2B7919", digits, "2"));
+  ASSERT_EQ(boris.status, 200) << boris.body;
+  EXPECT_THAT(boris.body, HasSubstr("Борис"));
+  http::Response report = Admin("GET", absl::StrCat("/v1/operations/", operation_id, "/file"));
+  ASSERT_EQ(report.status, 200) << report.body;
+  EXPECT_THAT(report.body, HasSubstr("5,Телефон,phone,"));
+
+  // Detected, the same bytes imported the same way: the first import.
+  http::Response again =
+      Admin("POST", "/v1/client-imports", start_body("IMPORT_FORMAT_UNSPECIFIED"));
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(Parse<ops::Operation>(again.body).id(), operation_id);
 }
 
 TEST_F(ClientImportTest, BadInputIsRefusedNamingTheField) {

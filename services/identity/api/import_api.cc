@@ -4,8 +4,8 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "libs/common/errors.h"
 #include "libs/common/random_ids.h"
 #include "libs/common/status_macros.h"
@@ -15,6 +15,7 @@
 #include "libs/rpc/handler.h"
 #include "libs/rpc/proto_convert.h"
 #include "services/identity/api/audit_actor.h"
+#include "services/identity/api/import_xlsx.h"
 
 namespace loyalty::identity {
 namespace {
@@ -42,6 +43,43 @@ class Sha256 final {
 };
 
 absl::Status BadFile(absl::string_view why) { return InvalidField("file_id", why); }
+
+// The first bytes of an XLSX workbook (a zip archive), and of an OLE
+// compound file, which is what Office makes of a password-protected one.
+constexpr absl::string_view kZipMagic("PK\x03\x04", 4);
+constexpr absl::string_view kCompoundFileMagic("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8);
+
+// The format a file is read as: the content decides; the name only for a
+// file whose content says nothing (an .xlsx that is not a zip is read as
+// XLSX, so that the refusal says what is wrong with it).
+absl::StatusOr<ImportFormat> DecideFormat(ImportStore& store, const ImportFileInfo& file,
+                                          std::optional<ImportFormat> asked) {
+  std::string head;  // chunks may be a few bytes each
+  while (head.size() < kCompoundFileMagic.size() && static_cast<int64_t>(head.size()) < file.size) {
+    ASSIGN_OR_RETURN(std::string piece,
+                     store.ReadPiece(file.file_id, static_cast<int64_t>(head.size())));
+    if (piece.empty()) break;
+    head += piece;
+  }
+  const bool zip = absl::StartsWith(head, kZipMagic);
+  const bool compound = absl::StartsWith(head, kCompoundFileMagic);
+  if (asked == ImportFormat::kCsv) {
+    if (zip) {
+      return InvalidField("format", "the file is a zip archive (an XLSX workbook?), not CSV");
+    }
+    return ImportFormat::kCsv;
+  }
+  if (asked == ImportFormat::kXlsx) {
+    if (!zip && !compound) {
+      return InvalidField("format", "the file is not an XLSX workbook: it is not a zip archive");
+    }
+    return ImportFormat::kXlsx;
+  }
+  if (zip || compound || absl::EndsWithIgnoreCase(file.file_name, ".xlsx")) {
+    return ImportFormat::kXlsx;
+  }
+  return ImportFormat::kCsv;
+}
 
 void ToProto(const ImportFileInfo& file, v1::ImportFile& out) {
   out.set_file_id(file.file_id);
@@ -165,12 +203,46 @@ absl::StatusOr<ImportFileScan> ScanImportFile(ImportStore& store, const ImportFi
   return scan;
 }
 
-absl::StatusOr<operations::Operation> StartImport(ImportStore& imports,
-                                                  operations::OperationStore& operation_store,
-                                                  absl::Span<const Attribute> schema,
-                                                  const std::string& program_id,
-                                                  const AuditActor& actor,
-                                                  const ImportRequest& request) {
+absl::StatusOr<ImportFileScan> ScanXlsxImportFile(ImportStore& store, const ImportFileInfo& file,
+                                                  const std::string& temp_path,
+                                                  int64_t batch_rows) {
+  // The reader's refusals are about the file: name it.
+  auto about_file = [](const absl::Status& status) {
+    return status.code() == absl::StatusCode::kInvalidArgument ? BadFile(status.message()) : status;
+  };
+  ImportFileScan scan;
+  Sha256 digest;
+  absl::StatusOr<std::unique_ptr<XlsxFileRows>> rows =
+      XlsxFileRows::Open(store, file.file_id, temp_path, /*first_line=*/1, std::nullopt,
+                         [&digest](absl::string_view piece) { digest.Add(piece); });
+  if (!rows.ok()) return about_file(rows.status());
+  if ((*rows)->size() != file.size) return absl::AbortedError("the file changed while it was read");
+  bool have_header = false;
+  while (true) {
+    absl::StatusOr<std::optional<ImportRow>> row = (*rows)->Next();
+    if (!row.ok()) return about_file(row.status());
+    if (!row->has_value()) break;
+    if (!have_header) {
+      have_header = true;
+      scan.header = std::move((*row)->cells);
+      scan.data_line = (*row)->line + 1;
+      continue;
+    }
+    if (scan.total_rows % batch_rows == 0) {
+      scan.batches.push_back({.first_line = (*row)->line, .offset = 0, .rows = 0});
+    }
+    ++scan.batches.back().rows;
+    ++scan.total_rows;
+  }
+  if (!have_header) return BadFile("the sheet has no header row: its first worksheet is empty");
+  scan.sha256 = digest.HexDigest();
+  return scan;
+}
+
+absl::StatusOr<operations::Operation> StartImport(
+    ImportStore& imports, operations::OperationStore& operation_store,
+    absl::Span<const Attribute> schema, const std::string& program_id, const AuditActor& actor,
+    const ImportRequest& request, const std::string& temp_dir) {
   RETURN_IF_ERROR(CheckRequestId(request.request_id));
   ImportOptions options{
       .dedupe_keys = request.dedupe_keys, .mode = request.mode, .on_new = request.on_new};
@@ -179,10 +251,22 @@ absl::StatusOr<operations::Operation> StartImport(ImportStore& imports,
   if (file.size == 0) return BadFile("the file is empty: upload its content first");
   RETURN_IF_ERROR(imports.SealFile(file.file_id));
   ASSIGN_OR_RETURN(file, imports.GetFile(program_id, request.file_id));
-  ASSIGN_OR_RETURN(ImportFileScan scan, ScanImportFile(imports, file, request.delimiter));
+  ASSIGN_OR_RETURN(options.format, DecideFormat(imports, file, request.format));
+  ImportFileScan scan;
+  if (options.format == ImportFormat::kXlsx) {
+    // Named by file and request: concurrent starts of one file do not
+    // write over each other's copy, and a retry overwrites its own.
+    Sha256 request_digest;
+    request_digest.Add(request.request_id);
+    const std::string name =
+        absl::StrCat("start-", file.file_id, "-", request_digest.HexDigest().substr(0, 16));
+    ASSIGN_OR_RETURN(scan, ScanXlsxImportFile(imports, file, ImportTempPath(temp_dir, name)));
+  } else {
+    ASSIGN_OR_RETURN(scan, ScanImportFile(imports, file, request.delimiter));
+    options.delimiter = scan.delimiter;
+  }
   ASSIGN_OR_RETURN(options.columns,
                    ResolveColumns(scan.header, request.columns, options.dedupe_keys, schema));
-  options.delimiter = scan.delimiter;
   options.data_offset = scan.data_offset;
   options.data_line = scan.data_line;
 
@@ -251,11 +335,23 @@ absl::Status ClientImportHandler::ValidateBatch(const operations::OperationRun& 
   ASSIGN_OR_RETURN(Program program, deps_.identity.GetProgram(run.program_id));
   const absl::CivilDay today = absl::ToCivilDay(deps_.clock(), absl::UTCTimeZone());
   ASSIGN_OR_RETURN(std::vector<Attribute> schema, deps_.attributes.ListAll(run.program_id));
-  StoredFileRows rows(deps_.imports, options.file_id, options.delimiter, batch.offset,
-                      batch.first_line, batch.rows);
+  std::unique_ptr<ImportRowSource> rows;
+  std::function<int64_t()> next_line;  // the line after the batch's last row
+  if (options.format == ImportFormat::kXlsx) {
+    ASSIGN_OR_RETURN(std::unique_ptr<XlsxFileRows> sheet,
+                     XlsxFileRows::Open(deps_.imports, options.file_id, TempPath(run),
+                                        batch.first_line, batch.rows));
+    next_line = [&reader = *sheet] { return reader.line(); };
+    rows = std::move(sheet);
+  } else {
+    auto text = std::make_unique<StoredFileRows>(deps_.imports, options.file_id, options.delimiter,
+                                                 batch.offset, batch.first_line, batch.rows);
+    next_line = [&reader = *text] { return reader.line(); };
+    rows = std::move(text);
+  }
   std::vector<ImportRowError> errors;
   while (true) {
-    ASSIGN_OR_RETURN(std::optional<ImportRow> row, rows.Next());
+    ASSIGN_OR_RETURN(std::optional<ImportRow> row, rows->Next());
     if (!row) break;
     absl::StatusOr<ImportedRow> imported =
         ParseImportRow(options.columns, row->cells, program.default_country_code, today, schema);
@@ -264,7 +360,11 @@ absl::Status ClientImportHandler::ValidateBatch(const operations::OperationRun& 
     }
   }
   // Lines up to the next batch's first: a batch run again replaces its own.
-  return deps_.imports.ReplaceErrors(run.operation_id, batch.first_line, rows.line() - 1, errors);
+  return deps_.imports.ReplaceErrors(run.operation_id, batch.first_line, next_line() - 1, errors);
+}
+
+std::string ClientImportHandler::TempPath(const operations::OperationRun& run) const {
+  return ImportTempPath(deps_.temp_dir, absl::StrCat("operation-", run.operation_id));
 }
 
 absl::Status ClientImportHandler::ApplyFile(const operations::OperationRun& run,
@@ -275,6 +375,10 @@ absl::Status ClientImportHandler::ApplyFile(const operations::OperationRun& run,
       deps_.imports
           .Apply(run.program_id, run.operation_id, options, program.default_country_code, today,
                  [&]() -> absl::StatusOr<std::unique_ptr<ImportRowSource>> {
+                   if (options.format == ImportFormat::kXlsx) {
+                     return XlsxFileRows::Open(deps_.imports, options.file_id, TempPath(run),
+                                               options.data_line);
+                   }
                    return std::make_unique<StoredFileRows>(deps_.imports, options.file_id,
                                                            options.delimiter, options.data_offset,
                                                            options.data_line);
@@ -355,9 +459,18 @@ grpc::Status ImportApi::StartClientImport(grpc::ServerContext* context,
   return rpc::HandleProgramCall(
       context, "StartClientImport", [&](const rpc::CallContext& call) -> absl::Status {
         RETURN_IF_ERROR(CheckRequestId(request->request_id()));
-        if (request->format() != v1::IMPORT_FORMAT_UNSPECIFIED &&
-            request->format() != v1::IMPORT_FORMAT_CSV) {
-          return InvalidField("format", "only CSV is supported");
+        std::optional<ImportFormat> format;
+        switch (request->format()) {
+          case v1::IMPORT_FORMAT_UNSPECIFIED:
+            break;
+          case v1::IMPORT_FORMAT_CSV:
+            format = ImportFormat::kCsv;
+            break;
+          case v1::IMPORT_FORMAT_XLSX:
+            format = ImportFormat::kXlsx;
+            break;
+          default:
+            return InvalidField("format", "CSV or XLSX (or not given, to detect it)");
         }
         std::optional<char> delimiter;
         if (request->delimiter() == "," || request->delimiter() == ";") {
@@ -367,6 +480,7 @@ grpc::Status ImportApi::StartClientImport(grpc::ServerContext* context,
         }
         ImportRequest checked{.request_id = request->request_id(),
                               .file_id = request->file_id(),
+                              .format = format,
                               .delimiter = delimiter};
         checked.dedupe_keys.assign(request->dedupe_keys().begin(), request->dedupe_keys().end());
         switch (request->on_new_client()) {
@@ -398,10 +512,9 @@ grpc::Status ImportApi::StartClientImport(grpc::ServerContext* context,
           checked.columns.push_back({.column = column.column(), .field = column.field()});
         }
         ASSIGN_OR_RETURN(std::vector<Attribute> schema, attributes_.ListAll(call.program_id));
-        ASSIGN_OR_RETURN(
-            operations::Operation started,
-            StartImport(imports_, operations_, schema, call.program_id, AuditActorOf(call),
-                        checked));
+        ASSIGN_OR_RETURN(operations::Operation started,
+                         StartImport(imports_, operations_, schema, call.program_id,
+                                     AuditActorOf(call), checked, temp_dir_));
         operations::ToProto(started, *response);
         return absl::OkStatus();
       });

@@ -61,10 +61,20 @@ absl::StatusOr<ImportFileScan> ScanImportFile(ImportStore& store, const ImportFi
                                               std::optional<char> delimiter,
                                               int64_t batch_rows = kImportBatchRows);
 
+// The first rows of an XLSX file's first worksheet: its header (the first
+// non-empty row) and the batches of the rows after it. INVALID_ARGUMENT
+// naming `file_id` for a file the XLSX reader refuses (not a workbook,
+// encrypted, no worksheet, over a limit, no header row). The file is
+// copied to `temp_path` while it is read.
+absl::StatusOr<ImportFileScan> ScanXlsxImportFile(ImportStore& store, const ImportFileInfo& file,
+                                                  const std::string& temp_path,
+                                                  int64_t batch_rows = kImportBatchRows);
+
 // What StartClientImport was asked, checked for form.
 struct ImportRequest {
   std::string request_id;
   std::string file_id;
+  std::optional<ImportFormat> format;  // nullopt: detected
   std::optional<char> delimiter;  // nullopt: detected
   std::vector<RequestedColumn> columns;
   std::vector<std::string> dedupe_keys;
@@ -72,16 +82,17 @@ struct ImportRequest {
   NewClientMode on_new = NewClientMode::kCreate;
 };
 
-// Scans the file, checks the mapping against its header and `schema` (the
+// Decides the file's format (see ImportService.StartClientImport), scans
+// the file, checks the mapping against its header and `schema` (the
 // program's attributes) and starts the
 // import's operation, or returns the operation of an earlier import of the
 // same content with the same options (see ImportService.StartClientImport).
-absl::StatusOr<operations::Operation> StartImport(ImportStore& imports,
-                                                  operations::OperationStore& operation_store,
-                                                  absl::Span<const Attribute> schema,
-                                                  const std::string& program_id,
-                                                  const AuditActor& actor,
-                                                  const ImportRequest& request);
+// An XLSX file is read from a copy under `temp_dir` (empty: TMPDIR or
+// /tmp).
+absl::StatusOr<operations::Operation> StartImport(
+    ImportStore& imports, operations::OperationStore& operation_store,
+    absl::Span<const Attribute> schema, const std::string& program_id, const AuditActor& actor,
+    const ImportRequest& request, const std::string& temp_dir = "");
 
 // The operation handler of kClientImportKind.
 class ClientImportHandler final : public operations::OperationHandler {
@@ -92,6 +103,9 @@ class ClientImportHandler final : public operations::OperationHandler {
     AttributeStore& attributes;
     operations::OperationFileStore& files;
     std::function<absl::Time()> clock;
+    // Copies of XLSX files, one per running import at most (see
+    // ImportTempPath); empty: TMPDIR or /tmp.
+    std::string temp_dir;
   };
   explicit ClientImportHandler(Deps deps) : deps_(std::move(deps)) {}
 
@@ -103,6 +117,8 @@ class ClientImportHandler final : public operations::OperationHandler {
                              const ImportBatch& batch);
   absl::Status ApplyFile(const operations::OperationRun& run, const ImportOptions& options);
   absl::Status WriteErrorReport(const operations::OperationRun& run);
+  // The copy of an operation's XLSX file (overwritten by each item).
+  std::string TempPath(const operations::OperationRun& run) const;
 
   Deps deps_;
 };
@@ -110,9 +126,14 @@ class ClientImportHandler final : public operations::OperationHandler {
 // loyalty.identity.v1.ImportService.
 class ImportApi final : public v1::ImportService::Service {
  public:
+  // `temp_dir`: where StartClientImport copies an XLSX file to read it
+  // (empty: TMPDIR or /tmp).
   ImportApi(ImportStore& imports, operations::OperationStore& operations,
-            AttributeStore& attributes)
-      : imports_(imports), operations_(operations), attributes_(attributes) {}
+            AttributeStore& attributes, std::string temp_dir = "")
+      : imports_(imports),
+        operations_(operations),
+        attributes_(attributes),
+        temp_dir_(std::move(temp_dir)) {}
 
   grpc::Status CreateImportFile(grpc::ServerContext* context,
                                 const v1::CreateImportFileRequest* request,
@@ -131,6 +152,7 @@ class ImportApi final : public v1::ImportService::Service {
   ImportStore& imports_;
   operations::OperationStore& operations_;
   AttributeStore& attributes_;
+  const std::string temp_dir_;
 };
 
 }  // namespace loyalty::identity

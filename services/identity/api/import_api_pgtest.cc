@@ -1,8 +1,11 @@
 // Client import (CLI-8) against a real PostgreSQL: upload in chunks, start,
 // validation batches and the one-transaction apply through the operation
 // runner; dedupe UPDATE vs SKIP, per-row errors with line numbers, a
-// re-run of the same file, and a restart in the middle.
+// re-run of the same file, and a restart in the middle. XLSX files are
+// made here with the workbook writer (no binary fixtures).
 
+#include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -16,8 +19,11 @@
 #include "libs/common/random_ids.h"
 #include "libs/operations/metrics.h"
 #include "libs/operations/test_support.h"
+#include "libs/testing/process.h"
+#include "libs/xlsx/xlsx.h"
 #include "prometheus/registry.h"
 #include "services/identity/api/import_api.h"
+#include "services/identity/api/import_xlsx.h"
 #include "services/identity/storage/client_erasure_store.h"
 #include "services/identity/testing/pg_fixture.h"
 
@@ -116,13 +122,56 @@ class ImportTest : public testing::IdentityPgTest {
   operations::OperationFileStore files_{*pool_};
   ImportStore imports_{*pool_};
   AttributeStore attributes_{*pool_};
+  // Where XLSX copies go: empty again after every import.
+  const std::string temp_dir_ = loyalty::testing::MakeTempDir("xlsx-import-").value();
   ClientImportHandler handler_{{.imports = imports_,
                                 .identity = identity_,
                                 .attributes = attributes_,
                                 .files = files_,
-                                .clock = [] { return absl::Now(); }}};
+                                .clock = [] { return absl::Now(); },
+                                .temp_dir = temp_dir_}};
 };
 
+// A workbook's bytes, its one sheet written by `fill`.
+std::string Workbook(const std::function<void(xlsx::SheetWriter&)>& fill) {
+  absl::StatusOr<std::unique_ptr<xlsx::SheetWriter>> writer = xlsx::SheetWriter::Create("Clients");
+  EXPECT_TRUE(writer.ok()) << writer.status();
+  fill(**writer);
+  std::string bytes;
+  const absl::Status finished = (*writer)->Finish([&](absl::string_view piece) {
+    bytes.append(piece.data(), piece.size());
+    return absl::OkStatus();
+  });
+  EXPECT_TRUE(finished.ok()) << finished;
+  return bytes;
+}
+
+class XlsxImportTest : public ImportTest {
+ protected:
+  absl::StatusOr<operations::Operation> StartIn(const ImportRequest& request) {
+    absl::StatusOr<std::vector<Attribute>> schema = attributes_.ListAll(program_id_);
+    if (!schema.ok()) return schema.status();
+    return StartImport(imports_, operations_, *schema, program_id_,
+                       AuditActor{.kind = ActorKind::kOperator, .principal_id = "tester"}, request,
+                       temp_dir_);
+  }
+
+  bool TempDirEmpty() { return std::filesystem::is_empty(temp_dir_); }
+
+  std::string Params(const std::string& operation_id) {
+    std::string params;
+    EXPECT_TRUE(pool_
+                    ->Transact([&](pg::Tx& tx) {
+                      params =
+                          tx.exec_params1("SELECT params FROM operations WHERE operation_id = $1",
+                                          operation_id)[0]
+                              .as<std::string>();
+                      return absl::OkStatus();
+                    })
+                    .ok());
+    return params;
+  }
+};
 
 TEST_F(ImportTest, ImportsRowsAndReportsBadOnesByLine) {
   // BOM, `;`, CRLF, a quoted cell with the separator and a line break
@@ -477,6 +526,198 @@ TEST_F(ImportTest, BadRequestsNameTheFieldAndStoreNothing) {
   ASSERT_TRUE(Start(only_phone).ok());
   EXPECT_EQ(imports_.AppendChunk(program_id_, file->file_id, 19, "+79163330004\n").status().code(),
             absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(XlsxImportTest, ImportsASheetWithItsRowNumbersAsLines) {
+  // Numbers and dates as cells, an empty row, a bad phone, an error value.
+  const std::string workbook = Workbook([](xlsx::SheetWriter& sheet) {
+    sheet.Text("Phone").Text("Name").Text("City").Text("Ext").Text("Born");
+    EXPECT_TRUE(sheet.EndRow().ok());
+    sheet.Integer(79165550001)
+        .Text("Ann")
+        .Text("Moscow")
+        .Text("a1")
+        .Date(absl::CivilDay(1990, 5, 17));
+    EXPECT_TRUE(sheet.EndRow().ok());
+    sheet.Text(" ").Blank();  // row 3: blank to the eye, passed over
+    EXPECT_TRUE(sheet.EndRow().ok());
+    sheet.Text("+79165550002").Text("Boris").Text("Tver").Integer(42).Blank();
+    EXPECT_TRUE(sheet.EndRow().ok());
+    sheet.Text("12").Text("Bad");  // row 5
+    EXPECT_TRUE(sheet.EndRow().ok());
+    // Row 6: what a sheet stores for a failed lookup.
+    sheet.Text("+79165550006").Text("#N/A").Text("Omsk");
+    EXPECT_TRUE(sheet.EndRow().ok());
+  });
+  ImportRequest request = Request(Upload(workbook, 1000));  // named clients.csv: content wins
+  request.columns.push_back({"Born", "birth_date"});
+  absl::StatusOr<operations::Operation> started = StartIn(request);
+  ASSERT_TRUE(started.ok()) << started.status();
+  EXPECT_TRUE(TempDirEmpty());
+  EXPECT_EQ(Import(started->id).total_rows, 4);  // the empty row is no row
+
+  EXPECT_EQ(RunAll(started->id).state, operations::OperationState::kSucceeded);
+  EXPECT_TRUE(TempDirEmpty());
+  const ClientImportInfo info = Import(started->id);
+  EXPECT_EQ(info.counts.created, 2);
+  EXPECT_EQ(info.counts.failed, 2);
+  const Client ann = ByPhone("+79165550001");  // a number cell, read as its digits
+  EXPECT_EQ(ann.profile.first_name, "Ann");
+  EXPECT_EQ(ann.profile.birth_date, (BirthDate{1990, 5, 17}));
+  EXPECT_EQ(ByPhone("+79165550002").profile.external_id, "42");
+  const std::string report = ErrorReport(started->id);
+  EXPECT_THAT(report, HasSubstr("5,Phone,phone,"));
+  EXPECT_THAT(report, HasSubstr("6,Name,first_name,#N/A is a spreadsheet error value"));
+}
+
+TEST_F(XlsxImportTest, DedupeUpdatesAndAReRunHasNoEffect) {
+  ASSERT_TRUE(identity_
+                  .RegisterClient(program_id_,
+                                  ClientProfile{.first_name = "Old", .phone = "+79165550101"}, "")
+                  .ok());
+  const std::string workbook = Workbook([](xlsx::SheetWriter& sheet) {
+    sheet.Text("Phone").Text("Name").Text("City").Text("Ext");
+    EXPECT_TRUE(sheet.EndRow().ok());
+    sheet.Text("+79165550101").Text("New").Text("Kazan");
+    EXPECT_TRUE(sheet.EndRow().ok());
+    sheet.Text("+79165550102").Text("Fresh");
+    EXPECT_TRUE(sheet.EndRow().ok());
+  });
+  ImportRequest request = Request(Upload(workbook, 500), {"phone"}, DuplicateMode::kUpdate);
+  request.format = ImportFormat::kXlsx;
+  absl::StatusOr<operations::Operation> first = StartIn(request);
+  ASSERT_TRUE(first.ok()) << first.status();
+  RunAll(first->id);
+  EXPECT_EQ(Import(first->id).counts.updated, 1);
+  EXPECT_EQ(Import(first->id).counts.created, 1);
+  EXPECT_EQ(ByPhone("+79165550101").profile.first_name, "New");
+  EXPECT_EQ(ByPhone("+79165550101").profile.city, "Kazan");
+
+  // The same bytes again (another upload, another request id, the format
+  // detected this time): the first import, nothing new.
+  const int64_t events =
+      Count(absl::StrCat("SELECT count(*) FROM outbox WHERE program_id = '", program_id_, "'"));
+  ImportRequest again = Request(Upload(workbook, 64), {"phone"}, DuplicateMode::kUpdate);
+  absl::StatusOr<operations::Operation> second = StartIn(again);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->id, first->id);
+  RunAll(second->id);
+  EXPECT_EQ(
+      Count(absl::StrCat("SELECT count(*) FROM outbox WHERE program_id = '", program_id_, "'")),
+      events);
+  EXPECT_EQ(Clients(), 2);
+  EXPECT_TRUE(TempDirEmpty());
+}
+
+TEST_F(XlsxImportTest, ABatchResumesAtItsFirstSheetRow) {
+  const std::string workbook = Workbook([](xlsx::SheetWriter& sheet) {
+    sheet.Text("Phone").Text("Name").Text("City").Text("Ext");
+    EXPECT_TRUE(sheet.EndRow().ok());
+    for (int i = 0; i < 7; ++i) {
+      if (i == 3) {
+        sheet.Text(" ");  // row 5: blank to the eye, in no batch
+        EXPECT_TRUE(sheet.EndRow().ok());
+      }
+      // Every other row has a bad phone, so that each batch's errors show
+      // which rows it read.
+      sheet.Text(i % 2 == 0 ? absl::StrCat("+7916555020", i) : "12").Text("N");
+      EXPECT_TRUE(sheet.EndRow().ok());
+    }
+  });
+  absl::StatusOr<ImportFileInfo> file = imports_.GetFile(program_id_, Upload(workbook, 300));
+  ASSERT_TRUE(file.ok());
+  absl::StatusOr<ImportFileScan> scan =
+      ScanXlsxImportFile(imports_, *file, ImportTempPath(temp_dir_, "scan"), /*batch_rows=*/3);
+  ASSERT_TRUE(scan.ok()) << scan.status();
+  EXPECT_EQ(scan->total_rows, 7);
+  EXPECT_EQ(scan->data_line, 2);
+  ASSERT_EQ(scan->batches.size(), 3u);
+  // Rows 2-4, 6-8 (row 5 is empty), 9.
+  EXPECT_EQ(scan->batches[1].first_line, 6);
+  EXPECT_EQ(scan->batches[1].rows, 3);
+  EXPECT_EQ(scan->batches[2].first_line, 9);
+
+  absl::StatusOr<operations::Operation> started = StartIn(Request(file->file_id));
+  ASSERT_TRUE(started.ok()) << started.status();
+  const operations::OperationRun run{.program_id = program_id_,
+                                     .operation_id = started->id,
+                                     .kind = kClientImportKind,
+                                     .params = Params(started->id)};
+  // The middle batch alone: its rows 6-8, of which 6 and 8 are bad.
+  operations::ItemOutcome outcome =
+      handler_.Apply(run, {.sequence = 0, .key = BatchItemKey(scan->batches[1])});
+  EXPECT_TRUE(outcome.status.ok()) << outcome.status;
+  absl::StatusOr<std::vector<ImportRowError>> errors = imports_.ListErrors(started->id, 0, 100);
+  ASSERT_TRUE(errors.ok()) << errors.status();
+  ASSERT_EQ(errors->size(), 2u);
+  EXPECT_EQ((*errors)[0].line, 6);
+  EXPECT_EQ((*errors)[1].line, 8);
+  EXPECT_TRUE(TempDirEmpty());
+
+  EXPECT_EQ(RunAll(started->id).state, operations::OperationState::kSucceeded);
+  EXPECT_EQ(Import(started->id).counts.created, 4);
+  EXPECT_EQ(Import(started->id).counts.failed, 3);
+  EXPECT_THAT(ErrorReport(started->id), HasSubstr("3,Phone,phone,"));
+  EXPECT_THAT(ErrorReport(started->id), HasSubstr("8,Phone,phone,"));
+}
+
+TEST_F(XlsxImportTest, FilesThatAreNotWorkbooksAreRefusedNamingTheField) {
+  const std::string workbook = Workbook([](xlsx::SheetWriter& sheet) {
+    sheet.Text("Phone");
+    EXPECT_TRUE(sheet.EndRow().ok());
+  });
+  auto only_phone = [&](const std::string& file_id, std::optional<ImportFormat> format) {
+    ImportRequest request = Request(file_id);
+    request.columns = {{"Phone", "phone"}};
+    request.format = format;
+    return StartIn(request).status();
+  };
+  // A format the content contradicts.
+  EXPECT_EQ(ViolatedField(only_phone(Upload("Phone\n+79165550301\n"), ImportFormat::kXlsx)),
+            "format");
+  EXPECT_EQ(ViolatedField(only_phone(Upload(workbook, 500), ImportFormat::kCsv)), "format");
+  // A zip that breaks off: corrupt.
+  absl::Status truncated =
+      only_phone(Upload(workbook.substr(0, workbook.size() / 2), 500), std::nullopt);
+  EXPECT_EQ(ViolatedField(truncated), "file_id");
+  EXPECT_THAT(truncated.message(), HasSubstr("not an XLSX workbook"));
+  // A password-protected workbook is an OLE compound file.
+  absl::Status encrypted = only_phone(
+      Upload(std::string("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) + std::string(600, '\0'), 500),
+      std::nullopt);
+  EXPECT_EQ(ViolatedField(encrypted), "file_id");
+  EXPECT_THAT(encrypted.message(), HasSubstr("encrypted"));
+  // A sheet with no rows has no header.
+  absl::Status empty = only_phone(Upload(Workbook([](xlsx::SheetWriter&) {}), 500), std::nullopt);
+  EXPECT_EQ(ViolatedField(empty), "file_id");
+  EXPECT_EQ(Count("SELECT count(*) FROM operations WHERE kind = 'identity.client_import' AND "
+                  "program_id = '" +
+                  program_id_ + "'"),
+            0);
+  EXPECT_TRUE(TempDirEmpty());
+
+  // Once started, a copy that cannot be read fails the operation with the
+  // reader's message (here: the stored bytes broken behind its back).
+  const std::string file_id = Upload(workbook, 500);
+  ImportRequest phone_only = Request(file_id);
+  phone_only.columns = {{"Phone", "phone"}};
+  absl::StatusOr<operations::Operation> started = StartIn(phone_only);
+  ASSERT_TRUE(started.ok()) << started.status();
+  ASSERT_TRUE(
+      pool_
+          ->Transact([&](pg::Tx& tx) {
+            tx.exec_params(
+                "UPDATE client_import_file_chunks SET data = decode('504b030462726f6b656e', 'hex')"
+                " WHERE file_id = $1",
+                file_id);
+            return absl::OkStatus();
+          })
+          .ok());
+  const operations::Operation failed = RunAll(started->id);
+  EXPECT_EQ(failed.state, operations::OperationState::kFailed);
+  EXPECT_THAT(failed.error, HasSubstr("XLSX"));
+  EXPECT_EQ(Clients(), 0);
+  EXPECT_TRUE(TempDirEmpty());
 }
 
 }  // namespace

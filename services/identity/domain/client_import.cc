@@ -223,6 +223,10 @@ absl::StatusOr<ImportedRow> ParseImportRow(const std::vector<ImportColumn>& colu
         column.index < static_cast<int>(cells.size()) ? cells[column.index] : std::string();
     if (!Utf8Length(cell)) return InvalidField(column.field, "not UTF-8 text");
     const absl::string_view trimmed = absl::StripAsciiWhitespace(cell);
+    if (IsSpreadsheetError(trimmed)) {
+      return InvalidField(column.field,
+                          absl::StrCat(trimmed, " is a spreadsheet error value (no data)"));
+    }
     if (column.field == kClientIdField) {
       if (!trimmed.empty() && !IsUuid(trimmed)) return InvalidField(column.field, "not a UUID");
       row.client_id = std::string(trimmed);
@@ -273,6 +277,15 @@ ImportRowError RowErrorOf(const std::vector<ImportColumn>& columns, int64_t line
                         .message = std::string(message)};
 }
 
+bool IsSpreadsheetError(absl::string_view cell) {
+  // The error values of Excel and LibreOffice as they store a failed
+  // formula's cached result.
+  static constexpr absl::string_view kErrors[] = {
+      "#N/A",  "#NULL!",  "#DIV/0!", "#VALUE!",       "#REF!",   "#NAME?",
+      "#NUM!", "#SPILL!", "#CALC!",  "#GETTING_DATA", "#FIELD!", "#BLOCKED!"};
+  return std::find(std::begin(kErrors), std::end(kErrors), cell) != std::end(kErrors);
+}
+
 std::string ColumnOfField(const std::vector<ImportColumn>& columns, absl::string_view field) {
   for (const ImportColumn& column : columns) {
     if (column.field == field) return column.column;
@@ -281,11 +294,14 @@ std::string ColumnOfField(const std::vector<ImportColumn>& columns, absl::string
 }
 
 std::string EncodeImportOptions(const ImportOptions& options) {
-  std::string text =
-      absl::StrCat("file=", options.file_id, "\ndelimiter=", std::string(1, options.delimiter),
-                   "\nmode=", options.mode == DuplicateMode::kUpdate ? "update" : "skip",
-                   "\nnew=", options.on_new == NewClientMode::kSkip ? "skip" : "create",
-                   "\ndata=", options.data_offset, ":", options.data_line, "\n");
+  // CSV writes no format line, so that the content keys of imports stored
+  // before XLSX stay what they were.
+  std::string text = absl::StrCat(
+      "file=", options.file_id, options.format == ImportFormat::kXlsx ? "\nformat=xlsx" : "",
+      "\ndelimiter=", std::string(1, options.delimiter),
+      "\nmode=", options.mode == DuplicateMode::kUpdate ? "update" : "skip",
+      "\nnew=", options.on_new == NewClientMode::kSkip ? "skip" : "create",
+      "\ndata=", options.data_offset, ":", options.data_line, "\n");
   const AuditActor& actor = options.started_by;
   // Base64: the values are any text, commas included.
   absl::StrAppend(&text, "actor=", ActorKindName(actor.kind), ",",
@@ -308,6 +324,8 @@ absl::StatusOr<ImportOptions> DecodeImportOptions(absl::string_view text) {
         absl::StrSplit(line, absl::MaxSplits('=', 1));
     if (kv.first == "file") {
       options.file_id = std::string(kv.second);
+    } else if (kv.first == "format" && kv.second == "xlsx") {
+      options.format = ImportFormat::kXlsx;
     } else if (kv.first == "delimiter" && kv.second.size() == 1) {
       options.delimiter = kv.second[0];
     } else if (kv.first == "mode") {

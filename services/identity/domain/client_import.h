@@ -27,6 +27,10 @@ enum class DuplicateMode { kUpdate, kSkip };
 // updates (attribute values by external id, CLI-2) skips them.
 enum class NewClientMode { kCreate, kSkip };
 
+// How a file's bytes are rows: CSV text, or the first worksheet of an XLSX
+// workbook (where a row's line is its sheet row number).
+enum class ImportFormat { kCsv, kXlsx };
+
 // A file column mapped to a client field.
 struct ImportColumn {
   int index = 0;       // of the cell in each row
@@ -42,12 +46,14 @@ inline constexpr absl::string_view kAttributeFieldPrefix = "attributes.";
 // What an import was asked to do, stored with its operation.
 struct ImportOptions {
   std::string file_id;
-  char delimiter = ',';
+  ImportFormat format = ImportFormat::kCsv;
+  char delimiter = ',';  // CSV only
   std::vector<ImportColumn> columns;
   std::vector<std::string> dedupe_keys;  // "client_id", "phone", "email", "external_id"
   DuplicateMode mode = DuplicateMode::kSkip;
   NewClientMode on_new = NewClientMode::kCreate;
-  // Where the first data row (after the header) starts.
+  // Where the first data row (after the header) starts (XLSX: offset 0,
+  // the line after the header row's).
   int64_t data_offset = 0;
   int64_t data_line = 2;
   // Who started the import: the author of its clients' audit entries and
@@ -91,12 +97,17 @@ struct ImportedRow {
 };
 
 // A row's cells as an ImportedRow. An error names the field as mapped
-// ("phone", "attributes.level"; no prefix).
+// ("phone", "attributes.level"; no prefix). A cell that is a spreadsheet
+// error value (IsSpreadsheetError) is an error of its field.
 absl::StatusOr<ImportedRow> ParseImportRow(const std::vector<ImportColumn>& columns,
                                            const std::vector<std::string>& cells,
                                            absl::string_view default_country_code,
                                            absl::CivilDay today,
                                            absl::Span<const Attribute> schema);
+
+// Whether a cell is what a spreadsheet shows for a formula that failed
+// ("#N/A", "#REF!", ...): never data, whichever field it is in.
+bool IsSpreadsheetError(absl::string_view cell);
 
 // The column a field error of a row refers to ("" when none maps it).
 std::string ColumnOfField(const std::vector<ImportColumn>& columns, absl::string_view field);
@@ -146,7 +157,9 @@ struct ImportCounts {
 };
 
 // Rows are validated a batch per operation item; the last item applies the
-// file. A batch starts at a record boundary of the file.
+// file. A CSV batch starts at a record boundary of the file (`offset`); an
+// XLSX batch at a sheet row (`first_line`; `offset` 0), the rows before it
+// read and passed over, since a zipped sheet cannot be entered midway.
 struct ImportBatch {
   int64_t first_line = 0;
   int64_t offset = 0;

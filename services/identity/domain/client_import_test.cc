@@ -183,7 +183,30 @@ TEST(ClientImportTest, OptionsRoundTrip) {
   EXPECT_EQ(back->started_by.kind, ActorKind::kApiKey);
   EXPECT_EQ(back->started_by.principal_id, "key,1");
   EXPECT_EQ(back->started_by.request_id, "r=1");
+  EXPECT_EQ(back->format, ImportFormat::kCsv);
   EXPECT_FALSE(DecodeImportOptions("nonsense").ok());
+
+  // CSV options encode as before XLSX (the content keys of earlier imports
+  // are digests of them); XLSX adds its line.
+  EXPECT_EQ(EncodeImportOptions(options).find("format"), std::string::npos);
+  options.format = ImportFormat::kXlsx;
+  back = DecodeImportOptions(EncodeImportOptions(options));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->format, ImportFormat::kXlsx);
+}
+
+TEST(ClientImportTest, SpreadsheetErrorValuesAreRowErrorsOfTheirColumn) {
+  const auto columns =
+      Columns({{"Name", "first_name"}, {"Level", "extra_key1"}}, {"Name", "Level"});
+  absl::Status status = ParseImportRow(columns, {"Ann", "#N/A"}, "7", kToday, {}).status();
+  const ImportRowError error = RowErrorOf(columns, 12, status);
+  EXPECT_EQ(error.line, 12);
+  EXPECT_EQ(error.column, "Level");
+  EXPECT_EQ(error.field, "extra_key1");
+  EXPECT_THAT(error.message, ::testing::HasSubstr("#N/A"));
+  EXPECT_FALSE(ParseImportRow(columns, {"#REF!", ""}, "7", kToday, {}).ok());
+  // Text that merely starts with '#' is a value.
+  EXPECT_TRUE(ParseImportRow(columns, {"#1 fan", "#N/A?"}, "7", kToday, {}).ok());
 }
 
 TEST(ClientImportTest, BatchKeysRoundTrip) {
