@@ -243,24 +243,29 @@ absl::StatusOr<absl::Time> TimeFromProto(const google::protobuf::Timestamp& time
   return absl::FromUnixSeconds(timestamp.seconds()) + absl::Nanoseconds(timestamp.nanos());
 }
 
+absl::Status OptionalTimeFromProto(bool present, const google::protobuf::Timestamp& timestamp,
+                                   absl::string_view field, std::optional<absl::Time>& out) {
+  if (!present) return absl::OkStatus();
+  absl::StatusOr<absl::Time> time = TimeFromProto(timestamp, field);
+  if (!time.ok()) return time.status();
+  out = *time;
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Campaign> CampaignFromProto(const v1::Campaign& message,
                                            absl::string_view field_prefix) {
   Campaign campaign;
   campaign.name = message.name();
   campaign.description = message.description();
   campaign.priority = message.priority();
-  if (message.has_start_time()) {
-    absl::StatusOr<absl::Time> start =
-        TimeFromProto(message.start_time(), absl::StrCat(field_prefix, "start_time"));
-    if (!start.ok()) return start.status();
-    campaign.start_time = *start;
+  absl::Status times = OptionalTimeFromProto(message.has_start_time(), message.start_time(),
+                                             absl::StrCat(field_prefix, "start_time"),
+                                             campaign.start_time);
+  if (times.ok()) {
+    times = OptionalTimeFromProto(message.has_end_time(), message.end_time(),
+                                  absl::StrCat(field_prefix, "end_time"), campaign.end_time);
   }
-  if (message.has_end_time()) {
-    absl::StatusOr<absl::Time> end =
-        TimeFromProto(message.end_time(), absl::StrCat(field_prefix, "end_time"));
-    if (!end.ok()) return end.status();
-    campaign.end_time = *end;
-  }
+  if (!times.ok()) return times;
   absl::Status definition = DefinitionFromProto(message, field_prefix, campaign);
   if (!definition.ok()) return definition;
   return campaign;

@@ -23,6 +23,11 @@ void TimeToProto(absl::Time time, google::protobuf::Timestamp* out);
 absl::StatusOr<absl::Time> TimeFromProto(const google::protobuf::Timestamp& timestamp,
                                          absl::string_view field);
 
+// TimeFromProto of a timestamp field that may be unset (`present` false:
+// `out` is left as it is).
+absl::Status OptionalTimeFromProto(bool present, const google::protobuf::Timestamp& timestamp,
+                                   absl::string_view field, std::optional<absl::Time>& out);
+
 // The client-settable fields of `message`; output-only fields are ignored.
 // InvalidArgument naming the field for what cannot be mapped at all (a bad
 // timestamp, a condition or effect with no kind); value ranges are the

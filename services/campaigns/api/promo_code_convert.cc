@@ -47,18 +47,14 @@ absl::StatusOr<PromoCodePool> PoolFromProto(const v1::PromoCodePool& message,
   pool.code = message.code();
   pool.max_uses_per_code = message.max_uses_per_code();
   pool.per_client_limit = message.per_client_limit();
-  if (message.has_start_time()) {
-    absl::StatusOr<absl::Time> start =
-        TimeFromProto(message.start_time(), absl::StrCat(field_prefix, "start_time"));
-    if (!start.ok()) return start.status();
-    pool.start_time = *start;
+  absl::Status times = OptionalTimeFromProto(message.has_start_time(), message.start_time(),
+                                             absl::StrCat(field_prefix, "start_time"),
+                                             pool.start_time);
+  if (times.ok()) {
+    times = OptionalTimeFromProto(message.has_end_time(), message.end_time(),
+                                  absl::StrCat(field_prefix, "end_time"), pool.end_time);
   }
-  if (message.has_end_time()) {
-    absl::StatusOr<absl::Time> end =
-        TimeFromProto(message.end_time(), absl::StrCat(field_prefix, "end_time"));
-    if (!end.ok()) return end.status();
-    pool.end_time = *end;
-  }
+  if (!times.ok()) return times;
   if (!message.campaign_id().empty() && !IsUuid(message.campaign_id())) {
     return InvalidField(absl::StrCat(field_prefix, "campaign_id"), "not a UUID");
   }
