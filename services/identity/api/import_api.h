@@ -68,7 +68,7 @@ absl::StatusOr<ImportFileScan> ScanImportFile(ImportStore& store, const ImportFi
 // copied to `temp_path` while it is read.
 absl::StatusOr<ImportFileScan> ScanXlsxImportFile(ImportStore& store, const ImportFileInfo& file,
                                                   const std::string& temp_path,
-                                                  int64_t batch_rows = kImportBatchRows);
+                                                  int64_t batch_rows = kXlsxImportBatchRows);
 
 // What StartClientImport was asked, checked for form.
 struct ImportRequest {

@@ -166,6 +166,10 @@ struct ImportBatch {
   int64_t rows = 0;
 };
 inline constexpr int64_t kImportBatchRows = 10'000;
+// A batch of an XLSX file reads the sheet from its start (a zipped sheet
+// cannot be entered midway): larger batches, so that a million rows are
+// read 10 times rather than 100.
+inline constexpr int64_t kXlsxImportBatchRows = 100'000;
 inline constexpr absl::string_view kApplyItemKey = "apply";
 
 // "rows:<first_line>:<offset>:<rows>", and back (nullopt for another key,
