@@ -12,6 +12,7 @@
 #include "services/pos/api/campaigns_client.h"
 #include "services/pos/api/catalogue_api.h"
 #include "services/pos/api/pos_api.h"
+#include "services/pos/api/receipt_campaigns.h"
 #include "services/pos/api/recovery.h"
 #include "services/pos/api/reference_api.h"
 
@@ -45,12 +46,13 @@ int main() {
         snapshot_failures.Record(program_id, error);
       });
   loyalty::pos::PosStore store((*runtime)->pool());
-  loyalty::pos::ReceiptEngine engine(store, [] { return absl::Now(); });
+  loyalty::pos::CatalogueStore catalogue((*runtime)->pool());
+  loyalty::pos::SnapshotReceiptCampaigns receipt_campaigns(snapshots, store, catalogue);
+  loyalty::pos::ReceiptEngine engine(store, [] { return absl::Now(); }, &receipt_campaigns);
   loyalty::pos::PosApi pos_api(engine, store, cards);
   loyalty::pos::StoreApi store_api(store);
   loyalty::pos::ReferenceStore references((*runtime)->pool());
   loyalty::pos::ReferenceApi reference_api(references);
-  loyalty::pos::CatalogueStore catalogue((*runtime)->pool());
   loyalty::pos::CatalogueApi catalogue_api(catalogue);
   (*runtime)->host().AddService(&pos_api);
   (*runtime)->host().AddService(&store_api);

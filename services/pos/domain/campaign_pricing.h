@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "libs/promotions/engine.h"
 #include "services/pos/domain/pricing.h"
@@ -75,5 +76,18 @@ struct CampaignPricing {
 // what is left to pay) and returns what was applied.
 CampaignPricing ApplyCampaignOutcome(const promotions::Outcome& outcome, const CampaignInput& input,
                                      std::vector<PricedLine>& lines);
+
+// The port Calculate prices through: looks up what the mapping needs and
+// evaluates the program's snapshot. Campaigns being unavailable is not an
+// error (the receipt is priced without them and a message says so); an
+// error fails the calculation (e.g. the catalogue cannot be read).
+class ReceiptCampaigns {
+ public:
+  virtual ~ReceiptCampaigns() = default;
+  virtual absl::StatusOr<CampaignPricing> Price(const std::string& program_id,
+                                                const std::string& store_id, absl::Time time,
+                                                const PosSettings& settings,
+                                                std::vector<PricedLine>& lines) = 0;
+};
 
 }  // namespace loyalty::pos
