@@ -29,9 +29,8 @@ GrpcCampaignSource::GrpcCampaignSource(std::shared_ptr<grpc::Channel> channel,
 GrpcCampaignSource::~GrpcCampaignSource() = default;
 
 absl::StatusOr<CampaignSource::Active> GrpcCampaignSource::Load(const std::string& program_id) {
-  const rpc::CallContext call{.program_id = program_id,
-                              .role = "ROLE_POS",
-                              .principal_id = "pos:campaign-snapshots"};
+  const rpc::CallContext call{
+      .program_id = program_id, .role = "ROLE_POS", .principal_id = "pos:campaign-snapshots"};
   grpc::ClientContext context;
   rpc::WriteCallContext(call, context);
   context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));

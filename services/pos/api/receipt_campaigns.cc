@@ -41,8 +41,7 @@ absl::StatusOr<CampaignPricing> SnapshotReceiptCampaigns::Price(const std::strin
     absl::StatusOr<Product> product = catalogue_.GetProduct(program_id, line.sku);
     if (absl::IsNotFound(product.status())) continue;
     if (!product.ok()) return product.status();
-    products[line.sku] = {.category_id = product->category_id,
-                          .no_discount = product->no_discount};
+    products[line.sku] = {.category_id = product->category_id, .no_discount = product->no_discount};
   }
   CampaignInput input = BuildCampaignInput(lines, products,
                                            {.store_id = store_id,
@@ -51,8 +50,8 @@ absl::StatusOr<CampaignPricing> SnapshotReceiptCampaigns::Price(const std::strin
                                             .time = time,
                                             .accrual_rate_bp = settings.accrual_rate_bp,
                                             .point_value = settings.point_value});
-  absl::StatusOr<promotions::Outcome> outcome = promotions::Evaluate(*current.snapshot,
-                                                                     input.receipt);
+  absl::StatusOr<promotions::Outcome> outcome =
+      promotions::Evaluate(*current.snapshot, input.receipt);
   if (!outcome.ok()) {
     // pos validated the lines already, so this is a bug on one side or the
     // other; the sale goes on without campaigns.

@@ -3,9 +3,8 @@
 // catalogue, no_discount products are left alone, the store's partner and
 // channel reach the engine, and without campaigns the cashier is told.
 
-#include "services/pos/api/receipt_campaigns.h"
-
 #include "gtest/gtest.h"
+#include "services/pos/api/receipt_campaigns.h"
 #include "services/pos/storage/catalogue_store.h"
 #include "services/pos/storage/pos_database_test.h"
 #include "services/pos/storage/pos_store.h"
@@ -33,16 +32,16 @@ promotions::Campaign TenPercentOffDairy() {
   campaign.state = promotions::CampaignState::kActive;
   promotions::Rule rule;
   rule.rule_id = "r1";
-  rule.effects.push_back(promotions::DiscountEffect{
-      .target = promotions::Target::kLines, .lines = {.categories = {"dairy"}},
-      .percent_bp = 1000});
+  rule.effects.push_back(promotions::DiscountEffect{.target = promotions::Target::kLines,
+                                                    .lines = {.categories = {"dairy"}},
+                                                    .percent_bp = 1000});
   campaign.rules.push_back(rule);
   return campaign;
 }
 
 PricedLine Line(int32_t number, const std::string& sku, int64_t amount) {
-  return {.line_number = number, .sku = sku, .quantity_milli = 1000, .price = amount,
-          .amount = amount};
+  return {
+      .line_number = number, .sku = sku, .quantity_milli = 1000, .price = amount, .amount = amount};
 }
 
 class ReceiptCampaignsTest : public PosDatabaseTest {
@@ -50,12 +49,12 @@ class ReceiptCampaignsTest : public PosDatabaseTest {
   void SetUp() override {
     static bool created = false;
     if (!created) {
-      ASSERT_TRUE(catalogue_.CreateCategory(kProgram, {.category_id = "dairy", .name = "Dairy"}, "")
-                      .ok());
-      ASSERT_TRUE(catalogue_
-                      .CreateProduct(kProgram,
-                                     {.sku = "milk", .name = "Milk", .category_id = "dairy"}, "")
-                      .ok());
+      ASSERT_TRUE(
+          catalogue_.CreateCategory(kProgram, {.category_id = "dairy", .name = "Dairy"}, "").ok());
+      ASSERT_TRUE(
+          catalogue_
+              .CreateProduct(kProgram, {.sku = "milk", .name = "Milk", .category_id = "dairy"}, "")
+              .ok());
       ASSERT_TRUE(catalogue_
                       .CreateProduct(kProgram,
                                      {.sku = "formula",

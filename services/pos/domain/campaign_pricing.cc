@@ -50,19 +50,19 @@ CampaignPricing ApplyCampaignOutcome(const promotions::Outcome& outcome, const C
                      .cashier_message = explanation.cashier_message};
     for (const promotions::LineShare& share : explanation.lines) {
       const PricedLine& line = lines[input.pos_line[share.line_index]];
-      rule.lines.push_back(
-          {.line_number = line.line_number, .discount = share.discount,
-           .bonus_points = share.bonus_points});
+      rule.lines.push_back({.line_number = line.line_number,
+                            .discount = share.discount,
+                            .bonus_points = share.bonus_points});
     }
     if (!rule.cashier_message.empty()) pricing.messages.push_back(rule.cashier_message);
     pricing.applied.push_back(std::move(rule));
   }
   for (const promotions::NearMiss& miss : outcome.near_misses) {
     // The amount is in minor units; the till formats money, not pos.
-    pricing.messages.push_back(miss.cashier_message.empty()
-                                   ? absl::StrCat("Spend ", miss.missing_amount, " more")
-                                   : absl::StrCat(miss.cashier_message, " (spend ",
-                                                  miss.missing_amount, " more)"));
+    pricing.messages.push_back(
+        miss.cashier_message.empty()
+            ? absl::StrCat("Spend ", miss.missing_amount, " more")
+            : absl::StrCat(miss.cashier_message, " (spend ", miss.missing_amount, " more)"));
   }
   return pricing;
 }

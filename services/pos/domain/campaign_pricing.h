@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "libs/promotions/engine.h"
 #include "services/pos/domain/pricing.h"
+#include "services/pos/domain/receipt.h"
 
 namespace loyalty::pos {
 
@@ -46,22 +47,6 @@ struct CampaignInput {
 CampaignInput BuildCampaignInput(const std::vector<PricedLine>& lines,
                                  const absl::flat_hash_map<std::string, ProductFacts>& products,
                                  const SaleFacts& sale);
-
-// What one rule of one campaign did, in pos terms.
-struct AppliedRule {
-  struct Line {
-    int32_t line_number = 0;
-    int64_t discount = 0;
-    int64_t bonus_points = 0;
-  };
-  std::string campaign_id;
-  int64_t campaign_version = 0;
-  std::string rule_id;
-  std::vector<Line> lines;
-  int64_t discount = 0;
-  int64_t bonus_points = 0;
-  std::string cashier_message;
-};
 
 struct CampaignPricing {
   std::vector<AppliedRule> applied;  // in the order the engine applied them

@@ -23,9 +23,9 @@ promotions::Campaign TenPercentOffCategory(const std::string& category) {
   campaign.state = promotions::CampaignState::kActive;
   promotions::Rule rule;
   rule.rule_id = "r1";
-  rule.effects.push_back(promotions::DiscountEffect{
-      .target = promotions::Target::kLines, .lines = {.categories = {category}},
-      .percent_bp = 1000});
+  rule.effects.push_back(promotions::DiscountEffect{.target = promotions::Target::kLines,
+                                                    .lines = {.categories = {category}},
+                                                    .percent_bp = 1000});
   rule.cashier_message = "Dairy week: 10% off";
   campaign.rules.push_back(rule);
   return campaign;
@@ -66,8 +66,8 @@ TEST(ApplyCampaignOutcomeTest, DiscountsTheSelectedLineAndNamesCampaignVersionAn
       {"milk", {.category_id = "dairy"}},
       {"cigarettes", {.category_id = "dairy", .no_discount = true}}};
   CampaignInput input = BuildCampaignInput(lines, products, kSale);
-  auto snapshot = promotions::Snapshot::Compile({TenPercentOffCategory("dairy")},
-                                                absl::UTCTimeZone());
+  auto snapshot =
+      promotions::Snapshot::Compile({TenPercentOffCategory("dairy")}, absl::UTCTimeZone());
   ASSERT_TRUE(snapshot.ok()) << snapshot.status();
   auto outcome = promotions::Evaluate(*snapshot, input.receipt);
   ASSERT_TRUE(outcome.ok()) << outcome.status();

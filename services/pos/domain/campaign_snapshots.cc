@@ -76,10 +76,10 @@ void CampaignSnapshots::Run(std::stop_token stop) {
     {
       absl::MutexLock lock(&mutex_);
       // Wakes up now and then to notice `stop`, which cannot signal the mutex.
-      mutex_.AwaitWithTimeout(absl::Condition(
-                                  +[](std::vector<std::string>* queue) { return !queue->empty(); },
-                                  &queue_),
-                              absl::Milliseconds(200));
+      mutex_.AwaitWithTimeout(
+          absl::Condition(
+              +[](std::vector<std::string>* queue) { return !queue->empty(); }, &queue_),
+          absl::Milliseconds(200));
     }
     RefreshStale();
   }

@@ -37,9 +37,10 @@ class FakeSource final : public CampaignSource {
 class CampaignSnapshotsTest : public ::testing::Test {
  protected:
   CampaignSnapshotsTest()
-      : snapshots_(source_, [this] { return now_; },
-                   {.max_age = absl::Seconds(60), .retry_after = absl::Seconds(1)},
-                   [this](const std::string&, const absl::Status&) { ++failures_; }) {
+      : snapshots_(
+            source_, [this] { return now_; },
+            {.max_age = absl::Seconds(60), .retry_after = absl::Seconds(1)},
+            [this](const std::string&, const absl::Status&) { ++failures_; }) {
     source_.active = {{TenPercentOff("c1", 1)}, 7};
   }
 

@@ -99,6 +99,7 @@ absl::StatusOr<Receipt> ReceiptEngine::Calculate(const std::string& program_id,
     if (!priced.ok()) return priced.status();
     campaign_pricing = *std::move(priced);
     receipt.messages = campaign_pricing.messages;
+    receipt.applied_campaigns = campaign_pricing.applied;
   }
 
   std::optional<CardInfo> card;

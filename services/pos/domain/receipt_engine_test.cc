@@ -226,6 +226,7 @@ class FakeCampaigns final : public ReceiptCampaigns {
     pricing.line_bonus_points = {0, 7};
     pricing.bonus_points = 7;
     pricing.messages = {"Spring sale"};
+    pricing.applied = {{.campaign_id = "c1", .campaign_version = 4, .rule_id = "r1"}};
     return pricing;
   }
 
@@ -246,6 +247,8 @@ TEST_F(ReceiptEngineTest, CampaignDiscountsComeBeforePointsAndBonusPointsAreAdde
   EXPECT_EQ(receipt->points_earned, 117);
   EXPECT_EQ(receipt->lines[1].points_earned, 20 + 7);
   EXPECT_EQ(receipt->messages, std::vector<std::string>{"Spring sale"});
+  ASSERT_EQ(receipt->applied_campaigns.size(), 1u);
+  EXPECT_EQ(receipt->applied_campaigns[0].campaign_version, 4);
   EXPECT_EQ(AmountToPay(receipt->lines, receipt->point_value), 110000);
 }
 
