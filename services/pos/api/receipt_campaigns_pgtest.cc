@@ -5,6 +5,7 @@
 
 #include "gtest/gtest.h"
 #include "services/pos/api/receipt_campaigns.h"
+#include "services/pos/domain/test_campaigns.h"
 #include "services/pos/storage/catalogue_store.h"
 #include "services/pos/storage/pos_database_test.h"
 #include "services/pos/storage/pos_store.h"
@@ -23,21 +24,6 @@ class FixedSource final : public CampaignSource {
   Active active;
   absl::Status failure;
 };
-
-promotions::Campaign TenPercentOffDairy() {
-  promotions::Campaign campaign;
-  campaign.campaign_id = "c-dairy";
-  campaign.version = 2;
-  campaign.name = "Dairy week";
-  campaign.state = promotions::CampaignState::kActive;
-  promotions::Rule rule;
-  rule.rule_id = "r1";
-  rule.effects.push_back(promotions::DiscountEffect{.target = promotions::Target::kLines,
-                                                    .lines = {.categories = {"dairy"}},
-                                                    .percent_bp = 1000});
-  campaign.rules.push_back(rule);
-  return campaign;
-}
 
 PricedLine Line(int32_t number, const std::string& sku, int64_t amount) {
   return {
@@ -68,7 +54,7 @@ class ReceiptCampaignsTest : public PosDatabaseTest {
     auto store = stores_.CreateStore(kProgram, Store{.name = "Main"}, "");
     ASSERT_TRUE(store.ok()) << store.status();
     store_id_ = store->store_id;
-    source_.active = {{TenPercentOffDairy()}, 5};
+    source_.active = {{PercentOffCategory("c-dairy", 2, "dairy", 1000)}, 5};
   }
 
   PosStore stores_{*pool_};

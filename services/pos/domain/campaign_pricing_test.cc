@@ -1,6 +1,7 @@
 #include "services/pos/domain/campaign_pricing.h"
 
 #include "gtest/gtest.h"
+#include "services/pos/domain/test_campaigns.h"
 
 namespace loyalty::pos {
 namespace {
@@ -13,22 +14,6 @@ PricedLine Line(int32_t number, const std::string& sku, const std::string& categ
                     .quantity_milli = 1000,
                     .price = amount,
                     .amount = amount};
-}
-
-promotions::Campaign TenPercentOffCategory(const std::string& category) {
-  promotions::Campaign campaign;
-  campaign.campaign_id = "c-dairy";
-  campaign.version = 3;
-  campaign.name = "Dairy week";
-  campaign.state = promotions::CampaignState::kActive;
-  promotions::Rule rule;
-  rule.rule_id = "r1";
-  rule.effects.push_back(promotions::DiscountEffect{.target = promotions::Target::kLines,
-                                                    .lines = {.categories = {category}},
-                                                    .percent_bp = 1000});
-  rule.cashier_message = "Dairy week: 10% off";
-  campaign.rules.push_back(rule);
-  return campaign;
 }
 
 const SaleFacts kSale{.store_id = "s1",
@@ -66,8 +51,9 @@ TEST(ApplyCampaignOutcomeTest, DiscountsTheSelectedLineAndNamesCampaignVersionAn
       {"milk", {.category_id = "dairy"}},
       {"cigarettes", {.category_id = "dairy", .no_discount = true}}};
   CampaignInput input = BuildCampaignInput(lines, products, kSale);
-  auto snapshot =
-      promotions::Snapshot::Compile({TenPercentOffCategory("dairy")}, absl::UTCTimeZone());
+  auto snapshot = promotions::Snapshot::Compile(
+      {PercentOffCategory("c-dairy", 3, "dairy", 1000, "Dairy week: 10% off")},
+      absl::UTCTimeZone());
   ASSERT_TRUE(snapshot.ok()) << snapshot.status();
   auto outcome = promotions::Evaluate(*snapshot, input.receipt);
   ASSERT_TRUE(outcome.ok()) << outcome.status();

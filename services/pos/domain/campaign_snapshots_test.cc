@@ -4,22 +4,10 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "services/pos/domain/test_campaigns.h"
 
 namespace loyalty::pos {
 namespace {
-
-promotions::Campaign TenPercentOff(const std::string& id, int64_t version) {
-  promotions::Campaign campaign;
-  campaign.campaign_id = id;
-  campaign.version = version;
-  campaign.name = id;
-  campaign.state = promotions::CampaignState::kActive;
-  promotions::Rule rule;
-  rule.rule_id = "r1";
-  rule.effects.push_back(promotions::DiscountEffect{.percent_bp = 1000});
-  campaign.rules.push_back(rule);
-  return campaign;
-}
 
 class FakeSource final : public CampaignSource {
  public:
@@ -41,7 +29,7 @@ class CampaignSnapshotsTest : public ::testing::Test {
             source_, [this] { return now_; },
             {.max_age = absl::Seconds(60), .retry_after = absl::Seconds(1)},
             [this](const std::string&, const absl::Status&) { ++failures_; }) {
-    source_.active = {{TenPercentOff("c1", 1)}, 7};
+    source_.active = {{PercentOffCategory("c1", 1, "dairy", 1000)}, 7};
   }
 
   FakeSource source_;
@@ -143,7 +131,7 @@ TEST_F(CampaignSnapshotsTest, WithoutASnapshotAndWithCampaignsDownReceiptsGetNon
 }
 
 TEST_F(CampaignSnapshotsTest, ACampaignTheEngineRejectsFailsTheLoad) {
-  promotions::Campaign broken = TenPercentOff("c1", 1);
+  promotions::Campaign broken = PercentOffCategory("c1", 1, "dairy", 1000);
   broken.rules.clear();
   source_.active = {{broken}, 7};
   EXPECT_EQ(snapshots_.Get("p1").snapshot, nullptr);
