@@ -71,6 +71,14 @@ TEST_F(PosCampaignsTest, AnActiveCampaignDiscountsAndAPausedOneNoLonger) {
   ASSERT_GE(discounted.messages_size(), 1);
   EXPECT_EQ(discounted.messages(0), "Dairy week: 10% off");
 
+  // The receipt keeps the version that priced it.
+  http::Response read = Pos("GET", absl::StrCat("/v1/pos/receipts/", discounted.receipt_id()));
+  ASSERT_EQ(read.status, 200) << read.body;
+  const auto kept = Parse<pos::v1::Receipt>(read.body);
+  ASSERT_EQ(kept.applied_campaigns_size(), 1);
+  EXPECT_EQ(kept.applied_campaigns(0).campaign_version(), version);
+  EXPECT_EQ(kept.applied_campaigns(0).lines_size(), 1);
+
   http::Response paused = Admin("POST", path + ":pause", "{}");
   ASSERT_EQ(paused.status, 200) << paused.body;
   pos::v1::Receipt full =

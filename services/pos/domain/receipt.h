@@ -61,7 +61,8 @@ struct Receipt {
   std::optional<absl::Time> expire_at;
   Balance balance;
   std::vector<std::string> messages;
-  // Set by a calculation, not stored yet: empty on a receipt read back.
+  // What priced the current calculation, kept with it (and so with the
+  // confirmed receipt).
   std::vector<AppliedRule> applied_campaigns;
   absl::Time create_time;
   std::optional<absl::Time> confirm_time;
