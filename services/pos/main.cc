@@ -1,12 +1,18 @@
 // pos: receipts (calculate, confirm, refund, cancel), stores, references
 // (partners, store types, sales channels, cities), the product catalogue and
 // settings.
+#include "absl/strings/str_cat.h"
 #include "libs/common/config.h"
+#include "libs/common/random_ids.h"
+#include "libs/outbox/outbox.h"
+#include "libs/redis/client.h"
 #include "libs/rpc/channel.h"
 #include "libs/rpc/server.h"
 #include "libs/service/runtime.h"
+#include "services/pos/api/campaigns_client.h"
 #include "services/pos/api/catalogue_api.h"
 #include "services/pos/api/pos_api.h"
+#include "services/pos/api/receipt_campaigns.h"
 #include "services/pos/api/recovery.h"
 #include "services/pos/api/reference_api.h"
 
@@ -15,6 +21,11 @@ int main() {
   loyalty::EnvReader env;
   std::string cards_address = loyalty::ReadPeerAddress(env, "cards");
   absl::Duration cards_timeout = env.Duration("LOYALTY_CARDS_TIMEOUT", absl::Seconds(5));
+  std::string campaigns_address = loyalty::ReadPeerAddress(env, "campaigns");
+  absl::Duration campaigns_timeout =
+      env.Duration("LOYALTY_CAMPAIGNS_TIMEOUT", absl::Seconds(2));
+  loyalty::pos::CampaignSnapshotOptions snapshot_options{
+      .max_age = env.Duration("LOYALTY_POS_SNAPSHOT_MAX_AGE", absl::Seconds(60))};
   loyalty::pos::RecoveryOptions recovery_options{
       .interval = env.Duration("LOYALTY_RECOVERY_INTERVAL", absl::Seconds(10)),
       .stalled_after = env.Duration("LOYALTY_RECOVERY_AFTER", absl::Seconds(30))};
@@ -26,13 +37,22 @@ int main() {
   loyalty::pos::CardsStubs cards{loyalty::cards::v1::CardsService::NewStub(channel),
                                  loyalty::cards::v1::LedgerService::NewStub(channel),
                                  cards_timeout};
+  loyalty::pos::GrpcCampaignSource campaign_source(
+      loyalty::rpc::DialService(campaigns_address), campaigns_timeout);
+  loyalty::pos::SnapshotLoadFailures snapshot_failures((*runtime)->registry());
+  loyalty::pos::CampaignSnapshots snapshots(
+      campaign_source, [] { return absl::Now(); }, snapshot_options,
+      [&](const std::string& program_id, const absl::Status& error) {
+        snapshot_failures.Record(program_id, error);
+      });
   loyalty::pos::PosStore store((*runtime)->pool());
-  loyalty::pos::ReceiptEngine engine(store, [] { return absl::Now(); });
+  loyalty::pos::CatalogueStore catalogue((*runtime)->pool());
+  loyalty::pos::SnapshotReceiptCampaigns receipt_campaigns(snapshots, store, catalogue);
+  loyalty::pos::ReceiptEngine engine(store, [] { return absl::Now(); }, &receipt_campaigns);
   loyalty::pos::PosApi pos_api(engine, store, cards);
   loyalty::pos::StoreApi store_api(store);
   loyalty::pos::ReferenceStore references((*runtime)->pool());
   loyalty::pos::ReferenceApi reference_api(references);
-  loyalty::pos::CatalogueStore catalogue((*runtime)->pool());
   loyalty::pos::CatalogueApi catalogue_api(catalogue);
   (*runtime)->host().AddService(&pos_api);
   (*runtime)->host().AddService(&store_api);
@@ -41,6 +61,19 @@ int main() {
   loyalty::pos::StalledWorkRecovery recovery(engine, store, cards, recovery_options);
   (*runtime)->host().AddBackgroundTask(
       "stalled-work-recovery", [&recovery](std::stop_token stop) { recovery.Run(stop); });
+  // Every replica keeps its own snapshots, so every replica needs every
+  // ActiveCampaignsChanged: a consumer group of its own.
+  loyalty::redis::Client campaigns_redis({.address = (*runtime)->config().redis_address});
+  loyalty::outbox::StreamConsumer campaign_events(
+      campaigns_redis, loyalty::outbox::StreamFor("campaigns"),
+      absl::StrCat("pos-snapshots-", loyalty::NewUuid()), "pos",
+      [&snapshots](const loyalty::outbox::StreamEvent& event) {
+        return loyalty::pos::HandleCampaignEvent(snapshots, event);
+      });
+  (*runtime)->host().AddBackgroundTask(
+      "campaign-events", [&campaign_events](std::stop_token stop) { campaign_events.Run(stop); });
+  (*runtime)->host().AddBackgroundTask(
+      "campaign-snapshots", [&snapshots](std::stop_token stop) { snapshots.Run(stop); });
   (*runtime)->EnableOutboxRelay();
   return (*runtime)->Run();
 }

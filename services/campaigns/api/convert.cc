@@ -30,6 +30,21 @@ v1::CampaignState StateToProto(CampaignState state) {
   return v1::CAMPAIGN_STATE_UNSPECIFIED;
 }
 
+absl::StatusOr<CampaignState> StateFromProto(v1::CampaignState state, absl::string_view field) {
+  switch (state) {
+    case v1::CAMPAIGN_STATE_DRAFT:
+      return CampaignState::kDraft;
+    case v1::CAMPAIGN_STATE_ACTIVE:
+      return CampaignState::kActive;
+    case v1::CAMPAIGN_STATE_PAUSED:
+      return CampaignState::kPaused;
+    case v1::CAMPAIGN_STATE_FINISHED:
+      return CampaignState::kFinished;
+    default:
+      return InvalidField(field, "not a campaign state");
+  }
+}
+
 namespace pm = ::loyalty::promotions;
 
 std::vector<std::string> Strings(const google::protobuf::RepeatedPtrField<std::string>& values) {
@@ -269,6 +284,19 @@ absl::StatusOr<Campaign> CampaignFromProto(const v1::Campaign& message,
   absl::Status definition = DefinitionFromProto(message, field_prefix, campaign);
   if (!definition.ok()) return definition;
   return campaign;
+}
+
+absl::StatusOr<pm::Campaign> EngineCampaignFromProto(const v1::Campaign& message,
+                                                     absl::string_view field_prefix) {
+  absl::StatusOr<Campaign> campaign = CampaignFromProto(message, field_prefix);
+  if (!campaign.ok()) return campaign.status();
+  absl::StatusOr<CampaignState> state =
+      StateFromProto(message.state(), absl::StrCat(field_prefix, "state"));
+  if (!state.ok()) return state.status();
+  campaign->campaign_id = message.campaign_id();
+  campaign->version = message.version();
+  campaign->state = *state;
+  return ToEngineCampaign(*campaign);
 }
 
 void CampaignToProto(const Campaign& campaign, v1::Campaign* out) {

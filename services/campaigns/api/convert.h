@@ -1,8 +1,9 @@
 #pragma once
 
-// Campaign <-> loyalty.campaigns.v1 messages. Shared by the API and by the
+// Campaign <-> loyalty.campaigns.v1 messages. Shared by the API, by the
 // CampaignCreated event, which carries the resource exactly as the API
-// returns it.
+// returns it, and by pos, which compiles GetActiveCampaigns' answer (hence
+// its own library, campaigns_model).
 
 #include <optional>
 
@@ -11,6 +12,7 @@
 #include "absl/time/time.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "libs/promotions/model.h"
 #include "loyalty/campaigns/v1/campaigns_service.pb.h"
 #include "services/campaigns/domain/campaign.h"
 
@@ -36,6 +38,12 @@ absl::StatusOr<Campaign> CampaignFromProto(const v1::Campaign& message,
                                            absl::string_view field_prefix);
 
 void CampaignToProto(const Campaign& campaign, v1::Campaign* out);
+
+// The campaign as the rule engine sees it, output-only fields (id, version,
+// state) included: what a consumer of GetActiveCampaigns (pos) compiles.
+// InvalidArgument naming the field for what cannot be mapped.
+absl::StatusOr<promotions::Campaign> EngineCampaignFromProto(const v1::Campaign& message,
+                                                             absl::string_view field_prefix);
 
 // The rule part alone (stacking, schedule, audience, rules): what storage
 // keeps as the definition beside its columns.

@@ -194,6 +194,28 @@ TEST(CampaignProtoTest, UnspecifiedDayIsRefusedByTheValidator) {
             "campaign.schedule.days[0]");
 }
 
+TEST(EngineCampaignFromProtoTest, KeepsIdVersionAndStateForPos) {
+  v1::Campaign message;
+  message.set_campaign_id("c-1");
+  message.set_version(4);
+  message.set_state(v1::CAMPAIGN_STATE_ACTIVE);
+  message.set_name("Spring");
+  message.set_priority(3);
+  auto engine = EngineCampaignFromProto(message, "campaigns[0].");
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  EXPECT_EQ(engine->campaign_id, "c-1");
+  EXPECT_EQ(engine->version, 4);
+  EXPECT_EQ(engine->state, promotions::CampaignState::kActive);
+  EXPECT_EQ(engine->priority, 3);
+}
+
+TEST(EngineCampaignFromProtoTest, AnUnknownStateNamesTheField) {
+  v1::Campaign message;
+  message.set_campaign_id("c-1");
+  EXPECT_EQ(ViolatedField(EngineCampaignFromProto(message, "campaigns[2].").status()),
+            "campaigns[2].state");
+}
+
 TEST(ApplyUpdateMaskTest, ChangesOnlyNamedFields) {
   auto current = CampaignFromProto(FullDefinition(), "campaign.");
   ASSERT_TRUE(current.ok());

@@ -64,6 +64,21 @@ void ReceiptToProto(const Receipt& receipt, v1::Receipt* out) {
   out->set_amount_to_pay(AmountToPay(receipt.lines, receipt.point_value));
   out->set_no_loyalty_reason(static_cast<v1::NoLoyaltyReason>(receipt.no_loyalty_reason));
   for (const std::string& message : receipt.messages) out->add_messages(message);
+  for (const AppliedRule& rule : receipt.applied_campaigns) {
+    v1::AppliedCampaign* applied = out->add_applied_campaigns();
+    applied->set_campaign_id(rule.campaign_id);
+    applied->set_campaign_version(rule.campaign_version);
+    applied->set_rule_id(rule.rule_id);
+    applied->set_discount(rule.discount);
+    applied->set_bonus_points(rule.bonus_points);
+    applied->set_cashier_message(rule.cashier_message);
+    for (const AppliedRule::Line& line : rule.lines) {
+      v1::AppliedCampaignLine* share = applied->add_lines();
+      share->set_line_number(line.line_number);
+      share->set_discount(line.discount);
+      share->set_bonus_points(line.bonus_points);
+    }
+  }
   BalanceToProto(receipt.balance, out->mutable_balance());
   rpc::SetTimestamp(receipt.create_time, out->mutable_create_time());
   if (receipt.confirm_time) rpc::SetTimestamp(*receipt.confirm_time, out->mutable_confirm_time());

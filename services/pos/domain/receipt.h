@@ -24,6 +24,22 @@ struct Balance {
   int64_t held = 0;
 };
 
+// What one rule of one campaign did, in pos terms.
+struct AppliedRule {
+  struct Line {
+    int32_t line_number = 0;
+    int64_t discount = 0;
+    int64_t bonus_points = 0;
+  };
+  std::string campaign_id;
+  int64_t campaign_version = 0;
+  std::string rule_id;
+  std::vector<Line> lines;
+  int64_t discount = 0;
+  int64_t bonus_points = 0;
+  std::string cashier_message;
+};
+
 struct Receipt {
   std::string receipt_id;
   std::string program_id;
@@ -45,6 +61,9 @@ struct Receipt {
   std::optional<absl::Time> expire_at;
   Balance balance;
   std::vector<std::string> messages;
+  // What priced the current calculation, kept with it (and so with the
+  // confirmed receipt).
+  std::vector<AppliedRule> applied_campaigns;
   absl::Time create_time;
   std::optional<absl::Time> confirm_time;
 };

@@ -90,6 +90,18 @@ absl::StatusOr<Receipt> ReceiptEngine::Calculate(const std::string& program_id,
   }
   for (const PricedLine& line : receipt.lines) receipt.total_amount += line.amount;
 
+  // Campaign discounts first: the points to pay with and to earn are
+  // computed from what is left to pay after them.
+  CampaignPricing campaign_pricing;
+  if (campaigns_ != nullptr) {
+    absl::StatusOr<CampaignPricing> priced =
+        campaigns_->Price(program_id, store_id, clock_(), *settings, receipt.lines);
+    if (!priced.ok()) return priced.status();
+    campaign_pricing = *std::move(priced);
+    receipt.messages = campaign_pricing.messages;
+    receipt.applied_campaigns = campaign_pricing.applied;
+  }
+
   std::optional<CardInfo> card;
   if (input.card_number.empty()) {
     receipt.no_loyalty_reason = NoLoyaltyReason::kNoCard;
@@ -124,6 +136,12 @@ absl::StatusOr<Receipt> ReceiptEngine::Calculate(const std::string& program_id,
     receipt.max_points_payable = outcome.max_points_payable;
     receipt.points_spent = outcome.points_spent;
     receipt.points_earned = outcome.points_earned;
+    // Campaign bonus points need a member to earn them.
+    for (size_t i = 0;
+         i < campaign_pricing.line_bonus_points.size() && i < receipt.lines.size(); ++i) {
+      receipt.lines[i].points_earned += campaign_pricing.line_bonus_points[i];
+    }
+    receipt.points_earned += campaign_pricing.bonus_points;
     absl::Time now = clock_();
     receipt.activate_at = now + absl::Seconds(settings->activation_delay_seconds);
     if (settings->points_lifetime_days > 0) {

@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "services/pos/domain/campaign_pricing.h"
 #include "services/pos/domain/receipt.h"
 
 namespace loyalty::pos {
@@ -94,8 +95,9 @@ class ReceiptEngine final {
  public:
   using Clock = std::function<absl::Time()>;
 
-  ReceiptEngine(ReceiptRepository& repository, Clock clock)
-      : repository_(repository), clock_(std::move(clock)) {}
+  // Without `campaigns` receipts are priced without campaigns.
+  ReceiptEngine(ReceiptRepository& repository, Clock clock, ReceiptCampaigns* campaigns = nullptr)
+      : repository_(repository), clock_(std::move(clock)), campaigns_(campaigns) {}
 
   absl::StatusOr<Receipt> Calculate(const std::string& program_id, const CalculateInput& input,
                                     Ledger& ledger);
@@ -119,6 +121,7 @@ class ReceiptEngine final {
 
   ReceiptRepository& repository_;
   Clock clock_;
+  ReceiptCampaigns* campaigns_;
 };
 
 }  // namespace loyalty::pos

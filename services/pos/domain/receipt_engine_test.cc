@@ -213,6 +213,69 @@ class ReceiptEngineTest : public ::testing::Test {
   ReceiptEngine engine_{repository_, [] { return absl::FromUnixSeconds(1'800'000'000); }};
 };
 
+// 10% off the first line, 7 bonus points on the second.
+class FakeCampaigns final : public ReceiptCampaigns {
+ public:
+  absl::StatusOr<CampaignPricing> Price(const std::string&, const std::string& store_id,
+                                        absl::Time, const PosSettings&,
+                                        std::vector<PricedLine>& lines) override {
+    if (!failure.ok()) return failure;
+    stores.push_back(store_id);
+    lines[0].discount = lines[0].amount / 10;
+    CampaignPricing pricing;
+    pricing.line_bonus_points = {0, 7};
+    pricing.bonus_points = 7;
+    pricing.messages = {"Spring sale"};
+    pricing.applied = {{.campaign_id = "c1", .campaign_version = 4, .rule_id = "r1"}};
+    return pricing;
+  }
+
+  absl::Status failure;
+  std::vector<std::string> stores;
+};
+
+TEST_F(ReceiptEngineTest, CampaignDiscountsComeBeforePointsAndBonusPointsAreAdded) {
+  FakeCampaigns campaigns;
+  ReceiptEngine engine(repository_, [] { return absl::FromUnixSeconds(1'800'000'000); },
+                       &campaigns);
+  auto receipt = engine.Calculate("p", Input(0), ledger_);
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  EXPECT_EQ(campaigns.stores, std::vector<std::string>{FakeRepository::kStore});
+  EXPECT_EQ(receipt->lines[0].discount, 10000);
+  EXPECT_EQ(receipt->total_amount, 120000);
+  // 10% of the 1100.00 left to pay, plus the campaign's 7.
+  EXPECT_EQ(receipt->points_earned, 117);
+  EXPECT_EQ(receipt->lines[1].points_earned, 20 + 7);
+  EXPECT_EQ(receipt->messages, std::vector<std::string>{"Spring sale"});
+  ASSERT_EQ(receipt->applied_campaigns.size(), 1u);
+  EXPECT_EQ(receipt->applied_campaigns[0].campaign_version, 4);
+  EXPECT_EQ(AmountToPay(receipt->lines, receipt->point_value), 110000);
+}
+
+TEST_F(ReceiptEngineTest, WithoutACardCampaignsDiscountButEarnNothing) {
+  FakeCampaigns campaigns;
+  ReceiptEngine engine(repository_, [] { return absl::FromUnixSeconds(1'800'000'000); },
+                       &campaigns);
+  CalculateInput input = Input(0);
+  input.card_number.clear();
+  auto receipt = engine.Calculate("p", input, ledger_);
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  EXPECT_EQ(receipt->lines[0].discount, 10000);
+  EXPECT_EQ(receipt->points_earned, 0);
+  EXPECT_EQ(receipt->lines[1].points_earned, 0);
+}
+
+TEST_F(ReceiptEngineTest, ACampaignPricingErrorFailsTheCalculationAndStoresNothing) {
+  FakeCampaigns campaigns;
+  campaigns.failure = absl::UnavailableError("catalogue unreachable");
+  ReceiptEngine engine(repository_, [] { return absl::FromUnixSeconds(1'800'000'000); },
+                       &campaigns);
+  EXPECT_EQ(engine.Calculate("p", Input(0), ledger_).status().code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(repository_.receipts.empty());
+  EXPECT_EQ(ledger_.held, 0);
+}
+
 TEST_F(ReceiptEngineTest, CalculateHoldsAndConfirmPostsOnce) {
   auto receipt = engine_.Calculate("p", Input(300), ledger_);
   ASSERT_TRUE(receipt.ok()) << receipt.status();

@@ -156,6 +156,30 @@ std::optional<Receipt> LoadReceipt(pg::Tx& tx, const std::string& program_id,
                                        .points_earned = line[8].as<int64_t>(),
                                        .refunded_quantity_milli = line[9].as<int64_t>()});
   }
+  for (const auto& rule :
+       tx.exec_params("SELECT campaign_id, campaign_version, rule_id, discount, bonus_points,"
+                      " cashier_message FROM receipt_campaigns WHERE receipt_id = $1"
+                      " ORDER BY position",
+                      receipt_id)) {
+    receipt.applied_campaigns.push_back(AppliedRule{.campaign_id = rule[0].as<std::string>(),
+                                                    .campaign_version = rule[1].as<int64_t>(),
+                                                    .rule_id = rule[2].as<std::string>(),
+                                                    .discount = rule[3].as<int64_t>(),
+                                                    .bonus_points = rule[4].as<int64_t>(),
+                                                    .cashier_message = rule[5].as<std::string>()});
+  }
+  for (const auto& line :
+       tx.exec_params("SELECT position, line_number, discount, bonus_points"
+                      " FROM receipt_campaign_lines WHERE receipt_id = $1"
+                      " ORDER BY position, line_number",
+                      receipt_id)) {
+    const auto position = static_cast<size_t>(line[0].as<int>());
+    if (position >= receipt.applied_campaigns.size()) continue;
+    receipt.applied_campaigns[position].lines.push_back(
+        {.line_number = line[1].as<int32_t>(),
+         .discount = line[2].as<int64_t>(),
+         .bonus_points = line[3].as<int64_t>()});
+  }
   return receipt;
 }
 
@@ -502,6 +526,23 @@ absl::Status PosStore::SaveCalculation(const Receipt& receipt) {
         return absl::AbortedError("the receipt changed while it was being calculated; retry");
       }
       tx.exec_params("DELETE FROM receipt_lines WHERE receipt_id = $1", receipt.receipt_id);
+      tx.exec_params("DELETE FROM receipt_campaigns WHERE receipt_id = $1", receipt.receipt_id);
+    }
+    for (size_t position = 0; position < receipt.applied_campaigns.size(); ++position) {
+      const AppliedRule& rule = receipt.applied_campaigns[position];
+      tx.exec_params(
+          "INSERT INTO receipt_campaigns (receipt_id, position, campaign_id, campaign_version,"
+          " rule_id, discount, bonus_points, cashier_message)"
+          " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+          receipt.receipt_id, static_cast<int>(position), rule.campaign_id, rule.campaign_version,
+          rule.rule_id, rule.discount, rule.bonus_points, rule.cashier_message);
+      for (const AppliedRule::Line& line : rule.lines) {
+        tx.exec_params(
+            "INSERT INTO receipt_campaign_lines (receipt_id, position, line_number, discount,"
+            " bonus_points) VALUES ($1, $2, $3, $4, $5)",
+            receipt.receipt_id, static_cast<int>(position), line.line_number, line.discount,
+            line.bonus_points);
+      }
     }
     for (const PricedLine& line : receipt.lines) {
       tx.exec_params(

@@ -168,6 +168,40 @@ TEST_F(PosStoreTest, RecalculationIsClaimedOnceAndBlocksConfirm) {
   EXPECT_EQ(store_.SaveCalculation(twin).code(), absl::StatusCode::kAborted);
 }
 
+TEST_F(PosStoreTest, TheCampaignsThatPricedAReceiptAreKeptAndReplacedByARecalculation) {
+  Receipt receipt = Calculated("CMP-1");
+  receipt.lines[0].discount = 2000;
+  receipt.applied_campaigns = {
+      {.campaign_id = "c-1",
+       .campaign_version = 3,
+       .rule_id = "r1",
+       .lines = {{.line_number = receipt.lines[0].line_number, .discount = 2000}},
+       .discount = 2000,
+       .cashier_message = "10% off"},
+      {.campaign_id = "c-2", .campaign_version = 1, .rule_id = "pts", .bonus_points = 4}};
+  ASSERT_TRUE(store_.SaveCalculation(receipt).ok());
+  auto saved = store_.Get(kProgram, receipt.receipt_id);
+  ASSERT_TRUE(saved.ok()) << saved.status();
+  ASSERT_EQ(saved->applied_campaigns.size(), 2u);
+  EXPECT_EQ(saved->applied_campaigns[0].campaign_id, "c-1");
+  EXPECT_EQ(saved->applied_campaigns[0].campaign_version, 3);
+  EXPECT_EQ(saved->applied_campaigns[0].cashier_message, "10% off");
+  ASSERT_EQ(saved->applied_campaigns[0].lines.size(), 1u);
+  EXPECT_EQ(saved->applied_campaigns[0].lines[0].discount, 2000);
+  EXPECT_EQ(saved->applied_campaigns[1].rule_id, "pts");
+  EXPECT_EQ(saved->applied_campaigns[1].bonus_points, 4);
+
+  // The campaign was paused meanwhile: the recalculation has none.
+  ASSERT_TRUE(store_.BeginRecalculation(kProgram, receipt.receipt_id, 1).ok());
+  Receipt second = receipt;
+  second.calculation = 2;
+  second.applied_campaigns.clear();
+  ASSERT_TRUE(store_.SaveCalculation(second).ok());
+  auto confirmed = store_.BeginConfirm(kProgram, "", receipt.receipt_id, "");
+  ASSERT_TRUE(confirmed.ok()) << confirmed.status();
+  EXPECT_TRUE(confirmed->applied_campaigns.empty());
+}
+
 TEST_F(PosStoreTest, StalledConfirmationsAreListedAndRevertible) {
   Receipt receipt = Calculated("ST-1");
   ASSERT_TRUE(store_.SaveCalculation(receipt).ok());

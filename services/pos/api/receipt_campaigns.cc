@@ -1,0 +1,67 @@
+#include "services/pos/api/receipt_campaigns.h"
+
+#include "libs/common/log.h"
+#include "services/pos/storage/catalogue_store.h"
+#include "services/pos/storage/pos_store.h"
+
+namespace loyalty::pos {
+namespace {
+
+// Shown to the cashier whenever campaigns could not be applied, so that a
+// missing discount is explained at the till rather than discovered later.
+constexpr char kWithoutCampaigns[] = "Campaigns are unavailable: priced without campaigns";
+
+CampaignPricing Nothing(size_t lines) {
+  CampaignPricing pricing;
+  pricing.line_bonus_points.assign(lines, 0);
+  return pricing;
+}
+
+}  // namespace
+
+absl::StatusOr<CampaignPricing> SnapshotReceiptCampaigns::Price(const std::string& program_id,
+                                                                const std::string& store_id,
+                                                                absl::Time time,
+                                                                const PosSettings& settings,
+                                                                std::vector<PricedLine>& lines) {
+  CampaignSnapshot current = snapshots_.Get(program_id);
+  if (current.snapshot == nullptr) {
+    CampaignPricing pricing = Nothing(lines.size());
+    pricing.messages.push_back(kWithoutCampaigns);
+    return pricing;
+  }
+  // Most receipts of a program without campaigns: no lookups for nothing.
+  if (current.snapshot->size() == 0) return Nothing(lines.size());
+
+  absl::StatusOr<Store> store = stores_.GetStore(program_id, store_id);
+  if (!store.ok()) return store.status();
+  absl::flat_hash_map<std::string, ProductFacts> products;
+  for (const PricedLine& line : lines) {
+    if (line.sku.empty() || products.contains(line.sku)) continue;
+    absl::StatusOr<Product> product = catalogue_.GetProduct(program_id, line.sku);
+    if (absl::IsNotFound(product.status())) continue;
+    if (!product.ok()) return product.status();
+    products[line.sku] = {.category_id = product->category_id, .no_discount = product->no_discount};
+  }
+  CampaignInput input = BuildCampaignInput(lines, products,
+                                           {.store_id = store_id,
+                                            .partner_id = store->partner_id,
+                                            .channel = store->sales_channel_id,
+                                            .time = time,
+                                            .accrual_rate_bp = settings.accrual_rate_bp,
+                                            .point_value = settings.point_value});
+  absl::StatusOr<promotions::Outcome> outcome =
+      promotions::Evaluate(*current.snapshot, input.receipt);
+  if (!outcome.ok()) {
+    // pos validated the lines already, so this is a bug on one side or the
+    // other; the sale goes on without campaigns.
+    log::Error("evaluating campaigns failed",
+               {{"program_id", program_id}, {"error", outcome.status().ToString()}});
+    CampaignPricing pricing = Nothing(lines.size());
+    pricing.messages.push_back(kWithoutCampaigns);
+    return pricing;
+  }
+  return ApplyCampaignOutcome(*outcome, input, lines);
+}
+
+}  // namespace loyalty::pos

@@ -1,0 +1,70 @@
+#include "services/pos/domain/campaign_pricing.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace loyalty::pos {
+
+CampaignInput BuildCampaignInput(const std::vector<PricedLine>& lines,
+                                 const absl::flat_hash_map<std::string, ProductFacts>& products,
+                                 const SaleFacts& sale) {
+  CampaignInput input;
+  input.receipt.store_id = sale.store_id;
+  input.receipt.partner_id = sale.partner_id;
+  input.receipt.channel = sale.channel;
+  input.receipt.time = sale.time;
+  input.receipt.base_accrual_rate_bp = sale.accrual_rate_bp;
+  input.receipt.point_value = sale.point_value;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const PricedLine& line = lines[i];
+    std::string category = line.category;
+    if (auto product = products.find(line.sku); product != products.end()) {
+      if (product->second.no_discount) continue;
+      category = product->second.category_id;
+    }
+    input.receipt.lines.push_back(promotions::ReceiptLine{.sku = line.sku,
+                                                          .category = std::move(category),
+                                                          .quantity_milli = line.quantity_milli,
+                                                          .price = line.price,
+                                                          .amount = line.amount});
+    input.pos_line.push_back(i);
+  }
+  return input;
+}
+
+CampaignPricing ApplyCampaignOutcome(const promotions::Outcome& outcome, const CampaignInput& input,
+                                     std::vector<PricedLine>& lines) {
+  CampaignPricing pricing;
+  pricing.line_bonus_points.assign(lines.size(), 0);
+  for (size_t i = 0; i < outcome.lines.size() && i < input.pos_line.size(); ++i) {
+    const size_t pos_line = input.pos_line[i];
+    lines[pos_line].discount = outcome.lines[i].discount;
+    pricing.line_bonus_points[pos_line] = outcome.lines[i].bonus_points;
+  }
+  pricing.bonus_points = outcome.bonus_points;
+  for (const promotions::Explanation& explanation : outcome.explanations) {
+    AppliedRule rule{.campaign_id = explanation.campaign_id,
+                     .campaign_version = explanation.campaign_version,
+                     .rule_id = explanation.rule_id,
+                     .discount = explanation.discount,
+                     .bonus_points = explanation.bonus_points,
+                     .cashier_message = explanation.cashier_message};
+    for (const promotions::LineShare& share : explanation.lines) {
+      const PricedLine& line = lines[input.pos_line[share.line_index]];
+      rule.lines.push_back({.line_number = line.line_number,
+                            .discount = share.discount,
+                            .bonus_points = share.bonus_points});
+    }
+    if (!rule.cashier_message.empty()) pricing.messages.push_back(rule.cashier_message);
+    pricing.applied.push_back(std::move(rule));
+  }
+  for (const promotions::NearMiss& miss : outcome.near_misses) {
+    // The amount is in minor units; the till formats money, not pos.
+    pricing.messages.push_back(
+        miss.cashier_message.empty()
+            ? absl::StrCat("Spend ", miss.missing_amount, " more")
+            : absl::StrCat(miss.cashier_message, " (spend ", miss.missing_amount, " more)"));
+  }
+  return pricing;
+}
+
+}  // namespace loyalty::pos

@@ -1,0 +1,78 @@
+#pragma once
+
+// A pos receipt as the rule engine (libs/promotions) reads it, and the
+// engine's outcome applied back to the receipt's lines. Pure; the caller
+// looks up the catalogue and the store and evaluates the snapshot.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "libs/promotions/engine.h"
+#include "services/pos/domain/pricing.h"
+#include "services/pos/domain/receipt.h"
+
+namespace loyalty::pos {
+
+// What the catalogue says about a sku on the receipt.
+struct ProductFacts {
+  std::string category_id;  // "" for none
+  bool no_discount = false;
+};
+
+// What pos knows about the sale besides its lines.
+struct SaleFacts {
+  std::string store_id;
+  std::string partner_id;
+  std::string channel;
+  absl::Time time;
+  int32_t accrual_rate_bp = 0;
+  int64_t point_value = 100;
+};
+
+struct CampaignInput {
+  promotions::ReceiptContext receipt;
+  // For each line of `receipt`, the index of the pos line it stands for.
+  std::vector<size_t> pos_line;
+};
+
+// Lines of products flagged no_discount are left out, so that no campaign
+// discounts them or counts them towards its conditions; the engine has no
+// such flag. A known sku takes its category from the catalogue, an unknown
+// one keeps the category the till sent. No member facts yet: pos does not
+// know levels, tags or attributes, so member-only campaigns do not apply.
+CampaignInput BuildCampaignInput(const std::vector<PricedLine>& lines,
+                                 const absl::flat_hash_map<std::string, ProductFacts>& products,
+                                 const SaleFacts& sale);
+
+struct CampaignPricing {
+  std::vector<AppliedRule> applied;  // in the order the engine applied them
+  // Per pos line, bonus points on top of the base accrual.
+  std::vector<int64_t> line_bonus_points;
+  int64_t bonus_points = 0;
+  // Rule messages, then near misses ("spend X more"), for the cashier.
+  std::vector<std::string> messages;
+};
+
+// Sets each line's campaign discount (before the points are computed from
+// what is left to pay) and returns what was applied.
+CampaignPricing ApplyCampaignOutcome(const promotions::Outcome& outcome, const CampaignInput& input,
+                                     std::vector<PricedLine>& lines);
+
+// The port Calculate prices through: looks up what the mapping needs and
+// evaluates the program's snapshot. Campaigns being unavailable is not an
+// error (the receipt is priced without them and a message says so); an
+// error fails the calculation (e.g. the catalogue cannot be read).
+class ReceiptCampaigns {
+ public:
+  virtual ~ReceiptCampaigns() = default;
+  virtual absl::StatusOr<CampaignPricing> Price(const std::string& program_id,
+                                                const std::string& store_id, absl::Time time,
+                                                const PosSettings& settings,
+                                                std::vector<PricedLine>& lines) = 0;
+};
+
+}  // namespace loyalty::pos

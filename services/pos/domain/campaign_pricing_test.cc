@@ -1,0 +1,96 @@
+#include "services/pos/domain/campaign_pricing.h"
+
+#include "gtest/gtest.h"
+#include "services/pos/domain/test_campaigns.h"
+
+namespace loyalty::pos {
+namespace {
+
+PricedLine Line(int32_t number, const std::string& sku, const std::string& category,
+                int64_t amount) {
+  return PricedLine{.line_number = number,
+                    .sku = sku,
+                    .category = category,
+                    .quantity_milli = 1000,
+                    .price = amount,
+                    .amount = amount};
+}
+
+const SaleFacts kSale{.store_id = "s1",
+                      .partner_id = "p1",
+                      .channel = "web",
+                      .time = absl::FromUnixSeconds(1'800'000'000),
+                      .accrual_rate_bp = 500,
+                      .point_value = 100};
+
+TEST(BuildCampaignInputTest, TakesCategoriesFromTheCatalogueAndLeavesNoDiscountLinesOut) {
+  std::vector<PricedLine> lines = {Line(1, "milk", "sent-by-till", 10000),
+                                   Line(2, "cigarettes", "tobacco", 5000),
+                                   Line(3, "unknown", "till-category", 700)};
+  absl::flat_hash_map<std::string, ProductFacts> products = {
+      {"milk", {.category_id = "dairy"}},
+      {"cigarettes", {.category_id = "tobacco", .no_discount = true}}};
+  CampaignInput input = BuildCampaignInput(lines, products, kSale);
+  ASSERT_EQ(input.receipt.lines.size(), 2u);
+  EXPECT_EQ(input.receipt.lines[0].category, "dairy");
+  EXPECT_EQ(input.receipt.lines[1].category, "till-category");
+  EXPECT_EQ(input.receipt.lines[1].amount, 700);
+  EXPECT_EQ(input.pos_line, (std::vector<size_t>{0, 2}));
+  EXPECT_EQ(input.receipt.store_id, "s1");
+  EXPECT_EQ(input.receipt.partner_id, "p1");
+  EXPECT_EQ(input.receipt.channel, "web");
+  EXPECT_EQ(input.receipt.base_accrual_rate_bp, 500);
+  EXPECT_FALSE(input.receipt.member.has_value());
+}
+
+TEST(ApplyCampaignOutcomeTest, DiscountsTheSelectedLineAndNamesCampaignVersionAndLine) {
+  std::vector<PricedLine> lines = {Line(1, "bread", "bakery", 3000),
+                                   Line(2, "cigarettes", "dairy", 5000),
+                                   Line(7, "milk", "", 10000)};
+  absl::flat_hash_map<std::string, ProductFacts> products = {
+      {"milk", {.category_id = "dairy"}},
+      {"cigarettes", {.category_id = "dairy", .no_discount = true}}};
+  CampaignInput input = BuildCampaignInput(lines, products, kSale);
+  auto snapshot = promotions::Snapshot::Compile(
+      {PercentOffCategory("c-dairy", 3, "dairy", 1000, "Dairy week: 10% off")},
+      absl::UTCTimeZone());
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  auto outcome = promotions::Evaluate(*snapshot, input.receipt);
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+
+  CampaignPricing pricing = ApplyCampaignOutcome(*outcome, input, lines);
+  EXPECT_EQ(lines[0].discount, 0);
+  EXPECT_EQ(lines[1].discount, 0);  // no_discount, although in the category
+  EXPECT_EQ(lines[2].discount, 1000);
+  ASSERT_EQ(pricing.applied.size(), 1u);
+  const AppliedRule& rule = pricing.applied[0];
+  EXPECT_EQ(rule.campaign_id, "c-dairy");
+  EXPECT_EQ(rule.campaign_version, 3);
+  EXPECT_EQ(rule.rule_id, "r1");
+  EXPECT_EQ(rule.discount, 1000);
+  ASSERT_EQ(rule.lines.size(), 1u);
+  EXPECT_EQ(rule.lines[0].line_number, 7);
+  EXPECT_EQ(rule.lines[0].discount, 1000);
+  EXPECT_EQ(pricing.messages, std::vector<std::string>{"Dairy week: 10% off"});
+}
+
+TEST(ApplyCampaignOutcomeTest, BonusPointsGoToThePosLineTheyWereEarnedOn) {
+  std::vector<PricedLine> lines = {Line(1, "tobacco", "t", 5000), Line(2, "milk", "dairy", 2000)};
+  absl::flat_hash_map<std::string, ProductFacts> products = {
+      {"tobacco", {.category_id = "t", .no_discount = true}}};
+  CampaignInput input = BuildCampaignInput(lines, products, kSale);
+  promotions::Outcome outcome;
+  outcome.lines = {{.discount = 200, .bonus_points = 15}};
+  outcome.discount = 200;
+  outcome.bonus_points = 15;
+  outcome.near_misses.push_back({.campaign_id = "c2", .rule_id = "r", .missing_amount = 500});
+  CampaignPricing pricing = ApplyCampaignOutcome(outcome, input, lines);
+  EXPECT_EQ(lines[0].discount, 0);
+  EXPECT_EQ(lines[1].discount, 200);
+  EXPECT_EQ(pricing.line_bonus_points, (std::vector<int64_t>{0, 15}));
+  EXPECT_EQ(pricing.bonus_points, 15);
+  EXPECT_EQ(pricing.messages, std::vector<std::string>{"Spend 500 more"});
+}
+
+}  // namespace
+}  // namespace loyalty::pos
