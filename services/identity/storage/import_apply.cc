@@ -263,8 +263,7 @@ absl::Status ImportApplier::CreateClient(int64_t line, ImportedRow& row) {
   Remember(KnownClient{.phone = row.profile.phone,
                        .email = row.profile.email,
                        .external_id = row.profile.external_id,
-                       .referral_code = row.profile.referral_code,
-                       .pending = static_cast<int>(pending_.size())});
+                       .referral_code = row.profile.referral_code});
   pending_known_.push_back(known_.size() - 1);
   pending_.push_back(
       ClientToRegister{.profile = std::move(row.profile),
@@ -326,7 +325,6 @@ void ImportApplier::FlushPending() {
   for (size_t i = 0; i < ids.size(); ++i) {
     KnownClient& client = known_[pending_known_[i]];
     client.client_id = ids[i];
-    client.pending = -1;
     by_key_[absl::StrCat(std::string(1, kClientIdKey), ids[i])].push_back(pending_known_[i]);
   }
   pending_.clear();

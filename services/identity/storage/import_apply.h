@@ -46,10 +46,9 @@ class ImportApplier final {
   // A client a key of the group may find: stored, or created by an earlier
   // row of the group and not inserted yet.
   struct KnownClient {
-    std::string client_id;
+    std::string client_id;  // empty while it waits for the group's insert
     std::string phone, email, external_id, referral_code;
     bool live = true;  // not erased or merged: a dedupe key may find it
-    int pending = -1;  // index in pending_ until inserted
   };
   enum KeyKind : char { kClientIdKey, kPhoneKey, kEmailKey, kExternalIdKey, kReferralCodeKey };
 
