@@ -35,13 +35,16 @@ absl::StatusOr<CampaignPricing> SnapshotReceiptCampaigns::Price(const std::strin
 
   absl::StatusOr<Store> store = stores_.GetStore(program_id, store_id);
   if (!store.ok()) return store.status();
-  absl::flat_hash_map<std::string, ProductFacts> products;
+  std::vector<std::string> skus;
   for (const PricedLine& line : lines) {
-    if (line.sku.empty() || products.contains(line.sku)) continue;
-    absl::StatusOr<Product> product = catalogue_.GetProduct(program_id, line.sku);
-    if (absl::IsNotFound(product.status())) continue;
-    if (!product.ok()) return product.status();
-    products[line.sku] = {.category_id = product->category_id, .no_discount = product->no_discount};
+    if (!line.sku.empty()) skus.push_back(line.sku);
+  }
+  absl::StatusOr<std::vector<Product>> known = catalogue_.GetProducts(program_id, skus);
+  if (!known.ok()) return known.status();
+  absl::flat_hash_map<std::string, ProductFacts> products;
+  for (const Product& product : *known) {
+    products[product.sku] = {.category_id = product.category_id,
+                             .no_discount = product.no_discount};
   }
   CampaignInput input = BuildCampaignInput(lines, products,
                                            {.store_id = store_id,

@@ -337,6 +337,25 @@ absl::StatusOr<Product> CatalogueStore::GetProduct(const std::string& program_id
   return *found;
 }
 
+absl::StatusOr<std::vector<Product>> CatalogueStore::GetProducts(
+    const std::string& program_id, const std::vector<std::string>& skus) {
+  std::vector<Product> products;
+  if (skus.empty()) return products;
+  absl::Status status = pool_.Transact([&](pg::Tx& tx) {
+    products.clear();
+    for (const pqxx::row& row :
+         tx.exec_params(absl::StrCat("SELECT ", kProductColumns,
+                                     " FROM products WHERE program_id = $1"
+                                     " AND sku = ANY($2::text[])"),
+                        program_id, pg::TextArray(skus))) {
+      products.push_back(ProductFromRow(row));
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return products;
+}
+
 absl::StatusOr<ProductPage> CatalogueStore::ListProducts(const std::string& program_id,
                                                          const ProductFilter& filter,
                                                          int page_size,

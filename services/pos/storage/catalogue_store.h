@@ -60,6 +60,10 @@ class CatalogueStore final {
   absl::StatusOr<Product> CreateProduct(const std::string& program_id, const Product& product,
                                         const std::string& request_id);
   absl::StatusOr<Product> GetProduct(const std::string& program_id, const std::string& sku);
+  // The products of `skus` that the program has (archived ones too), in one
+  // query: pricing a receipt looks up all its lines at once.
+  absl::StatusOr<std::vector<Product>> GetProducts(const std::string& program_id,
+                                                   const std::vector<std::string>& skus);
   absl::StatusOr<ProductPage> ListProducts(const std::string& program_id,
                                            const ProductFilter& filter, int page_size,
                                            const std::string& page_token);
