@@ -252,6 +252,52 @@ StreamConsumer::BatchHandler OneAtATime(StreamConsumer::Handler handler) {
   };
 }
 
+// Reads one stream entry ([id, [field, value, ...]]) into `event`; false
+// for an entry without fields (one trimmed while pending).
+bool ParseEntry(const redis::Reply& entry, StreamEvent& event) {
+  if (entry.elements.size() < 2 || entry.elements[1].type != redis::Reply::Type::kArray) {
+    return false;
+  }
+  event.entry_id = entry.elements[0].text;
+  const auto& fields = entry.elements[1].elements;
+  for (size_t i = 0; i + 1 < fields.size(); i += 2) {
+    const std::string& key = fields[i].text;
+    const std::string& value = fields[i + 1].text;
+    if (key == "event_id")
+      event.event_id = value;
+    else if (key == "type")
+      event.type = value;
+    else if (key == "program_id")
+      event.program_id = value;
+    else if (key == "payload")
+      event.payload = value;
+    else if (key == "occurred_at")
+      event.occurred_at = value;
+  }
+  return true;
+}
+
+// Polls until stop is requested, backing off (100 ms doubling to 5 s)
+// while rounds fail.
+void PollUntilStopped(std::stop_token stop, absl::string_view stream,
+                      const std::function<absl::StatusOr<int>()>& poll) {
+  absl::Duration backoff = absl::Milliseconds(100);
+  while (!stop.stop_requested()) {
+    absl::StatusOr<int> handled = poll();
+    if (handled.ok()) {
+      backoff = absl::Milliseconds(100);
+      continue;
+    }
+    log::Warn("stream consumer round failed",
+              {{"stream", stream}, {"error", handled.status().message()}});
+    absl::Time until = absl::Now() + backoff;
+    while (!stop.stop_requested() && absl::Now() < until) {
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    backoff = std::min(backoff * 2, absl::Seconds(5));
+  }
+}
+
 }  // namespace
 
 StreamConsumer::StreamConsumer(redis::Client& redis, std::string stream, std::string group,
@@ -316,29 +362,14 @@ absl::StatusOr<int> StreamConsumer::ReadAndHandle(const std::string& from, absl:
   const size_t ack_header = ack.size();
   for (const redis::Reply& entry : entries.elements) {
     if (entry.elements.empty()) continue;
-    if (entry.elements.size() < 2 || entry.elements[1].type != redis::Reply::Type::kArray) {
+    StreamEvent event;
+    if (!ParseEntry(entry, event)) {
       // Trimmed from the stream while pending: nothing left to handle.
       ack.push_back(entry.elements[0].text);
       ++trimmed;
       continue;
     }
-    StreamEvent& event = events.emplace_back();
-    event.entry_id = entry.elements[0].text;
-    const auto& fields = entry.elements[1].elements;
-    for (size_t i = 0; i + 1 < fields.size(); i += 2) {
-      const std::string& key = fields[i].text;
-      const std::string& value = fields[i + 1].text;
-      if (key == "event_id")
-        event.event_id = value;
-      else if (key == "type")
-        event.type = value;
-      else if (key == "program_id")
-        event.program_id = value;
-      else if (key == "payload")
-        event.payload = value;
-      else if (key == "occurred_at")
-        event.occurred_at = value;
-    }
+    events.push_back(std::move(event));
   }
   std::vector<absl::Status> results;
   if (!events.empty()) results = handler_(events);
@@ -393,21 +424,58 @@ absl::StatusOr<int> StreamConsumer::PollOnce(absl::Duration block) {
 }
 
 void StreamConsumer::Run(std::stop_token stop) {
-  absl::Duration backoff = absl::Milliseconds(100);
-  while (!stop.stop_requested()) {
-    absl::StatusOr<int> handled = PollOnce(absl::Milliseconds(500));
-    if (handled.ok()) {
-      backoff = absl::Milliseconds(100);
-      continue;
-    }
-    log::Warn("stream consumer round failed",
-              {{"stream", stream_}, {"error", handled.status().message()}});
-    absl::Time until = absl::Now() + backoff;
-    while (!stop.stop_requested() && absl::Now() < until) {
-      absl::SleepFor(absl::Milliseconds(20));
-    }
-    backoff = std::min(backoff * 2, absl::Seconds(5));
+  PollUntilStopped(stop, stream_, [this] { return PollOnce(absl::Milliseconds(500)); });
+}
+
+StreamFollower::StreamFollower(redis::Client& redis, std::string stream,
+                               StreamConsumer::Handler handler, int max_attempts)
+    : redis_(redis),
+      stream_(std::move(stream)),
+      handler_(std::move(handler)),
+      max_attempts_(max_attempts) {}
+
+absl::Status StreamFollower::Start() {
+  absl::StatusOr<redis::Reply> last = redis_.Command({"XREVRANGE", stream_, "+", "-", "COUNT", "1"});
+  if (!last.ok()) return last.status();
+  last_id_ = last->elements.empty() ? "0-0" : last->elements[0].elements.at(0).text;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> StreamFollower::PollOnce(absl::Duration block) {
+  if (last_id_.empty()) {
+    if (absl::Status started = Start(); !started.ok()) return started;
   }
+  std::vector<std::string> args = {"XREAD", "COUNT", "100"};
+  if (block > absl::ZeroDuration()) {
+    args.push_back("BLOCK");
+    args.push_back(absl::StrCat(absl::ToInt64Milliseconds(block)));
+  }
+  args.insert(args.end(), {"STREAMS", stream_, last_id_});
+  absl::StatusOr<redis::Reply> reply = redis_.Command(args);
+  if (!reply.ok()) return reply.status();
+  if (reply->type != redis::Reply::Type::kArray || reply->elements.empty()) return 0;
+  int handled = 0;
+  for (const redis::Reply& entry : reply->elements[0].elements.at(1).elements) {
+    StreamEvent event;
+    if (!ParseEntry(entry, event)) continue;
+    if (absl::Status status = handler_(event); !status.ok()) {
+      if (++failures_ < max_attempts_) return status;  // this entry again next round
+      log::Error("stream event skipped after failing repeatedly",
+                 {{"stream", stream_},
+                  {"event_id", event.event_id},
+                  {"type", event.type},
+                  {"error", status.message()}});
+    } else {
+      ++handled;
+    }
+    failures_ = 0;
+    last_id_ = event.entry_id;
+  }
+  return handled;
+}
+
+void StreamFollower::Run(std::stop_token stop) {
+  PollUntilStopped(stop, stream_, [this] { return PollOnce(absl::Milliseconds(500)); });
 }
 
 }  // namespace loyalty::outbox

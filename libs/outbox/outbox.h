@@ -148,4 +148,37 @@ class StreamConsumer final {
   bool pending_drained_ = false;
 };
 
+// Reads every entry a stream gets from the moment it first polls, without
+// a consumer group: for state each replica keeps for itself (caches,
+// snapshots), where every replica must see every event and a group per
+// replica would stay behind in Redis after the replica is gone. Nothing is
+// acknowledged: a restarted follower starts again at the stream's end, so
+// what it missed meanwhile must be recovered another way (such state is
+// reloaded at start anyway). An entry whose handler fails `max_attempts`
+// times in a row is skipped with an error log; the entries before it are
+// not handled again.
+class StreamFollower final {
+ public:
+  StreamFollower(redis::Client& redis, std::string stream, StreamConsumer::Handler handler,
+                 int max_attempts = 10);
+
+  // The first call positions the follower after the stream's last entry
+  // (entries already there are not handled); every call then handles the
+  // entries after the last one handled, waiting up to `block` for some.
+  // Returns how many were handled.
+  absl::StatusOr<int> PollOnce(absl::Duration block);
+
+  void Run(std::stop_token stop);
+
+ private:
+  absl::Status Start();
+
+  redis::Client& redis_;
+  std::string stream_;
+  StreamConsumer::Handler handler_;
+  int max_attempts_;
+  std::string last_id_;  // of the last entry handled or skipped; empty before Start
+  int failures_ = 0;     // consecutive failures of the entry after last_id_
+};
+
 }  // namespace loyalty::outbox

@@ -268,5 +268,80 @@ TEST_F(OutboxTest, PoisonEventsGoToTheDeadLetterStream) {
   EXPECT_EQ(pending->elements.at(0).integer, 0);
 }
 
+// Receipt ids of the payloads a follower handled.
+StreamConsumer::Handler Collect(std::vector<std::string>& receipts) {
+  return [&receipts](const StreamEvent& event) {
+    for (const char* receipt : {"r-old", "r-1", "r-2", "r-3"}) {
+      if (event.payload.find(std::string("\"") + receipt + "\"") != std::string::npos) {
+        receipts.push_back(receipt);
+      }
+    }
+    return absl::OkStatus();
+  };
+}
+
+TEST_F(OutboxTest, FollowersEachSeeEveryNewEntryAndLeaveNoGroupBehind) {
+  ASSERT_TRUE(AppendReceipt("r-old", true).ok());
+  Relay relay(*pool_, *redis_, registry_);
+  ASSERT_TRUE(relay.PublishBatch().ok());
+  std::vector<std::string> first_seen;
+  std::vector<std::string> second_seen;
+  StreamFollower first(*redis_, StreamFor("svc"), Collect(first_seen));
+  StreamFollower second(*redis_, StreamFor("svc"), Collect(second_seen));
+  // The first poll positions each follower at the stream's end: the entry
+  // published before it is not handled.
+  ASSERT_TRUE(first.PollOnce(absl::ZeroDuration()).ok());
+  ASSERT_TRUE(second.PollOnce(absl::ZeroDuration()).ok());
+  ASSERT_TRUE(AppendReceipt("r-1", true).ok());
+  ASSERT_TRUE(AppendReceipt("r-2", true).ok());
+  ASSERT_TRUE(relay.PublishBatch().ok());
+  auto handled = first.PollOnce(absl::Milliseconds(50));
+  ASSERT_TRUE(handled.ok()) << handled.status();
+  EXPECT_EQ(*handled, 2);
+  ASSERT_TRUE(second.PollOnce(absl::Milliseconds(50)).ok());
+  ASSERT_TRUE(AppendReceipt("r-3", true).ok());
+  ASSERT_TRUE(relay.PublishBatch().ok());
+  ASSERT_TRUE(first.PollOnce(absl::Milliseconds(50)).ok());
+  ASSERT_TRUE(second.PollOnce(absl::Milliseconds(50)).ok());
+  EXPECT_EQ(first_seen, (std::vector<std::string>{"r-1", "r-2", "r-3"}));
+  EXPECT_EQ(second_seen, first_seen);
+  auto groups = redis_->Command({"XINFO", "GROUPS", StreamFor("svc")});
+  ASSERT_TRUE(groups.ok()) << groups.status();
+  EXPECT_TRUE(groups->elements.empty());
+}
+
+TEST_F(OutboxTest, FollowerRetriesAFailingEntryThenSkipsIt) {
+  std::vector<std::string> handled;
+  int poison_calls = 0;
+  StreamFollower follower(
+      *redis_, StreamFor("svc"),
+      [&](const StreamEvent& event) {
+        if (event.payload.find("r-1") != std::string::npos) {
+          ++poison_calls;
+          return absl::InternalError("cannot handle");
+        }
+        handled.push_back(event.event_id);
+        return absl::OkStatus();
+      },
+      /*max_attempts=*/3);
+  ASSERT_TRUE(follower.PollOnce(absl::ZeroDuration()).ok());  // empty stream
+  ASSERT_TRUE(AppendReceipt("r-1", true).ok());
+  ASSERT_TRUE(AppendReceipt("r-2", true).ok());
+  Relay relay(*pool_, *redis_, registry_);
+  ASSERT_TRUE(relay.PublishBatch().ok());
+  EXPECT_FALSE(follower.PollOnce(absl::Milliseconds(20)).ok());
+  EXPECT_FALSE(follower.PollOnce(absl::Milliseconds(20)).ok());
+  EXPECT_TRUE(handled.empty());  // r-2 waits behind the failing entry
+  auto third = follower.PollOnce(absl::Milliseconds(20));
+  ASSERT_TRUE(third.ok()) << third.status();
+  EXPECT_EQ(*third, 1);
+  EXPECT_EQ(poison_calls, 3);
+  EXPECT_EQ(handled.size(), 1u);
+  auto nothing_new = follower.PollOnce(absl::Milliseconds(20));
+  ASSERT_TRUE(nothing_new.ok());
+  EXPECT_EQ(*nothing_new, 0);
+  EXPECT_EQ(poison_calls, 3);
+}
+
 }  // namespace
 }  // namespace loyalty::outbox

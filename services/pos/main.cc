@@ -1,9 +1,7 @@
 // pos: receipts (calculate, confirm, refund, cancel), stores, references
 // (partners, store types, sales channels, cities), the product catalogue and
 // settings.
-#include "absl/strings/str_cat.h"
 #include "libs/common/config.h"
-#include "libs/common/random_ids.h"
 #include "libs/outbox/outbox.h"
 #include "libs/redis/client.h"
 #include "libs/rpc/channel.h"
@@ -62,11 +60,10 @@ int main() {
   (*runtime)->host().AddBackgroundTask(
       "stalled-work-recovery", [&recovery](std::stop_token stop) { recovery.Run(stop); });
   // Every replica keeps its own snapshots, so every replica needs every
-  // ActiveCampaignsChanged: a consumer group of its own.
+  // ActiveCampaignsChanged: it follows the stream without a group.
   loyalty::redis::Client campaigns_redis({.address = (*runtime)->config().redis_address});
-  loyalty::outbox::StreamConsumer campaign_events(
+  loyalty::outbox::StreamFollower campaign_events(
       campaigns_redis, loyalty::outbox::StreamFor("campaigns"),
-      absl::StrCat("pos-snapshots-", loyalty::NewUuid()), "pos",
       [&snapshots](const loyalty::outbox::StreamEvent& event) {
         return loyalty::pos::HandleCampaignEvent(snapshots, event);
       });
