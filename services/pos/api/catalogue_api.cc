@@ -1,11 +1,14 @@
 #include "services/pos/api/catalogue_api.h"
 
+#include <cstdio>
+
 #include "absl/strings/str_cat.h"
 #include "libs/common/errors.h"
 #include "libs/common/status_macros.h"
 #include "libs/rpc/handler.h"
 #include "libs/rpc/proto_convert.h"
 #include "services/pos/api/update_mask.h"
+#include "services/pos/domain/product_import.h"
 
 namespace loyalty::pos {
 namespace {
@@ -257,6 +260,42 @@ grpc::Status CatalogueApi::BatchUpsertProducts(grpc::ServerContext* context,
         response->set_created(counts.created);
         response->set_updated(counts.updated);
         response->set_unchanged(counts.unchanged);
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status CatalogueApi::ImportProducts(grpc::ServerContext* context,
+                                          const v1::ImportProductsRequest* request,
+                                          v1::ImportProductsResponse* response) {
+  return rpc::HandleProgramCall(
+      context, "ImportProducts", [&](const rpc::CallContext& call) -> absl::Status {
+        ASSIGN_OR_RETURN(ProductImportFile file, ReadProductCsv(request->csv()));
+        ASSIGN_OR_RETURN(std::vector<Product> stored,
+                         store_.GetProducts(call.program_id, ImportedSkus(file)));
+        absl::flat_hash_map<std::string, Product> by_sku;
+        for (Product& product : stored) by_sku.emplace(product.sku, std::move(product));
+        ImportedProducts imported = ProductsFromImport(file, by_sku);
+        if (!imported.errors.empty()) return ImportRefused(imported.errors);
+        absl::StatusOr<UpsertCounts> counts =
+            store_.UpsertProducts(call.program_id, imported.products, request->validate_only());
+        if (!counts.ok()) {
+          // A missing or archived category, named by the product's index.
+          const std::string field = ViolatedField(counts.status()).value_or("");
+          size_t index = 0;
+          if (std::sscanf(field.c_str(), "products[%zu]", &index) == 1 &&
+              index < imported.lines.size()) {
+            std::string message(counts.status().message());
+            if (auto colon = message.find(": "); colon != std::string::npos) {
+              message.erase(0, colon + 2);
+            }
+            return ImportRefused({{imported.lines[index], "category_id", message}});
+          }
+          return counts.status();
+        }
+        response->set_rows(static_cast<int32_t>(imported.products.size()));
+        response->set_created(counts->created);
+        response->set_updated(counts->updated);
+        response->set_unchanged(counts->unchanged);
         return absl::OkStatus();
       });
 }

@@ -36,6 +36,9 @@ class CatalogueApi final : public v1::CatalogueService::Service {
   grpc::Status BatchUpsertProducts(grpc::ServerContext* context,
                                    const v1::BatchUpsertProductsRequest* request,
                                    v1::BatchUpsertProductsResponse* response) override;
+  grpc::Status ImportProducts(grpc::ServerContext* context,
+                              const v1::ImportProductsRequest* request,
+                              v1::ImportProductsResponse* response) override;
 
  private:
   CatalogueStore& store_;

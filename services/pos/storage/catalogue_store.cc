@@ -425,7 +425,10 @@ absl::StatusOr<Product> CatalogueStore::UpdateProduct(
 }
 
 absl::StatusOr<UpsertCounts> CatalogueStore::UpsertProducts(const std::string& program_id,
-                                                            const std::vector<Product>& products) {
+                                                            const std::vector<Product>& products,
+                                                            bool validate_only) {
+  // Rolls the validating transaction back; not an error to the caller.
+  const absl::Status kRolledBack = absl::CancelledError("validate only: rolled back");
   std::vector<std::string> skus, names, categories, barcodes, units, prices, flags;
   for (const Product& product : products) {
     skus.push_back(product.sku);
@@ -490,10 +493,11 @@ absl::StatusOr<UpsertCounts> CatalogueStore::UpsertProducts(const std::string& p
     counts.unchanged = static_cast<int>(products.size()) - counts.created - counts.updated;
     std::vector<const google::protobuf::Message*> messages;
     for (const auto& event : events) messages.push_back(&event);
+    if (validate_only) return kRolledBack;
     if (!messages.empty()) outbox::AppendAll(tx, outbox::StreamFor("pos"), program_id, messages);
     return absl::OkStatus();
   });
-  if (!status.ok()) return status;
+  if (!status.ok() && !(validate_only && status == kRolledBack)) return status;
   return counts;
 }
 

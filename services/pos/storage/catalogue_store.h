@@ -72,9 +72,12 @@ class CatalogueStore final {
   // Creates or replaces `products` (validated, distinct skus) in one
   // transaction; a category that is missing or archived refuses the whole
   // batch naming `products[i].category_id`. Rows whose content is the
-  // same are not touched and get no event.
+  // same are not touched and get no event. With `validate_only` every
+  // check runs and the counts are what it would do, but the transaction
+  // is rolled back.
   absl::StatusOr<UpsertCounts> UpsertProducts(const std::string& program_id,
-                                              const std::vector<Product>& products);
+                                              const std::vector<Product>& products,
+                                              bool validate_only = false);
 
  private:
   pg::Pool& pool_;

@@ -14,6 +14,7 @@
 #include "libs/outbox/outbox.h"
 #include "libs/rpc/proto_convert.h"
 #include "loyalty/pos/v1/events.pb.h"
+#include "services/pos/storage/receipt_events.h"
 #include "services/pos/storage/reference_store.h"
 
 namespace loyalty::pos {
@@ -635,26 +636,7 @@ absl::StatusOr<Receipt> PosStore::FinishConfirm(const std::string& program_id,
     receipt->balance = balance;
     receipt->confirm_time = absl::FromUnixMicros(row[0].as<int64_t>());
 
-    v1::ReceiptConfirmed event;
-    event.set_receipt_id(receipt->receipt_id);
-    event.set_store_id(receipt->store_id);
-    event.set_card_number(receipt->card_number);
-    event.set_total_amount(receipt->total_amount);
-    int64_t discount = 0;
-    for (const PricedLine& line : receipt->lines) {
-      discount += line.discount;
-      auto* fact = event.add_lines();
-      fact->set_sku(line.sku);
-      fact->set_category(line.category);
-      fact->set_quantity_milli(line.quantity_milli);
-      fact->set_amount(line.amount);
-      fact->set_discount(line.discount);
-    }
-    event.set_total_discount(discount);
-    event.set_points_spent(receipt->points_spent);
-    event.set_points_earned(receipt->points_earned);
-    rpc::SetTimestamp(*receipt->confirm_time, event.mutable_confirm_time());
-    outbox::Append(tx, outbox::StreamFor("pos"), program_id, event);
+    outbox::Append(tx, outbox::StreamFor("pos"), program_id, ReceiptConfirmedEvent(*receipt));
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -801,15 +783,8 @@ absl::StatusOr<Refund> PosStore::FinishRefund(const std::string& program_id,
     refund->points_reversed = points_reversed;
     refund->balance = balance;
 
-    v1::ReceiptRefunded event;
-    event.set_refund_id(refund->refund_id);
-    event.set_receipt_id(refund->receipt_id);
-    event.set_store_id(refund->store_id);
-    event.set_amount(refund->plan.amount);
-    event.set_points_reversed(points_reversed);
-    event.set_points_returned(refund->plan.points_to_return);
-    rpc::SetTimestamp(absl::Now(), event.mutable_refund_time());
-    outbox::Append(tx, outbox::StreamFor("pos"), program_id, event);
+    outbox::Append(tx, outbox::StreamFor("pos"), program_id,
+                   ReceiptRefundedEvent(*refund, absl::Now()));
     return absl::OkStatus();
   });
   if (!status.ok()) return status;

@@ -2,9 +2,11 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "libs/common/errors.h"
 #include "libs/testing/migrated_database.h"
+#include "loyalty/pos/v1/events.pb.h"
 #include "services/pos/storage/pos_store.h"
 
 namespace loyalty::pos {
@@ -108,6 +110,67 @@ TEST_F(PosStoreTest, SettingsDefaultThenUpdate) {
   ASSERT_TRUE(settings.ok());
   EXPECT_EQ(settings->accrual_rate_bp, 700);
   EXPECT_EQ(settings->points_lifetime_days, 180);
+}
+
+// The last event of `type` about `id` in the outbox, parsed.
+template <typename Event>
+Event LastEvent(testing::PostgresServer& server, const std::string& type, const std::string& id) {
+  auto payload = server.Query(absl::StrCat("SELECT payload FROM pos.outbox WHERE event_type = '",
+                                           type, "' AND payload LIKE '%", id,
+                                           "%' ORDER BY id DESC LIMIT 1"));
+  EXPECT_TRUE(payload.ok()) << payload.status();
+  Event event;
+  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(payload.value_or(""), &event).ok());
+  return event;
+}
+
+TEST_F(PosStoreTest, ConfirmAndRefundEventsCarryTheReceiptsComposition) {
+  Receipt receipt = Calculated("C-POS7");
+  receipt.lines[0].line_number = 3;
+  receipt.lines[0].discount = 2000;
+  receipt.lines[0].points_spent = 5;
+  receipt.points_spent = 5;
+  receipt.hold_id = receipt.receipt_id + ":1";  // the points to spend are held
+  receipt.applied_campaigns.push_back(AppliedRule{.campaign_id = "dairy",
+                                                  .campaign_version = 4,
+                                                  .rule_id = "r1",
+                                                  .lines = {{.line_number = 3, .discount = 2000}},
+                                                  .discount = 2000});
+  ASSERT_TRUE(store_.SaveCalculation(receipt).ok());
+  auto begun = store_.BeginConfirm(kProgram, "", receipt.receipt_id, "confirm-pos7");
+  ASSERT_TRUE(begun.ok()) << begun.status();
+  ASSERT_TRUE(store_.FinishConfirm(kProgram, receipt.receipt_id, Balance{}).ok());
+
+  auto confirmed = LastEvent<v1::ReceiptConfirmed>(*server_, "loyalty.pos.v1.ReceiptConfirmed",
+                                                   receipt.receipt_id);
+  EXPECT_EQ(confirmed.receipt_number(), "C-POS7");
+  EXPECT_EQ(confirmed.total_discount(), 2000);
+  ASSERT_EQ(confirmed.lines_size(), 1);
+  EXPECT_EQ(confirmed.lines(0).line_number(), 3);
+  EXPECT_EQ(confirmed.lines(0).price(), 10000);
+  EXPECT_EQ(confirmed.lines(0).points_spent(), 5);
+  EXPECT_EQ(confirmed.lines(0).points_earned(), 10);
+  ASSERT_EQ(confirmed.applied_campaigns_size(), 1);
+  EXPECT_EQ(confirmed.applied_campaigns(0).campaign_id(), "dairy");
+  EXPECT_EQ(confirmed.applied_campaigns(0).campaign_version(), 4);
+  EXPECT_EQ(confirmed.applied_campaigns(0).discount(), 2000);
+  EXPECT_EQ(confirmed.applied_campaigns(0).line_numbers().size(), 1);
+  EXPECT_TRUE(confirmed.has_confirm_time());
+
+  auto refund = store_.BeginRefund(kProgram, "", receipt.receipt_id, "refund-pos7",
+                                   {{.line_number = 3, .quantity = "1"}});
+  ASSERT_TRUE(refund.ok()) << refund.status();
+  ASSERT_TRUE(store_.FinishRefund(kProgram, refund->refund_id, 4, Balance{}).ok());
+  auto refunded = LastEvent<v1::ReceiptRefunded>(*server_, "loyalty.pos.v1.ReceiptRefunded",
+                                                 refund->refund_id);
+  EXPECT_EQ(refunded.receipt_id(), receipt.receipt_id);
+  EXPECT_EQ(refunded.card_number(), receipt.card_number);
+  EXPECT_EQ(refunded.points_reversed(), 4);
+  ASSERT_EQ(refunded.lines_size(), 1);
+  EXPECT_EQ(refunded.lines(0).line_number(), 3);
+  EXPECT_EQ(refunded.lines(0).quantity_milli(), 1000);
+  EXPECT_EQ(refunded.lines(0).amount(), refund->plan.amount);
+  EXPECT_EQ(refunded.lines(0).points_earned(), 5);
 }
 
 TEST_F(PosStoreTest, ConfirmIsIdempotentAndEmitsOneEvent) {
