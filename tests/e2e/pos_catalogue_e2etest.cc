@@ -126,5 +126,61 @@ TEST_F(PosCatalogueTest, CategoriesProductsAndBatchUpsert) {
       Send("GET", absl::StrCat("/v1/productCategories/food", s), "", other->api_key).status, 404);
 }
 
+TEST_F(PosCatalogueTest, ImportFromCsvIsAllOrNoneAndKeepsColumnsLeftOut) {
+  const std::string s = UniqueDigits(6);
+  ASSERT_EQ(Admin("POST", absl::StrCat("/v1/productCategories?requestId=imp-", s),
+                  absl::StrCat(R"({"categoryId": "drinks)", s, R"(", "name": "Drinks"})"))
+                .status,
+            200);
+  auto import = [&](const std::string& csv, bool validate_only) {
+    v1::ImportProductsRequest request;
+    request.set_csv(csv);
+    request.set_validate_only(validate_only);
+    return Admin("POST", "/v1/products:import", ToJson(request));
+  };
+  const std::string file = absl::StrCat(
+      "sku;name;category_id;barcodes;base_price;no_discount\n",
+      "juice", s, ";Apple juice;drinks", s, ";4600000000017;15990;no\n",
+      "beer", s, ";\"Lager; 0.5\";drinks", s, ";;9990;yes\n");
+
+  http::Response checked = import(file, true);
+  ASSERT_EQ(checked.status, 200) << checked.body;
+  EXPECT_EQ(Parse<v1::ImportProductsResponse>(checked.body).created(), 2);
+  EXPECT_EQ(Admin("GET", absl::StrCat("/v1/products/juice", s)).status, 404);
+
+  http::Response imported = import(file, false);
+  ASSERT_EQ(imported.status, 200) << imported.body;
+  EXPECT_EQ(Parse<v1::ImportProductsResponse>(imported.body).created(), 2);
+  http::Response again = import(file, false);
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(Parse<v1::ImportProductsResponse>(again.body).unchanged(), 2);
+  auto beer = Parse<v1::Product>(Pos("GET", absl::StrCat("/v1/products/beer", s)).body);
+  EXPECT_EQ(beer.name(), "Lager; 0.5");
+  EXPECT_TRUE(beer.no_discount());
+
+  // A price list changes the prices only.
+  http::Response prices =
+      import(absl::StrCat("sku,name,base_price\njuice", s, ",Apple juice 1L,16990\n"), false);
+  ASSERT_EQ(prices.status, 200) << prices.body;
+  EXPECT_EQ(Parse<v1::ImportProductsResponse>(prices.body).updated(), 1);
+  auto juice = Parse<v1::Product>(Pos("GET", absl::StrCat("/v1/products/juice", s)).body);
+  EXPECT_EQ(juice.base_price(), 16990);
+  EXPECT_EQ(juice.category_id(), absl::StrCat("drinks", s));
+  EXPECT_EQ(juice.barcodes_size(), 1);
+
+  // One bad row (an unknown category) refuses the file, naming its line.
+  http::Response refused = import(absl::StrCat("sku,name,category_id\nwater", s,
+                                                ",Water,drinks", s, "\nsoda", s, ",Soda,nope",
+                                                s, "\n"),
+                                   false);
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  EXPECT_THAT(refused.body, HasSubstr("line 3, category_id"));
+  EXPECT_EQ(Admin("GET", absl::StrCat("/v1/products/water", s)).status, 404);
+  http::Response unknown_column = import("sku,name,colour\nx,y,red\n", false);
+  EXPECT_EQ(unknown_column.status, 400) << unknown_column.body;
+  EXPECT_THAT(unknown_column.body, HasSubstr("colour"));
+  EXPECT_EQ(Pos("POST", "/v1/products:import", "{}").status, 403);
+}
+
 }  // namespace
 }  // namespace loyalty::e2e
