@@ -10,17 +10,12 @@
 // Calls in the warm-up are not measured.
 
 #include <algorithm>
-#include <atomic>
 #include <cstdint>
-#include <filesystem>
-#include <functional>
 #include <iomanip>
 #include <iostream>
 #include <memory>
-#include <mutex>
 #include <random>
 #include <string>
-#include <sys/resource.h>
 #include <thread>
 #include <vector>
 
@@ -38,10 +33,8 @@
 #include "libs/rpc/call_context.h"
 #include "libs/rpc/channel.h"
 #include "libs/rpc/status.h"
-#include "loyalty/cards/v1/cards_service.grpc.pb.h"
+#include "tools/bench/bench_support.h"
 #include "loyalty/cards/v1/ledger_service.grpc.pb.h"
-#include "loyalty/identity/v1/access_service.grpc.pb.h"
-#include "loyalty/identity/v1/identity_service.grpc.pb.h"
 
 ABSL_FLAG(std::string, identity, "127.0.0.1:7101", "identity's gRPC address");
 ABSL_FLAG(std::string, cards, "127.0.0.1:7102", "cards' gRPC address");
@@ -59,92 +52,8 @@ namespace loyalty::bench {
 namespace {
 
 namespace cards_v1 = ::loyalty::cards::v1;
-namespace identity_v1 = ::loyalty::identity::v1;
 
-constexpr absl::Duration kCallDeadline = absl::Seconds(10);
 constexpr int64_t kSeedPoints = 1000000000;
-
-void Prepare(grpc::ClientContext& context, const std::string& program_id) {
-  context.set_deadline(absl::ToChronoTime(absl::Now() + kCallDeadline));
-  rpc::WriteCallContext({.program_id = program_id, .role = "ROLE_ADMIN"}, context);
-}
-
-absl::StatusOr<std::string> CreateProgram(const std::string& identity_address) {
-  auto access = identity_v1::AccessService::NewStub(rpc::DialService(identity_address));
-  identity_v1::CreateProgramRequest request;
-  request.mutable_program()->set_name(
-      absl::StrCat("Ledger benchmark ", absl::FormatTime(absl::Now())));
-  request.mutable_program()->set_time_zone("UTC");
-  request.mutable_program()->set_default_country_code("7");
-  identity_v1::Program program;
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + kCallDeadline));
-  absl::Status status = rpc::FromGrpcStatus(access->CreateProgram(&context, request, &program));
-  if (!status.ok()) return status;
-  return program.program_id();
-}
-
-// A client, its card and the card's first points.
-absl::StatusOr<std::string> NewSeededCard(const std::string& identity_address,
-                                          const std::string& cards_address,
-                                          const std::string& program_id, int index) {
-  auto identity = identity_v1::IdentityService::NewStub(rpc::DialService(identity_address));
-  identity_v1::RegisterClientRequest client_request;
-  client_request.mutable_client()->set_first_name(absl::StrCat("Bench ", index));
-  client_request.mutable_client()->set_phone(absl::StrCat("+7900", 1000000 + index));
-  identity_v1::Client client;
-  grpc::ClientContext client_context;
-  Prepare(client_context, program_id);
-  absl::Status status =
-      rpc::FromGrpcStatus(identity->RegisterClient(&client_context, client_request, &client));
-  if (!status.ok()) return status;
-
-  auto cards = cards_v1::CardsService::NewStub(rpc::DialService(cards_address));
-  cards_v1::IssueCardRequest card_request;
-  card_request.set_client_id(client.client_id());
-  cards_v1::Card card;
-  grpc::ClientContext card_context;
-  Prepare(card_context, program_id);
-  status = rpc::FromGrpcStatus(cards->IssueCard(&card_context, card_request, &card));
-  if (!status.ok()) return status;
-
-  auto ledger = cards_v1::LedgerService::NewStub(rpc::DialService(cards_address));
-  cards_v1::CommitTransfersRequest seed;
-  cards_v1::TransferSpec* spec = seed.add_transfers();
-  spec->set_transfer_id(absl::StrCat("seed-", index));
-  spec->set_kind(cards_v1::TRANSFER_KIND_ACCRUAL);
-  spec->set_card_number(card.number());
-  spec->set_amount(kSeedPoints);
-  cards_v1::CommitTransfersResponse response;
-  grpc::ClientContext seed_context;
-  Prepare(seed_context, program_id);
-  status = rpc::FromGrpcStatus(ledger->CommitTransfers(&seed_context, seed, &response));
-  if (!status.ok()) return status;
-  return card.number();
-}
-
-// Runs `task(i)` for i in [0, count) on `threads` threads; the first error.
-absl::Status ForEachInParallel(int count, int threads,
-                               const std::function<absl::Status(int)>& task) {
-  std::atomic<int> next{0};
-  std::mutex mutex;
-  absl::Status first = absl::OkStatus();
-  std::vector<std::thread> workers;
-  for (int t = 0; t < threads; ++t) {
-    workers.emplace_back([&] {
-      for (int i = next++; i < count; i = next++) {
-        absl::Status status = task(i);
-        if (!status.ok()) {
-          std::lock_guard lock(mutex);
-          if (first.ok()) first = status;
-          return;
-        }
-      }
-    });
-  }
-  for (std::thread& worker : workers) worker.join();
-  return first;
-}
 
 struct ClientResult {
   std::vector<int64_t> latencies_us;  // measured calls only
@@ -177,7 +86,7 @@ void RunClient(const std::string& cards_address, const std::string& program_id,
     }
     cards_v1::CommitTransfersResponse response;
     grpc::ClientContext context;
-    Prepare(context, program_id);
+    PrepareCall(context, program_id);
     const absl::Time start = absl::Now();
     grpc::Status status = ledger->CommitTransfers(&context, request, &response);
     const absl::Time done = absl::Now();
@@ -190,22 +99,6 @@ void RunClient(const std::string& cards_address, const std::string& program_id,
       result.last_error = absl::StrCat(status.error_code(), " ", status.error_message());
     }
   }
-}
-
-// User and system time of this process so far, all threads.
-double ProcessCpuSeconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& t) {
-    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
-  };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
-
-double PercentileMs(const std::vector<int64_t>& sorted_us, double fraction) {
-  if (sorted_us.empty()) return 0;
-  size_t index = static_cast<size_t>(fraction * static_cast<double>(sorted_us.size() - 1) + 0.5);
-  return static_cast<double>(sorted_us[index]) / 1000.0;
 }
 
 int Run() {
@@ -221,7 +114,7 @@ int Run() {
     return 64;
   }
 
-  absl::StatusOr<std::string> program_id = CreateProgram(identity);
+  absl::StatusOr<std::string> program_id = CreateProgram(identity, "Ledger benchmark");
   if (!program_id.ok()) {
     std::cerr << "cannot create the program: " << program_id.status() << "\n";
     return 1;
@@ -229,7 +122,7 @@ int Run() {
   std::vector<std::string> cards(static_cast<size_t>(pool));
   const absl::Time setup_start = absl::Now();
   absl::Status setup = ForEachInParallel(pool, std::min(clients, 8), [&](int i) -> absl::Status {
-    absl::StatusOr<std::string> card = NewSeededCard(identity, cards_address, *program_id, i);
+    absl::StatusOr<std::string> card = NewSeededCard(identity, cards_address, *program_id, i, kSeedPoints);
     if (!card.ok()) return card.status();
     cards[static_cast<size_t>(i)] = *card;
     return absl::OkStatus();
@@ -238,16 +131,10 @@ int Run() {
     std::cerr << "cannot set up the cards: " << setup << "\n";
     return 1;
   }
-  if (const std::string marker = absl::GetFlag(FLAGS_seeded_marker); !marker.empty()) {
-    std::cout << "SEEDED" << std::endl;
-    const absl::Time give_up = absl::Now() + absl::Minutes(2);
-    while (!std::filesystem::exists(marker)) {
-      if (absl::Now() > give_up) {
-        std::cerr << "nobody created " << marker << " after seeding\n";
-        return 1;
-      }
-      absl::SleepFor(absl::Milliseconds(50));
-    }
+  if (absl::Status seeded = AwaitSeededMarker(absl::GetFlag(FLAGS_seeded_marker));
+      !seeded.ok()) {
+    std::cerr << seeded << "\n";
+    return 1;
   }
   std::cout << "setup: program " << *program_id << ", " << pool << " clients and cards seeded in "
             << absl::FormatDuration(absl::Trunc(absl::Now() - setup_start, absl::Milliseconds(100)))
