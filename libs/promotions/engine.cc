@@ -388,8 +388,9 @@ class Pricer {
       const CompiledCampaign& compiled = *matched->campaign;
       const Campaign& campaign = compiled.campaign;
       size_t consumption = outcome_.consumption.size();
-      outcome_.consumption.push_back(
-          {.campaign_id = campaign.campaign_id, .campaign_version = campaign.version});
+      outcome_.consumption.push_back({.campaign_id = campaign.campaign_id,
+                                      .campaign_version = campaign.version,
+                                      .budget = campaign.budget});
       for (const MatchedRule& match : matched->rules) {
         const Rule& rule = campaign.rules[match.rule];
         size_t explanation = outcome_.explanations.size();
@@ -612,6 +613,13 @@ absl::StatusOr<Snapshot> Snapshot::Compile(const std::vector<Campaign>& campaign
   return SnapshotAccess::Make(std::move(program));
 }
 
+std::optional<Budget> Snapshot::BudgetOf(const std::string& campaign_id) const {
+  for (const CompiledCampaign& compiled : program_->campaigns) {
+    if (compiled.campaign.campaign_id == campaign_id) return compiled.campaign.budget;
+  }
+  return std::nullopt;
+}
+
 absl::StatusOr<Outcome> Evaluate(const Snapshot& snapshot, const ReceiptContext& receipt) {
   if (absl::Status status = CheckReceipt(receipt); !status.ok()) return status;
   const CompiledProgram& program = SnapshotAccess::Program(snapshot);
@@ -632,6 +640,12 @@ absl::StatusOr<Outcome> Evaluate(const Snapshot& snapshot, const ReceiptContext&
   for (size_t w = 0; w < words; ++w) {
     for (uint64_t bits = candidates[w]; bits != 0; bits &= bits - 1) {
       size_t k = w * 64 + static_cast<size_t>(__builtin_ctzll(bits));
+      if (!receipt.excluded_campaigns.empty() &&
+          std::find(receipt.excluded_campaigns.begin(), receipt.excluded_campaigns.end(),
+                    program.campaigns[k].campaign.campaign_id) !=
+              receipt.excluded_campaigns.end()) {
+        continue;
+      }
       MatchedCampaign match = Match(program.campaigns[k], facts, near_misses);
       if (!match.rules.empty()) matched.push_back(std::move(match));
     }

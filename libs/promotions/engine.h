@@ -48,6 +48,9 @@ class Snapshot final {
   // Number of campaigns kept.
   size_t size() const;
 
+  // The budget of a campaign kept; nullopt when it is not in the snapshot.
+  std::optional<Budget> BudgetOf(const std::string& campaign_id) const;
+
  private:
   friend struct SnapshotAccess;
   explicit Snapshot(std::shared_ptr<const internal::CompiledProgram> program)
@@ -91,6 +94,9 @@ struct ReceiptContext {
   std::vector<EnteredPromoCode> promo_codes;
   int32_t base_accrual_rate_bp = 0;  // what the multiplier effect multiplies
   int64_t point_value = 100;         // minor units one point is worth
+  // Campaigns not to apply to this receipt, as if they were not in the
+  // snapshot: the caller's budget refused them (CMP-5).
+  std::vector<std::string> excluded_campaigns;
 };
 
 struct LineOutcome {
@@ -139,6 +145,7 @@ struct Consumption {
   int64_t discount = 0;
   int64_t bonus_points = 0;
   int64_t gifts = 0;  // gift effects applied
+  Budget budget;      // the campaign's, to check against
 };
 
 // A rule that missed only because the receipt (or its selected lines) was

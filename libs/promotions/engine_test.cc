@@ -549,3 +549,34 @@ TEST(EvaluateTest, OrderOfCampaignsInTheSnapshotDoesNotMatter) {
 
 }  // namespace
 }  // namespace loyalty::promotions
+
+namespace loyalty::promotions {
+namespace {
+
+TEST(EvaluateTest, ExcludedCampaignsAreLeftOutAndConsumptionCarriesTheBudget) {
+  Campaign capped = Simple("capped", {}, {Percent(1000)}, 20);
+  capped.budget = {.max_discount = 5000, .max_uses_per_client = 2};
+  std::vector<Campaign> campaigns = {capped, Simple("other", {}, {Percent(500)}, 10)};
+  ReceiptContext receipt = Receipt({Line("a", "x", 1, 10000)});
+
+  Outcome all = Price(campaigns, receipt);
+  EXPECT_THAT(Applied(all), ElementsAre("capped/r1", "other/r1"));
+  ASSERT_THAT(all.consumption, SizeIs(2));
+  EXPECT_EQ(all.consumption[0].budget.max_discount, 5000);
+  EXPECT_EQ(all.consumption[0].budget.max_uses_per_client, 2);
+  EXPECT_TRUE(all.consumption[1].budget.empty());
+
+  receipt.excluded_campaigns = {"capped"};
+  Outcome without = Price(campaigns, receipt);
+  EXPECT_THAT(Applied(without), ElementsAre("other/r1"));
+  EXPECT_EQ(without.discount, 500);
+
+  absl::StatusOr<Snapshot> snapshot = Snapshot::Compile(campaigns, Moscow());
+  ASSERT_TRUE(snapshot.ok());
+  ASSERT_TRUE(snapshot->BudgetOf("capped").has_value());
+  EXPECT_EQ(snapshot->BudgetOf("capped")->max_discount, 5000);
+  EXPECT_FALSE(snapshot->BudgetOf("missing").has_value());
+}
+
+}  // namespace
+}  // namespace loyalty::promotions

@@ -191,6 +191,24 @@ struct Rule {
   std::string cashier_message;  // shown when the rule applies; optional
 };
 
+// What a campaign may give (CMP-5); 0 means no cap. The engine only
+// carries it (into the snapshot and each Consumption): the caller counts
+// usage and excludes a campaign whose budget refuses
+// (ReceiptContext::excluded_campaigns).
+struct Budget {
+  int64_t max_discount = 0;      // minor units, over the lifetime
+  int64_t max_bonus_points = 0;  // over the lifetime
+  int64_t max_uses_per_client = 0;
+  int64_t max_discount_per_client = 0;
+  int64_t max_bonus_points_per_client = 0;
+
+  bool per_client() const {
+    return max_uses_per_client > 0 || max_discount_per_client > 0 ||
+           max_bonus_points_per_client > 0;
+  }
+  bool empty() const { return max_discount == 0 && max_bonus_points == 0 && !per_client(); }
+};
+
 struct Campaign {
   std::string campaign_id;
   int64_t version = 1;
@@ -201,6 +219,7 @@ struct Campaign {
   Schedule schedule;
   Audience audience;
   std::vector<Rule> rules;
+  Budget budget;
 };
 
 }  // namespace loyalty::promotions

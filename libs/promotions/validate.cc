@@ -256,6 +256,17 @@ void CheckEffect(Checker& check, const std::string& at, const Effect& effect,
       effect);
 }
 
+// Caps are counts and amounts: 0 is "no cap", anything negative a mistake.
+void CheckBudget(Checker& check, const std::string& field, const Budget& budget) {
+  constexpr int64_t kMaxCap = 1'000'000'000'000'000;  // 10^15, as bonus points per receipt
+  check.Range(field + ".max_discount", budget.max_discount, 0, kMaxCap);
+  check.Range(field + ".max_bonus_points", budget.max_bonus_points, 0, kMaxCap);
+  check.Range(field + ".max_uses_per_client", budget.max_uses_per_client, 0, kMaxCap);
+  check.Range(field + ".max_discount_per_client", budget.max_discount_per_client, 0, kMaxCap);
+  check.Range(field + ".max_bonus_points_per_client", budget.max_bonus_points_per_client, 0,
+              kMaxCap);
+}
+
 void CheckRule(Checker& check, const std::string& field, const Rule& rule, References& refs) {
   check.Key(field + ".rule_id", rule.rule_id);
   if (rule.cashier_message.size() > kMaxMessageBytes) {
@@ -315,6 +326,7 @@ ValidationResult ValidateCampaign(const Campaign& campaign, absl::string_view fi
       }
     }
   }
+  CheckBudget(check, prefix + "budget", campaign.budget);
   return result;
 }
 

@@ -155,3 +155,18 @@ TEST(ViolationsToStatusTest, NamesTheFirstFieldAndListsAll) {
 
 }  // namespace
 }  // namespace loyalty::promotions
+
+namespace loyalty::promotions {
+namespace {
+
+TEST(ValidateCampaignTest, BudgetCapsAreZeroForNoneAndNeverNegative) {
+  Campaign campaign = ValidCampaign();
+  campaign.budget = {.max_discount = 100000, .max_uses_per_client = 1};
+  EXPECT_TRUE(ValidateCampaign(campaign).ok());
+  campaign.budget = {.max_discount = -1, .max_bonus_points_per_client = -5};
+  EXPECT_THAT(ValidateCampaign(campaign).violations,
+              ElementsAre(At("budget.max_discount"), At("budget.max_bonus_points_per_client")));
+}
+
+}  // namespace
+}  // namespace loyalty::promotions

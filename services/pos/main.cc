@@ -7,6 +7,7 @@
 #include "libs/rpc/channel.h"
 #include "libs/rpc/server.h"
 #include "libs/service/runtime.h"
+#include "services/pos/api/budget_usage_api.h"
 #include "services/pos/api/campaigns_client.h"
 #include "services/pos/api/catalogue_api.h"
 #include "services/pos/api/pos_api.h"
@@ -46,8 +47,12 @@ int main() {
   loyalty::pos::PosStore store((*runtime)->pool());
   loyalty::pos::CatalogueStore catalogue((*runtime)->pool());
   loyalty::pos::SnapshotReceiptCampaigns receipt_campaigns(snapshots, store, catalogue);
-  loyalty::pos::ReceiptEngine engine(store, [] { return absl::Now(); }, &receipt_campaigns);
-  loyalty::pos::PosApi pos_api(engine, store, cards);
+  loyalty::pos::BudgetStore budgets(
+      (*runtime)->pool(), env.Duration("LOYALTY_POS_BUDGET_RESERVATION_TTL", absl::Minutes(30)));
+  loyalty::pos::ReceiptEngine engine(
+      store, [] { return absl::Now(); }, &receipt_campaigns, &budgets);
+  loyalty::pos::BudgetUsageReader budget_usage(budgets, snapshots, [] { return absl::Now(); });
+  loyalty::pos::PosApi pos_api(engine, store, cards, &budget_usage);
   loyalty::pos::StoreApi store_api(store);
   loyalty::pos::ReferenceStore references((*runtime)->pool());
   loyalty::pos::ReferenceApi reference_api(references);

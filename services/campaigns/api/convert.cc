@@ -231,9 +231,9 @@ void EffectToProto(const pm::Effect& effect, v1::Effect* out) {
 }
 
 // The settable top-level fields an update mask may name.
-constexpr absl::string_view kMaskablePaths[] = {"name",       "description", "priority",
-                                                "start_time", "end_time",    "stacking",
-                                                "schedule",   "audience",    "rules"};
+constexpr absl::string_view kMaskablePaths[] = {"name",     "description", "priority", "start_time",
+                                                "end_time", "stacking",    "schedule", "audience",
+                                                "rules",    "budget"};
 
 }  // namespace
 
@@ -356,6 +356,12 @@ absl::Status DefinitionFromProto(const v1::Campaign& message, absl::string_view 
     }
     campaign.rules.push_back(std::move(rule));
   }
+  const v1::Budget& budget = message.budget();
+  campaign.budget = {.max_discount = budget.max_discount(),
+                     .max_bonus_points = budget.max_bonus_points(),
+                     .max_uses_per_client = budget.max_uses_per_client(),
+                     .max_discount_per_client = budget.max_discount_per_client(),
+                     .max_bonus_points_per_client = budget.max_bonus_points_per_client()};
   return absl::OkStatus();
 }
 
@@ -388,6 +394,16 @@ void DefinitionToProto(const Campaign& campaign, v1::Campaign* out) {
     }
     for (const pm::Effect& effect : rule.effects) EffectToProto(effect, m->add_effects());
   }
+  // Left unset when there is no cap, so definitions stored before budgets
+  // existed and new ones without a budget print alike.
+  if (!campaign.budget.empty()) {
+    v1::Budget* budget = out->mutable_budget();
+    budget->set_max_discount(campaign.budget.max_discount);
+    budget->set_max_bonus_points(campaign.budget.max_bonus_points);
+    budget->set_max_uses_per_client(campaign.budget.max_uses_per_client);
+    budget->set_max_discount_per_client(campaign.budget.max_discount_per_client);
+    budget->set_max_bonus_points_per_client(campaign.budget.max_bonus_points_per_client);
+  }
 }
 
 absl::Status ApplyUpdateMask(const v1::Campaign& message, const google::protobuf::FieldMask& mask,
@@ -414,6 +430,7 @@ absl::Status ApplyUpdateMask(const v1::Campaign& message, const google::protobuf
   if (named("schedule")) campaign.schedule = in->schedule;
   if (named("audience")) campaign.audience = in->audience;
   if (named("rules")) campaign.rules = in->rules;
+  if (named("budget")) campaign.budget = in->budget;
   return absl::OkStatus();
 }
 

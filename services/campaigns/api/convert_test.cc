@@ -238,3 +238,45 @@ TEST(ApplyUpdateMaskTest, ChangesOnlyNamedFields) {
 
 }  // namespace
 }  // namespace loyalty::campaigns
+
+namespace loyalty::campaigns {
+namespace {
+
+TEST(CampaignProtoTest, BudgetRoundTripsAndReachesTheEngine) {
+  v1::Campaign message;
+  message.set_name("Capped");
+  message.mutable_budget()->set_max_discount(500000);
+  message.mutable_budget()->set_max_bonus_points(700);
+  message.mutable_budget()->set_max_uses_per_client(1);
+  message.mutable_budget()->set_max_discount_per_client(3000);
+  message.mutable_budget()->set_max_bonus_points_per_client(40);
+  auto campaign = CampaignFromProto(message, "campaign.");
+  ASSERT_TRUE(campaign.ok());
+  EXPECT_EQ(campaign->budget.max_discount, 500000);
+  EXPECT_EQ(campaign->budget.max_bonus_points_per_client, 40);
+  v1::Campaign out;
+  CampaignToProto(*campaign, &out);
+  EXPECT_EQ(out.budget().SerializeAsString(), message.budget().SerializeAsString());
+  EXPECT_EQ(ToEngineCampaign(*campaign).budget.max_uses_per_client, 1);
+
+  // No budget: nothing printed, so old stored definitions read the same.
+  campaign->budget = {};
+  v1::Campaign none;
+  CampaignToProto(*campaign, &none);
+  EXPECT_FALSE(none.has_budget());
+}
+
+TEST(ApplyUpdateMaskTest, BudgetIsAMaskablePath) {
+  Campaign campaign;
+  campaign.name = "Kept";
+  v1::Campaign message;
+  message.mutable_budget()->set_max_discount(100);
+  google::protobuf::FieldMask mask;
+  mask.add_paths("budget");
+  ASSERT_TRUE(ApplyUpdateMask(message, mask, "campaign.", campaign).ok());
+  EXPECT_EQ(campaign.budget.max_discount, 100);
+  EXPECT_EQ(campaign.name, "Kept");
+}
+
+}  // namespace
+}  // namespace loyalty::campaigns

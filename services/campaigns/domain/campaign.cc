@@ -76,6 +76,7 @@ promotions::Campaign ToEngineCampaign(const Campaign& campaign) {
   engine.schedule.time_zone = campaign.schedule.time_zone;
   engine.audience = campaign.audience;
   engine.rules = campaign.rules;
+  engine.budget = campaign.budget;
   return engine;
 }
 

@@ -47,6 +47,9 @@ struct Campaign {
   LocalSchedule schedule;
   promotions::Audience audience;
   std::vector<promotions::Rule> rules;
+  // Caps pos enforces (CMP-5); part of the definition, so a change makes a
+  // new version and a new snapshot like any other edit.
+  promotions::Budget budget;
 };
 
 // Number of Unicode code points in valid UTF-8 `text` (proto3 strings are

@@ -178,3 +178,20 @@ TEST(CheckEditTest, FinishedIsFinalAndActiveKeepsARule) {
 
 }  // namespace
 }  // namespace loyalty::campaigns
+
+namespace loyalty::campaigns {
+namespace {
+
+TEST(PrepareNewCampaignTest, ABudgetCapIsNeverNegative) {
+  Campaign capped = Valid();
+  capped.budget = {.max_discount = 100000, .max_uses_per_client = 1};
+  EXPECT_TRUE(PrepareNewCampaign(capped, "campaign.").ok());
+  Campaign negative = Valid();
+  negative.budget.max_uses_per_client = -1;
+  absl::Status status = PrepareNewCampaign(negative, "campaign.");
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ViolatedField(status).value_or("<none>"), "campaign.budget.max_uses_per_client");
+}
+
+}  // namespace
+}  // namespace loyalty::campaigns

@@ -454,3 +454,34 @@ TEST_F(CampaignLifecycleTest, OtherProgramsSeeNothing) {
 
 }  // namespace
 }  // namespace loyalty::campaigns
+
+namespace loyalty::campaigns {
+namespace {
+
+// CMP-5: a budget is part of the definition: stored and read back with it,
+// and changing it on an active campaign is a new version and a new
+// snapshot, so pos enforces the new caps.
+TEST_F(CampaignLifecycleTest, ABudgetEditOfAnActiveCampaignMovesTheSnapshot) {
+  Campaign campaign = CreateWithRule("Capped");
+  ASSERT_TRUE(
+      store_.SetState(program_id_, campaign.campaign_id, CampaignState::kActive, Activation())
+          .ok());
+  const int64_t before = SnapshotVersion();
+  auto edited = store_.UpdateCampaign(
+      program_id_, campaign.campaign_id, std::nullopt, "", {},
+      Edit([](Campaign& c) { c.budget = {.max_discount = 50000, .max_uses_per_client = 2}; }));
+  ASSERT_TRUE(edited.ok()) << edited.status();
+  EXPECT_EQ(edited->version, campaign.version + 1);
+  EXPECT_EQ(SnapshotVersion(), before + 1);
+  auto read = store_.GetCampaign(program_id_, campaign.campaign_id);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->budget.max_discount, 50000);
+  EXPECT_EQ(read->budget.max_uses_per_client, 2);
+  auto active = store_.GetActiveCampaigns(program_id_);
+  ASSERT_TRUE(active.ok());
+  ASSERT_EQ(active->campaigns.size(), 1u);
+  EXPECT_EQ(active->campaigns[0].budget.max_discount, 50000);
+}
+
+}  // namespace
+}  // namespace loyalty::campaigns

@@ -10,10 +10,13 @@
 
 namespace loyalty::pos {
 
+class BudgetUsageReader;  // api/budget_usage_api.h
+
 class PosApi final : public v1::PosService::Service {
  public:
-  PosApi(ReceiptEngine& engine, PosStore& store, CardsStubs& cards)
-      : engine_(engine), store_(store), cards_(cards) {}
+  PosApi(ReceiptEngine& engine, PosStore& store, CardsStubs& cards,
+         BudgetUsageReader* budget_usage = nullptr)
+      : engine_(engine), store_(store), cards_(cards), budget_usage_(budget_usage) {}
 
   grpc::Status CalculateReceipt(grpc::ServerContext* context,
                                 const v1::CalculateReceiptRequest* request,
@@ -27,11 +30,16 @@ class PosApi final : public v1::PosService::Service {
                              v1::Receipt* response) override;
   grpc::Status GetReceipt(grpc::ServerContext* context, const v1::GetReceiptRequest* request,
                           v1::Receipt* response) override;
+  // In api/budget_usage_api.cc.
+  grpc::Status GetCampaignBudgetUsage(grpc::ServerContext* context,
+                                      const v1::GetCampaignBudgetUsageRequest* request,
+                                      v1::CampaignBudgetUsage* response) override;
 
  private:
   ReceiptEngine& engine_;
   PosStore& store_;
   CardsStubs& cards_;
+  BudgetUsageReader* budget_usage_;
 };
 
 class StoreApi final : public v1::StoreService::Service {

@@ -19,11 +19,10 @@ CampaignPricing Nothing(size_t lines) {
 
 }  // namespace
 
-absl::StatusOr<CampaignPricing> SnapshotReceiptCampaigns::Price(const std::string& program_id,
-                                                                const std::string& store_id,
-                                                                absl::Time time,
-                                                                const PosSettings& settings,
-                                                                std::vector<PricedLine>& lines) {
+absl::StatusOr<CampaignPricing> SnapshotReceiptCampaigns::Price(
+    const std::string& program_id, const std::string& store_id, absl::Time time,
+    const PosSettings& settings, std::vector<PricedLine>& lines,
+    const std::vector<std::string>& excluded_campaigns) {
   CampaignSnapshot current = snapshots_.Get(program_id);
   if (current.snapshot == nullptr) {
     CampaignPricing pricing = Nothing(lines.size());
@@ -53,6 +52,7 @@ absl::StatusOr<CampaignPricing> SnapshotReceiptCampaigns::Price(const std::strin
                                             .time = time,
                                             .accrual_rate_bp = settings.accrual_rate_bp,
                                             .point_value = settings.point_value});
+  input.receipt.excluded_campaigns = excluded_campaigns;
   absl::StatusOr<promotions::Outcome> outcome =
       promotions::Evaluate(*current.snapshot, input.receipt);
   if (!outcome.ok()) {

@@ -20,9 +20,10 @@ class SnapshotReceiptCampaigns final : public ReceiptCampaigns {
                            CatalogueStore& catalogue)
       : snapshots_(snapshots), stores_(stores), catalogue_(catalogue) {}
 
-  absl::StatusOr<CampaignPricing> Price(const std::string& program_id, const std::string& store_id,
-                                        absl::Time time, const PosSettings& settings,
-                                        std::vector<PricedLine>& lines) override;
+  absl::StatusOr<CampaignPricing> Price(
+      const std::string& program_id, const std::string& store_id, absl::Time time,
+      const PosSettings& settings, std::vector<PricedLine>& lines,
+      const std::vector<std::string>& excluded_campaigns) override;
 
  private:
   CampaignSnapshots& snapshots_;

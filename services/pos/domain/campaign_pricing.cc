@@ -41,6 +41,7 @@ CampaignPricing ApplyCampaignOutcome(const promotions::Outcome& outcome, const C
     pricing.line_bonus_points[pos_line] = outcome.lines[i].bonus_points;
   }
   pricing.bonus_points = outcome.bonus_points;
+  pricing.consumption = outcome.consumption;
   for (const promotions::Explanation& explanation : outcome.explanations) {
     AppliedRule rule{.campaign_id = explanation.campaign_id,
                      .campaign_version = explanation.campaign_version,

@@ -55,6 +55,8 @@ struct CampaignPricing {
   int64_t bonus_points = 0;
   // Rule messages, then near misses ("spend X more"), for the cashier.
   std::vector<std::string> messages;
+  // What each applied campaign gave, with its budget (CMP-5).
+  std::vector<promotions::Consumption> consumption;
 };
 
 // Sets each line's campaign discount (before the points are computed from
@@ -66,13 +68,14 @@ CampaignPricing ApplyCampaignOutcome(const promotions::Outcome& outcome, const C
 // evaluates the program's snapshot. Campaigns being unavailable is not an
 // error (the receipt is priced without them and a message says so); an
 // error fails the calculation (e.g. the catalogue cannot be read).
+// `excluded_campaigns` are not applied (their budget refused them).
 class ReceiptCampaigns {
  public:
   virtual ~ReceiptCampaigns() = default;
-  virtual absl::StatusOr<CampaignPricing> Price(const std::string& program_id,
-                                                const std::string& store_id, absl::Time time,
-                                                const PosSettings& settings,
-                                                std::vector<PricedLine>& lines) = 0;
+  virtual absl::StatusOr<CampaignPricing> Price(
+      const std::string& program_id, const std::string& store_id, absl::Time time,
+      const PosSettings& settings, std::vector<PricedLine>& lines,
+      const std::vector<std::string>& excluded_campaigns) = 0;
 };
 
 }  // namespace loyalty::pos

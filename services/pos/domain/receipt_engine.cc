@@ -95,7 +95,7 @@ absl::StatusOr<Receipt> ReceiptEngine::Calculate(const std::string& program_id,
   CampaignPricing campaign_pricing;
   if (campaigns_ != nullptr) {
     absl::StatusOr<CampaignPricing> priced =
-        campaigns_->Price(program_id, store_id, clock_(), *settings, receipt.lines);
+        campaigns_->Price(program_id, store_id, clock_(), *settings, receipt.lines, {});
     if (!priced.ok()) return priced.status();
     campaign_pricing = *std::move(priced);
     receipt.messages = campaign_pricing.messages;
@@ -122,12 +122,46 @@ absl::StatusOr<Receipt> ReceiptEngine::Calculate(const std::string& program_id,
     }
   }
 
+  // CMP-5: after the card is known (bonus points and per-client caps need
+  // it), before the points, which depend on the discounts left.
+  const bool budgeted = budgets_ != nullptr && !campaign_pricing.consumption.empty();
+  if (budgeted) {
+    absl::Time now = clock_();
+    absl::StatusOr<CampaignPricing> within = PriceWithinBudgets(
+        *budgets_,
+        {.program_id = program_id,
+         .receipt_id = receipt.receipt_id,
+         .calculation = receipt.calculation,
+         .card_number = card ? input.card_number : ""},
+        card.has_value(), now, campaign_pricing, [&](const std::vector<std::string>& excluded) {
+          return campaigns_->Price(program_id, store_id, now, *settings, receipt.lines, excluded);
+        });
+    if (!within.ok()) return within.status();
+    // The card's messages came after the campaigns' ones.
+    std::vector<std::string> messages = within->messages;
+    messages.insert(messages.end(), receipt.messages.begin() + campaign_pricing.messages.size(),
+                    receipt.messages.end());
+    receipt.messages = std::move(messages);
+    receipt.applied_campaigns = within->applied;
+    campaign_pricing = *std::move(within);
+  }
+  // A calculation that is not saved must not hold budget until it lapses.
+  // Only a new receipt's id is this attempt's alone: a recalculation shares
+  // its key with any concurrent recalculation of the receipt, which may be
+  // the one saved, so its reservations are left to lapse.
+  auto release_budgets = [&] {
+    if (budgeted && receipt.calculation == 1) {
+      budgets_->Release(program_id, receipt.receipt_id, receipt.calculation).IgnoreError();
+    }
+  };
+
   if (card) {
     LoyaltyOutcome outcome =
         ApplyLoyalty(receipt.lines, *settings, input.points_to_spend, card->balance.available);
     if (input.points_to_spend > outcome.max_points_payable) {
       // Refused rather than silently reduced: the buyer was promised a
       // payment the till must not take. Nothing has changed yet.
+      release_budgets();
       return FieldError(absl::StatusCode::kFailedPrecondition, "points_to_spend",
                         absl::StrCat("at most ", outcome.max_points_payable,
                                      " points can pay this receipt (the card has ",
@@ -158,12 +192,14 @@ absl::StatusOr<Receipt> ReceiptEngine::Calculate(const std::string& program_id,
     if (absl::Status status = repository_.BeginRecalculation(program_id, receipt.receipt_id,
                                                              (*existing)->calculation);
         !status.ok()) {
+      release_budgets();
       return status;
     }
     if (!(*existing)->hold_id.empty()) {
       // If this fails the old hold lapses by its TTL; the receipt already
       // refuses confirmation until it is calculated again.
       if (absl::Status status = ledger.VoidHold((*existing)->hold_id); !status.ok()) {
+        release_budgets();
         return status;
       }
     }
@@ -175,6 +211,7 @@ absl::StatusOr<Receipt> ReceiptEngine::Calculate(const std::string& program_id,
     if (absl::Status status =
             ledger.Hold(receipt.hold_id, receipt.card_number, receipt.points_spent);
         !status.ok()) {
+      release_budgets();
       if (absl::IsFailedPrecondition(status)) {
         // Spent elsewhere between our balance read and the hold.
         return FieldError(absl::StatusCode::kFailedPrecondition, "points_to_spend",
@@ -185,7 +222,13 @@ absl::StatusOr<Receipt> ReceiptEngine::Calculate(const std::string& program_id,
   }
   if (absl::Status status = repository_.SaveCalculation(receipt); !status.ok()) {
     if (!receipt.hold_id.empty()) ledger.VoidHold(receipt.hold_id).IgnoreError();
+    release_budgets();
     return status;
+  }
+  if (budgeted && receipt.calculation > 1) {
+    // The calculations this one replaced hold nothing any more; if this
+    // fails they lapse by their time limit.
+    budgets_->ReleaseBefore(program_id, receipt.receipt_id, receipt.calculation).IgnoreError();
   }
   return receipt;
 }
@@ -207,6 +250,20 @@ absl::StatusOr<Receipt> ReceiptEngine::Confirm(const std::string& program_id,
 
 absl::StatusOr<Receipt> ReceiptEngine::FinishConfirming(const Receipt& receipt, Ledger& ledger) {
   const std::string& id = receipt.receipt_id;
+  const bool budgeted = budgets_ != nullptr && !receipt.applied_campaigns.empty();
+  if (budgeted) {
+    // Before the ledger: a lapsed reservation the budget no longer covers
+    // sends the receipt back to be calculated, with nothing posted.
+    absl::Status consumed =
+        budgets_->Consume(receipt.program_id, id, receipt.calculation, clock_());
+    if (absl::IsFailedPrecondition(consumed)) {
+      if (absl::Status status = repository_.RevertConfirm(receipt.program_id, id); !status.ok()) {
+        return status;
+      }
+      return consumed;
+    }
+    if (!consumed.ok()) return consumed;
+  }
   std::vector<Ledger::Transfer> transfers;
   if (receipt.points_spent > 0) {
     transfers.push_back(Ledger::Transfer{.transfer_id = id + ":redeem",
@@ -238,6 +295,13 @@ absl::StatusOr<Receipt> ReceiptEngine::FinishConfirming(const Receipt& receipt, 
       }
       // Refused outright (hold lapsed, card blocked): nothing was posted, so
       // the receipt goes back to be calculated again.
+      if (budgeted) {
+        if (absl::Status status =
+                budgets_->Unconsume(receipt.program_id, id, receipt.calculation, clock_());
+            !status.ok()) {
+          return status;
+        }
+      }
       if (absl::Status status = repository_.RevertConfirm(receipt.program_id, id); !status.ok()) {
         return status;
       }
@@ -257,6 +321,13 @@ absl::StatusOr<Receipt> ReceiptEngine::Cancel(const std::string& program_id,
   if (!receipt_id.ok()) return receipt_id.status();
   absl::StatusOr<Receipt> receipt = repository_.Cancel(program_id, bound_store_id, *receipt_id);
   if (!receipt.ok()) return receipt;
+  if (budgets_ != nullptr && !receipt->applied_campaigns.empty()) {
+    // After the cancel, so no confirm can consume them meanwhile; a failure
+    // is retried by repeating the cancel (reservations also lapse).
+    if (absl::Status status = budgets_->Release(program_id, receipt->receipt_id, 0); !status.ok()) {
+      return status;
+    }
+  }
   if (!receipt->hold_id.empty()) {
     // Marked cancelled first, so a racing confirm cannot post the hold;
     // a failed void is retried by repeating the cancel (holds also lapse).
@@ -317,6 +388,13 @@ absl::StatusOr<Refund> ReceiptEngine::FinishRefunding(const std::string& program
     absl::StatusOr<CardInfo> card = ledger.GetCard(refund.card_number);
     if (!card.ok()) return card.status();
     balance = card->balance;
+  }
+  if (budgets_ != nullptr) {
+    // Before the refund is DONE, so a retry (or the recovery task) repeats
+    // it if it fails; it is idempotent.
+    if (absl::Status status = budgets_->GiveBack(program_id, refund.receipt_id); !status.ok()) {
+      return status;
+    }
   }
   return repository_.FinishRefund(program_id, refund.refund_id, reversed, balance);
 }

@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "services/pos/domain/campaign_budgets.h"
 #include "services/pos/domain/campaign_pricing.h"
 #include "services/pos/domain/receipt.h"
 
@@ -95,9 +96,14 @@ class ReceiptEngine final {
  public:
   using Clock = std::function<absl::Time()>;
 
-  // Without `campaigns` receipts are priced without campaigns.
-  ReceiptEngine(ReceiptRepository& repository, Clock clock, ReceiptCampaigns* campaigns = nullptr)
-      : repository_(repository), clock_(std::move(clock)), campaigns_(campaigns) {}
+  // Without `campaigns` receipts are priced without campaigns; without
+  // `budgets` campaign budgets are not enforced.
+  ReceiptEngine(ReceiptRepository& repository, Clock clock, ReceiptCampaigns* campaigns = nullptr,
+                CampaignBudgets* budgets = nullptr)
+      : repository_(repository),
+        clock_(std::move(clock)),
+        campaigns_(campaigns),
+        budgets_(budgets) {}
 
   absl::StatusOr<Receipt> Calculate(const std::string& program_id, const CalculateInput& input,
                                     Ledger& ledger);
@@ -122,6 +128,7 @@ class ReceiptEngine final {
   ReceiptRepository& repository_;
   Clock clock_;
   ReceiptCampaigns* campaigns_;
+  CampaignBudgets* budgets_;
 };
 
 }  // namespace loyalty::pos

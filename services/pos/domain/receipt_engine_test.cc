@@ -216,9 +216,9 @@ class ReceiptEngineTest : public ::testing::Test {
 // 10% off the first line, 7 bonus points on the second.
 class FakeCampaigns final : public ReceiptCampaigns {
  public:
-  absl::StatusOr<CampaignPricing> Price(const std::string&, const std::string& store_id,
-                                        absl::Time, const PosSettings&,
-                                        std::vector<PricedLine>& lines) override {
+  absl::StatusOr<CampaignPricing> Price(const std::string&, const std::string& store_id, absl::Time,
+                                        const PosSettings&, std::vector<PricedLine>& lines,
+                                        const std::vector<std::string>&) override {
     if (!failure.ok()) return failure;
     stores.push_back(store_id);
     lines[0].discount = lines[0].amount / 10;
@@ -432,6 +432,128 @@ TEST_F(ReceiptEngineTest, BadInputNamesTheField) {
   EXPECT_TRUE(repository_.receipts.empty());
   EXPECT_EQ(ViolatedField(engine_.RefundReceipt("p", "", "", "x", {}, ledger_).status()),
             "request_id");
+}
+
+// CMP-5: 10% off the first line by a campaign with a budget, unless left
+// out.
+class BudgetedCampaigns final : public ReceiptCampaigns {
+ public:
+  absl::StatusOr<CampaignPricing> Price(const std::string&, const std::string&, absl::Time,
+                                        const PosSettings&, std::vector<PricedLine>& lines,
+                                        const std::vector<std::string>& excluded) override {
+    asked.push_back(excluded);
+    CampaignPricing pricing;
+    pricing.line_bonus_points.assign(lines.size(), 0);
+    lines[0].discount = 0;
+    if (!excluded.empty()) return pricing;
+    lines[0].discount = lines[0].amount / 10;
+    pricing.applied = {{.campaign_id = "capped",
+                        .campaign_version = 1,
+                        .rule_id = "r1",
+                        .discount = lines[0].discount}};
+    pricing.consumption = {{.campaign_id = "capped",
+                            .discount = lines[0].discount,
+                            .budget = {.max_discount = 1'000'000}}};
+    return pricing;
+  }
+
+  std::vector<std::vector<std::string>> asked;
+};
+
+class RecordingBudgets final : public CampaignBudgets {
+ public:
+  absl::StatusOr<std::vector<std::string>> Reserve(const BudgetKey& key,
+                                                   const std::vector<BudgetClaim>& claims,
+                                                   absl::Time) override {
+    if (exhausted) return std::vector<std::string>{"capped"};
+    reserved[key.receipt_id] = claims.at(0).discount;
+    return std::vector<std::string>{};
+  }
+  absl::Status Release(const std::string&, const std::string& receipt_id, int32_t) override {
+    reserved.erase(receipt_id);
+    return absl::OkStatus();
+  }
+  absl::Status ReleaseBefore(const std::string&, const std::string&, int32_t) override {
+    return absl::OkStatus();
+  }
+  absl::Status Consume(const std::string&, const std::string& receipt_id, int32_t,
+                       absl::Time) override {
+    if (!consume_result.ok()) return consume_result;
+    used += reserved[receipt_id];
+    reserved.erase(receipt_id);
+    return absl::OkStatus();
+  }
+  absl::Status Unconsume(const std::string&, const std::string&, int32_t, absl::Time) override {
+    ++unconsumed;
+    return absl::OkStatus();
+  }
+  absl::Status GiveBack(const std::string&, const std::string&) override {
+    ++given_back;
+    return absl::OkStatus();
+  }
+
+  bool exhausted = false;
+  absl::Status consume_result;
+  std::map<std::string, int64_t> reserved;
+  int64_t used = 0;
+  int unconsumed = 0;
+  int given_back = 0;
+};
+
+class ReceiptBudgetsTest : public ReceiptEngineTest {
+ protected:
+  BudgetedCampaigns campaigns_;
+  RecordingBudgets budgets_;
+  ReceiptEngine budgeted_{repository_, [] { return absl::FromUnixSeconds(1'800'000'000); },
+                          &campaigns_, &budgets_};
+};
+
+TEST_F(ReceiptBudgetsTest, AnExhaustedBudgetPricesTheReceiptAgainWithoutTheCampaign) {
+  budgets_.exhausted = true;
+  auto receipt = budgeted_.Calculate("p", Input(0), ledger_);
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  ASSERT_EQ(campaigns_.asked.size(), 2u);
+  EXPECT_EQ(campaigns_.asked[1], std::vector<std::string>{"capped"});
+  EXPECT_EQ(receipt->lines[0].discount, 0);
+  EXPECT_TRUE(receipt->applied_campaigns.empty());
+  EXPECT_EQ(receipt->points_earned, 120);  // 10% of the whole 1200.00
+  EXPECT_EQ(receipt->messages, std::vector<std::string>{BudgetExhaustedMessage("capped")});
+}
+
+TEST_F(ReceiptBudgetsTest, ConfirmUsesTheReservationCancelReleasesItRefundGivesBack) {
+  auto receipt = budgeted_.Calculate("p", Input(0), ledger_);
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  EXPECT_EQ(receipt->lines[0].discount, 10000);
+  EXPECT_EQ(budgets_.reserved[receipt->receipt_id], 10000);
+  ASSERT_TRUE(budgeted_.Confirm("p", "", "c-1", receipt->receipt_id, ledger_).ok());
+  EXPECT_EQ(budgets_.used, 10000);
+  ASSERT_TRUE(budgeted_.RefundReceipt("p", "", "r-1", receipt->receipt_id, {}, ledger_).ok());
+  EXPECT_EQ(budgets_.given_back, 1);
+
+  CalculateInput other = Input(0);
+  other.receipt_number = "R-2";
+  auto cancelled = budgeted_.Calculate("p", other, ledger_);
+  ASSERT_TRUE(cancelled.ok());
+  EXPECT_TRUE(budgets_.reserved.contains(cancelled->receipt_id));
+  ASSERT_TRUE(budgeted_.Cancel("p", "", cancelled->receipt_id, ledger_).ok());
+  EXPECT_FALSE(budgets_.reserved.contains(cancelled->receipt_id));
+}
+
+TEST_F(ReceiptBudgetsTest, ALapsedReservationTheBudgetNoLongerCoversSendsTheReceiptBack) {
+  auto receipt = budgeted_.Calculate("p", Input(300), ledger_);
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  budgets_.consume_result = absl::FailedPreconditionError("budget exhausted");
+  EXPECT_EQ(budgeted_.Confirm("p", "", "c-1", receipt->receipt_id, ledger_).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(repository_.receipts.at(receipt->receipt_id).state, ReceiptState::kCalculated);
+  EXPECT_EQ(ledger_.held, 300);  // nothing posted: the hold waits for a recalculation
+  EXPECT_EQ(repository_.confirm_events, 0);
+
+  // The ledger refusing outright gives the usage back.
+  budgets_.consume_result = absl::OkStatus();
+  ledger_.refuse_commits = true;
+  EXPECT_FALSE(budgeted_.Confirm("p", "", "c-2", receipt->receipt_id, ledger_).ok());
+  EXPECT_EQ(budgets_.unconsumed, 1);
 }
 
 }  // namespace
