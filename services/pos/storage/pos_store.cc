@@ -12,6 +12,8 @@
 #include "libs/common/random_ids.h"
 #include "libs/common/status_macros.h"
 #include "libs/outbox/outbox.h"
+#include "libs/pg/array_literal.h"
+#include "libs/pg/prepared.h"
 #include "libs/rpc/proto_convert.h"
 #include "loyalty/pos/v1/events.pb.h"
 #include "services/pos/storage/receipt_events.h"
@@ -489,6 +491,77 @@ absl::Status PosStore::BeginRecalculation(const std::string& program_id,
   });
 }
 
+namespace {
+
+// The receipt's lines and the campaign rules that priced it, one
+// statement per table whatever their number: a 30-line receipt under 20
+// campaigns has hundreds of rule lines, and a round trip each made saving
+// the calculation the costliest step of pricing (tools/bench pos).
+void InsertReceiptRows(pg::Tx& tx, const Receipt& receipt) {
+  std::vector<int64_t> numbers, quantities, prices, amounts, discounts, spent, earned;
+  std::vector<std::string> skus, categories;
+  for (const PricedLine& line : receipt.lines) {
+    numbers.push_back(line.line_number);
+    skus.push_back(line.sku);
+    categories.push_back(line.category);
+    quantities.push_back(line.quantity_milli);
+    prices.push_back(line.price);
+    amounts.push_back(line.amount);
+    discounts.push_back(line.discount);
+    spent.push_back(line.points_spent);
+    earned.push_back(line.points_earned);
+  }
+  pg::ExecPrepared(tx,
+                   "INSERT INTO receipt_lines (receipt_id, line_number, sku, category,"
+                   " quantity_milli, price, amount, discount, points_spent, points_earned)"
+                   " SELECT $1::uuid, n, s, c, q, p, a, d, ps, pe FROM unnest($2::bigint[],"
+                   " $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[],"
+                   " $8::bigint[], $9::bigint[], $10::bigint[]) AS u(n, s, c, q, p, a, d, ps, pe)",
+                   receipt.receipt_id, pg::IntArray(numbers), pg::TextArray(skus),
+                   pg::TextArray(categories), pg::IntArray(quantities), pg::IntArray(prices),
+                   pg::IntArray(amounts), pg::IntArray(discounts), pg::IntArray(spent),
+                   pg::IntArray(earned));
+  if (receipt.applied_campaigns.empty()) return;
+  std::vector<int64_t> positions, versions, rule_discounts, rule_points;
+  std::vector<std::string> campaign_ids, rule_ids, messages;
+  std::vector<int64_t> line_positions, line_numbers, line_discounts, line_points;
+  for (size_t position = 0; position < receipt.applied_campaigns.size(); ++position) {
+    const AppliedRule& rule = receipt.applied_campaigns[position];
+    positions.push_back(static_cast<int64_t>(position));
+    campaign_ids.push_back(rule.campaign_id);
+    versions.push_back(rule.campaign_version);
+    rule_ids.push_back(rule.rule_id);
+    rule_discounts.push_back(rule.discount);
+    rule_points.push_back(rule.bonus_points);
+    messages.push_back(rule.cashier_message);
+    for (const AppliedRule::Line& line : rule.lines) {
+      line_positions.push_back(static_cast<int64_t>(position));
+      line_numbers.push_back(line.line_number);
+      line_discounts.push_back(line.discount);
+      line_points.push_back(line.bonus_points);
+    }
+  }
+  pg::ExecPrepared(tx,
+                   "INSERT INTO receipt_campaigns (receipt_id, position, campaign_id,"
+                   " campaign_version, rule_id, discount, bonus_points, cashier_message)"
+                   " SELECT $1::uuid, p, c, v, r, d, b, m FROM unnest($2::bigint[], $3::text[],"
+                   " $4::bigint[], $5::text[], $6::bigint[], $7::bigint[], $8::text[])"
+                   " AS u(p, c, v, r, d, b, m)",
+                   receipt.receipt_id, pg::IntArray(positions), pg::TextArray(campaign_ids),
+                   pg::IntArray(versions), pg::TextArray(rule_ids), pg::IntArray(rule_discounts),
+                   pg::IntArray(rule_points), pg::TextArray(messages));
+  if (line_positions.empty()) return;
+  pg::ExecPrepared(tx,
+                   "INSERT INTO receipt_campaign_lines (receipt_id, position, line_number,"
+                   " discount, bonus_points)"
+                   " SELECT $1::uuid, p, n, d, b FROM unnest($2::bigint[], $3::bigint[], $4::bigint[],"
+                   " $5::bigint[]) AS u(p, n, d, b)",
+                   receipt.receipt_id, pg::IntArray(line_positions), pg::IntArray(line_numbers),
+                   pg::IntArray(line_discounts), pg::IntArray(line_points));
+}
+
+}  // namespace
+
 absl::Status PosStore::SaveCalculation(const Receipt& receipt) {
   absl::Status saved = pool_.Transact([&](pg::Tx& tx) -> absl::Status {
     if (receipt.calculation == 1) {
@@ -528,31 +601,10 @@ absl::Status PosStore::SaveCalculation(const Receipt& receipt) {
       }
       tx.exec_params("DELETE FROM receipt_lines WHERE receipt_id = $1", receipt.receipt_id);
       tx.exec_params("DELETE FROM receipt_campaigns WHERE receipt_id = $1", receipt.receipt_id);
+      tx.exec_params("DELETE FROM receipt_campaign_lines WHERE receipt_id = $1",
+                     receipt.receipt_id);
     }
-    for (size_t position = 0; position < receipt.applied_campaigns.size(); ++position) {
-      const AppliedRule& rule = receipt.applied_campaigns[position];
-      tx.exec_params(
-          "INSERT INTO receipt_campaigns (receipt_id, position, campaign_id, campaign_version,"
-          " rule_id, discount, bonus_points, cashier_message)"
-          " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-          receipt.receipt_id, static_cast<int>(position), rule.campaign_id, rule.campaign_version,
-          rule.rule_id, rule.discount, rule.bonus_points, rule.cashier_message);
-      for (const AppliedRule::Line& line : rule.lines) {
-        tx.exec_params(
-            "INSERT INTO receipt_campaign_lines (receipt_id, position, line_number, discount,"
-            " bonus_points) VALUES ($1, $2, $3, $4, $5)",
-            receipt.receipt_id, static_cast<int>(position), line.line_number, line.discount,
-            line.bonus_points);
-      }
-    }
-    for (const PricedLine& line : receipt.lines) {
-      tx.exec_params(
-          "INSERT INTO receipt_lines (receipt_id, line_number, sku, category, quantity_milli,"
-          " price, amount, discount, points_spent, points_earned)"
-          " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-          receipt.receipt_id, line.line_number, line.sku, line.category, line.quantity_milli,
-          line.price, line.amount, line.discount, line.points_spent, line.points_earned);
-    }
+    InsertReceiptRows(tx, receipt);
     return absl::OkStatus();
   });
   if (absl::IsAlreadyExists(saved)) {
