@@ -44,7 +44,8 @@ absl::StatusOr<CampaignPricing> SnapshotReceiptCampaigns::Price(const std::strin
   absl::flat_hash_map<std::string, ProductFacts> products;
   for (const Product& product : *known) {
     products[product.sku] = {.category_id = product.category_id,
-                             .no_discount = product.no_discount};
+                             .no_discount = product.no_discount,
+                             .no_accrual = product.no_accrual};
   }
   CampaignInput input = BuildCampaignInput(lines, products,
                                            {.store_id = store_id,

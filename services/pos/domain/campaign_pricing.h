@@ -21,6 +21,7 @@ namespace loyalty::pos {
 struct ProductFacts {
   std::string category_id;  // "" for none
   bool no_discount = false;
+  bool no_accrual = false;
 };
 
 // What pos knows about the sale besides its lines.
@@ -39,11 +40,12 @@ struct CampaignInput {
   std::vector<size_t> pos_line;
 };
 
-// Lines of products flagged no_discount are left out, so that no campaign
-// discounts them or counts them towards its conditions; the engine has no
-// such flag. A known sku takes its category from the catalogue, an unknown
-// one keeps the category the till sent. No member facts yet: pos does not
-// know levels, tags or attributes, so member-only campaigns do not apply.
+// Every line goes to the engine, so that all of them count towards the
+// conditions; a product flagged no_discount gets no campaign discount and
+// one flagged no_accrual no campaign bonus points. A known sku takes its
+// category from the catalogue, an unknown one keeps the category the till
+// sent. No member facts yet: pos does not know levels, tags or attributes,
+// so member-only campaigns do not apply.
 CampaignInput BuildCampaignInput(const std::vector<PricedLine>& lines,
                                  const absl::flat_hash_map<std::string, ProductFacts>& products,
                                  const SaleFacts& sale);
