@@ -14,6 +14,7 @@ CampaignInput BuildCampaignInput(const std::vector<PricedLine>& lines,
   input.receipt.time = sale.time;
   input.receipt.base_accrual_rate_bp = sale.accrual_rate_bp;
   input.receipt.point_value = sale.point_value;
+  input.receipt.member = sale.member;
   for (size_t i = 0; i < lines.size(); ++i) {
     const PricedLine& line = lines[i];
     promotions::ReceiptLine engine_line{.sku = line.sku,

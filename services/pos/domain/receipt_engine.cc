@@ -90,37 +90,40 @@ absl::StatusOr<Receipt> ReceiptEngine::Calculate(const std::string& program_id,
   }
   for (const PricedLine& line : receipt.lines) receipt.total_amount += line.amount;
 
-  // Campaign discounts first: the points to pay with and to earn are
-  // computed from what is left to pay after them.
-  CampaignPricing campaign_pricing;
-  if (campaigns_ != nullptr) {
-    absl::StatusOr<CampaignPricing> priced =
-        campaigns_->Price(program_id, store_id, clock_(), *settings, receipt.lines);
-    if (!priced.ok()) return priced.status();
-    campaign_pricing = *std::move(priced);
-    receipt.messages = campaign_pricing.messages;
-    receipt.applied_campaigns = campaign_pricing.applied;
-  }
-
+  // The card first: campaigns for members read its level and client.
   std::optional<CardInfo> card;
+  std::string card_message;
   if (input.card_number.empty()) {
     receipt.no_loyalty_reason = NoLoyaltyReason::kNoCard;
   } else {
     absl::StatusOr<CardInfo> found = ledger.GetCard(input.card_number);
     if (absl::IsNotFound(found.status())) {
       receipt.no_loyalty_reason = NoLoyaltyReason::kCardNotFound;
-      receipt.messages.push_back("Card not found: sale without loyalty");
+      card_message = "Card not found: sale without loyalty";
     } else if (!found.ok()) {
       return found.status();
     } else if (!found->active) {
       receipt.no_loyalty_reason = NoLoyaltyReason::kCardInactive;
-      receipt.messages.push_back("Card is blocked: sale without loyalty");
+      card_message = "Card is blocked: sale without loyalty";
     } else {
       card = *found;
       card->balance.available += replaced_hold;
       card->balance.held -= replaced_hold;
     }
   }
+
+  // Campaign discounts first: the points to pay with and to earn are
+  // computed from what is left to pay after them.
+  CampaignPricing campaign_pricing;
+  if (campaigns_ != nullptr) {
+    absl::StatusOr<CampaignPricing> priced = campaigns_->Price(
+        program_id, store_id, clock_(), *settings, card ? &*card : nullptr, receipt.lines);
+    if (!priced.ok()) return priced.status();
+    campaign_pricing = *std::move(priced);
+    receipt.messages = campaign_pricing.messages;
+    receipt.applied_campaigns = campaign_pricing.applied;
+  }
+  if (!card_message.empty()) receipt.messages.push_back(std::move(card_message));
 
   if (card) {
     LoyaltyOutcome outcome =
