@@ -52,6 +52,7 @@ struct CompiledProgram {
   DimensionIndex stores;
   DimensionIndex partners;
   DimensionIndex channels;
+  bool reads_member_facts = false;
 };
 
 }  // namespace internal
@@ -200,6 +201,26 @@ absl::Status CheckReceipt(const ReceiptContext& receipt) {
     return InvalidField("base_accrual_rate_bp", "must be 0..10000");
   }
   return absl::OkStatus();
+}
+
+bool ReadsMemberFacts(const Campaign& campaign) {
+  const Audience& audience = campaign.audience;
+  if (!audience.levels.empty() || !audience.tags.empty() || !audience.attributes.empty() ||
+      !audience.segment_ids.empty()) {
+    return true;
+  }
+  for (const Rule& rule : campaign.rules) {
+    for (const Condition& condition : rule.conditions) {
+      if (std::holds_alternative<FirstPurchaseCondition>(condition) ||
+          std::holds_alternative<BirthdayCondition>(condition) ||
+          std::holds_alternative<LevelCondition>(condition) ||
+          std::holds_alternative<TagCondition>(condition) ||
+          std::holds_alternative<AttributeCondition>(condition)) {
+        return true;
+      }
+    }
+  }
+  return false;
 }
 
 // --- Matching: which rules of which campaigns hold for the receipt.
@@ -399,6 +420,7 @@ class Pricer {
                                          .rule_id = rule.rule_id,
                                          .promo_codes = match.promo_codes,
                                          .cashier_message = rule.cashier_message});
+        acted_.push_back(false);
         for (size_t e = 0; e < rule.effects.size(); ++e) {
           const Targets& targets = compiled.rules[match.rule].effect_targets[e];
           ApplyEffect(rule.effects[e], targets, campaign, rule, explanation, consumption);
@@ -407,6 +429,7 @@ class Pricer {
     }
     for (const DeferredPoints& deferred : points_) AddPoints(deferred);
     for (Explanation& explanation : outcome_.explanations) MergeShares(explanation.lines);
+    DropRulesThatDidNothing();
     return std::move(outcome_);
   }
 
@@ -425,6 +448,7 @@ class Pricer {
     } else if (const auto* points = std::get_if<PointsEffect>(&effect)) {
       points_.push_back({points, &targets, explanation, consumption});
     } else if (const auto* gift = std::get_if<GiftEffect>(&effect)) {
+      acted_[explanation] = true;
       outcome_.gifts.push_back({.campaign_id = campaign.campaign_id,
                                 .rule_id = rule.rule_id,
                                 .sku = gift->sku,
@@ -432,6 +456,7 @@ class Pricer {
                                 .price = gift->price});
       ++outcome_.consumption[consumption].gifts;
     } else {
+      acted_[explanation] = true;
       PendingAction pending{.campaign_id = campaign.campaign_id, .rule_id = rule.rule_id};
       if (const auto* issue = std::get_if<IssuePromoCodeAction>(&effect)) {
         pending.action = *issue;
@@ -447,12 +472,17 @@ class Pricer {
   void AddDiscount(const DiscountEffect& effect, const Targets& targets, size_t explanation,
                    size_t consumption) {
     int64_t base = 0;
+    bool any = false;
     for (size_t i = 0; i < n_; ++i) {
-      bool selected = Selects(targets, receipt_.lines[i]);
+      const ReceiptLine& line = receipt_.lines[i];
+      bool selected = line.discountable && Selects(targets, line);
+      any |= selected;
       weights_[i] = selected ? remaining_[i] : 0;
       caps_[i] = selected ? std::max<int64_t>(0, remaining_[i] - floor_[i]) : 0;
       base += weights_[i];
     }
+    if (!any) return;
+    acted_[explanation] = true;
     // Rounded down: the member never gets more than the stated share.
     int64_t amount =
         effect.percent_bp != 0 ? MulDivFloor(base, effect.percent_bp, 10000) : effect.fixed_amount;
@@ -475,13 +505,15 @@ class Pricer {
     int64_t base = 0;
     bool any = false;
     for (size_t i = 0; i < n_; ++i) {
-      bool selected = Selects(*deferred.targets, receipt_.lines[i]);
+      const ReceiptLine& line = receipt_.lines[i];
+      bool selected = line.accrues_points && Selects(*deferred.targets, line);
       any |= selected;
       weights_[i] = selected ? remaining_[i] : 0;
       caps_[i] = selected ? std::numeric_limits<int64_t>::max() : 0;
       base += weights_[i];
     }
     if (!any) return;
+    acted_[deferred.explanation] = true;
     // Money to points rounds down, as the base accrual does.
     const int64_t per_point = int64_t{10000} * receipt_.point_value;
     int64_t points = 0;
@@ -505,6 +537,25 @@ class Pricer {
     out.bonus_points += given;
     outcome_.bonus_points += given;
     outcome_.consumption[deferred.consumption].bonus_points += given;
+  }
+
+  // A rule whose discounts and points found no line they may go to (all of
+  // them noDiscount / noAccrual) and that has no other effect did not
+  // apply: it is not explained, and a campaign left with no such rule
+  // consumed nothing. Its entered promo codes stay unused.
+  void DropRulesThatDidNothing() {
+    std::vector<Explanation> kept;
+    kept.reserve(outcome_.explanations.size());
+    absl::flat_hash_set<std::string> campaigns;
+    for (size_t k = 0; k < outcome_.explanations.size(); ++k) {
+      if (!acted_[k]) continue;
+      campaigns.insert(outcome_.explanations[k].campaign_id);
+      kept.push_back(std::move(outcome_.explanations[k]));
+    }
+    outcome_.explanations = std::move(kept);
+    std::erase_if(outcome_.consumption, [&](const Consumption& consumption) {
+      return !campaigns.contains(consumption.campaign_id);
+    });
   }
 
   // One share per line, in line order.
@@ -531,6 +582,7 @@ class Pricer {
   std::vector<int64_t> floor_;                   // what discounts must leave on a line
   std::vector<int64_t> weights_, caps_, parts_;  // scratch
   std::vector<DeferredPoints> points_;
+  std::vector<bool> acted_;  // per explanation: an effect reached a line, or is no line effect
   Outcome outcome_;
 };
 
@@ -547,6 +599,8 @@ Int128 ValueToMember(const Outcome& outcome, int64_t point_value) {
 }  // namespace
 
 size_t Snapshot::size() const { return program_->campaigns.size(); }
+
+bool Snapshot::reads_member_facts() const { return program_->reads_member_facts; }
 
 absl::StatusOr<Snapshot> Snapshot::Compile(const std::vector<Campaign>& campaigns,
                                            absl::TimeZone program_zone,
@@ -577,6 +631,7 @@ absl::StatusOr<Snapshot> Snapshot::Compile(const std::vector<Campaign>& campaign
       compiled.own_zone = true;
     }
     SortLists(compiled.campaign);
+    program->reads_member_facts |= ReadsMemberFacts(compiled.campaign);
     for (const Rule& rule : compiled.campaign.rules) {
       internal::CompiledRule compiled_rule;
       for (const Effect& effect : rule.effects) {

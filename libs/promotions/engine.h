@@ -50,6 +50,10 @@ class Snapshot final {
 
   // The budget of a campaign kept; nullopt when it is not in the snapshot.
   std::optional<Budget> BudgetOf(const std::string& campaign_id) const;
+  // Whether some campaign's audience or conditions read MemberFacts
+  // (level, tags, attributes, segments, birthday, first purchase), so the
+  // caller can skip looking the member up when none does.
+  bool reads_member_facts() const;
 
  private:
   friend struct SnapshotAccess;
@@ -65,6 +69,11 @@ struct ReceiptLine {
   int64_t quantity_milli = 0;  // thousandths of a unit, positive
   int64_t price = 0;           // per unit
   int64_t amount = 0;          // the line's total before discounts
+  // A line of a product the catalogue excludes from discounts (or from
+  // bonus points) still counts towards every condition; it only never
+  // receives that effect, which goes to the other targeted lines.
+  bool discountable = true;
+  bool accrues_points = true;
 };
 
 struct MemberFacts {

@@ -107,6 +107,8 @@ class Generator {
       line.quantity_milli = Chance(70) ? Between(1, 5) * 1000 : Between(1, 3000);
       line.price = Chance(10) ? 0 : Between(1, 100000);
       line.amount = MulDivRoundHalfUp(line.price, line.quantity_milli, 1000);
+      line.discountable = !Chance(15);
+      line.accrues_points = !Chance(15);
       receipt.lines.push_back(std::move(line));
     }
     return receipt;
@@ -144,6 +146,12 @@ TEST(EvaluatePropertyTest, InvariantsHoldForRandomProgramsAndReceipts) {
         EXPECT_GE(result.discount, 0);
         EXPECT_LE(result.discount, line.amount - floor);
         EXPECT_GE(result.bonus_points, 0);
+        if (!line.discountable) {
+          EXPECT_EQ(result.discount, 0) << "line " << i;
+        }
+        if (!line.accrues_points) {
+          EXPECT_EQ(result.bonus_points, 0) << "line " << i;
+        }
         discount += result.discount;
         points += result.bonus_points;
       }

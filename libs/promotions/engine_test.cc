@@ -212,6 +212,96 @@ TEST(EvaluateTest, MultiplierAddsMultiplesOfTheBaseAccrual) {
   EXPECT_THAT(Points(outcome), ElementsAre(10, 0));
 }
 
+// ------------------------------------------------------------ excluded lines
+
+ReceiptLine NoDiscount(ReceiptLine line) {
+  line.discountable = false;
+  return line;
+}
+
+ReceiptLine NoAccrual(ReceiptLine line) {
+  line.accrues_points = false;
+  return line;
+}
+
+TEST(EvaluateTest, NoDiscountLineCountsForConditionsButGetsNoDiscount) {
+  // 600 + 500 reach the 1000 threshold only with the noDiscount line; the
+  // 10% is of the discountable line alone.
+  ReceiptContext receipt = Receipt({Line("a", "x", 1, 600), NoDiscount(Line("b", "x", 1, 500))});
+  Outcome outcome =
+      Price({Simple("c", {ReceiptSumCondition{.min_amount = 1000}}, {Percent(1000)})}, receipt);
+  EXPECT_THAT(Discounts(outcome), ElementsAre(60, 0));
+  EXPECT_THAT(Applied(outcome), ElementsAre("c/r1"));
+  // A fixed amount goes to the discountable lines only, capped by them.
+  EXPECT_THAT(Discounts(Price({Simple("c", {}, {Fixed(1000)})}, receipt)), ElementsAre(600, 0));
+  // Lines conditions count the noDiscount line's quantity too.
+  Outcome lines = Price(
+      {Simple("c", {LinesCondition{.lines = {.categories = {"x"}}, .min_quantity_milli = 2000}},
+              {DiscountEffect{.target = Target::kLines, .percent_bp = 5000}})},
+      receipt);
+  EXPECT_THAT(Discounts(lines), ElementsAre(300, 0));
+}
+
+TEST(EvaluateTest, RuleWithNoEligibleLineIsNotApplied) {
+  ReceiptContext receipt =
+      Receipt({Line("a", "x", 1, 600), NoDiscount(NoAccrual(Line("tea", "t", 1, 500)))});
+  std::vector<Campaign> campaigns = {
+      Simple("tea-off", {},
+             {DiscountEffect{.target = Target::kLines, .lines = {.skus = {"tea"}}, .percent_bp = 1000}},
+             20),
+      Simple("tea-points", {},
+             {PointsEffect{.target = Target::kLines, .lines = {.skus = {"tea"}}, .fixed_points = 5}},
+             10)};
+  Outcome outcome = Price(campaigns, receipt);
+  EXPECT_EQ(outcome.discount, 0);
+  EXPECT_EQ(outcome.bonus_points, 0);
+  EXPECT_THAT(outcome.explanations, IsEmpty());
+  EXPECT_THAT(outcome.consumption, IsEmpty());
+  // A rule with another effect still applies, for that effect.
+  campaigns[0].rules[0].effects.push_back(GiftEffect{.sku = "cup"});
+  outcome = Price(campaigns, receipt);
+  EXPECT_THAT(Applied(outcome), ElementsAre("tea-off/r1"));
+  EXPECT_THAT(outcome.gifts, SizeIs(1));
+}
+
+TEST(EvaluateTest, NoAccrualLineGetsNoBonusPoints) {
+  ReceiptContext receipt =
+      Receipt({Line("a", "x", 1, 1000), NoAccrual(Line("b", "x", 1, 3000)), Line("c", "x", 1, 0)});
+  receipt.point_value = 1;
+  Outcome fixed = Price({Simple("c", {}, {PointsEffect{.fixed_points = 10}})}, receipt);
+  EXPECT_THAT(Points(fixed), ElementsAre(10, 0, 0));
+  Outcome percent = Price({Simple("c", {}, {PointsEffect{.percent_bp = 1000}})}, receipt);
+  EXPECT_THAT(Points(percent), ElementsAre(100, 0, 0));
+  // The noAccrual line still gets its discount.
+  Outcome discount = Price({Simple("c", {}, {Percent(1000)})}, receipt);
+  EXPECT_THAT(Discounts(discount), ElementsAre(100, 300, 0));
+}
+
+TEST(SnapshotTest, ReadsMemberFactsOnlyWhenACampaignDoes) {
+  auto reads = [](const std::vector<Campaign>& campaigns) {
+    absl::StatusOr<Snapshot> snapshot = Snapshot::Compile(campaigns, Moscow());
+    EXPECT_TRUE(snapshot.ok()) << snapshot.status();
+    return snapshot.ok() && snapshot->reads_member_facts();
+  };
+  Campaign plain = Simple("plain", {ReceiptSumCondition{.min_amount = 1}}, {Percent(100)});
+  plain.audience.store_ids = {"s1"};
+  EXPECT_FALSE(reads({}));
+  EXPECT_FALSE(reads({plain}));
+  Campaign gold = Simple("gold", {}, {Percent(100)});
+  gold.audience.levels = {"gold"};
+  EXPECT_TRUE(reads({plain, gold}));
+  for (Condition condition :
+       std::vector<Condition>{FirstPurchaseCondition{}, BirthdayCondition{.days_before = 1},
+                              LevelCondition{.levels = {"gold"}}, TagCondition{.tag = "vip"},
+                              AttributeCondition{.key = "city", .values = {"Perm"}}}) {
+    EXPECT_TRUE(reads({plain, Simple("member", {condition}, {Percent(100)})}))
+        << condition.index();
+  }
+  // A paused campaign is not in the snapshot, so it reads nothing.
+  gold.state = CampaignState::kPaused;
+  EXPECT_FALSE(reads({plain, gold}));
+}
+
 // ------------------------------------------------------------ stacking
 
 TEST(EvaluateTest, StopFurtherStopsLowerPriorities) {

@@ -10,10 +10,12 @@
 #include "services/pos/api/budget_usage_api.h"
 #include "services/pos/api/campaigns_client.h"
 #include "services/pos/api/catalogue_api.h"
+#include "services/pos/api/identity_client.h"
 #include "services/pos/api/pos_api.h"
 #include "services/pos/api/receipt_campaigns.h"
 #include "services/pos/api/recovery.h"
 #include "services/pos/api/reference_api.h"
+#include "services/pos/storage/purchase_history.h"
 
 int main() {
   loyalty::rpc::BlockTerminationSignals();
@@ -23,6 +25,8 @@ int main() {
   std::string campaigns_address = loyalty::ReadPeerAddress(env, "campaigns");
   absl::Duration campaigns_timeout =
       env.Duration("LOYALTY_CAMPAIGNS_TIMEOUT", absl::Seconds(2));
+  std::string identity_address = loyalty::ReadPeerAddress(env, "identity");
+  absl::Duration identity_timeout = env.Duration("LOYALTY_IDENTITY_TIMEOUT", absl::Seconds(1));
   loyalty::pos::CampaignSnapshotOptions snapshot_options{
       .max_age = env.Duration("LOYALTY_POS_SNAPSHOT_MAX_AGE", absl::Seconds(60))};
   loyalty::pos::RecoveryOptions recovery_options{
@@ -38,15 +42,21 @@ int main() {
                                  cards_timeout};
   loyalty::pos::GrpcCampaignSource campaign_source(
       loyalty::rpc::DialService(campaigns_address), campaigns_timeout);
+  auto identity_channel = loyalty::rpc::DialService(identity_address);
+  loyalty::pos::GrpcProgramZones program_zones(identity_channel, identity_timeout);
+  loyalty::pos::GrpcMemberDirectory member_directory(identity_channel, identity_timeout);
   loyalty::pos::SnapshotLoadFailures snapshot_failures((*runtime)->registry());
   loyalty::pos::CampaignSnapshots snapshots(
       campaign_source, [] { return absl::Now(); }, snapshot_options,
       [&](const std::string& program_id, const absl::Status& error) {
         snapshot_failures.Record(program_id, error);
-      });
+      },
+      &program_zones);
   loyalty::pos::PosStore store((*runtime)->pool());
   loyalty::pos::CatalogueStore catalogue((*runtime)->pool());
-  loyalty::pos::SnapshotReceiptCampaigns receipt_campaigns(snapshots, store, catalogue);
+  loyalty::pos::PgPurchaseHistory purchase_history((*runtime)->pool());
+  loyalty::pos::SnapshotReceiptCampaigns receipt_campaigns(snapshots, store, catalogue,
+                                                           &member_directory, &purchase_history);
   loyalty::pos::BudgetStore budgets(
       (*runtime)->pool(), env.Duration("LOYALTY_POS_BUDGET_RESERVATION_TTL", absl::Minutes(30)));
   loyalty::pos::ReceiptEngine engine(

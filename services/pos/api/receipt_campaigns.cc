@@ -10,6 +10,8 @@ namespace {
 // Shown to the cashier whenever campaigns could not be applied, so that a
 // missing discount is explained at the till rather than discovered later.
 constexpr char kWithoutCampaigns[] = "Campaigns are unavailable: priced without campaigns";
+constexpr char kWithoutMemberFacts[] =
+    "Member data is unavailable: priced without campaigns for members";
 
 CampaignPricing Nothing(size_t lines) {
   CampaignPricing pricing;
@@ -21,7 +23,7 @@ CampaignPricing Nothing(size_t lines) {
 
 absl::StatusOr<CampaignPricing> SnapshotReceiptCampaigns::Price(
     const std::string& program_id, const std::string& store_id, absl::Time time,
-    const PosSettings& settings, std::vector<PricedLine>& lines,
+    const PosSettings& settings, const CardInfo* member_card, std::vector<PricedLine>& lines,
     const std::vector<std::string>& excluded_campaigns) {
   CampaignSnapshot current = snapshots_.Get(program_id);
   if (current.snapshot == nullptr) {
@@ -43,7 +45,23 @@ absl::StatusOr<CampaignPricing> SnapshotReceiptCampaigns::Price(
   absl::flat_hash_map<std::string, ProductFacts> products;
   for (const Product& product : *known) {
     products[product.sku] = {.category_id = product.category_id,
-                             .no_discount = product.no_discount};
+                             .no_discount = product.no_discount,
+                             .no_accrual = product.no_accrual};
+  }
+  // Programs whose campaigns ignore members pay no identity call.
+  std::optional<promotions::MemberFacts> member;
+  bool member_unavailable = false;
+  if (member_card != nullptr && current.snapshot->reads_member_facts() && members_ != nullptr &&
+      history_ != nullptr) {
+    absl::StatusOr<promotions::MemberFacts> facts =
+        LookUpMemberFacts(program_id, *member_card, *members_, *history_);
+    if (facts.ok()) {
+      member = *std::move(facts);
+    } else {
+      log::Warn("member facts unavailable; priced without them",
+                {{"program_id", program_id}, {"error", facts.status().ToString()}});
+      member_unavailable = true;
+    }
   }
   CampaignInput input = BuildCampaignInput(lines, products,
                                            {.store_id = store_id,
@@ -51,7 +69,8 @@ absl::StatusOr<CampaignPricing> SnapshotReceiptCampaigns::Price(
                                             .channel = store->sales_channel_id,
                                             .time = time,
                                             .accrual_rate_bp = settings.accrual_rate_bp,
-                                            .point_value = settings.point_value});
+                                            .point_value = settings.point_value,
+                                            .member = std::move(member)});
   input.receipt.excluded_campaigns = excluded_campaigns;
   absl::StatusOr<promotions::Outcome> outcome =
       promotions::Evaluate(*current.snapshot, input.receipt);
@@ -64,7 +83,9 @@ absl::StatusOr<CampaignPricing> SnapshotReceiptCampaigns::Price(
     pricing.messages.push_back(kWithoutCampaigns);
     return pricing;
   }
-  return ApplyCampaignOutcome(*outcome, input, lines);
+  CampaignPricing pricing = ApplyCampaignOutcome(*outcome, input, lines);
+  if (member_unavailable) pricing.messages.push_back(kWithoutMemberFacts);
+  return pricing;
 }
 
 }  // namespace loyalty::pos

@@ -14,18 +14,20 @@ CampaignInput BuildCampaignInput(const std::vector<PricedLine>& lines,
   input.receipt.time = sale.time;
   input.receipt.base_accrual_rate_bp = sale.accrual_rate_bp;
   input.receipt.point_value = sale.point_value;
+  input.receipt.member = sale.member;
   for (size_t i = 0; i < lines.size(); ++i) {
     const PricedLine& line = lines[i];
-    std::string category = line.category;
+    promotions::ReceiptLine engine_line{.sku = line.sku,
+                                        .category = line.category,
+                                        .quantity_milli = line.quantity_milli,
+                                        .price = line.price,
+                                        .amount = line.amount};
     if (auto product = products.find(line.sku); product != products.end()) {
-      if (product->second.no_discount) continue;
-      category = product->second.category_id;
+      engine_line.category = product->second.category_id;
+      engine_line.discountable = !product->second.no_discount;
+      engine_line.accrues_points = !product->second.no_accrual;
     }
-    input.receipt.lines.push_back(promotions::ReceiptLine{.sku = line.sku,
-                                                          .category = std::move(category),
-                                                          .quantity_milli = line.quantity_milli,
-                                                          .price = line.price,
-                                                          .amount = line.amount});
+    input.receipt.lines.push_back(std::move(engine_line));
     input.pos_line.push_back(i);
   }
   return input;

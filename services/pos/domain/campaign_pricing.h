@@ -5,6 +5,7 @@
 // looks up the catalogue and the store and evaluates the snapshot.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@ namespace loyalty::pos {
 struct ProductFacts {
   std::string category_id;  // "" for none
   bool no_discount = false;
+  bool no_accrual = false;
 };
 
 // What pos knows about the sale besides its lines.
@@ -31,6 +33,7 @@ struct SaleFacts {
   absl::Time time;
   int32_t accrual_rate_bp = 0;
   int64_t point_value = 100;
+  std::optional<promotions::MemberFacts> member;  // unset: no identified member
 };
 
 struct CampaignInput {
@@ -39,11 +42,11 @@ struct CampaignInput {
   std::vector<size_t> pos_line;
 };
 
-// Lines of products flagged no_discount are left out, so that no campaign
-// discounts them or counts them towards its conditions; the engine has no
-// such flag. A known sku takes its category from the catalogue, an unknown
-// one keeps the category the till sent. No member facts yet: pos does not
-// know levels, tags or attributes, so member-only campaigns do not apply.
+// Every line goes to the engine, so that all of them count towards the
+// conditions; a product flagged no_discount gets no campaign discount and
+// one flagged no_accrual no campaign bonus points. A known sku takes its
+// category from the catalogue, an unknown one keeps the category the till
+// sent.
 CampaignInput BuildCampaignInput(const std::vector<PricedLine>& lines,
                                  const absl::flat_hash_map<std::string, ProductFacts>& products,
                                  const SaleFacts& sale);
@@ -67,14 +70,17 @@ CampaignPricing ApplyCampaignOutcome(const promotions::Outcome& outcome, const C
 // The port Calculate prices through: looks up what the mapping needs and
 // evaluates the program's snapshot. Campaigns being unavailable is not an
 // error (the receipt is priced without them and a message says so); an
-// error fails the calculation (e.g. the catalogue cannot be read).
+// error fails the calculation (e.g. the catalogue cannot be read). Member
+// facts being unavailable is not an error either: the receipt is priced
+// as for an anonymous buyer and a message says so.
 // `excluded_campaigns` are not applied (their budget refused them).
 class ReceiptCampaigns {
  public:
   virtual ~ReceiptCampaigns() = default;
+  // `member_card`: the receipt's identified active card, null without one.
   virtual absl::StatusOr<CampaignPricing> Price(
       const std::string& program_id, const std::string& store_id, absl::Time time,
-      const PosSettings& settings, std::vector<PricedLine>& lines,
+      const PosSettings& settings, const CardInfo* member_card, std::vector<PricedLine>& lines,
       const std::vector<std::string>& excluded_campaigns) = 0;
 };
 

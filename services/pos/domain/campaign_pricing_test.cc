@@ -23,19 +23,29 @@ const SaleFacts kSale{.store_id = "s1",
                       .accrual_rate_bp = 500,
                       .point_value = 100};
 
-TEST(BuildCampaignInputTest, TakesCategoriesFromTheCatalogueAndLeavesNoDiscountLinesOut) {
+TEST(BuildCampaignInputTest, TakesCategoriesAndExclusionFlagsFromTheCatalogue) {
   std::vector<PricedLine> lines = {Line(1, "milk", "sent-by-till", 10000),
                                    Line(2, "cigarettes", "tobacco", 5000),
-                                   Line(3, "unknown", "till-category", 700)};
+                                   Line(3, "unknown", "till-category", 700),
+                                   Line(4, "gift-card", "cards", 900)};
   absl::flat_hash_map<std::string, ProductFacts> products = {
       {"milk", {.category_id = "dairy"}},
-      {"cigarettes", {.category_id = "tobacco", .no_discount = true}}};
+      {"cigarettes", {.category_id = "tobacco", .no_discount = true}},
+      {"gift-card", {.category_id = "cards", .no_accrual = true}}};
   CampaignInput input = BuildCampaignInput(lines, products, kSale);
-  ASSERT_EQ(input.receipt.lines.size(), 2u);
+  // Every line counts towards conditions; the flags only keep effects off.
+  ASSERT_EQ(input.receipt.lines.size(), 4u);
   EXPECT_EQ(input.receipt.lines[0].category, "dairy");
-  EXPECT_EQ(input.receipt.lines[1].category, "till-category");
-  EXPECT_EQ(input.receipt.lines[1].amount, 700);
-  EXPECT_EQ(input.pos_line, (std::vector<size_t>{0, 2}));
+  EXPECT_TRUE(input.receipt.lines[0].discountable);
+  EXPECT_TRUE(input.receipt.lines[0].accrues_points);
+  EXPECT_FALSE(input.receipt.lines[1].discountable);
+  EXPECT_TRUE(input.receipt.lines[1].accrues_points);
+  EXPECT_EQ(input.receipt.lines[2].category, "till-category");
+  EXPECT_EQ(input.receipt.lines[2].amount, 700);
+  EXPECT_TRUE(input.receipt.lines[2].discountable);
+  EXPECT_TRUE(input.receipt.lines[3].discountable);
+  EXPECT_FALSE(input.receipt.lines[3].accrues_points);
+  EXPECT_EQ(input.pos_line, (std::vector<size_t>{0, 1, 2, 3}));
   EXPECT_EQ(input.receipt.store_id, "s1");
   EXPECT_EQ(input.receipt.partner_id, "p1");
   EXPECT_EQ(input.receipt.channel, "web");
@@ -74,13 +84,39 @@ TEST(ApplyCampaignOutcomeTest, DiscountsTheSelectedLineAndNamesCampaignVersionAn
   EXPECT_EQ(pricing.messages, std::vector<std::string>{"Dairy week: 10% off"});
 }
 
+TEST(ApplyCampaignOutcomeTest, NoDiscountLineCountsTowardsTheReceiptSum) {
+  // 5000 of tobacco + 2000 of milk reach the 6000 threshold; only the milk
+  // is discounted, and the tobacco earns no campaign points either when it
+  // is also no_accrual.
+  std::vector<PricedLine> lines = {Line(1, "tobacco", "t", 5000), Line(2, "milk", "dairy", 2000)};
+  absl::flat_hash_map<std::string, ProductFacts> products = {
+      {"tobacco", {.category_id = "t", .no_discount = true, .no_accrual = true}}};
+  CampaignInput input = BuildCampaignInput(lines, products, kSale);
+  promotions::Campaign campaign = PercentOffCategory("c-sum", 1, "dairy", 1000, "");
+  campaign.rules[0].conditions = {promotions::ReceiptSumCondition{.min_amount = 6000}};
+  campaign.rules[0].effects = {
+      promotions::DiscountEffect{.target = promotions::Target::kReceipt, .percent_bp = 1000},
+      promotions::PointsEffect{.target = promotions::Target::kReceipt, .fixed_points = 7}};
+  auto snapshot = promotions::Snapshot::Compile({campaign}, absl::UTCTimeZone());
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  auto outcome = promotions::Evaluate(*snapshot, input.receipt);
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  CampaignPricing pricing = ApplyCampaignOutcome(*outcome, input, lines);
+  EXPECT_EQ(lines[0].discount, 0);
+  EXPECT_EQ(lines[1].discount, 200);
+  EXPECT_EQ(pricing.line_bonus_points, (std::vector<int64_t>{0, 7}));
+  ASSERT_EQ(pricing.applied.size(), 1u);
+  ASSERT_EQ(pricing.applied[0].lines.size(), 1u);
+  EXPECT_EQ(pricing.applied[0].lines[0].line_number, 2);
+}
+
 TEST(ApplyCampaignOutcomeTest, BonusPointsGoToThePosLineTheyWereEarnedOn) {
   std::vector<PricedLine> lines = {Line(1, "tobacco", "t", 5000), Line(2, "milk", "dairy", 2000)};
   absl::flat_hash_map<std::string, ProductFacts> products = {
       {"tobacco", {.category_id = "t", .no_discount = true}}};
   CampaignInput input = BuildCampaignInput(lines, products, kSale);
   promotions::Outcome outcome;
-  outcome.lines = {{.discount = 200, .bonus_points = 15}};
+  outcome.lines = {{}, {.discount = 200, .bonus_points = 15}};
   outcome.discount = 200;
   outcome.bonus_points = 15;
   outcome.near_misses.push_back({.campaign_id = "c2", .rule_id = "r", .missing_amount = 500});

@@ -5,11 +5,13 @@
 namespace loyalty::pos {
 
 CampaignSnapshots::CampaignSnapshots(CampaignSource& source, Clock clock,
-                                     CampaignSnapshotOptions options, FailureListener on_failure)
+                                     CampaignSnapshotOptions options, FailureListener on_failure,
+                                     ProgramZoneSource* zones)
     : source_(source),
       clock_(std::move(clock)),
       options_(options),
-      on_failure_(std::move(on_failure)) {}
+      on_failure_(std::move(on_failure)),
+      zones_(zones) {}
 
 CampaignSnapshot CampaignSnapshots::Get(const std::string& program_id) {
   {
@@ -48,6 +50,7 @@ void CampaignSnapshots::Announce(const std::string& program_id, int64_t snapshot
 
 bool CampaignSnapshots::IsStale(const Entry& entry, absl::Time now) const {
   if (entry.queued || now - entry.last_failure < options_.retry_after) return false;
+  if (entry.zone_guessed && now - entry.loaded_at >= options_.retry_after) return true;
   return entry.announced_version > entry.snapshot_version ||
          now - entry.loaded_at >= options_.max_age;
 }
@@ -85,10 +88,29 @@ void CampaignSnapshots::Run(std::stop_token stop) {
   }
 }
 
+absl::TimeZone CampaignSnapshots::ProgramZone(const std::string& program_id, bool& guessed) {
+  guessed = false;
+  if (zones_ == nullptr) return options_.program_zone;
+  absl::StatusOr<std::string> name = zones_->TimeZoneName(program_id);
+  absl::TimeZone zone;
+  if (name.ok()) {
+    // The source reports an empty or unknown name; it is not retried: only
+    // the program's owner can fix it.
+    if (name->empty() || !absl::LoadTimeZone(*name, &zone)) return options_.program_zone;
+    return zone;
+  }
+  guessed = true;
+  absl::MutexLock lock(&mutex_);
+  auto it = entries_.find(program_id);
+  return it != entries_.end() && it->second.zone ? *it->second.zone : options_.program_zone;
+}
+
 bool CampaignSnapshots::Load(const std::string& program_id) {
   absl::StatusOr<CampaignSource::Active> active = source_.Load(program_id);
+  bool zone_guessed = false;
+  absl::TimeZone zone = active.ok() ? ProgramZone(program_id, zone_guessed) : options_.program_zone;
   absl::StatusOr<promotions::Snapshot> compiled =
-      active.ok() ? promotions::Snapshot::Compile(active->campaigns, options_.program_zone)
+      active.ok() ? promotions::Snapshot::Compile(active->campaigns, zone)
                   : absl::StatusOr<promotions::Snapshot>(active.status());
   absl::Time now = clock_();
   {
@@ -102,6 +124,8 @@ bool CampaignSnapshots::Load(const std::string& program_id) {
         entry.snapshot = std::make_shared<const promotions::Snapshot>(*std::move(compiled));
         entry.snapshot_version = active->snapshot_version;
         entry.loaded_at = now;
+        entry.zone_guessed = zone_guessed;
+        if (!zone_guessed) entry.zone = zone;
       }
       return true;
     }

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -38,6 +39,15 @@ class CampaignSource {
   virtual absl::StatusOr<Active> Load(const std::string& program_id) = 0;
 };
 
+// Where a program's IANA time zone comes from (identity's GetProgram).
+// Schedules without a zone of their own and birthdays are read in it.
+class ProgramZoneSource {
+ public:
+  virtual ~ProgramZoneSource() = default;
+  // The zone's name; empty when the program has none.
+  virtual absl::StatusOr<std::string> TimeZoneName(const std::string& program_id) = 0;
+};
+
 // What a pricing call gets: `snapshot` is null when the program's campaigns
 // could not be loaded yet, and the receipt is then priced without them.
 struct CampaignSnapshot {
@@ -51,8 +61,8 @@ struct CampaignSnapshotOptions {
   // After a failed load, the next attempt for that program waits this long,
   // so that an unreachable `campaigns` is not called on every receipt.
   absl::Duration retry_after = absl::Seconds(1);
-  // Applies to schedules without a zone of their own; pos does not know the
-  // programs' zones yet.
+  // The program zone when there is no ProgramZoneSource, or when it names
+  // no zone or an unknown one.
   absl::TimeZone program_zone = absl::UTCTimeZone();
 };
 
@@ -62,8 +72,12 @@ class CampaignSnapshots final {
   // Called once per failed load (a metric and a log line in production).
   using FailureListener = std::function<void(const std::string& program_id, const absl::Status&)>;
 
+  // `zones` (optional) is asked for the program's zone at every load, so a
+  // changed zone arrives with the next refresh. When it fails, the zone
+  // last known (else `options.program_zone`) is used and the snapshot is
+  // refreshed again after `retry_after` rather than `max_age`.
   CampaignSnapshots(CampaignSource& source, Clock clock, CampaignSnapshotOptions options,
-                    FailureListener on_failure = nullptr);
+                    FailureListener on_failure = nullptr, ProgramZoneSource* zones = nullptr);
 
   // The program's current snapshot. Loads it synchronously only when the
   // program has none yet; otherwise returns at once and, when it is stale,
@@ -89,7 +103,12 @@ class CampaignSnapshots final {
     absl::Time last_failure = absl::InfinitePast();
     int64_t announced_version = 0;
     bool queued = false;  // waiting for the refresher
+    std::optional<absl::TimeZone> zone;  // the program's, once read
+    bool zone_guessed = false;           // the last load could not read it
   };
+
+  // The zone to compile the program's snapshot with.
+  absl::TimeZone ProgramZone(const std::string& program_id, bool& guessed);
 
   // Loads and compiles outside the lock, then installs the result unless a
   // newer one got there first. False (and the listener told) on failure.
@@ -101,6 +120,7 @@ class CampaignSnapshots final {
   Clock clock_;
   CampaignSnapshotOptions options_;
   FailureListener on_failure_;
+  ProgramZoneSource* zones_;
 
   absl::Mutex mutex_;
   absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mutex_);

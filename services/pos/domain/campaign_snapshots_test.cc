@@ -147,5 +147,99 @@ TEST_F(CampaignSnapshotsTest, AnOlderLoadFinishingLateDoesNotReplaceANewerSnapsh
   EXPECT_EQ(snapshots_.Get("p1").snapshot_version, 7);
 }
 
+
+class FakeZones final : public ProgramZoneSource {
+ public:
+  absl::StatusOr<std::string> TimeZoneName(const std::string&) override {
+    ++calls;
+    if (!failure.ok()) return failure;
+    return name;
+  }
+  std::string name;
+  absl::Status failure;
+  int calls = 0;
+};
+
+// 09:00-10:00 local time, every day, in the program's zone.
+promotions::Campaign MorningCampaign() {
+  promotions::Campaign campaign = PercentOffCategory("morning", 1, "dairy", 1000);
+  campaign.schedule.hours = {{.start_minute = 9 * 60, .end_minute = 10 * 60}};
+  return campaign;
+}
+
+bool AppliesAt(const CampaignSnapshot& current, absl::Time time) {
+  promotions::ReceiptContext receipt;
+  receipt.time = time;
+  receipt.lines = {{.sku = "milk", .category = "dairy", .quantity_milli = 1000, .price = 100,
+                    .amount = 100}};
+  auto outcome = promotions::Evaluate(*current.snapshot, receipt);
+  EXPECT_TRUE(outcome.ok()) << outcome.status();
+  return outcome.ok() && outcome->discount > 0;
+}
+
+// 09:30 in Vladivostok (UTC+10) is 23:30 UTC the day before.
+const absl::Time kVladivostokMorning = absl::FromCivil(absl::CivilSecond(2026, 11, 22, 23, 30, 0),
+                                                       absl::UTCTimeZone());
+const absl::Time kUtcMorning = absl::FromCivil(absl::CivilSecond(2026, 11, 23, 9, 30, 0),
+                                               absl::UTCTimeZone());
+
+class ProgramZoneTest : public CampaignSnapshotsTest {
+ protected:
+  ProgramZoneTest()
+      : zoned_(
+            source_, [this] { return now_; },
+            {.max_age = absl::Seconds(60), .retry_after = absl::Seconds(1)}, nullptr, &zones_) {
+    source_.active = {{MorningCampaign()}, 7};
+  }
+  FakeZones zones_;
+  CampaignSnapshots zoned_;
+};
+
+TEST_F(ProgramZoneTest, SchedulesAreReadInTheProgramsZone) {
+  zones_.name = "Asia/Vladivostok";
+  CampaignSnapshot current = zoned_.Get("p1");
+  ASSERT_NE(current.snapshot, nullptr);
+  EXPECT_TRUE(AppliesAt(current, kVladivostokMorning));
+  EXPECT_FALSE(AppliesAt(current, kUtcMorning));
+}
+
+TEST_F(ProgramZoneTest, AnEmptyOrUnknownZoneIsUtc) {
+  for (const char* name : {"", "Mars/Olympus_Mons"}) {
+    zones_.name = name;
+    CampaignSnapshot current = zoned_.Get(std::string("p-") + name);
+    ASSERT_NE(current.snapshot, nullptr);
+    EXPECT_TRUE(AppliesAt(current, kUtcMorning)) << name;
+    EXPECT_FALSE(AppliesAt(current, kVladivostokMorning)) << name;
+  }
+}
+
+TEST_F(ProgramZoneTest, WhenTheZoneCannotBeReadTheLastKnownIsKeptAndRetriedSoon) {
+  zones_.name = "Asia/Vladivostok";
+  zoned_.Get("p1");
+  // Identity down at the next refresh: the program keeps its zone.
+  zones_.failure = absl::UnavailableError("identity down");
+  now_ += absl::Seconds(60);
+  zoned_.Get("p1");
+  EXPECT_EQ(zoned_.RefreshStale(), 1);
+  EXPECT_TRUE(AppliesAt(zoned_.Get("p1"), kVladivostokMorning));
+
+  // Identity down at the first load: UTC, and retried after `retry_after`
+  // rather than `max_age`.
+  CampaignSnapshot guessed = zoned_.Get("p2");
+  ASSERT_NE(guessed.snapshot, nullptr);
+  EXPECT_TRUE(AppliesAt(guessed, kUtcMorning));
+  zones_.failure = absl::OkStatus();
+  zoned_.Get("p2");
+  EXPECT_EQ(zoned_.RefreshStale(), 0);
+  now_ += absl::Seconds(1);
+  zoned_.Get("p2");
+  EXPECT_EQ(zoned_.RefreshStale(), 1);
+  EXPECT_TRUE(AppliesAt(zoned_.Get("p2"), kVladivostokMorning));
+  // Known now: back to the normal refresh.
+  now_ += absl::Seconds(1);
+  zoned_.Get("p2");
+  EXPECT_EQ(zoned_.RefreshStale(), 0);
+}
+
 }  // namespace
 }  // namespace loyalty::pos

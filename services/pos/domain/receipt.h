@@ -87,6 +87,8 @@ struct CardInfo {
   std::string number;
   bool active = false;
   Balance balance;
+  std::string client_id;  // "" for a card not given to anyone yet
+  std::string level_id;   // "" for a card without a level
 };
 
 // What the engine needs from the ledger (`cards`). Every mutation carries

@@ -90,36 +90,39 @@ absl::StatusOr<Receipt> ReceiptEngine::Calculate(const std::string& program_id,
   }
   for (const PricedLine& line : receipt.lines) receipt.total_amount += line.amount;
 
-  // Campaign discounts first: the points to pay with and to earn are
-  // computed from what is left to pay after them.
-  CampaignPricing campaign_pricing;
-  if (campaigns_ != nullptr) {
-    absl::StatusOr<CampaignPricing> priced =
-        campaigns_->Price(program_id, store_id, clock_(), *settings, receipt.lines, {});
-    if (!priced.ok()) return priced.status();
-    campaign_pricing = *std::move(priced);
-    receipt.messages = campaign_pricing.messages;
-    receipt.applied_campaigns = campaign_pricing.applied;
-  }
-
+  // The card first: campaigns for members read its level and client.
   std::optional<CardInfo> card;
+  std::string card_message;
   if (input.card_number.empty()) {
     receipt.no_loyalty_reason = NoLoyaltyReason::kNoCard;
   } else {
     absl::StatusOr<CardInfo> found = ledger.GetCard(input.card_number);
     if (absl::IsNotFound(found.status())) {
       receipt.no_loyalty_reason = NoLoyaltyReason::kCardNotFound;
-      receipt.messages.push_back("Card not found: sale without loyalty");
+      card_message = "Card not found: sale without loyalty";
     } else if (!found.ok()) {
       return found.status();
     } else if (!found->active) {
       receipt.no_loyalty_reason = NoLoyaltyReason::kCardInactive;
-      receipt.messages.push_back("Card is blocked: sale without loyalty");
+      card_message = "Card is blocked: sale without loyalty";
     } else {
       card = *found;
       card->balance.available += replaced_hold;
       card->balance.held -= replaced_hold;
     }
+  }
+
+  // Campaign discounts first: the points to pay with and to earn are
+  // computed from what is left to pay after them.
+  const CardInfo* member_card = card ? &*card : nullptr;
+  CampaignPricing campaign_pricing;
+  if (campaigns_ != nullptr) {
+    absl::StatusOr<CampaignPricing> priced = campaigns_->Price(
+        program_id, store_id, clock_(), *settings, member_card, receipt.lines, {});
+    if (!priced.ok()) return priced.status();
+    campaign_pricing = *std::move(priced);
+    receipt.messages = campaign_pricing.messages;
+    receipt.applied_campaigns = campaign_pricing.applied;
   }
 
   // CMP-5: after the card is known (bonus points and per-client caps need
@@ -134,14 +137,11 @@ absl::StatusOr<Receipt> ReceiptEngine::Calculate(const std::string& program_id,
          .calculation = receipt.calculation,
          .card_number = card ? input.card_number : ""},
         card.has_value(), now, campaign_pricing, [&](const std::vector<std::string>& excluded) {
-          return campaigns_->Price(program_id, store_id, now, *settings, receipt.lines, excluded);
+          return campaigns_->Price(program_id, store_id, now, *settings, member_card,
+                                   receipt.lines, excluded);
         });
     if (!within.ok()) return within.status();
-    // The card's messages came after the campaigns' ones.
-    std::vector<std::string> messages = within->messages;
-    messages.insert(messages.end(), receipt.messages.begin() + campaign_pricing.messages.size(),
-                    receipt.messages.end());
-    receipt.messages = std::move(messages);
+    receipt.messages = within->messages;
     receipt.applied_campaigns = within->applied;
     campaign_pricing = *std::move(within);
   }
@@ -154,6 +154,7 @@ absl::StatusOr<Receipt> ReceiptEngine::Calculate(const std::string& program_id,
       budgets_->Release(program_id, receipt.receipt_id, receipt.calculation).IgnoreError();
     }
   };
+  if (!card_message.empty()) receipt.messages.push_back(std::move(card_message));
 
   if (card) {
     LoyaltyOutcome outcome =

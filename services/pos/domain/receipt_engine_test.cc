@@ -216,11 +216,13 @@ class ReceiptEngineTest : public ::testing::Test {
 // 10% off the first line, 7 bonus points on the second.
 class FakeCampaigns final : public ReceiptCampaigns {
  public:
-  absl::StatusOr<CampaignPricing> Price(const std::string&, const std::string& store_id, absl::Time,
-                                        const PosSettings&, std::vector<PricedLine>& lines,
+  absl::StatusOr<CampaignPricing> Price(const std::string&, const std::string& store_id,
+                                        absl::Time, const PosSettings&,
+                                        const CardInfo* member_card, std::vector<PricedLine>& lines,
                                         const std::vector<std::string>&) override {
     if (!failure.ok()) return failure;
     stores.push_back(store_id);
+    member_cards.push_back(member_card != nullptr ? member_card->number : "");
     lines[0].discount = lines[0].amount / 10;
     CampaignPricing pricing;
     pricing.line_bonus_points = {0, 7};
@@ -232,6 +234,7 @@ class FakeCampaigns final : public ReceiptCampaigns {
 
   absl::Status failure;
   std::vector<std::string> stores;
+  std::vector<std::string> member_cards;  // "" for none
 };
 
 TEST_F(ReceiptEngineTest, CampaignDiscountsComeBeforePointsAndBonusPointsAreAdded) {
@@ -241,6 +244,8 @@ TEST_F(ReceiptEngineTest, CampaignDiscountsComeBeforePointsAndBonusPointsAreAdde
   auto receipt = engine.Calculate("p", Input(0), ledger_);
   ASSERT_TRUE(receipt.ok()) << receipt.status();
   EXPECT_EQ(campaigns.stores, std::vector<std::string>{FakeRepository::kStore});
+  // The card is known before the campaigns price, for their member facts.
+  EXPECT_EQ(campaigns.member_cards, std::vector<std::string>{"2000000000008"});
   EXPECT_EQ(receipt->lines[0].discount, 10000);
   EXPECT_EQ(receipt->total_amount, 120000);
   // 10% of the 1100.00 left to pay, plus the campaign's 7.
@@ -260,6 +265,7 @@ TEST_F(ReceiptEngineTest, WithoutACardCampaignsDiscountButEarnNothing) {
   input.card_number.clear();
   auto receipt = engine.Calculate("p", input, ledger_);
   ASSERT_TRUE(receipt.ok()) << receipt.status();
+  EXPECT_EQ(campaigns.member_cards, std::vector<std::string>{""});
   EXPECT_EQ(receipt->lines[0].discount, 10000);
   EXPECT_EQ(receipt->points_earned, 0);
   EXPECT_EQ(receipt->lines[1].points_earned, 0);
@@ -439,7 +445,8 @@ TEST_F(ReceiptEngineTest, BadInputNamesTheField) {
 class BudgetedCampaigns final : public ReceiptCampaigns {
  public:
   absl::StatusOr<CampaignPricing> Price(const std::string&, const std::string&, absl::Time,
-                                        const PosSettings&, std::vector<PricedLine>& lines,
+                                        const PosSettings&, const CardInfo*,
+                                        std::vector<PricedLine>& lines,
                                         const std::vector<std::string>& excluded) override {
     asked.push_back(excluded);
     CampaignPricing pricing;
