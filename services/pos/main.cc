@@ -12,6 +12,7 @@
 #include "services/pos/api/campaigns_client.h"
 #include "services/pos/api/catalogue_api.h"
 #include "services/pos/api/pos_api.h"
+#include "services/pos/api/promo_codes_client.h"
 #include "services/pos/api/receipt_campaigns.h"
 #include "services/pos/api/recovery.h"
 #include "services/pos/api/reference_api.h"
@@ -48,7 +49,10 @@ int main() {
   loyalty::pos::PosStore store((*runtime)->pool());
   loyalty::pos::CatalogueStore catalogue((*runtime)->pool());
   loyalty::pos::SnapshotReceiptCampaigns receipt_campaigns(snapshots, store, catalogue);
-  loyalty::pos::ReceiptEngine engine(store, [] { return absl::Now(); }, &receipt_campaigns);
+  loyalty::pos::GrpcPromoCodes promo_codes(loyalty::rpc::DialService(campaigns_address),
+                                           campaigns_timeout);
+  loyalty::pos::ReceiptEngine engine(store, [] { return absl::Now(); }, &receipt_campaigns,
+                                     &promo_codes);
   loyalty::pos::PosApi pos_api(engine, store, cards);
   loyalty::pos::StoreApi store_api(store);
   loyalty::pos::ReferenceStore references((*runtime)->pool());

@@ -72,7 +72,8 @@ absl::StatusOr<CardInfo> GrpcLedger::GetCard(const std::string& number) {
   }
   return CardInfo{.number = card.number(),
                   .active = card.status() == cards::v1::CARD_STATUS_ACTIVE,
-                  .balance = FromProto(card.balance())};
+                  .balance = FromProto(card.balance()),
+                  .client_id = card.client_id()};
 }
 
 absl::Status GrpcLedger::Hold(const std::string& hold_id, const std::string& card_number,

@@ -11,9 +11,10 @@ namespace {
 // missing discount is explained at the till rather than discovered later.
 constexpr char kWithoutCampaigns[] = "Campaigns are unavailable: priced without campaigns";
 
-CampaignPricing Nothing(size_t lines) {
+CampaignPricing Nothing(size_t lines, size_t promo_codes) {
   CampaignPricing pricing;
   pricing.line_bonus_points.assign(lines, 0);
+  pricing.promo_code_campaigns.assign(promo_codes, "");
   return pricing;
 }
 
@@ -23,15 +24,16 @@ absl::StatusOr<CampaignPricing> SnapshotReceiptCampaigns::Price(const std::strin
                                                                 const std::string& store_id,
                                                                 absl::Time time,
                                                                 const PosSettings& settings,
-                                                                std::vector<PricedLine>& lines) {
+                                                                std::vector<PricedLine>& lines,
+                                                                const std::vector<promotions::EnteredPromoCode>& promo_codes) {
   CampaignSnapshot current = snapshots_.Get(program_id);
   if (current.snapshot == nullptr) {
-    CampaignPricing pricing = Nothing(lines.size());
+    CampaignPricing pricing = Nothing(lines.size(), promo_codes.size());
     pricing.messages.push_back(kWithoutCampaigns);
     return pricing;
   }
   // Most receipts of a program without campaigns: no lookups for nothing.
-  if (current.snapshot->size() == 0) return Nothing(lines.size());
+  if (current.snapshot->size() == 0) return Nothing(lines.size(), promo_codes.size());
 
   absl::StatusOr<Store> store = stores_.GetStore(program_id, store_id);
   if (!store.ok()) return store.status();
@@ -53,6 +55,7 @@ absl::StatusOr<CampaignPricing> SnapshotReceiptCampaigns::Price(const std::strin
                                             .time = time,
                                             .accrual_rate_bp = settings.accrual_rate_bp,
                                             .point_value = settings.point_value});
+  input.receipt.promo_codes = promo_codes;
   absl::StatusOr<promotions::Outcome> outcome =
       promotions::Evaluate(*current.snapshot, input.receipt);
   if (!outcome.ok()) {
@@ -60,7 +63,7 @@ absl::StatusOr<CampaignPricing> SnapshotReceiptCampaigns::Price(const std::strin
     // other; the sale goes on without campaigns.
     log::Error("evaluating campaigns failed",
                {{"program_id", program_id}, {"error", outcome.status().ToString()}});
-    CampaignPricing pricing = Nothing(lines.size());
+    CampaignPricing pricing = Nothing(lines.size(), promo_codes.size());
     pricing.messages.push_back(kWithoutCampaigns);
     return pricing;
   }

@@ -22,7 +22,9 @@ class SnapshotReceiptCampaigns final : public ReceiptCampaigns {
 
   absl::StatusOr<CampaignPricing> Price(const std::string& program_id, const std::string& store_id,
                                         absl::Time time, const PosSettings& settings,
-                                        std::vector<PricedLine>& lines) override;
+                                        std::vector<PricedLine>& lines,
+                                        const std::vector<promotions::EnteredPromoCode>&
+                                            promo_codes) override;
 
  private:
   CampaignSnapshots& snapshots_;

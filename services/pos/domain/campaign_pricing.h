@@ -55,6 +55,8 @@ struct CampaignPricing {
   int64_t bonus_points = 0;
   // Rule messages, then near misses ("spend X more"), for the cashier.
   std::vector<std::string> messages;
+  // Per promo code given to Price, the campaign that used it ("" for none).
+  std::vector<std::string> promo_code_campaigns;
 };
 
 // Sets each line's campaign discount (before the points are computed from
@@ -63,7 +65,8 @@ CampaignPricing ApplyCampaignOutcome(const promotions::Outcome& outcome, const C
                                      std::vector<PricedLine>& lines);
 
 // The port Calculate prices through: looks up what the mapping needs and
-// evaluates the program's snapshot. Campaigns being unavailable is not an
+// evaluates the program's snapshot with the `promo_codes` the caller
+// already reserved (promo_codes.h). Campaigns being unavailable is not an
 // error (the receipt is priced without them and a message says so); an
 // error fails the calculation (e.g. the catalogue cannot be read).
 class ReceiptCampaigns {
@@ -72,7 +75,9 @@ class ReceiptCampaigns {
   virtual absl::StatusOr<CampaignPricing> Price(const std::string& program_id,
                                                 const std::string& store_id, absl::Time time,
                                                 const PosSettings& settings,
-                                                std::vector<PricedLine>& lines) = 0;
+                                                std::vector<PricedLine>& lines,
+                                                const std::vector<promotions::EnteredPromoCode>&
+                                                    promo_codes) = 0;
 };
 
 }  // namespace loyalty::pos

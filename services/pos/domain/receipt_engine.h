@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "services/pos/domain/campaign_pricing.h"
+#include "services/pos/domain/promo_codes.h"
 #include "services/pos/domain/receipt.h"
 
 namespace loyalty::pos {
@@ -89,15 +90,21 @@ struct CalculateInput {
   std::string card_number;
   std::vector<LineInput> lines;
   int64_t points_to_spend = 0;
+  std::vector<std::string> promo_codes;  // as entered
 };
 
 class ReceiptEngine final {
  public:
   using Clock = std::function<absl::Time()>;
 
-  // Without `campaigns` receipts are priced without campaigns.
-  ReceiptEngine(ReceiptRepository& repository, Clock clock, ReceiptCampaigns* campaigns = nullptr)
-      : repository_(repository), clock_(std::move(clock)), campaigns_(campaigns) {}
+  // Without `campaigns` receipts are priced without campaigns; without
+  // `promo_codes` entered codes are reported UNCHECKED.
+  ReceiptEngine(ReceiptRepository& repository, Clock clock, ReceiptCampaigns* campaigns = nullptr,
+                PromoCodes* promo_codes = nullptr)
+      : repository_(repository),
+        clock_(std::move(clock)),
+        campaigns_(campaigns),
+        promo_codes_(promo_codes) {}
 
   absl::StatusOr<Receipt> Calculate(const std::string& program_id, const CalculateInput& input,
                                     Ledger& ledger);
@@ -122,6 +129,7 @@ class ReceiptEngine final {
   ReceiptRepository& repository_;
   Clock clock_;
   ReceiptCampaigns* campaigns_;
+  PromoCodes* promo_codes_;
 };
 
 }  // namespace loyalty::pos

@@ -14,6 +14,7 @@
 #include "libs/outbox/outbox.h"
 #include "libs/rpc/proto_convert.h"
 #include "loyalty/pos/v1/events.pb.h"
+#include "services/pos/storage/receipt_promo_codes.h"
 #include "services/pos/storage/reference_store.h"
 
 namespace loyalty::pos {
@@ -180,6 +181,7 @@ std::optional<Receipt> LoadReceipt(pg::Tx& tx, const std::string& program_id,
          .discount = line[2].as<int64_t>(),
          .bonus_points = line[3].as<int64_t>()});
   }
+  LoadReceiptPromoCodes(tx, receipt);
   return receipt;
 }
 
@@ -544,6 +546,7 @@ absl::Status PosStore::SaveCalculation(const Receipt& receipt) {
             line.bonus_points);
       }
     }
+    SaveReceiptPromoCodes(tx, receipt);
     for (const PricedLine& line : receipt.lines) {
       tx.exec_params(
           "INSERT INTO receipt_lines (receipt_id, line_number, sku, category, quantity_milli,"
