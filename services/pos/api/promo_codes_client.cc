@@ -6,11 +6,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "grpcpp/grpcpp.h"
-#include "libs/common/log.h"
 #include "libs/rpc/call_context.h"
 #include "libs/rpc/proto_convert.h"
 #include "libs/rpc/status.h"
 #include "loyalty/campaigns/v1/promo_codes_service.grpc.pb.h"
+#include "services/pos/api/peer_status.h"
 
 namespace loyalty::pos {
 namespace {
@@ -33,30 +33,12 @@ PromoCodes::Reservation::State StateFromProto(cv1::PromoCodeReservationState sta
   }
 }
 
-// Consume and release refusals keep their code (the engine decides on
-// FAILED_PRECONDITION), transient failures pass through for a retry, and
-// anything else is a bug in how pos calls `campaigns`: logged, INTERNAL.
+// A reservation id pos stored but `campaigns` does not know leaves
+// nothing to consume: the receipt must be calculated again, as for a lapsed
+// one.
 absl::Status Translate(const absl::Status& status, absl::string_view call) {
-  switch (status.code()) {
-    case absl::StatusCode::kOk:
-    case absl::StatusCode::kUnavailable:
-    case absl::StatusCode::kDeadlineExceeded:
-    case absl::StatusCode::kAborted:
-    case absl::StatusCode::kCancelled:
-    case absl::StatusCode::kResourceExhausted:
-      return status;
-    case absl::StatusCode::kFailedPrecondition:
-      return absl::FailedPreconditionError(status.message());
-    case absl::StatusCode::kNotFound:
-      // A reservation id pos stored but `campaigns` does not know: nothing
-      // to consume, so the receipt must be calculated again.
-      return absl::FailedPreconditionError(status.message());
-    default:
-      log::Error("promo code call failed", {{"call", call},
-                                            {"code", absl::StatusCodeToString(status.code())},
-                                            {"error", status.message()}});
-      return absl::InternalError(absl::StrCat("promo codes ", call, " failed"));
-  }
+  if (absl::IsNotFound(status)) return absl::FailedPreconditionError(status.message());
+  return TranslatePeerStatus(status, "promo codes", call);
 }
 
 }  // namespace
@@ -113,29 +95,32 @@ absl::StatusOr<PromoCodes::ReserveResult> GrpcPromoCodes::Reserve(const std::str
                                           absl::Nanoseconds(reservation.expire_time().nanos())}};
 }
 
-absl::Status GrpcPromoCodes::Consume(const std::string& program_id,
-                                     const std::string& reservation_id) {
+// Consume and release: same shape, idempotent by reservation id.
+template <typename Request, typename Method>
+absl::Status GrpcPromoCodes::OnReservation(const std::string& program_id,
+                                           const std::string& reservation_id, Method method,
+                                           absl::string_view call) {
   grpc::ClientContext context;
   rpc::WriteCallContext(PosCall(program_id), context);
   context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
-  cv1::ConsumeReservationRequest message;
+  Request message;
   message.set_reservation_id(reservation_id);
   cv1::PromoCodeReservation reservation;
   return Translate(
-      rpc::FromGrpcStatus(stub_->service->ConsumeReservation(&context, message, &reservation)),
+      rpc::FromGrpcStatus(((*stub_->service).*method)(&context, message, &reservation)), call);
+}
+
+absl::Status GrpcPromoCodes::Consume(const std::string& program_id,
+                                     const std::string& reservation_id) {
+  return OnReservation<cv1::ConsumeReservationRequest>(
+      program_id, reservation_id, &cv1::PromoCodeService::Stub::ConsumeReservation,
       "ConsumeReservation");
 }
 
 absl::Status GrpcPromoCodes::Release(const std::string& program_id,
                                      const std::string& reservation_id) {
-  grpc::ClientContext context;
-  rpc::WriteCallContext(PosCall(program_id), context);
-  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
-  cv1::ReleaseReservationRequest message;
-  message.set_reservation_id(reservation_id);
-  cv1::PromoCodeReservation reservation;
-  return Translate(
-      rpc::FromGrpcStatus(stub_->service->ReleaseReservation(&context, message, &reservation)),
+  return OnReservation<cv1::ReleaseReservationRequest>(
+      program_id, reservation_id, &cv1::PromoCodeService::Stub::ReleaseReservation,
       "ReleaseReservation");
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "services/pos/domain/promo_codes.h"
 
@@ -27,6 +28,10 @@ class GrpcPromoCodes final : public PromoCodes {
   absl::Status Release(const std::string& program_id, const std::string& reservation_id) override;
 
  private:
+  template <typename Request, typename Method>
+  absl::Status OnReservation(const std::string& program_id, const std::string& reservation_id,
+                             Method method, absl::string_view call);
+
   struct Stub;
   std::unique_ptr<Stub> stub_;
   absl::Duration timeout_;

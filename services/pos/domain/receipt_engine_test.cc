@@ -157,13 +157,6 @@ class FakeRepository final : public ReceiptRepository {
     Receipt& receipt = receipts.at(receipt_id);
     absl::StatusOr<RefundPlan> plan = PlanRefund(receipt.lines, lines, receipt.point_value);
     if (!plan.ok()) return plan.status();
-    for (const RefundLineResult& line : plan->lines) {
-      for (PricedLine& priced : receipt.lines) {
-        if (priced.line_number == line.line_number) {
-          priced.refunded_quantity_milli += line.quantity_milli;
-        }
-      }
-    }
     Refund refund{.refund_id = "refund-" + request_id,
                   .receipt_id = receipt_id,
                   .card_number = receipt.card_number,
