@@ -12,6 +12,7 @@
 #include "services/pos/api/catalogue_api.h"
 #include "services/pos/api/identity_client.h"
 #include "services/pos/api/pos_api.h"
+#include "services/pos/api/promo_codes_client.h"
 #include "services/pos/api/receipt_campaigns.h"
 #include "services/pos/api/recovery.h"
 #include "services/pos/api/reference_api.h"
@@ -59,8 +60,10 @@ int main() {
                                                            &member_directory, &purchase_history);
   loyalty::pos::BudgetStore budgets(
       (*runtime)->pool(), env.Duration("LOYALTY_POS_BUDGET_RESERVATION_TTL", absl::Minutes(30)));
-  loyalty::pos::ReceiptEngine engine(
-      store, [] { return absl::Now(); }, &receipt_campaigns, &budgets);
+  loyalty::pos::GrpcPromoCodes promo_codes(loyalty::rpc::DialService(campaigns_address),
+                                           campaigns_timeout);
+  loyalty::pos::ReceiptEngine engine(store, [] { return absl::Now(); }, &receipt_campaigns,
+                                     &budgets, &promo_codes);
   loyalty::pos::BudgetUsageReader budget_usage(budgets, snapshots, [] { return absl::Now(); });
   loyalty::pos::PosApi pos_api(engine, store, cards, &budget_usage);
   loyalty::pos::StoreApi store_api(store);

@@ -4,6 +4,7 @@
 #include "libs/common/log.h"
 #include "libs/rpc/proto_convert.h"
 #include "libs/rpc/status.h"
+#include "services/pos/api/peer_status.h"
 
 namespace loyalty::pos {
 namespace {
@@ -26,29 +27,6 @@ cards::v1::TransferKind KindToProto(Ledger::Transfer::Kind kind) {
   return cards::v1::TRANSFER_KIND_UNSPECIFIED;
 }
 
-// What the ledger says about our own requests is not the till's business:
-// a malformed or conflicting ledger call is a bug in pos (logged, INTERNAL),
-// a refusal keeps its code but not the ledger's field names, and transient
-// failures pass through for the caller to retry.
-absl::Status Translate(const absl::Status& status, absl::string_view call) {
-  switch (status.code()) {
-    case absl::StatusCode::kOk:
-    case absl::StatusCode::kUnavailable:
-    case absl::StatusCode::kDeadlineExceeded:
-    case absl::StatusCode::kAborted:
-    case absl::StatusCode::kCancelled:
-      return status;
-    case absl::StatusCode::kFailedPrecondition:
-    case absl::StatusCode::kResourceExhausted:
-      return absl::Status(status.code(), status.message());
-    default:
-      log::Error("ledger call failed", {{"call", call},
-                                        {"code", absl::StatusCodeToString(status.code())},
-                                        {"error", status.message()}});
-      return absl::InternalError(absl::StrCat("ledger ", call, " failed"));
-  }
-}
-
 }  // namespace
 
 void GrpcLedger::Prepare(grpc::ClientContext& context) const {
@@ -68,7 +46,7 @@ absl::StatusOr<CardInfo> GrpcLedger::GetCard(const std::string& number) {
     if (absl::IsInvalidArgument(status) || absl::IsNotFound(status)) {
       return absl::NotFoundError("card not found");
     }
-    return Translate(status, "GetCard");
+    return TranslatePeerStatus(status, "ledger", "GetCard");
   }
   return CardInfo{.number = card.number(),
                   .active = card.status() == cards::v1::CARD_STATUS_ACTIVE,
@@ -86,8 +64,9 @@ absl::Status GrpcLedger::Hold(const std::string& hold_id, const std::string& car
   request.set_card_number(card_number);
   request.set_amount(amount);
   cards::v1::Hold hold;
-  absl::Status status = Translate(
-      rpc::FromGrpcStatus(stubs_.ledger->HoldPoints(&context, request, &hold)), "HoldPoints");
+  absl::Status status = TranslatePeerStatus(
+      rpc::FromGrpcStatus(stubs_.ledger->HoldPoints(&context, request, &hold)), "ledger",
+      "HoldPoints");
   if (!status.ok()) return status;
   // A replayed id answers with the hold as it is now; only a live hold
   // backs this calculation.
@@ -106,7 +85,7 @@ absl::Status GrpcLedger::VoidHold(const std::string& hold_id) {
   absl::Status status = rpc::FromGrpcStatus(stubs_.ledger->VoidHold(&context, request, &hold));
   // A hold the ledger never recorded holds nothing: released already.
   if (absl::IsNotFound(status)) return absl::OkStatus();
-  return Translate(status, "VoidHold");
+  return TranslatePeerStatus(status, "ledger", "VoidHold");
 }
 
 absl::StatusOr<Ledger::CommitResult> GrpcLedger::Commit(const std::vector<Transfer>& transfers) {
@@ -128,8 +107,9 @@ absl::StatusOr<Ledger::CommitResult> GrpcLedger::Commit(const std::vector<Transf
   }
   cards::v1::CommitTransfersResponse response;
   absl::Status status =
-      Translate(rpc::FromGrpcStatus(stubs_.ledger->CommitTransfers(&context, request, &response)),
-                "CommitTransfers");
+      TranslatePeerStatus(
+          rpc::FromGrpcStatus(stubs_.ledger->CommitTransfers(&context, request, &response)),
+          "ledger", "CommitTransfers");
   if (!status.ok()) return status;
   CommitResult result;
   for (const auto& moved : response.results()) result.moved.push_back(moved.amount());

@@ -79,6 +79,14 @@ void ReceiptToProto(const Receipt& receipt, v1::Receipt* out) {
       share->set_bonus_points(line.bonus_points);
     }
   }
+  for (const ReceiptPromoCode& code : receipt.promo_codes) {
+    v1::ReceiptPromoCode* entered = out->add_promo_codes();
+    entered->set_code(code.code);
+    // The domain's values are the proto's numbers.
+    entered->set_outcome(static_cast<v1::PromoCodeOutcome>(code.outcome));
+    entered->set_campaign_id(code.campaign_id);
+    entered->set_reason(code.reason);
+  }
   BalanceToProto(receipt.balance, out->mutable_balance());
   rpc::SetTimestamp(receipt.create_time, out->mutable_create_time());
   if (receipt.confirm_time) rpc::SetTimestamp(*receipt.confirm_time, out->mutable_confirm_time());
@@ -158,6 +166,7 @@ grpc::Status PosApi::CalculateReceipt(grpc::ServerContext* context,
                              .receipt_number = request->receipt_number(),
                              .card_number = request->card_number(),
                              .points_to_spend = request->points_to_spend()};
+        input.promo_codes.assign(request->promo_codes().begin(), request->promo_codes().end());
         for (const v1::ReceiptLine& line : request->lines()) {
           input.lines.push_back(LineInput{.line_number = line.line_number(),
                                           .sku = line.sku(),

@@ -13,9 +13,10 @@ constexpr char kWithoutCampaigns[] = "Campaigns are unavailable: priced without 
 constexpr char kWithoutMemberFacts[] =
     "Member data is unavailable: priced without campaigns for members";
 
-CampaignPricing Nothing(size_t lines) {
+CampaignPricing Nothing(size_t lines, size_t promo_codes) {
   CampaignPricing pricing;
   pricing.line_bonus_points.assign(lines, 0);
+  pricing.promo_code_campaigns.assign(promo_codes, "");
   return pricing;
 }
 
@@ -24,15 +25,16 @@ CampaignPricing Nothing(size_t lines) {
 absl::StatusOr<CampaignPricing> SnapshotReceiptCampaigns::Price(
     const std::string& program_id, const std::string& store_id, absl::Time time,
     const PosSettings& settings, const CardInfo* member_card, std::vector<PricedLine>& lines,
+    const std::vector<promotions::EnteredPromoCode>& promo_codes,
     const std::vector<std::string>& excluded_campaigns) {
   CampaignSnapshot current = snapshots_.Get(program_id);
   if (current.snapshot == nullptr) {
-    CampaignPricing pricing = Nothing(lines.size());
+    CampaignPricing pricing = Nothing(lines.size(), promo_codes.size());
     pricing.messages.push_back(kWithoutCampaigns);
     return pricing;
   }
   // Most receipts of a program without campaigns: no lookups for nothing.
-  if (current.snapshot->size() == 0) return Nothing(lines.size());
+  if (current.snapshot->size() == 0) return Nothing(lines.size(), promo_codes.size());
 
   absl::StatusOr<Store> store = stores_.GetStore(program_id, store_id);
   if (!store.ok()) return store.status();
@@ -72,6 +74,7 @@ absl::StatusOr<CampaignPricing> SnapshotReceiptCampaigns::Price(
                                             .point_value = settings.point_value,
                                             .member = std::move(member)});
   input.receipt.excluded_campaigns = excluded_campaigns;
+  input.receipt.promo_codes = promo_codes;
   absl::StatusOr<promotions::Outcome> outcome =
       promotions::Evaluate(*current.snapshot, input.receipt);
   if (!outcome.ok()) {
@@ -79,7 +82,7 @@ absl::StatusOr<CampaignPricing> SnapshotReceiptCampaigns::Price(
     // other; the sale goes on without campaigns.
     log::Error("evaluating campaigns failed",
                {{"program_id", program_id}, {"error", outcome.status().ToString()}});
-    CampaignPricing pricing = Nothing(lines.size());
+    CampaignPricing pricing = Nothing(lines.size(), promo_codes.size());
     pricing.messages.push_back(kWithoutCampaigns);
     return pricing;
   }

@@ -32,6 +32,7 @@ class SnapshotReceiptCampaigns final : public ReceiptCampaigns {
   absl::StatusOr<CampaignPricing> Price(
       const std::string& program_id, const std::string& store_id, absl::Time time,
       const PosSettings& settings, const CardInfo* member_card, std::vector<PricedLine>& lines,
+      const std::vector<promotions::EnteredPromoCode>& promo_codes,
       const std::vector<std::string>& excluded_campaigns) override;
 
  private:

@@ -74,7 +74,7 @@ TEST_F(ReceiptCampaignsTest, DiscountsTheCatalogueCategoryExceptNoDiscountProduc
                                    Line(3, "bread", 3000)};
   lines[0].category = "bakery";
   auto pricing = campaigns_.Price(kProgram, store_id_, absl::FromUnixSeconds(1'800'000'000),
-                                  PosSettings{.accrual_rate_bp = 1000}, nullptr, lines, {});
+                                  PosSettings{.accrual_rate_bp = 1000}, nullptr, lines, {}, {});
   ASSERT_TRUE(pricing.ok()) << pricing.status();
   EXPECT_EQ(lines[0].discount, 1000);
   EXPECT_EQ(lines[1].discount, 0);
@@ -90,7 +90,7 @@ TEST_F(ReceiptCampaignsTest, WithCampaignsDownAndNoSnapshotTheCashierIsTold) {
   source_.failure = absl::UnavailableError("campaigns down");
   std::vector<PricedLine> lines = {Line(1, "milk", 10000)};
   auto pricing = campaigns_.Price(kProgram, store_id_, absl::FromUnixSeconds(1'800'000'000),
-                                  PosSettings{}, nullptr, lines, {});
+                                  PosSettings{}, nullptr, lines, {}, {});
   ASSERT_TRUE(pricing.ok()) << pricing.status();
   EXPECT_EQ(lines[0].discount, 0);
   EXPECT_EQ(pricing->messages,
@@ -137,7 +137,7 @@ class MemberFactsTest : public ReceiptCampaignsTest {
 
   absl::StatusOr<CampaignPricing> PriceFor(const CardInfo* card, std::vector<PricedLine>& lines) {
     return members_.Price(kProgram, store_id_, absl::FromUnixSeconds(1'800'000'000), PosSettings{},
-                          card, lines, {});
+                          card, lines, {}, {});
   }
 
   // A receipt paid with `card_number`, confirmed.

@@ -44,7 +44,14 @@ CampaignPricing ApplyCampaignOutcome(const promotions::Outcome& outcome, const C
   }
   pricing.bonus_points = outcome.bonus_points;
   pricing.consumption = outcome.consumption;
+  pricing.promo_code_campaigns.assign(input.receipt.promo_codes.size(), "");
   for (const promotions::Explanation& explanation : outcome.explanations) {
+    for (int32_t code : explanation.promo_codes) {
+      if (code >= 0 && static_cast<size_t>(code) < pricing.promo_code_campaigns.size() &&
+          pricing.promo_code_campaigns[code].empty()) {
+        pricing.promo_code_campaigns[code] = explanation.campaign_id;
+      }
+    }
     AppliedRule rule{.campaign_id = explanation.campaign_id,
                      .campaign_version = explanation.campaign_version,
                      .rule_id = explanation.rule_id,

@@ -60,6 +60,8 @@ struct CampaignPricing {
   std::vector<std::string> messages;
   // What each applied campaign gave, with its budget (CMP-5).
   std::vector<promotions::Consumption> consumption;
+  // Per promo code given to Price, the campaign that used it ("" for none).
+  std::vector<std::string> promo_code_campaigns;
 };
 
 // Sets each line's campaign discount (before the points are computed from
@@ -68,7 +70,8 @@ CampaignPricing ApplyCampaignOutcome(const promotions::Outcome& outcome, const C
                                      std::vector<PricedLine>& lines);
 
 // The port Calculate prices through: looks up what the mapping needs and
-// evaluates the program's snapshot. Campaigns being unavailable is not an
+// evaluates the program's snapshot with the `promo_codes` the caller
+// already reserved (promo_codes.h). Campaigns being unavailable is not an
 // error (the receipt is priced without them and a message says so); an
 // error fails the calculation (e.g. the catalogue cannot be read). Member
 // facts being unavailable is not an error either: the receipt is priced
@@ -81,6 +84,7 @@ class ReceiptCampaigns {
   virtual absl::StatusOr<CampaignPricing> Price(
       const std::string& program_id, const std::string& store_id, absl::Time time,
       const PosSettings& settings, const CardInfo* member_card, std::vector<PricedLine>& lines,
+      const std::vector<promotions::EnteredPromoCode>& promo_codes,
       const std::vector<std::string>& excluded_campaigns) = 0;
 };
 

@@ -24,6 +24,27 @@ struct Balance {
   int64_t held = 0;
 };
 
+// What became of a promo code entered on a receipt.
+enum class PromoCodeOutcome {
+  kApplied = 1,      // a campaign used it; its use is reserved
+  kUnknown = 2,      // not a code of this program
+  kExpired = 3,      // outside its validity
+  kExhausted = 4,    // every use taken
+  kClientLimit = 5,  // the client used the promotion up
+  kNotUsed = 6,      // valid, but no campaign used it: no use taken
+  kRefused = 7,      // another refusal (withdrawn, needs a client)
+  kUnchecked = 8,    // campaigns could not be asked: priced without it
+};
+
+struct ReceiptPromoCode {
+  std::string code;  // normalised: trimmed, upper case
+  PromoCodeOutcome outcome = PromoCodeOutcome::kUnchecked;
+  std::string campaign_id;     // kApplied: the campaign that used it
+  std::string reason;          // otherwise: why, for the cashier
+  std::string reservation_id;  // kApplied: the use held at `campaigns`
+  std::string pool_id;         // kApplied: the code's pool
+};
+
 // What one rule of one campaign did, in pos terms.
 struct AppliedRule {
   struct Line {
@@ -64,6 +85,9 @@ struct Receipt {
   // What priced the current calculation, kept with it (and so with the
   // confirmed receipt).
   std::vector<AppliedRule> applied_campaigns;
+  // The promo codes entered on the current calculation and their outcome;
+  // the applied ones hold a reservation at `campaigns` (promo_codes.h).
+  std::vector<ReceiptPromoCode> promo_codes;
   absl::Time create_time;
   std::optional<absl::Time> confirm_time;
 };

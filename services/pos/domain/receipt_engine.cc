@@ -53,6 +53,8 @@ absl::StatusOr<Receipt> ReceiptEngine::Calculate(const std::string& program_id,
   }
   absl::StatusOr<std::vector<PricedLine>> lines = PriceLines(input.lines);
   if (!lines.ok()) return lines.status();
+  absl::StatusOr<std::vector<std::string>> promo_codes = NormalisePromoCodes(input.promo_codes);
+  if (!promo_codes.ok()) return promo_codes.status();
 
   absl::Status store = repository_.CheckStore(program_id, store_id);
   if (absl::IsNotFound(store)) return InvalidField("store_id", "no such store in this program");
@@ -112,13 +114,35 @@ absl::StatusOr<Receipt> ReceiptEngine::Calculate(const std::string& program_id,
     }
   }
 
+  // Promo codes are reserved before pricing: the reservation is what checks
+  // them (validity, uses left, the client's limit).
+  NewReservations new_reservations(promo_codes_, program_id);
+  const std::vector<ReceiptPromoCode> no_codes;
+  const std::vector<ReceiptPromoCode>& previous_codes =
+      *existing ? (*existing)->promo_codes : no_codes;
+  PromoCodeCheck promo;
+  if (promo_codes_ != nullptr) {
+    promo = ReservePromoCodes(*promo_codes_,
+                              {.program_id = program_id,
+                               .receipt_id = receipt.receipt_id,
+                               .calculation = receipt.calculation,
+                               .client_id = card ? card->client_id : "",
+                               .codes = *promo_codes,
+                               .previous = previous_codes,
+                               .now = clock_()},
+                              [] { return RandomHex(4); });
+    new_reservations.Track(promo.new_reservations);
+  } else {
+    for (const std::string& code : *promo_codes) promo.codes.push_back({.code = code});
+  }
+
   // Campaign discounts first: the points to pay with and to earn are
   // computed from what is left to pay after them.
   const CardInfo* member_card = card ? &*card : nullptr;
   CampaignPricing campaign_pricing;
   if (campaigns_ != nullptr) {
     absl::StatusOr<CampaignPricing> priced = campaigns_->Price(
-        program_id, store_id, clock_(), *settings, member_card, receipt.lines, {});
+        program_id, store_id, clock_(), *settings, member_card, receipt.lines, promo.entered, {});
     if (!priced.ok()) return priced.status();
     campaign_pricing = *std::move(priced);
     receipt.messages = campaign_pricing.messages;
@@ -138,7 +162,7 @@ absl::StatusOr<Receipt> ReceiptEngine::Calculate(const std::string& program_id,
          .card_number = card ? input.card_number : ""},
         card.has_value(), now, campaign_pricing, [&](const std::vector<std::string>& excluded) {
           return campaigns_->Price(program_id, store_id, now, *settings, member_card,
-                                   receipt.lines, excluded);
+                                   receipt.lines, promo.entered, excluded);
         });
     if (!within.ok()) return within.status();
     receipt.messages = within->messages;
@@ -154,6 +178,10 @@ absl::StatusOr<Receipt> ReceiptEngine::Calculate(const std::string& program_id,
       budgets_->Release(program_id, receipt.receipt_id, receipt.calculation).IgnoreError();
     }
   };
+  std::vector<std::string> promo_releases =
+      SettlePromoCodes(promo, campaign_pricing.promo_code_campaigns, previous_codes);
+  receipt.promo_codes = promo.codes;
+  receipt.messages.insert(receipt.messages.end(), promo.messages.begin(), promo.messages.end());
   if (!card_message.empty()) receipt.messages.push_back(std::move(card_message));
 
   if (card) {
@@ -231,6 +259,8 @@ absl::StatusOr<Receipt> ReceiptEngine::Calculate(const std::string& program_id,
     // fails they lapse by their time limit.
     budgets_->ReleaseBefore(program_id, receipt.receipt_id, receipt.calculation).IgnoreError();
   }
+  new_reservations.Keep();
+  ReleaseQuietly(promo_codes_, program_id, promo_releases);
   return receipt;
 }
 
@@ -285,6 +315,16 @@ absl::StatusOr<Receipt> ReceiptEngine::FinishConfirming(const Receipt& receipt, 
                                          .reference = id,
                                          .partner_id = receipt.partner_id});
   }
+  // Promo code uses first: one that lapsed refuses the receipt before any
+  // point moves; once consumed, a retry consumes again harmlessly.
+  if (absl::Status status = ConsumePromoCodes(promo_codes_, receipt); !status.ok()) {
+    if (!absl::IsFailedPrecondition(status)) return status;  // stays CONFIRMING
+    if (absl::Status reverted = repository_.RevertConfirm(receipt.program_id, id);
+        !reverted.ok()) {
+      return reverted;
+    }
+    return status;
+  }
   Balance balance = receipt.balance;
   if (!transfers.empty()) {
     absl::StatusOr<Ledger::CommitResult> committed = ledger.Commit(transfers);
@@ -333,6 +373,9 @@ absl::StatusOr<Receipt> ReceiptEngine::Cancel(const std::string& program_id,
     // Marked cancelled first, so a racing confirm cannot post the hold;
     // a failed void is retried by repeating the cancel (holds also lapse).
     if (absl::Status status = ledger.VoidHold(receipt->hold_id); !status.ok()) return status;
+  }
+  if (absl::Status status = ReleasePromoCodes(promo_codes_, *receipt); !status.ok()) {
+    return status;
   }
   return receipt;
 }
@@ -395,6 +438,18 @@ absl::StatusOr<Refund> ReceiptEngine::FinishRefunding(const std::string& program
     // it if it fails; it is idempotent.
     if (absl::Status status = budgets_->GiveBack(program_id, refund.receipt_id); !status.ok()) {
       return status;
+    }
+  }
+  if (promo_codes_ != nullptr) {
+    // A whole refund gives the code uses back; a partial one keeps them
+    // (the rest of the sale stands). Before FinishRefund, so a retry or the
+    // recovery task repeats it until done.
+    absl::StatusOr<Receipt> receipt = repository_.Get(program_id, refund.receipt_id);
+    if (!receipt.ok()) return receipt.status();
+    if (WholeReceiptRefunded(*receipt)) {
+      if (absl::Status status = ReleasePromoCodes(promo_codes_, *receipt); !status.ok()) {
+        return status;
+      }
     }
   }
   return repository_.FinishRefund(program_id, refund.refund_id, reversed, balance);

@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "services/pos/domain/campaign_budgets.h"
 #include "services/pos/domain/campaign_pricing.h"
+#include "services/pos/domain/promo_codes.h"
 #include "services/pos/domain/receipt.h"
 
 namespace loyalty::pos {
@@ -90,6 +91,7 @@ struct CalculateInput {
   std::string card_number;
   std::vector<LineInput> lines;
   int64_t points_to_spend = 0;
+  std::vector<std::string> promo_codes;  // as entered
 };
 
 class ReceiptEngine final {
@@ -97,13 +99,15 @@ class ReceiptEngine final {
   using Clock = std::function<absl::Time()>;
 
   // Without `campaigns` receipts are priced without campaigns; without
-  // `budgets` campaign budgets are not enforced.
+  // `budgets` campaign budgets are not enforced; without `promo_codes`
+  // entered codes are reported UNCHECKED.
   ReceiptEngine(ReceiptRepository& repository, Clock clock, ReceiptCampaigns* campaigns = nullptr,
-                CampaignBudgets* budgets = nullptr)
+                CampaignBudgets* budgets = nullptr, PromoCodes* promo_codes = nullptr)
       : repository_(repository),
         clock_(std::move(clock)),
         campaigns_(campaigns),
-        budgets_(budgets) {}
+        budgets_(budgets),
+        promo_codes_(promo_codes) {}
 
   absl::StatusOr<Receipt> Calculate(const std::string& program_id, const CalculateInput& input,
                                     Ledger& ledger);
@@ -129,6 +133,7 @@ class ReceiptEngine final {
   Clock clock_;
   ReceiptCampaigns* campaigns_;
   CampaignBudgets* budgets_;
+  PromoCodes* promo_codes_;
 };
 
 }  // namespace loyalty::pos

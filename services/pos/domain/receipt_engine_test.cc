@@ -6,6 +6,7 @@
 
 #include "gtest/gtest.h"
 #include "libs/common/errors.h"
+#include "services/pos/domain/fake_promo_codes.h"
 
 namespace loyalty::pos {
 namespace {
@@ -219,6 +220,7 @@ class FakeCampaigns final : public ReceiptCampaigns {
   absl::StatusOr<CampaignPricing> Price(const std::string&, const std::string& store_id,
                                         absl::Time, const PosSettings&,
                                         const CardInfo* member_card, std::vector<PricedLine>& lines,
+                                        const std::vector<promotions::EnteredPromoCode>&,
                                         const std::vector<std::string>&) override {
     if (!failure.ok()) return failure;
     stores.push_back(store_id);
@@ -447,6 +449,7 @@ class BudgetedCampaigns final : public ReceiptCampaigns {
   absl::StatusOr<CampaignPricing> Price(const std::string&, const std::string&, absl::Time,
                                         const PosSettings&, const CardInfo*,
                                         std::vector<PricedLine>& lines,
+                                        const std::vector<promotions::EnteredPromoCode>&,
                                         const std::vector<std::string>& excluded) override {
     asked.push_back(excluded);
     CampaignPricing pricing;
@@ -561,6 +564,185 @@ TEST_F(ReceiptBudgetsTest, ALapsedReservationTheBudgetNoLongerCoversSendsTheRece
   ledger_.refuse_commits = true;
   EXPECT_FALSE(budgeted_.Confirm("p", "", "c-2", receipt->receipt_id, ledger_).ok());
   EXPECT_EQ(budgets_.unconsumed, 1);
+// A campaign that takes 10% off line 1 when the shared code SPRING was
+// entered, and one that gives 5 points for any code of pool-unique.
+class PromoCampaigns final : public ReceiptCampaigns {
+ public:
+  absl::StatusOr<CampaignPricing> Price(
+      const std::string&, const std::string&, absl::Time, const PosSettings&, const CardInfo*,
+      std::vector<PricedLine>& lines, const std::vector<promotions::EnteredPromoCode>& promo_codes,
+      const std::vector<std::string>&) override {
+    CampaignPricing pricing;
+    pricing.line_bonus_points.assign(lines.size(), 0);
+    pricing.promo_code_campaigns.assign(promo_codes.size(), "");
+    for (size_t i = 0; i < promo_codes.size(); ++i) {
+      const promotions::EnteredPromoCode& code = promo_codes[i];
+      if (code.pool_id.empty() && code.code == "SPRING") {
+        lines[0].discount = lines[0].amount / 10;
+        pricing.promo_code_campaigns[i] = "c-spring";
+        pricing.applied.push_back({.campaign_id = "c-spring", .rule_id = "r1"});
+      } else if (code.pool_id == "pool-unique") {
+        pricing.line_bonus_points[0] += 5;
+        pricing.bonus_points += 5;
+        pricing.promo_code_campaigns[i] = "c-unique";
+      }
+    }
+    return pricing;
+  }
+};
+
+class ReceiptPromoCodesTest : public ReceiptEngineTest {
+ protected:
+  void SetUp() override {
+    promo_.codes["SPRING"] = {.pool_id = "pool-shared"};
+    promo_.codes["UNIQ1"] = {.pool_id = "pool-unique", .max_uses = 1};
+    promo_.codes["IDLE"] = {.pool_id = "pool-idle"};
+    promo_.codes["OLD"] = {.pool_id = "pool-old", .expired = true};
+  }
+  CalculateInput WithCodes(std::vector<std::string> codes, int64_t points = 0) {
+    CalculateInput input = Input(points);
+    input.promo_codes = std::move(codes);
+    return input;
+  }
+
+  FakePromoCodes promo_;
+  PromoCampaigns promo_campaigns_;
+  ReceiptEngine codes_engine_{repository_, [this] { return promo_.now; }, &promo_campaigns_,
+                              nullptr, &promo_};
+};
+
+TEST_F(ReceiptPromoCodesTest, AppliedCodesHoldAUseAndTheOthersSayWhy) {
+  auto receipt =
+      codes_engine_.Calculate("p", WithCodes({"spring", "UNIQ1", "IDLE", "NOPE", "OLD"}), ledger_);
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  ASSERT_EQ(receipt->promo_codes.size(), 5u);
+  EXPECT_EQ(receipt->promo_codes[0].code, "SPRING");
+  EXPECT_EQ(receipt->promo_codes[0].outcome, PromoCodeOutcome::kApplied);
+  EXPECT_EQ(receipt->promo_codes[0].campaign_id, "c-spring");
+  EXPECT_EQ(receipt->promo_codes[1].campaign_id, "c-unique");
+  EXPECT_EQ(receipt->promo_codes[2].outcome, PromoCodeOutcome::kNotUsed);
+  EXPECT_EQ(receipt->promo_codes[3].outcome, PromoCodeOutcome::kUnknown);
+  EXPECT_EQ(receipt->promo_codes[4].outcome, PromoCodeOutcome::kExpired);
+  EXPECT_EQ(receipt->lines[0].discount, 10000);
+  EXPECT_EQ(promo_.Uses("SPRING"), 1);
+  EXPECT_EQ(promo_.Uses("UNIQ1"), 1);
+  EXPECT_EQ(promo_.Uses("IDLE"), 0);  // reserved, then released: no use burnt
+  EXPECT_EQ(repository_.receipts.at(receipt->receipt_id).promo_codes.size(), 5u);
+  EXPECT_EQ(receipt->messages,
+            (std::vector<std::string>{"Promo code IDLE: no campaign applies it to this receipt",
+                                      "Promo code NOPE: not a code of this program",
+                                      "Promo code OLD: this code has expired"}));
+}
+
+TEST_F(ReceiptPromoCodesTest, AMalformedCodeIsRefusedAndNothingIsReserved) {
+  auto status = codes_engine_.Calculate("p", WithCodes({"SPRING", "BAD CODE"}), ledger_).status();
+  EXPECT_TRUE(absl::IsInvalidArgument(status));
+  EXPECT_EQ(ViolatedField(status), "promo_codes[1]");
+  EXPECT_EQ(promo_.reserve_calls, 0);
+  EXPECT_TRUE(repository_.receipts.empty());
+}
+
+TEST_F(ReceiptPromoCodesTest, RecalculationAndRetriesHoldOneUseAndDroppingACodeReleasesIt) {
+  auto first = codes_engine_.Calculate("p", WithCodes({"UNIQ1"}), ledger_);
+  ASSERT_TRUE(first.ok()) << first.status();
+  const std::string reservation = first->promo_codes[0].reservation_id;
+  // The till retries, then recalculates: the single-use code is still ours.
+  for (int i = 0; i < 2; ++i) {
+    auto again = codes_engine_.Calculate("p", WithCodes({"UNIQ1"}), ledger_);
+    ASSERT_TRUE(again.ok()) << again.status();
+    EXPECT_EQ(again->promo_codes[0].outcome, PromoCodeOutcome::kApplied);
+    EXPECT_EQ(again->promo_codes[0].reservation_id, reservation);
+  }
+  EXPECT_EQ(promo_.reservations.size(), 1u);
+  // Dropped from the receipt: its use is given back.
+  auto dropped = codes_engine_.Calculate("p", WithCodes({}), ledger_);
+  ASSERT_TRUE(dropped.ok()) << dropped.status();
+  EXPECT_TRUE(dropped->promo_codes.empty());
+  EXPECT_EQ(promo_.Uses("UNIQ1"), 0);
+  // Entered again: a new reservation, since the old one was released.
+  auto back = codes_engine_.Calculate("p", WithCodes({"UNIQ1"}), ledger_);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->promo_codes[0].outcome, PromoCodeOutcome::kApplied);
+  EXPECT_NE(back->promo_codes[0].reservation_id, reservation);
+  EXPECT_EQ(promo_.Uses("UNIQ1"), 1);
+}
+
+TEST_F(ReceiptPromoCodesTest, ASecondReceiptOfASingleUseCodeIsRefused) {
+  ASSERT_TRUE(codes_engine_.Calculate("p", WithCodes({"UNIQ1"}), ledger_).ok());
+  CalculateInput other = WithCodes({"UNIQ1"});
+  other.receipt_number = "R-2";
+  auto receipt = codes_engine_.Calculate("p", other, ledger_);
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  EXPECT_EQ(receipt->promo_codes[0].outcome, PromoCodeOutcome::kExhausted);
+  EXPECT_EQ(receipt->points_earned, 120);  // no bonus points from c-unique
+}
+
+TEST_F(ReceiptPromoCodesTest, AFailedCalculationReleasesWhatItReserved) {
+  // More points than the receipt allows: refused after the code was reserved.
+  auto status = codes_engine_.Calculate("p", WithCodes({"UNIQ1"}, 100000), ledger_).status();
+  EXPECT_TRUE(absl::IsFailedPrecondition(status)) << status;
+  EXPECT_EQ(promo_.Uses("UNIQ1"), 0);
+}
+
+TEST_F(ReceiptPromoCodesTest, CampaignsUnavailablePricesWithoutCodes) {
+  promo_.unavailable = true;
+  auto receipt = codes_engine_.Calculate("p", WithCodes({"SPRING"}), ledger_);
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  EXPECT_EQ(receipt->promo_codes[0].outcome, PromoCodeOutcome::kUnchecked);
+  EXPECT_EQ(receipt->lines[0].discount, 0);
+  EXPECT_EQ(receipt->messages,
+            std::vector<std::string>{"Promo codes could not be checked: priced without them"});
+}
+
+TEST_F(ReceiptPromoCodesTest, ConfirmConsumesOnceAcrossRetriesAndRecovery) {
+  auto receipt = codes_engine_.Calculate("p", WithCodes({"UNIQ1", "IDLE"}), ledger_);
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  ledger_.fail_commits = 1;
+  EXPECT_FALSE(codes_engine_.Confirm("p", "", "q-1", receipt->receipt_id, ledger_).ok());
+  // The code was consumed before the ledger failed; the stalled confirm is
+  // finished by recovery and consumes it again harmlessly.
+  ASSERT_TRUE(codes_engine_.Resume({StalledWork::Kind::kConfirm, "p", receipt->receipt_id}, ledger_)
+                  .ok());
+  auto retried = codes_engine_.Confirm("p", "", "q-1", receipt->receipt_id, ledger_);
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(retried->state, ReceiptState::kConfirmed);
+  EXPECT_EQ(promo_.Consumed("UNIQ1"), 1);
+  EXPECT_EQ(promo_.Consumed("IDLE"), 0);
+}
+
+TEST_F(ReceiptPromoCodesTest, ALapsedReservationRefusesTheConfirmBeforeAnyPointMoves) {
+  auto receipt = codes_engine_.Calculate("p", WithCodes({"UNIQ1"}, 100), ledger_);
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  promo_.now += absl::Hours(1);
+  auto status = codes_engine_.Confirm("p", "", "q-1", receipt->receipt_id, ledger_).status();
+  EXPECT_TRUE(absl::IsFailedPrecondition(status)) << status;
+  EXPECT_EQ(ViolatedField(status), "promo_codes");
+  EXPECT_TRUE(ledger_.applied.empty());
+  EXPECT_EQ(repository_.receipts.at(receipt->receipt_id).state, ReceiptState::kCalculated);
+  // Calculated again, it reserves anew and confirms.
+  ASSERT_TRUE(codes_engine_.Calculate("p", WithCodes({"UNIQ1"}, 100), ledger_).ok());
+  ASSERT_TRUE(codes_engine_.Confirm("p", "", "q-2", receipt->receipt_id, ledger_).ok());
+  EXPECT_EQ(promo_.Consumed("UNIQ1"), 1);
+}
+
+TEST_F(ReceiptPromoCodesTest, CancelReleases) {
+  auto receipt = codes_engine_.Calculate("p", WithCodes({"UNIQ1"}), ledger_);
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  ASSERT_TRUE(codes_engine_.Cancel("p", "", receipt->receipt_id, ledger_).ok());
+  EXPECT_EQ(promo_.Uses("UNIQ1"), 0);
+}
+
+TEST_F(ReceiptPromoCodesTest, AWholeRefundGivesTheUseBackAPartialOneKeepsIt) {
+  auto receipt = codes_engine_.Calculate("p", WithCodes({"UNIQ1"}), ledger_);
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  ASSERT_TRUE(codes_engine_.Confirm("p", "", "q-1", receipt->receipt_id, ledger_).ok());
+  ASSERT_TRUE(codes_engine_.RefundReceipt("p", "", "f-1", receipt->receipt_id, {{1, "1"}}, ledger_).ok());
+  EXPECT_EQ(promo_.Consumed("UNIQ1"), 1);
+  auto whole = codes_engine_.RefundReceipt("p", "", "f-2", receipt->receipt_id,
+                                           {{1, "1"}, {2, "1"}}, ledger_);
+  ASSERT_TRUE(whole.ok()) << whole.status();
+  EXPECT_EQ(promo_.Consumed("UNIQ1"), 0);
+  EXPECT_EQ(promo_.Uses("UNIQ1"), 0);
 }
 
 }  // namespace

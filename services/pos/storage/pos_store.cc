@@ -17,6 +17,7 @@
 #include "libs/rpc/proto_convert.h"
 #include "loyalty/pos/v1/events.pb.h"
 #include "services/pos/storage/receipt_events.h"
+#include "services/pos/storage/receipt_promo_codes.h"
 #include "services/pos/storage/reference_store.h"
 
 namespace loyalty::pos {
@@ -183,6 +184,7 @@ std::optional<Receipt> LoadReceipt(pg::Tx& tx, const std::string& program_id,
          .discount = line[2].as<int64_t>(),
          .bonus_points = line[3].as<int64_t>()});
   }
+  LoadReceiptPromoCodes(tx, receipt);
   return receipt;
 }
 
@@ -605,6 +607,7 @@ absl::Status PosStore::SaveCalculation(const Receipt& receipt) {
                      receipt.receipt_id);
     }
     InsertReceiptRows(tx, receipt);
+    SaveReceiptPromoCodes(tx, receipt);
     return absl::OkStatus();
   });
   if (absl::IsAlreadyExists(saved)) {

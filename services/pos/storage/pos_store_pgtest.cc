@@ -329,5 +329,47 @@ TEST_F(PosStoreTest, RefundsArePlannedOnceAndNeverExceedTheReceipt) {
   EXPECT_EQ(finished->state, RefundState::kDone);
 }
 
+TEST_F(PosStoreTest, PromoCodesAreKeptWithTheCalculationAndReplacedByTheNext) {
+  Receipt receipt = Calculated("R-PROMO");
+  receipt.promo_codes = {{.code = "SPRING",
+                          .outcome = PromoCodeOutcome::kApplied,
+                          .campaign_id = "c-1",
+                          .reservation_id = "r:1:ab:SPRING",
+                          .pool_id = "pool-1"},
+                         {.code = "OLD",
+                          .outcome = PromoCodeOutcome::kExpired,
+                          .reason = "this code has expired"}};
+  ASSERT_TRUE(store_.SaveCalculation(receipt).ok());
+  auto read = store_.Get(kProgram, receipt.receipt_id);
+  ASSERT_TRUE(read.ok()) << read.status();
+  ASSERT_EQ(read->promo_codes.size(), 2u);
+  EXPECT_EQ(read->promo_codes[0].code, "SPRING");
+  EXPECT_EQ(read->promo_codes[0].outcome, PromoCodeOutcome::kApplied);
+  EXPECT_EQ(read->promo_codes[0].campaign_id, "c-1");
+  EXPECT_EQ(read->promo_codes[0].reservation_id, "r:1:ab:SPRING");
+  EXPECT_EQ(read->promo_codes[0].pool_id, "pool-1");
+  EXPECT_EQ(read->promo_codes[1].outcome, PromoCodeOutcome::kExpired);
+  EXPECT_EQ(read->promo_codes[1].reason, "this code has expired");
+
+  // Confirm and the recovery task read them back with the receipt.
+  auto confirming = store_.BeginConfirm(kProgram, "", receipt.receipt_id, "q-promo");
+  ASSERT_TRUE(confirming.ok()) << confirming.status();
+  EXPECT_EQ(confirming->promo_codes.size(), 2u);
+  ASSERT_TRUE(store_.RevertConfirm(kProgram, receipt.receipt_id).ok());
+
+  // A recalculation replaces them.
+  ASSERT_TRUE(store_.BeginRecalculation(kProgram, receipt.receipt_id, 1).ok());
+  receipt.calculation = 2;
+  receipt.promo_codes = {{.code = "OTHER", .outcome = PromoCodeOutcome::kUnknown}};
+  ASSERT_TRUE(store_.SaveCalculation(receipt).ok());
+  auto found = store_.FindByNumber(kProgram, store_id_, "R-PROMO");
+  ASSERT_TRUE(found.ok() && found->has_value());
+  ASSERT_EQ((*found)->promo_codes.size(), 1u);
+  EXPECT_EQ((*found)->promo_codes[0].code, "OTHER");
+  EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM pos.receipt_promo_codes WHERE receipt_id = '",
+                               receipt.receipt_id, "'")),
+            1);
+}
+
 }  // namespace
 }  // namespace loyalty::pos
