@@ -104,8 +104,10 @@ int main() {
   operations::OperationMetrics operation_metrics(rt.registry());
   operations::OperationFileStore operation_files(rt.pool());
   operations::OperationsApi operations_api(operation_store, operation_metrics, &operation_files);
+  cards::MasterAccountStore master_account_store(rt.pool(), clock);
+  cards::MasterAccountsApi master_accounts_api(master_account_store);
   cards::CardsApi cards_api(card_store, *identity, &card_levels, &operation_store,
-                            client_tags.get());
+                            client_tags.get(), &master_account_store);
   cards::LedgerApi ledger_api(ledger_store, metrics);
   cards::PointsReader points_reader(rt.pool(), clock);
   cards::PointsApi points_api(ledger_store, points_reader, metrics, &operation_store);
@@ -115,8 +117,6 @@ int main() {
   cards::CertificateStore certificate_store(rt.pool(), clock, certificate_numbers);
   cards::CertificateMetrics certificate_metrics(rt.registry());
   cards::CertificatesApi certificates_api(certificate_store, certificate_metrics);
-  cards::MasterAccountStore master_account_store(rt.pool(), clock);
-  cards::MasterAccountsApi master_accounts_api(master_account_store);
   cards::ClientCardsStore client_cards_store(rt.pool(), clock);
   cards::ClientCardsApi client_cards_api(client_cards_store);
   cards::LevelsApi levels_api({.levels = level_store,
@@ -124,7 +124,8 @@ int main() {
                                .card_levels = card_levels,
                                .recalculation = recalculation,
                                .bonuses = bonuses,
-                               .clock = clock});
+                               .clock = clock,
+                               .masters = &master_account_store});
 
   rt.EnableOutboxRelay();
   rt.host().AddService(&cards_api);
