@@ -80,9 +80,13 @@ int main() {
       .max_requests = static_cast<size_t>(env.Int("LOYALTY_LEDGER_BATCH_REQUESTS", 64, 1, 1000))};
   const absl::Duration operations_interval =
       env.Duration("LOYALTY_OPERATIONS_POLL_INTERVAL", absl::Seconds(1));
+  const operations::FileRetentionConfig file_retention = operations::ReadFileRetention(env);
   const std::vector<loyalty::pg::Migration> migrations = cards::CardsServiceMigrations();
   auto runtime = service::Runtime::Create(env, "cards", migrations);
   if (!runtime.ok()) return service::StartupFailure(runtime.status());
+  if (absl::Status valid = file_retention.Validate(); !valid.ok()) {
+    return service::StartupFailure(valid);
+  }
   service::Runtime& rt = **runtime;
 
   cards::SystemClock clock;
@@ -102,7 +106,8 @@ int main() {
   auto client_tags = cards::IdentityClientTags::Dial(identity_address);
   operations::OperationStore operation_store(rt.pool(), "cards");
   operations::OperationMetrics operation_metrics(rt.registry());
-  operations::OperationFileStore operation_files(rt.pool());
+  operations::OperationFileStore operation_files(rt.pool(),
+                                                {.retention = file_retention.retention});
   operations::OperationsApi operations_api(operation_store, operation_metrics, &operation_files);
   cards::MasterAccountStore master_account_store(rt.pool(), clock);
   cards::MasterAccountsApi master_accounts_api(master_account_store);
@@ -153,6 +158,10 @@ int main() {
   operation_runner.Register(cards::kMassChangeKind, mass_changes);
   operation_runner.Register(cards::kHistoryExportKind, history_exports);
   rt.host().AddService(&operations_api);
+  rt.host().AddBackgroundTask("operation-file-expiry", [&](std::stop_token stop) {
+    operations::RunFileExpiry(operation_files, operation_metrics, std::move(stop),
+                              file_retention.check_interval);
+  });
   rt.host().AddBackgroundTask("operations", [&operation_runner](std::stop_token stop) {
     operation_runner.Run(std::move(stop));
   });

@@ -2,7 +2,8 @@
 // PostgreSQL: a card with operations before, inside and after the period
 // gives exactly the CSV of the ones inside, across several history pages;
 // XLSX of the same rows reads back with libs/xlsx's reader; a repeated
-// attempt gives the same file; the size cap fails the operation
+// attempt gives the same file; a file past its retention shows expired and
+// its download says so; the size cap fails the operation
 // asking for a shorter period; requests are checked naming the field.
 
 #include <cstdio>
@@ -15,11 +16,18 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/common/errors.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server.h"
+#include "grpcpp/server_builder.h"
 #include "libs/operations/file_store.h"
 #include "libs/operations/metrics.h"
 #include "libs/operations/operation_store.h"
+#include "libs/operations/operations_api.h"
 #include "libs/operations/runner.h"
 #include "libs/operations/test_support.h"
+#include "libs/rpc/call_context.h"
 #include "libs/xlsx/reader.h"
 #include "libs/xlsx/xlsx.h"
 #include "prometheus/registry.h"
@@ -200,6 +208,60 @@ TEST_F(HistoryExportPgTest, WritesXlsxThatReadsBackWithNumbersTimesAndPlainText)
                             "=HYPERLINK(\"http://x\",\"y\")", "operator-9"}));
   EXPECT_EQ(rows[3], (Cells{"2025-06-15T16:06:40", "ACCRUAL", "250", "250", "r-1",
                             "receipt 17, till 2"}));
+}
+
+TEST_F(HistoryExportPgTest, AnExpiredFileIsShownExpiredAndItsDownloadSaysSo) {
+  const Card card = NewCard();
+  MustCommit(Accrual("a", card, 10));
+  operations::OperationFileStore files(*pool_, {.retention = absl::Hours(1)});
+  operations::Operation done =
+      Run(Request(card.number, clock_.Now() - absl::Hours(1), clock_.Now() + absl::Hours(1)),
+          files);
+  ASSERT_EQ(done.state, operations::OperationState::kSucceeded) << done.error;
+
+  // The operations API over gRPC, as the gateway calls it.
+  operations::OperationsApi api(*operations_, metrics_, &files);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&api);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  auto stub = operations::v1::OperationsService::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  auto call = [&] {
+    auto context = std::make_unique<grpc::ClientContext>();
+    rpc::WriteCallContext(rpc::CallContext{.program_id = program_,
+                                           .role = "ROLE_ADMIN",
+                                           .principal_id = "key-7",
+                                           .trace = TraceParent::NewRoot()},
+                          *context);
+    return context;
+  };
+  operations::v1::GetOperationRequest get;
+  get.set_id(done.id);
+  operations::v1::DownloadOperationFileRequest download;
+  download.set_id(done.id);
+  operations::v1::Operation shown;
+  operations::v1::FileContent content;
+  ASSERT_TRUE(stub->GetOperation(call().get(), get, &shown).ok());
+  EXPECT_FALSE(shown.result_file().expired());
+  ASSERT_TRUE(shown.result_file().has_expire_time());
+  ASSERT_TRUE(stub->DownloadOperationFile(call().get(), download, &content).ok());
+  EXPECT_FALSE(content.data().empty());
+
+  // The files' times are the database's, so the sweep runs at its clock
+  // plus more than the retention.
+  absl::StatusOr<int64_t> expired = files.ExpireFiles(absl::Now() + absl::Hours(2));
+  ASSERT_TRUE(expired.ok()) << expired.status();
+  EXPECT_GE(*expired, 1);
+  ASSERT_TRUE(stub->GetOperation(call().get(), get, &shown).ok());
+  EXPECT_TRUE(shown.result_file().expired());
+  EXPECT_THAT(shown.result_file().file_name(), HasSubstr(card.number));
+  grpc::Status gone = stub->DownloadOperationFile(call().get(), download, &content);
+  EXPECT_EQ(gone.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(gone.error_message(), HasSubstr("expired at"));
+  server->Shutdown();
 }
 
 TEST_F(HistoryExportPgTest, AnEmptyPeriodGivesTheHeaderOnly) {
