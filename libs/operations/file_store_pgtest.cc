@@ -197,8 +197,8 @@ TEST_F(FileStorePgTest, FilesPastTheRetentionLoseTheirContentAndSayTheyExpired) 
   OperationFileStore files(pool(), FileLimits{.chunk_bytes = 4, .retention = absl::Hours(24)});
   const std::string other_program = NewUuid();
   const Operation old = NewExport(), foreign = NewExport(other_program), fresh = NewExport();
-  for (const auto& [op, program] : {std::pair{old, program_}, std::pair{foreign, other_program},
-                                    std::pair{fresh, program_}}) {
+  for (const auto& [op, program] :
+       {std::pair{old, program_}, std::pair{foreign, other_program}, std::pair{fresh, program_}}) {
     std::unique_ptr<FileWriter> writer = MustBegin(files, op.id, program);
     ASSERT_TRUE(writer->Append("three chunks").ok());
     ASSERT_TRUE(writer->Finish().ok());
@@ -206,9 +206,10 @@ TEST_F(FileStorePgTest, FilesPastTheRetentionLoseTheirContentAndSayTheyExpired) 
   // `fresh` finished two hours after the others.
   ASSERT_TRUE(pool()
                   .Transact([&](pg::Tx& tx) {
-                    tx.exec_params("UPDATE operation_files SET created_at = created_at"
-                                   " + interval '2 hours' WHERE operation_id = $1",
-                                   fresh.id);
+                    tx.exec_params(
+                        "UPDATE operation_files SET created_at = created_at"
+                        " + interval '2 hours' WHERE operation_id = $1",
+                        fresh.id);
                     return absl::OkStatus();
                   })
                   .ok());

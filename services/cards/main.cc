@@ -107,7 +107,7 @@ int main() {
   operations::OperationStore operation_store(rt.pool(), "cards");
   operations::OperationMetrics operation_metrics(rt.registry());
   operations::OperationFileStore operation_files(rt.pool(),
-                                                {.retention = file_retention.retention});
+                                                 {.retention = file_retention.retention});
   operations::OperationsApi operations_api(operation_store, operation_metrics, &operation_files);
   cards::MasterAccountStore master_account_store(rt.pool(), clock);
   cards::MasterAccountsApi master_accounts_api(master_account_store);

@@ -140,7 +140,7 @@ int main() {
   operations::OperationStore operation_store((*runtime)->pool(), "identity");
   operations::OperationMetrics operation_metrics((*runtime)->registry());
   operations::OperationFileStore operation_files((*runtime)->pool(),
-                                                {.retention = file_retention.retention});
+                                                 {.retention = file_retention.retention});
   operations::OperationsApi operations_api(operation_store, operation_metrics, &operation_files);
   loyalty::identity::ClientExportReader export_reader((*runtime)->pool());
   loyalty::identity::ClientExportApi export_api(operation_store, tag_store);

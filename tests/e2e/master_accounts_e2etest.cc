@@ -73,8 +73,8 @@ TEST_F(MasterAccountsTest, FamilyPoolsSpendsAndOneLeavesWithItsShare) {
   EXPECT_EQ(Parse<v1::MasterAccount>(again.body).master_account_id(), master.master_account_id());
 
   // Each card names its master account and its share of it.
-  http::Response mum_card = Send("GET", absl::StrCat("/v1/cards/", mum), "",
-                                 stack_->demo().pos_api_key);
+  http::Response mum_card =
+      Send("GET", absl::StrCat("/v1/cards/", mum), "", stack_->demo().pos_api_key);
   ASSERT_EQ(mum_card.status, 200) << mum_card.body;
   const v1::Card mum_view = Parse<v1::Card>(mum_card.body);
   EXPECT_EQ(mum_view.master_account().master_account_id(), master.master_account_id());

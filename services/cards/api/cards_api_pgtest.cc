@@ -33,9 +33,9 @@ class CardsApiTest : public CardsPgTest {
     if (HasFatalFailure()) return;
     metrics_ = std::make_unique<LedgerMetrics>(registry_);
     masters_ = std::make_unique<MasterAccountStore>(*pool_, clock_);
-    cards_api_ = std::make_unique<CardsApi>(*cards_, directory_, /*levels=*/nullptr,
-                                            /*operations=*/nullptr, /*tags=*/nullptr,
-                                            masters_.get());
+    cards_api_ =
+        std::make_unique<CardsApi>(*cards_, directory_, /*levels=*/nullptr,
+                                   /*operations=*/nullptr, /*tags=*/nullptr, masters_.get());
     ledger_api_ = std::make_unique<LedgerApi>(*ledger_, *metrics_);
     reader_ = std::make_unique<PointsReader>(*pool_, clock_);
     points_api_ = std::make_unique<PointsApi>(*ledger_, *reader_, *metrics_);

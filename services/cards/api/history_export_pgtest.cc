@@ -14,13 +14,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
-#include "gtest/gtest.h"
-#include "libs/common/errors.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
+#include "gtest/gtest.h"
+#include "libs/common/errors.h"
 #include "libs/operations/file_store.h"
 #include "libs/operations/metrics.h"
 #include "libs/operations/operation_store.h"
@@ -206,17 +206,16 @@ TEST_F(HistoryExportPgTest, WritesXlsxThatReadsBackWithNumbersTimesAndPlainText)
                             "+5 back", "operator-9"}));
   EXPECT_EQ(rows[2], (Cells{"2025-06-15T16:36:40", "CORRECTION_DEBIT", "-30", "220", "c-1", "",
                             "=HYPERLINK(\"http://x\",\"y\")", "operator-9"}));
-  EXPECT_EQ(rows[3], (Cells{"2025-06-15T16:06:40", "ACCRUAL", "250", "250", "r-1",
-                            "receipt 17, till 2"}));
+  EXPECT_EQ(rows[3],
+            (Cells{"2025-06-15T16:06:40", "ACCRUAL", "250", "250", "r-1", "receipt 17, till 2"}));
 }
 
 TEST_F(HistoryExportPgTest, AnExpiredFileIsShownExpiredAndItsDownloadSaysSo) {
   const Card card = NewCard();
   MustCommit(Accrual("a", card, 10));
   operations::OperationFileStore files(*pool_, {.retention = absl::Hours(1)});
-  operations::Operation done =
-      Run(Request(card.number, clock_.Now() - absl::Hours(1), clock_.Now() + absl::Hours(1)),
-          files);
+  operations::Operation done = Run(
+      Request(card.number, clock_.Now() - absl::Hours(1), clock_.Now() + absl::Hours(1)), files);
   ASSERT_EQ(done.state, operations::OperationState::kSucceeded) << done.error;
 
   // The operations API over gRPC, as the gateway calls it.

@@ -694,12 +694,12 @@ absl::StatusOr<std::map<std::string, CardMembership>> MasterAccountStore::Member
           const int64_t total = TotalContribution(members);
           for (const MemberRow& member : members) {
             if (!wanted.contains(member.card_number)) continue;
-            memberships[member.card_number] = CardMembership{
-                .master_account_id = master_id,
-                .join_time = member.join_time,
-                .contribution = member.contribution,
-                .share_bp = ShareBasisPoints(member.contribution, total),
-                .member_count = static_cast<int32_t>(members.size())};
+            memberships[member.card_number] =
+                CardMembership{.master_account_id = master_id,
+                               .join_time = member.join_time,
+                               .contribution = member.contribution,
+                               .share_bp = ShareBasisPoints(member.contribution, total),
+                               .member_count = static_cast<int32_t>(members.size())};
           }
         }
         return absl::OkStatus();
