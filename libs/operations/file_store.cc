@@ -8,6 +8,9 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "libs/common/errors.h"
+#include "libs/common/log.h"
+#include "libs/common/periodic.h"
+#include "libs/operations/metrics.h"
 
 namespace loyalty::operations {
 namespace {
@@ -41,14 +44,31 @@ CREATE TABLE operation_file_chunks (
 );
 )sql";
 
+// The digest an expired file's row carries instead of its SHA-256, which
+// in hex can never read like this. A marker in an existing column rather
+// than a new one: every service lists these tables under its own migration
+// numbers, and a new column would need a migration in each of them.
+constexpr char kExpiredDigest[] = "expired";
+
 absl::Status NoFile() { return FieldError(absl::StatusCode::kNotFound, "id", "no result file"); }
 
-ResultFile ReadFileRow(const pqxx::row& row) {
-  return ResultFile{.name = row[0].as<std::string>(),
-                    .content_type = row[1].as<std::string>(),
-                    .size = row[2].as<int64_t>(),
-                    .sha256 = row[3].as<std::string>(),
-                    .create_time = absl::FromUnixMicros(row[4].as<int64_t>())};
+ResultFile ReadFileRow(const pqxx::row& row, absl::Duration retention) {
+  ResultFile file{.name = row[0].as<std::string>(),
+                  .content_type = row[1].as<std::string>(),
+                  .size = row[2].as<int64_t>(),
+                  .sha256 = row[3].as<std::string>(),
+                  .create_time = absl::FromUnixMicros(row[4].as<int64_t>())};
+  file.expire_time = file.create_time + retention;
+  file.expired = file.sha256 == kExpiredDigest;
+  return file;
+}
+
+absl::Status Expired(const ResultFile& file) {
+  return FieldError(
+      absl::StatusCode::kNotFound, "id",
+      absl::StrCat("the result file expired at ",
+                   absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", *file.expire_time, absl::UTCTimeZone()),
+                   " (result files are kept for a limited time): start the export again"));
 }
 
 constexpr char kFileColumns[] =
@@ -56,13 +76,13 @@ constexpr char kFileColumns[] =
     " (extract(epoch FROM created_at) * 1000000)::bigint";
 
 std::optional<ResultFile> FindFile(pg::Tx& tx, absl::string_view program_id,
-                                   absl::string_view operation_id) {
+                                   absl::string_view operation_id, absl::Duration retention) {
   pqxx::result rows = tx.exec_params(
       absl::StrCat("SELECT ", kFileColumns,
                    " FROM operation_files WHERE program_id = $1 AND operation_id = $2"),
       std::string(program_id), std::string(operation_id));
   if (rows.empty()) return std::nullopt;
-  return ReadFileRow(rows[0]);
+  return ReadFileRow(rows[0], retention);
 }
 
 std::string Hex(const unsigned char* bytes, unsigned int size) {
@@ -104,7 +124,7 @@ absl::StatusOr<std::optional<ResultFile>> OperationFileStore::Find(absl::string_
                                                                    absl::string_view operation_id) {
   std::optional<ResultFile> found;
   absl::Status status = pool_.Transact([&](pg::Tx& tx) -> absl::Status {
-    found = FindFile(tx, program_id, operation_id);
+    found = FindFile(tx, program_id, operation_id, limits_.retention);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -120,10 +140,11 @@ absl::StatusOr<FileContent> OperationFileStore::Read(absl::string_view program_i
   absl::Status status = pool_.Transact(
       [&](pg::Tx& tx) -> absl::Status {
         out = FileContent();
-        std::optional<ResultFile> file = FindFile(tx, program_id, operation_id);
+        std::optional<ResultFile> file = FindFile(tx, program_id, operation_id, limits_.retention);
         found = file.has_value();
         if (!found) return absl::OkStatus();
         out.file = *std::move(file);
+        if (out.file.expired) return absl::OkStatus();
         out.data.reserve(static_cast<size_t>(out.file.size));
         for (int64_t seq = 0;; ++seq) {
           pqxx::result rows = tx.exec_params(
@@ -140,6 +161,7 @@ absl::StatusOr<FileContent> OperationFileStore::Read(absl::string_view program_i
       pg::Isolation::kRepeatableRead);
   if (!status.ok()) return status;
   if (!found) return NoFile();
+  if (out.file.expired) return Expired(out.file);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int digest_size = 0;
   EVP_Digest(out.data.data(), out.data.size(), digest, &digest_size, EVP_sha256(), nullptr);
@@ -149,6 +171,67 @@ absl::StatusOr<FileContent> OperationFileStore::Read(absl::string_view program_i
         absl::StrCat("the stored file of operation ", operation_id, " is damaged"));
   }
   return out;
+}
+
+absl::StatusOr<int64_t> OperationFileStore::ExpireFiles(absl::Time now, int batch) {
+  const int64_t due_before = absl::ToUnixMicros(now - limits_.retention);
+  int64_t expired = 0;
+  for (;;) {
+    int64_t this_batch = 0;
+    // The chunks go with their file in one transaction, so a file is never
+    // marked expired with its content left, nor the other way round.
+    absl::Status status = pool_.Transact([&](pg::Tx& tx) -> absl::Status {
+      pqxx::result rows = tx.exec_params(
+          "WITH due AS ("
+          "  SELECT program_id, operation_id FROM operation_files"
+          "  WHERE sha256 <> $1 AND (extract(epoch FROM created_at) * 1000000)::bigint < $2"
+          "  ORDER BY created_at LIMIT $3 FOR UPDATE SKIP LOCKED),"
+          " gone AS ("
+          "  DELETE FROM operation_file_chunks c USING due"
+          "  WHERE c.program_id = due.program_id AND c.operation_id = due.operation_id)"
+          " UPDATE operation_files f SET sha256 = $1 FROM due"
+          " WHERE f.program_id = due.program_id AND f.operation_id = due.operation_id"
+          " RETURNING f.operation_id",
+          std::string(kExpiredDigest), due_before, batch);
+      this_batch = static_cast<int64_t>(rows.size());
+      return absl::OkStatus();
+    });
+    if (!status.ok()) return status;
+    expired += this_batch;
+    if (this_batch < batch) return expired;
+  }
+}
+
+absl::Status FileRetentionConfig::Validate() const {
+  if (retention <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("LOYALTY_OPERATION_FILE_TTL must be positive");
+  }
+  if (check_interval <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("LOYALTY_OPERATION_FILE_EXPIRY_INTERVAL must be positive");
+  }
+  return absl::OkStatus();
+}
+
+FileRetentionConfig ReadFileRetention(EnvReader& env) {
+  FileRetentionConfig config;
+  config.retention = env.Duration("LOYALTY_OPERATION_FILE_TTL", config.retention);
+  config.check_interval =
+      env.Duration("LOYALTY_OPERATION_FILE_EXPIRY_INTERVAL", config.check_interval);
+  return config;
+}
+
+void RunFileExpiry(OperationFileStore& files, OperationMetrics& metrics, std::stop_token stop,
+                   absl::Duration interval) {
+  RunPeriodically(stop, interval, [&files, &metrics] {
+    absl::StatusOr<int64_t> expired = files.ExpireFiles(absl::Now());
+    if (!expired.ok()) {
+      log::Warn("result file expiry failed, retried next round",
+                {{"error", std::string(expired.status().message())}});
+      return;
+    }
+    metrics.FilesExpired(*expired);
+    if (*expired > 0) log::Info("result files expired", {{"files", absl::StrCat(*expired)}});
+  });
 }
 
 FileWriter::FileWriter(OperationFileStore& store, std::string program_id, std::string operation_id,
@@ -219,7 +302,7 @@ absl::StatusOr<ResultFile> FileWriter::Finish() {
                      " RETURNING ",
                      kFileColumns),
         program_id_, operation_id_, name_, content_type_, size_, sha256);
-    file = ReadFileRow(rows[0]);
+    file = ReadFileRow(rows[0], store_.limits_.retention);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;

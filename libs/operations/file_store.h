@@ -15,17 +15,25 @@
 // a half-written attempt is never served. Runners never run one operation
 // twice at once (OperationStore::ProcessNextChunk), so there is one writer
 // per file.
+//
+// Files are not kept for ever: ExpireFiles(), run periodically by each
+// service that stores them (RunFileExpiry), removes the content of files
+// older than the retention and marks them expired. The row stays, so that
+// the operation can still say what it made and that it expired.
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
+#include <stop_token>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "libs/common/config.h"
 #include "libs/operations/operation.h"
 #include "libs/pg/migrations.h"
 #include "libs/pg/pool.h"
@@ -40,9 +48,15 @@ std::vector<pg::Migration> WithOperationFileTables(std::span<const pg::Migration
 
 inline constexpr size_t kFileChunkBytes = size_t{1} << 20;
 
+// How long a finished file is kept unless the service says otherwise
+// (LOYALTY_OPERATION_FILE_TTL).
+inline constexpr absl::Duration kDefaultFileRetention = absl::Hours(24 * 7);
+
 struct FileLimits {
   int64_t max_bytes = kMaxResultFileBytes;
   size_t chunk_bytes = kFileChunkBytes;  // at most kFileChunkBytes
+  // How long a finished file's content is kept; must be positive.
+  absl::Duration retention = kDefaultFileRetention;
 };
 
 // A result file with its content.
@@ -71,8 +85,14 @@ class OperationFileStore final {
 
   // The finished file with its content, checked against its size and
   // digest (DATA_LOSS when they differ). NOT_FOUND naming `id` when there
-  // is none.
+  // is none, or when it expired (the message says so and when).
   absl::StatusOr<FileContent> Read(absl::string_view program_id, absl::string_view operation_id);
+
+  // Removes the content of every program's files finished before
+  // `now` - retention and marks them expired, `batch` files per
+  // transaction until none is due. Returns how many expired. Replicas may
+  // run it at once: each skips the files another has locked.
+  absl::StatusOr<int64_t> ExpireFiles(absl::Time now, int batch = 100);
 
   const FileLimits& limits() const { return limits_; }
 
@@ -81,6 +101,23 @@ class OperationFileStore final {
   pg::Pool& pool_;
   const FileLimits limits_;
 };
+
+// The retention settings of a service that stores result files:
+// LOYALTY_OPERATION_FILE_TTL (default 7 days, e.g. "168h") and
+// LOYALTY_OPERATION_FILE_EXPIRY_INTERVAL (how often to look, default 1h).
+struct FileRetentionConfig {
+  absl::Duration retention = kDefaultFileRetention;
+  absl::Duration check_interval = absl::Hours(1);
+  // INVALID_ARGUMENT naming the variable unless both are positive.
+  absl::Status Validate() const;
+};
+FileRetentionConfig ReadFileRetention(EnvReader& env);
+
+// ExpireFiles(absl::Now()) at once and then every `interval` until stop is
+// requested, logging what it removed and counting it in `metrics`.
+class OperationMetrics;
+void RunFileExpiry(OperationFileStore& files, OperationMetrics& metrics, std::stop_token stop,
+                   absl::Duration interval);
 
 class FileWriter final {
  public:

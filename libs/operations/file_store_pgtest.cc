@@ -1,7 +1,8 @@
 // Result files of operations against a real PostgreSQL: content split into
 // 1 MiB chunks and read back whole, the size cap, a crashed attempt
 // restarted without duplicated content (directly and through the runner),
-// and program isolation.
+// files past their retention emptied and marked expired (time passed in,
+// not slept), and program isolation.
 
 #include <memory>
 #include <string>
@@ -9,6 +10,7 @@
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/common/errors.h"
 #include "libs/common/random_ids.h"
@@ -189,6 +191,66 @@ TEST_F(FileStorePgTest, AnotherAttemptStartsTheFileAfresh) {
   ASSERT_TRUE(third->Finish().ok());
   EXPECT_EQ(Content(op.id), "short");
   EXPECT_EQ(ChunkSizes(op.id), std::vector<int64_t>{5});
+}
+
+TEST_F(FileStorePgTest, FilesPastTheRetentionLoseTheirContentAndSayTheyExpired) {
+  OperationFileStore files(pool(), FileLimits{.chunk_bytes = 4, .retention = absl::Hours(24)});
+  const std::string other_program = NewUuid();
+  const Operation old = NewExport(), foreign = NewExport(other_program), fresh = NewExport();
+  for (const auto& [op, program] :
+       {std::pair{old, program_}, std::pair{foreign, other_program}, std::pair{fresh, program_}}) {
+    std::unique_ptr<FileWriter> writer = MustBegin(files, op.id, program);
+    ASSERT_TRUE(writer->Append("three chunks").ok());
+    ASSERT_TRUE(writer->Finish().ok());
+  }
+  // `fresh` finished two hours after the others.
+  ASSERT_TRUE(pool()
+                  .Transact([&](pg::Tx& tx) {
+                    tx.exec_params(
+                        "UPDATE operation_files SET created_at = created_at"
+                        " + interval '2 hours' WHERE operation_id = $1",
+                        fresh.id);
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  absl::StatusOr<std::optional<ResultFile>> found = files.Find(program_, old.id);
+  ASSERT_TRUE(found.ok() && found->has_value());
+  const absl::Time finished = (*found)->create_time;
+  ASSERT_TRUE((*found)->expire_time.has_value());
+  EXPECT_EQ(*(*found)->expire_time, finished + absl::Hours(24));
+  EXPECT_FALSE((*found)->expired);
+
+  // Within the retention nothing goes.
+  absl::StatusOr<int64_t> none = files.ExpireFiles(finished + absl::Hours(23));
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_EQ(*none, 0);
+  EXPECT_EQ(Content(old.id), "three chunks");
+
+  // Past it, every program's files go, one per transaction here; the
+  // younger file stays.
+  absl::StatusOr<int64_t> expired = files.ExpireFiles(finished + absl::Hours(25), /*batch=*/1);
+  ASSERT_TRUE(expired.ok()) << expired.status();
+  EXPECT_GE(*expired, 2);  // earlier tests' files too
+  for (const auto& [op, program] : {std::pair{old, program_}, std::pair{foreign, other_program}}) {
+    EXPECT_TRUE(ChunkSizes(op.id).empty());
+    found = files.Find(program, op.id);
+    ASSERT_TRUE(found.ok() && found->has_value());
+    EXPECT_TRUE((*found)->expired);
+    EXPECT_EQ((*found)->name, "export.csv");
+    EXPECT_EQ((*found)->size, 12);
+    absl::StatusOr<FileContent> read = files.Read(program, op.id);
+    EXPECT_EQ(read.status().code(), absl::StatusCode::kNotFound) << read.status();
+    EXPECT_EQ(ViolatedField(read.status()), "id");
+    EXPECT_THAT(std::string(read.status().message()), ::testing::HasSubstr("expired at"));
+  }
+  EXPECT_EQ(ChunkSizes(fresh.id).size(), 3u);
+  EXPECT_EQ(Content(fresh.id), "three chunks");
+  EXPECT_FALSE((*files.Find(program_, fresh.id))->expired);
+
+  // Expired files are not expired again.
+  absl::StatusOr<int64_t> again = files.ExpireFiles(finished + absl::Hours(25));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, 0);
 }
 
 TEST_F(FileStorePgTest, DamagedContentIsDataLoss) {

@@ -21,7 +21,12 @@ OperationMetrics::OperationMetrics(prometheus::Registry& registry)
       items_(prometheus::BuildCounter()
                  .Name("loyalty_operation_items_total")
                  .Help("Operation items processed, by kind and result (ok, error).")
-                 .Register(registry)) {}
+                 .Register(registry)),
+      files_expired_(prometheus::BuildCounter()
+                         .Name("loyalty_operation_files_expired_total")
+                         .Help("Result files whose content was removed after the retention.")
+                         .Register(registry)
+                         .Add({})) {}
 
 void OperationMetrics::Started(absl::string_view kind) {
   started_.Add({{"kind", std::string(kind)}}).Increment();
@@ -41,6 +46,10 @@ void OperationMetrics::ItemsProcessed(absl::string_view kind, int64_t succeeded,
     items_.Add({{"kind", std::string(kind)}, {"result", "error"}})
         .Increment(static_cast<double>(failed));
   }
+}
+
+void OperationMetrics::FilesExpired(int64_t count) {
+  if (count > 0) files_expired_.Increment(static_cast<double>(count));
 }
 
 }  // namespace loyalty::operations

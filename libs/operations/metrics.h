@@ -28,11 +28,15 @@ class OperationMetrics final {
   void Finished(absl::string_view kind, OperationState state);
   // loyalty_operation_items_total{kind, result}: ok, error.
   void ItemsProcessed(absl::string_view kind, int64_t succeeded, int64_t failed);
+  // loyalty_operation_files_expired_total: result files whose content was
+  // removed after the retention.
+  void FilesExpired(int64_t count);
 
  private:
   prometheus::Family<prometheus::Counter>& started_;
   prometheus::Family<prometheus::Counter>& finished_;
   prometheus::Family<prometheus::Counter>& items_;
+  prometheus::Counter& files_expired_;
 };
 
 }  // namespace loyalty::operations

@@ -65,6 +65,11 @@ struct ResultFile {
   int64_t size = 0;
   std::string sha256;  // hex, of the whole content
   absl::Time create_time;
+  // When the content is (or was) removed: the file's time plus the
+  // service's retention (unset where the file store does not say).
+  std::optional<absl::Time> expire_time;
+  // The content was removed after its retention; only the row is left.
+  bool expired = false;
 };
 
 // Largest result file: a download is one gRPC message (and one HTTP body),

@@ -111,6 +111,8 @@ absl::Status OperationsApi::Describe(absl::string_view program_id, const Operati
     described.set_file_name(file->name);
     described.set_content_type(file->content_type);
     described.set_size_bytes(file->size);
+    if (file->expire_time) rpc::SetTimestamp(*file->expire_time, described.mutable_expire_time());
+    described.set_expired(file->expired);
   }
   return absl::OkStatus();
 }

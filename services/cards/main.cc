@@ -80,9 +80,13 @@ int main() {
       .max_requests = static_cast<size_t>(env.Int("LOYALTY_LEDGER_BATCH_REQUESTS", 64, 1, 1000))};
   const absl::Duration operations_interval =
       env.Duration("LOYALTY_OPERATIONS_POLL_INTERVAL", absl::Seconds(1));
+  const operations::FileRetentionConfig file_retention = operations::ReadFileRetention(env);
   const std::vector<loyalty::pg::Migration> migrations = cards::CardsServiceMigrations();
   auto runtime = service::Runtime::Create(env, "cards", migrations);
   if (!runtime.ok()) return service::StartupFailure(runtime.status());
+  if (absl::Status valid = file_retention.Validate(); !valid.ok()) {
+    return service::StartupFailure(valid);
+  }
   service::Runtime& rt = **runtime;
 
   cards::SystemClock clock;
@@ -102,10 +106,13 @@ int main() {
   auto client_tags = cards::IdentityClientTags::Dial(identity_address);
   operations::OperationStore operation_store(rt.pool(), "cards");
   operations::OperationMetrics operation_metrics(rt.registry());
-  operations::OperationFileStore operation_files(rt.pool());
+  operations::OperationFileStore operation_files(rt.pool(),
+                                                 {.retention = file_retention.retention});
   operations::OperationsApi operations_api(operation_store, operation_metrics, &operation_files);
+  cards::MasterAccountStore master_account_store(rt.pool(), clock);
+  cards::MasterAccountsApi master_accounts_api(master_account_store);
   cards::CardsApi cards_api(card_store, *identity, &card_levels, &operation_store,
-                            client_tags.get());
+                            client_tags.get(), &master_account_store);
   cards::LedgerApi ledger_api(ledger_store, metrics);
   cards::PointsReader points_reader(rt.pool(), clock);
   cards::PointsApi points_api(ledger_store, points_reader, metrics, &operation_store);
@@ -115,8 +122,6 @@ int main() {
   cards::CertificateStore certificate_store(rt.pool(), clock, certificate_numbers);
   cards::CertificateMetrics certificate_metrics(rt.registry());
   cards::CertificatesApi certificates_api(certificate_store, certificate_metrics);
-  cards::MasterAccountStore master_account_store(rt.pool(), clock);
-  cards::MasterAccountsApi master_accounts_api(master_account_store);
   cards::ClientCardsStore client_cards_store(rt.pool(), clock);
   cards::ClientCardsApi client_cards_api(client_cards_store);
   cards::LevelsApi levels_api({.levels = level_store,
@@ -124,7 +129,8 @@ int main() {
                                .card_levels = card_levels,
                                .recalculation = recalculation,
                                .bonuses = bonuses,
-                               .clock = clock});
+                               .clock = clock,
+                               .masters = &master_account_store});
 
   rt.EnableOutboxRelay();
   rt.host().AddService(&cards_api);
@@ -152,6 +158,10 @@ int main() {
   operation_runner.Register(cards::kMassChangeKind, mass_changes);
   operation_runner.Register(cards::kHistoryExportKind, history_exports);
   rt.host().AddService(&operations_api);
+  rt.host().AddBackgroundTask("operation-file-expiry", [&](std::stop_token stop) {
+    operations::RunFileExpiry(operation_files, operation_metrics, std::move(stop),
+                              file_retention.check_interval);
+  });
   rt.host().AddBackgroundTask("operations", [&operation_runner](std::stop_token stop) {
     operation_runner.Run(std::move(stop));
   });

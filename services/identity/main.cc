@@ -60,10 +60,15 @@ int main() {
   // Where an XLSX import's file is copied to be read (a zip needs random
   // access): up to the largest upload (256 MiB) per running import.
   const std::string import_temp_dir = env.String("LOYALTY_IMPORT_TEMP_DIR", "");
+  const loyalty::operations::FileRetentionConfig file_retention =
+      loyalty::operations::ReadFileRetention(env);
   const std::vector<loyalty::pg::Migration> migrations =
       loyalty::identity::IdentityServiceMigrations();
   auto runtime = loyalty::service::Runtime::Create(env, "identity", migrations);
   if (!runtime.ok()) return loyalty::service::StartupFailure(runtime.status());
+  if (absl::Status valid = file_retention.Validate(); !valid.ok()) {
+    return loyalty::service::StartupFailure(valid);
+  }
   auto signing_keys = loyalty::identity::ParseSigningKeys(token_keys);
   if (!signing_keys.ok()) return loyalty::service::StartupFailure(signing_keys.status());
   if (token_lifetime <= absl::ZeroDuration() || token_lifetime > absl::Hours(12)) {
@@ -134,7 +139,8 @@ int main() {
   namespace operations = loyalty::operations;
   operations::OperationStore operation_store((*runtime)->pool(), "identity");
   operations::OperationMetrics operation_metrics((*runtime)->registry());
-  operations::OperationFileStore operation_files((*runtime)->pool());
+  operations::OperationFileStore operation_files((*runtime)->pool(),
+                                                 {.retention = file_retention.retention});
   operations::OperationsApi operations_api(operation_store, operation_metrics, &operation_files);
   loyalty::identity::ClientExportReader export_reader((*runtime)->pool());
   loyalty::identity::ClientExportApi export_api(operation_store, tag_store);
@@ -159,6 +165,10 @@ int main() {
   (*runtime)->host().AddService(&export_api);
   (*runtime)->host().AddService(&import_api);
   (*runtime)->host().AddService(&erasure_api);
+  (*runtime)->host().AddBackgroundTask("operation-file-expiry", [&](std::stop_token stop) {
+    operations::RunFileExpiry(operation_files, operation_metrics, std::move(stop),
+                              file_retention.check_interval);
+  });
   (*runtime)->host().AddBackgroundTask("operations", [&operation_runner](std::stop_token stop) {
     operation_runner.Run(std::move(stop));
   });

@@ -1,8 +1,13 @@
 // CRD-7 export end to end: a card's operations for a period exported over
 // HTTP through the real gateway, polled at /v1/operations/{id} until done
-// and downloaded from /v1/operations/{id}/file as a CSV attachment; bad
+// and downloaded from /v1/operations/{id}/file as a CSV attachment (and
+// as XLSX, read back with libs/xlsx's reader); bad
 // input refused naming the field; another program cannot download it.
 
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -10,6 +15,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "libs/xlsx/reader.h"
 #include "loyalty/operations/v1/operations.pb.h"
 #include "tests/e2e/json.h"
 #include "tests/e2e/shared_stack.h"
@@ -17,6 +23,7 @@
 namespace loyalty::e2e {
 namespace {
 
+using ::testing::EndsWith;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 namespace ops = loyalty::operations::v1;
@@ -115,6 +122,52 @@ TEST_F(HistoryExportTest, ExportsAPeriodAndDownloadsItAsCsv) {
   EXPECT_EQ(pos.status, 403) << pos.body;
 }
 
+TEST_F(HistoryExportTest, ExportsXlsxThatReadsBack) {
+  const std::string card = NewMemberCard();
+  const std::string tag = UniqueDigits(8);
+  Adjust(card, 100, "welcome", absl::StrCat("in-", tag));
+  Adjust(card, -30, "=SUM(A1:A9)", absl::StrCat("out-", tag));
+  const absl::Time now = absl::Now();
+  const std::string body = absl::StrCat(
+      R"({"requestId": "xlsx-)", tag, R"(", "startTime": ")", Rfc3339(now - absl::Hours(1)),
+      R"(", "endTime": ")", Rfc3339(now + absl::Hours(1)), R"(", "format": "EXPORT_FORMAT_XLSX"})");
+  http::Response started =
+      Admin("POST", absl::StrCat("/v1/cards/", card, "/operations:export"), body);
+  ASSERT_EQ(started.status, 200) << started.body;
+  ops::Operation done = WaitDone(Parse<ops::Operation>(started.body).id());
+  ASSERT_EQ(done.state(), ops::OPERATION_STATE_SUCCEEDED) << done.error_message();
+  EXPECT_THAT(done.result_file().file_name(), EndsWith(".xlsx"));
+
+  http::Response file = Admin("GET", absl::StrCat("/v1/operations/", done.id(), "/file"));
+  ASSERT_EQ(file.status, 200) << file.body;
+  EXPECT_EQ(file.headers["content-type"],
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+  const std::string path = absl::StrCat(::testing::TempDir(), "/history-", tag, ".xlsx");
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << file.body;
+  }
+  absl::StatusOr<std::unique_ptr<xlsx::SheetReader>> reader = xlsx::SheetReader::Open(path);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  std::vector<std::vector<std::string>> rows;
+  xlsx::Row row;
+  for (absl::StatusOr<bool> more = (*reader)->Next(&row); more.ok() && *more;
+       more = (*reader)->Next(&row)) {
+    rows.push_back(row.cells);
+  }
+  std::remove(path.c_str());
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].front(), "time");
+  // Newest first: the formula-like reason is plain text, the amount a
+  // number, the time a date cell.
+  ASSERT_GE(rows[1].size(), 7u);
+  EXPECT_EQ(rows[1][1], "CORRECTION_DEBIT");
+  EXPECT_EQ(rows[1][2], "-30");
+  EXPECT_EQ(rows[1][3], "70");
+  EXPECT_EQ(rows[1][6], "=SUM(A1:A9)");
+  EXPECT_THAT(rows[1][0], StartsWith(absl::FormatTime("%Y-%m-%dT", now, absl::UTCTimeZone())));
+}
+
 TEST_F(HistoryExportTest, BadInputIsRefusedNamingTheField) {
   const std::string card = NewMemberCard();
   const absl::Time now = absl::Now();
@@ -133,7 +186,7 @@ TEST_F(HistoryExportTest, BadInputIsRefusedNamingTheField) {
       {path, ExportBody("", now - absl::Hours(1), now), 400, "request_id"},
       {path,
        absl::StrCat(R"({"requestId": "b5", "startTime": ")", Rfc3339(now - absl::Hours(1)),
-                    R"(", "endTime": ")", Rfc3339(now), R"(", "format": 2})"),
+                    R"(", "endTime": ")", Rfc3339(now), R"(", "format": 9})"),
        400, "format"},
       {"/v1/cards/7700000000000/operations:export", ExportBody("b6", now - absl::Hours(1), now),
        404, "card_number"},

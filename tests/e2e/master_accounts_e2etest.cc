@@ -72,6 +72,16 @@ TEST_F(MasterAccountsTest, FamilyPoolsSpendsAndOneLeavesWithItsShare) {
   EXPECT_TRUE(Parse<v1::MasterAccount>(again.body).replayed());
   EXPECT_EQ(Parse<v1::MasterAccount>(again.body).master_account_id(), master.master_account_id());
 
+  // Each card names its master account and its share of it.
+  http::Response mum_card =
+      Send("GET", absl::StrCat("/v1/cards/", mum), "", stack_->demo().pos_api_key);
+  ASSERT_EQ(mum_card.status, 200) << mum_card.body;
+  const v1::Card mum_view = Parse<v1::Card>(mum_card.body);
+  EXPECT_EQ(mum_view.master_account().master_account_id(), master.master_account_id());
+  EXPECT_EQ(mum_view.master_account().share_bp(), 6666);
+  EXPECT_EQ(mum_view.master_account().member_count(), 2);
+  EXPECT_THAT(mum_card.body, HasSubstr(R"("shareBp")"));
+
   // Both cards see and spend one balance.
   EXPECT_EQ(Available(mum), 150);
   EXPECT_EQ(Available(son), 150);
@@ -100,6 +110,9 @@ TEST_F(MasterAccountsTest, FamilyPoolsSpendsAndOneLeavesWithItsShare) {
   EXPECT_EQ(removed.master_account().members_size(), 1);
   EXPECT_EQ(Available(son), 40);
   EXPECT_EQ(Available(mum), 80);
+  http::Response son_card = Send("GET", absl::StrCat("/v1/cards/", son));
+  ASSERT_EQ(son_card.status, 200) << son_card.body;
+  EXPECT_FALSE(Parse<v1::Card>(son_card.body).has_master_account());
 }
 
 TEST_F(MasterAccountsTest, BadInputNamesTheField) {

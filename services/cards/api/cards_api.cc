@@ -44,7 +44,7 @@ grpc::Status CardsApi::IssueCard(grpc::ServerContext* context, const v1::IssueCa
           RETURN_IF_ERROR(clients_.CheckClient(call, input.client_id));
           ASSIGN_OR_RETURN(issued, cards_.Issue(call.program_id, input));
         }
-        return DescribeCard(levels_, call.program_id, *issued, *response, &input.template_id);
+        return DescribeCard(views_, call.program_id, *issued, *response, &input.template_id);
       });
 }
 
@@ -53,7 +53,7 @@ grpc::Status CardsApi::GetCard(grpc::ServerContext* context, const v1::GetCardRe
   return rpc::HandleProgramCall(
       context, "GetCard", [&](const rpc::CallContext& call) -> absl::Status {
         ASSIGN_OR_RETURN(Card card, cards_.Get(call.program_id, request->number()));
-        return DescribeCard(levels_, call.program_id, card, *response);
+        return DescribeCard(views_, call.program_id, card, *response);
       });
 }
 
@@ -72,7 +72,7 @@ grpc::Status CardsApi::ListCards(grpc::ServerContext* context, const v1::ListCar
         ASSIGN_OR_RETURN(CardPage page,
                          cards_.List(call.program_id, filter, page_size, request->page_token()));
         RETURN_IF_ERROR(
-            DescribeCards(levels_, call.program_id, page.cards, *response->mutable_cards()));
+            DescribeCards(views_, call.program_id, page.cards, *response->mutable_cards()));
         response->set_next_page_token(page.next_page_token);
         return absl::OkStatus();
       });
@@ -101,7 +101,7 @@ grpc::Status CardsApi::BindCard(grpc::ServerContext* context, const v1::BindCard
         RETURN_IF_ERROR(NormalizeClientId("client_id", client_id));
         RETURN_IF_ERROR(clients_.CheckClient(call, client_id));
         ASSIGN_OR_RETURN(Card card, cards_.Bind(call.program_id, request->number(), client_id));
-        return DescribeCard(levels_, call.program_id, card, *response);
+        return DescribeCard(views_, call.program_id, card, *response);
       });
 }
 
@@ -114,7 +114,7 @@ grpc::Status CardsApi::AddCardHolder(grpc::ServerContext* context,
         RETURN_IF_ERROR(clients_.CheckClient(call, client_id));
         ASSIGN_OR_RETURN(Card card,
                          cards_.AddHolder(call.program_id, request->number(), client_id));
-        return DescribeCard(levels_, call.program_id, card, *response);
+        return DescribeCard(views_, call.program_id, card, *response);
       });
 }
 
@@ -127,7 +127,7 @@ grpc::Status CardsApi::RemoveCardHolder(grpc::ServerContext* context,
         RETURN_IF_ERROR(NormalizeClientId("client_id", client_id));
         ASSIGN_OR_RETURN(Card card,
                          cards_.RemoveHolder(call.program_id, request->number(), client_id));
-        return DescribeCard(levels_, call.program_id, card, *response);
+        return DescribeCard(views_, call.program_id, card, *response);
       });
 }
 
@@ -139,7 +139,7 @@ grpc::Status CardsApi::SetCardStatus(grpc::ServerContext* context,
         if (!status) return InvalidField("status", "required");
         ASSIGN_OR_RETURN(Card card, cards_.SetStatus(call.program_id, request->number(), *status,
                                                      request->reason(), call.principal_id));
-        return DescribeCard(levels_, call.program_id, card, *response);
+        return DescribeCard(views_, call.program_id, card, *response);
       });
 }
 

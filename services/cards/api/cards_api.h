@@ -2,22 +2,30 @@
 
 #include "libs/operations/operation_store.h"
 #include "loyalty/cards/v1/cards_service.grpc.pb.h"
+#include "services/cards/api/card_view.h"
 #include "services/cards/api/client_directory.h"
 #include "services/cards/api/client_tags.h"
 #include "services/cards/storage/card_level_store.h"
 #include "services/cards/storage/card_store.h"
+#include "services/cards/storage/master_account_store.h"
 
 namespace loyalty::cards {
 
 // loyalty.cards.v1.CardsService: the external card API.
 class CardsApi final : public v1::CardsService::Service {
  public:
-  // Without `levels`, cards are shown without template, level or benefits;
-  // without `operations`, StartMassChange is FAILED_PRECONDITION, and so
-  // is a tag change without `tags`.
+  // Without `levels`, cards are shown without template, level or benefits,
+  // without `masters` without their master account; without `operations`,
+  // StartMassChange is FAILED_PRECONDITION, and so is a tag change without
+  // `tags`.
   CardsApi(CardStore& cards, ClientDirectory& clients, CardLevelStore* levels = nullptr,
-           operations::OperationStore* operations = nullptr, ClientTags* tags = nullptr)
-      : cards_(cards), clients_(clients), levels_(levels), operations_(operations), tags_(tags) {}
+           operations::OperationStore* operations = nullptr, ClientTags* tags = nullptr,
+           MasterAccountStore* masters = nullptr)
+      : cards_(cards),
+        clients_(clients),
+        views_{.levels = levels, .masters = masters},
+        operations_(operations),
+        tags_(tags) {}
 
   grpc::Status IssueCard(grpc::ServerContext* context, const v1::IssueCardRequest* request,
                          v1::Card* response) override;
@@ -50,7 +58,7 @@ class CardsApi final : public v1::CardsService::Service {
 
   CardStore& cards_;
   ClientDirectory& clients_;
-  CardLevelStore* levels_;
+  const CardViewSources views_;
   operations::OperationStore* operations_;
   ClientTags* tags_;
 };

@@ -32,7 +32,10 @@ class CardsApiTest : public CardsPgTest {
     CardsPgTest::SetUp();
     if (HasFatalFailure()) return;
     metrics_ = std::make_unique<LedgerMetrics>(registry_);
-    cards_api_ = std::make_unique<CardsApi>(*cards_, directory_);
+    masters_ = std::make_unique<MasterAccountStore>(*pool_, clock_);
+    cards_api_ =
+        std::make_unique<CardsApi>(*cards_, directory_, /*levels=*/nullptr,
+                                   /*operations=*/nullptr, /*tags=*/nullptr, masters_.get());
     ledger_api_ = std::make_unique<LedgerApi>(*ledger_, *metrics_);
     reader_ = std::make_unique<PointsReader>(*pool_, clock_);
     points_api_ = std::make_unique<PointsApi>(*ledger_, *reader_, *metrics_);
@@ -92,6 +95,7 @@ class CardsApiTest : public CardsPgTest {
   FakeClientDirectory directory_;
   prometheus::Registry registry_;
   std::unique_ptr<LedgerMetrics> metrics_;
+  std::unique_ptr<MasterAccountStore> masters_;
   std::unique_ptr<CardsApi> cards_api_;
   std::unique_ptr<LedgerApi> ledger_api_;
   std::unique_ptr<PointsReader> reader_;
@@ -173,6 +177,54 @@ TEST_F(CardsApiTest, GetCardIsScopedToTheProgram) {
   EXPECT_EQ(
       cards_stub_->GetCard(Call(NewUuid()).get(), request, &got).error_code(),
       grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(CardsApiTest, CardsShowTheirMasterAccountAndShare) {
+  Card mum = NewCard(), son = NewCard(), alone = NewCard();
+  MustCommit(Accrual("a-mum", mum, 300));
+  MustCommit(Accrual("a-son", son, 100));
+  auto master = masters_->Create(program_, {mum.number, son.number}, LeaveRule::kProportional,
+                                 "family-1", "op-1");
+  ASSERT_TRUE(master.ok()) << master.status();
+
+  v1::GetCardRequest request;
+  request.set_number(son.number);
+  v1::Card got;
+  ASSERT_TRUE(cards_stub_->GetCard(Call().get(), request, &got).ok());
+  ASSERT_TRUE(got.has_master_account());
+  EXPECT_EQ(got.master_account().master_account_id(), master->master_account_id);
+  EXPECT_EQ(got.account_id(), master->master_account_id);
+  EXPECT_EQ(got.master_account().contribution(), 100);
+  EXPECT_EQ(got.master_account().share_bp(), 2500);
+  EXPECT_EQ(got.master_account().member_count(), 2);
+  EXPECT_TRUE(got.master_account().has_join_time());
+  EXPECT_EQ(got.balance().available(), 400);
+
+  // A page shows each member's own share; a card on its own shows none.
+  v1::ListCardsRequest list;
+  v1::ListCardsResponse page;
+  ASSERT_TRUE(cards_stub_->ListCards(Call().get(), list, &page).ok());
+  ASSERT_EQ(page.cards_size(), 3);
+  for (const v1::Card& card : page.cards()) {
+    if (card.number() == alone.number) {
+      EXPECT_FALSE(card.has_master_account());
+    } else {
+      EXPECT_EQ(card.master_account().master_account_id(), master->master_account_id);
+      EXPECT_EQ(card.master_account().share_bp(), card.number() == mum.number ? 7500 : 2500);
+    }
+  }
+
+  // A card that left has its own account again.
+  auto left = masters_->RemoveMember(program_, master->master_account_id, son.number,
+                                     LeaveRule::kProportional, "leave-1", "op-1");
+  ASSERT_TRUE(left.ok()) << left.status();
+  ASSERT_TRUE(cards_stub_->GetCard(Call().get(), request, &got).ok());
+  EXPECT_FALSE(got.has_master_account());
+  EXPECT_EQ(got.account_id(), left->account_id);
+  request.set_number(mum.number);
+  ASSERT_TRUE(cards_stub_->GetCard(Call().get(), request, &got).ok());
+  EXPECT_EQ(got.master_account().member_count(), 1);
+  EXPECT_EQ(got.master_account().share_bp(), 10000);
 }
 
 TEST_F(CardsApiTest, LedgerOverGrpcCountsAppliedPointsOnce) {

@@ -3,9 +3,10 @@
 #include "absl/strings/str_cat.h"
 #include "libs/common/errors.h"
 #include "libs/common/status_macros.h"
-#include "libs/csv/csv.h"
+#include "libs/operations/table_file.h"
 #include "libs/pg/pool.h"
 #include "libs/rpc/proto_convert.h"
+#include "libs/xlsx/xlsx.h"
 #include "services/cards/domain/ledger.h"
 
 namespace loyalty::cards {
@@ -17,8 +18,17 @@ ItemOutcome FailOperation(absl::Status status) {
   return {.action = ItemOutcome::Action::kFailOperation, .status = std::move(status)};
 }
 
-std::string Rfc3339Utc(absl::Time time) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", time, absl::UTCTimeZone());
+operations::TableCell TextCell(std::string text) {
+  return {.kind = operations::TableCell::Kind::kText, .text = std::move(text)};
+}
+
+operations::TableCell IntegerCell(int64_t value) {
+  return {.kind = operations::TableCell::Kind::kInteger, .integer = value};
+}
+
+operations::TableFormat TableFormatOf(ExportFormat format) {
+  return format == ExportFormat::kXlsx ? operations::TableFormat::kXlsx
+                                       : operations::TableFormat::kCsv;
 }
 
 }  // namespace
@@ -39,8 +49,11 @@ absl::StatusOr<operations::NewOperation> HistoryExportOperation(
     case operations::v1::EXPORT_FORMAT_CSV:
       format = ExportFormat::kCsv;
       break;
+    case operations::v1::EXPORT_FORMAT_XLSX:
+      format = ExportFormat::kXlsx;
+      break;
     default:
-      return InvalidField("format", "not supported; CSV is");
+      return InvalidField("format", "not a known export format (CSV or XLSX)");
   }
   ASSIGN_OR_RETURN(HistoryExport history, NewHistoryExport(start, end, format));
   operations::NewOperation op{.request_id = request.request_id(),
@@ -55,32 +68,25 @@ absl::StatusOr<operations::NewOperation> HistoryExportOperation(
   return op;
 }
 
-std::string HistoryCsvHeader() {
-  return csv::Row()
-      .Text("time")
-      .Text("kind")
-      .Text("points")
-      .Text("balance_after")
-      .Text("transfer_id")
-      .Text("reference")
-      .Text("reason")
-      .Text("actor")
-      .Text("hold_id")
-      .Finish();
+std::vector<operations::TableCell> HistoryHeaderCells() {
+  std::vector<operations::TableCell> cells;
+  for (const char* name : {"time", "kind", "points", "balance_after", "transfer_id", "reference",
+                           "reason", "actor", "hold_id"}) {
+    cells.push_back(TextCell(name));
+  }
+  return cells;
 }
 
-std::string HistoryCsvRow(const CardOperation& operation) {
-  return csv::Row()
-      .Text(Rfc3339Utc(operation.create_time))
-      .Text(TransferKindName(operation.kind))
-      .Integer(operation.amount)
-      .Integer(operation.balance_after)
-      .Text(operation.transfer_id)
-      .Text(operation.reference)
-      .Text(operation.reason)
-      .Text(operation.actor)
-      .Text(operation.hold_id)
-      .Finish();
+std::vector<operations::TableCell> HistoryRowCells(const CardOperation& operation) {
+  return {{.kind = operations::TableCell::Kind::kTime, .time = operation.create_time},
+          TextCell(std::string(TransferKindName(operation.kind))),
+          IntegerCell(operation.amount),
+          IntegerCell(operation.balance_after),
+          TextCell(operation.transfer_id),
+          TextCell(operation.reference),
+          TextCell(operation.reason),
+          TextCell(operation.actor),
+          TextCell(operation.hold_id)};
 }
 
 ItemOutcome HistoryExportHandler::Apply(const operations::OperationRun& run,
@@ -89,7 +95,7 @@ ItemOutcome HistoryExportHandler::Apply(const operations::OperationRun& run,
   if (!history.ok()) return FailOperation(history.status());
   absl::StatusOr<std::unique_ptr<operations::FileWriter>> writer =
       deps_.files.Begin(run.program_id, run.operation_id, HistoryExportFileName(item.key, *history),
-                        HistoryExportContentType(history->format));
+                        operations::TableContentType(TableFormatOf(history->format)));
   if (!writer.ok()) return operations::OutcomeOf(writer.status());
   absl::Status written = Write(run, item, *history, **writer);
   if (written.ok()) return operations::OutcomeOf(absl::OkStatus());
@@ -101,8 +107,9 @@ ItemOutcome HistoryExportHandler::Apply(const operations::OperationRun& run,
     const int64_t cap = deps_.files.limits().max_bytes;
     return FailOperation(absl::FailedPreconditionError(
         absl::StrCat("the history of card ", item.key, " for this period is larger than one file ",
-                     "may be (", cap, " bytes, ", cap >> 20,
-                     " MiB): export a shorter period (narrow start_time..end_time)")));
+                     "may be (", cap, " bytes, ", cap >> 20, " MiB, or ", xlsx::kMaxRows,
+                     " rows of an XLSX sheet): export a shorter period (narrow "
+                     "start_time..end_time)")));
   }
   return FailOperation(written);
 }
@@ -111,21 +118,21 @@ absl::Status HistoryExportHandler::Write(const operations::OperationRun& run,
                                          const operations::PendingItem& item,
                                          const HistoryExport& history,
                                          operations::FileWriter& writer) {
-  RETURN_IF_ERROR(writer.Append(csv::kUtf8Bom));
-  RETURN_IF_ERROR(writer.Append(HistoryCsvHeader()));
+  ASSIGN_OR_RETURN(std::unique_ptr<operations::TableFile> table,
+                   operations::StartTableFile(TableFormatOf(history.format), writer, "Operations",
+                                              deps_.temp_dir));
+  RETURN_IF_ERROR(table->Row(HistoryHeaderCells()));
   OperationsQuery query{
       .start_time = history.start_time, .end_time = history.end_time, .page_size = deps_.page_size};
   do {
     ASSIGN_OR_RETURN(OperationsPage page,
                      deps_.reader.ListOperations(run.program_id, item.key, query));
-    std::string rows;
     for (const CardOperation& operation : page.operations) {
-      absl::StrAppend(&rows, HistoryCsvRow(operation));
+      RETURN_IF_ERROR(table->Row(HistoryRowCells(operation)));
     }
-    RETURN_IF_ERROR(writer.Append(rows));
     query.page_token = std::move(page.next_page_token);
   } while (!query.page_token.empty());
-  return writer.Finish().status();
+  return table->Finish();
 }
 
 }  // namespace loyalty::cards

@@ -4,11 +4,12 @@
 // libs/operations: the request -> operation mapping ExportCardOperations
 // uses, and the handler the runner calls for the one item (the card),
 // which pages through PointsReader::ListOperations (the query
-// ListCardOperations serves) and writes the CSV into the operation's result
-// file.
+// ListCardOperations serves) and writes the rows as CSV or XLSX
+// (libs/operations/table_file.h) into the operation's result file.
 //
-// CSV columns, one row per operation, newest first as in the list:
-//   time            RFC 3339 UTC, e.g. 2024-03-01T10:15:00.25Z
+// Columns, one row per operation, newest first as in the list:
+//   time            CSV: RFC 3339 UTC, e.g. 2024-03-01T10:15:00.25Z;
+//                   XLSX: a date-time cell in UTC, to the second
 //   kind            ACCRUAL, REDEMPTION, CORRECTION_CREDIT, ...
 //   points          signed integer: + into the card, - out of it
 //   balance_after   integer, the card's balance right after
@@ -17,16 +18,19 @@
 //   reason          why (corrections, merges)
 //   actor           API key or operator who asked; empty for jobs
 //   hold_id         the hold a redemption posted
-// Every text column is guarded against formula injection (libs/csv);
-// points and balance_after are numbers and stay numbers.
+// Every text column is text in both formats, never a formula (CSV guards
+// it with an apostrophe, XLSX stores a string cell); points and
+// balance_after are numbers and stay numbers.
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "libs/operations/file_store.h"
 #include "libs/operations/operation.h"
 #include "libs/operations/runner.h"
+#include "libs/operations/table_cell.h"
 #include "loyalty/cards/v1/points_service.pb.h"
 #include "services/cards/domain/history_export.h"
 #include "services/cards/storage/points_reader.h"
@@ -39,9 +43,9 @@ namespace loyalty::cards {
 absl::StatusOr<operations::NewOperation> HistoryExportOperation(
     const v1::ExportCardOperationsRequest& request, absl::string_view principal_id);
 
-// The header row and one row of the CSV (exposed for tests).
-std::string HistoryCsvHeader();
-std::string HistoryCsvRow(const CardOperation& operation);
+// The header row and one operation's row (exposed for tests).
+std::vector<operations::TableCell> HistoryHeaderCells();
+std::vector<operations::TableCell> HistoryRowCells(const CardOperation& operation);
 
 class HistoryExportHandler final : public operations::OperationHandler {
  public:
@@ -49,13 +53,14 @@ class HistoryExportHandler final : public operations::OperationHandler {
     PointsReader& reader;
     operations::OperationFileStore& files;
     int page_size = 500;
+    std::string temp_dir;  // XLSX scratch files; empty: TMPDIR or /tmp
   };
-  explicit HistoryExportHandler(Deps deps) : deps_(deps) {}
+  explicit HistoryExportHandler(Deps deps) : deps_(std::move(deps)) {}
 
   // Writes the whole file, from scratch on every attempt (a crash or a
   // retry leaves no duplicated rows). Trouble with the database retries;
-  // a file over the size cap, or a card gone since the start, fails the
-  // operation with the reason.
+  // a file over the size cap (or an XLSX sheet over its row limit), or a
+  // card gone since the start, fails the operation with the reason.
   operations::ItemOutcome Apply(const operations::OperationRun& run,
                                 const operations::PendingItem& item) override;
 

@@ -1,20 +1,35 @@
 // CRD-7 history export through the operation runner against a real
 // PostgreSQL: a card with operations before, inside and after the period
 // gives exactly the CSV of the ones inside, across several history pages;
-// a repeated attempt gives the same file; the size cap fails the operation
+// XLSX of the same rows reads back with libs/xlsx's reader; a repeated
+// attempt gives the same file; a file past its retention shows expired and
+// its download says so; the size cap fails the operation
 // asking for a shorter period; requests are checked naming the field.
 
+#include <cstdio>
+#include <fstream>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server.h"
+#include "grpcpp/server_builder.h"
 #include "gtest/gtest.h"
 #include "libs/common/errors.h"
 #include "libs/operations/file_store.h"
 #include "libs/operations/metrics.h"
 #include "libs/operations/operation_store.h"
+#include "libs/operations/operations_api.h"
 #include "libs/operations/runner.h"
 #include "libs/operations/test_support.h"
+#include "libs/rpc/call_context.h"
+#include "libs/xlsx/reader.h"
+#include "libs/xlsx/xlsx.h"
 #include "prometheus/registry.h"
 #include "services/cards/api/convert.h"
 #include "services/cards/api/history_export.h"
@@ -141,13 +156,122 @@ TEST_F(HistoryExportPgTest, WritesTheOperationsOfThePeriodAsCsv) {
   EXPECT_EQ((*file)->size, static_cast<int64_t>(expected.size()));
 }
 
+TEST_F(HistoryExportPgTest, WritesXlsxThatReadsBackWithNumbersTimesAndPlainText) {
+  const Card card = NewCard();
+  const absl::Time t0 = clock_.Now();
+  clock_.Advance(absl::Hours(1));
+  TransferSpec receipt = Accrual("r-1", card, 250);
+  receipt.reference = "receipt 17, till 2";
+  MustCommit(receipt);
+  clock_.Advance(absl::Minutes(30));
+  Correct("c-1", TransferKind::kCorrectionDebit, card, 30, "=HYPERLINK(\"http://x\",\"y\")");
+  clock_.Advance(absl::Minutes(30));
+  Correct("c-2", TransferKind::kCorrectionCredit, card, 5, "+5 back");
+  clock_.Advance(absl::Hours(1));
+
+  v1::ExportCardOperationsRequest request = Request(card.number, t0, clock_.Now());
+  request.set_format(operations::v1::EXPORT_FORMAT_XLSX);
+  operations::Operation done = Run(request, files_);
+  ASSERT_EQ(done.state, operations::OperationState::kSucceeded) << done.error;
+  absl::StatusOr<std::optional<operations::ResultFile>> file = files_.Find(program_, done.id);
+  ASSERT_TRUE(file.ok() && file->has_value());
+  EXPECT_EQ((*file)->name, absl::StrCat("card-", card.number,
+                                        "-operations-20250615T150640Z-20250615T180640Z.xlsx"));
+  EXPECT_EQ((*file)->content_type, xlsx::kContentType);
+
+  const std::string path = absl::StrCat(::testing::TempDir(), "/history-", done.id, ".xlsx");
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << Content(done.id);
+  }
+  absl::StatusOr<std::unique_ptr<xlsx::SheetReader>> reader = xlsx::SheetReader::Open(path);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  std::vector<std::vector<std::string>> rows;
+  xlsx::Row row;
+  for (;;) {
+    absl::StatusOr<bool> more = (*reader)->Next(&row);
+    ASSERT_TRUE(more.ok()) << more.status();
+    if (!*more) break;
+    rows.push_back(row.cells);
+  }
+  std::remove(path.c_str());
+  using Cells = std::vector<std::string>;
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[0], (Cells{"time", "kind", "points", "balance_after", "transfer_id", "reference",
+                            "reason", "actor", "hold_id"}));
+  // Newest first; times are date cells (read back as ISO dates), amounts
+  // numbers, and text stays exactly what was stored: no apostrophe, no
+  // formula.
+  EXPECT_EQ(rows[1], (Cells{"2025-06-15T17:06:40", "CORRECTION_CREDIT", "5", "225", "c-2", "",
+                            "+5 back", "operator-9"}));
+  EXPECT_EQ(rows[2], (Cells{"2025-06-15T16:36:40", "CORRECTION_DEBIT", "-30", "220", "c-1", "",
+                            "=HYPERLINK(\"http://x\",\"y\")", "operator-9"}));
+  EXPECT_EQ(rows[3],
+            (Cells{"2025-06-15T16:06:40", "ACCRUAL", "250", "250", "r-1", "receipt 17, till 2"}));
+}
+
+TEST_F(HistoryExportPgTest, AnExpiredFileIsShownExpiredAndItsDownloadSaysSo) {
+  const Card card = NewCard();
+  MustCommit(Accrual("a", card, 10));
+  operations::OperationFileStore files(*pool_, {.retention = absl::Hours(1)});
+  operations::Operation done = Run(
+      Request(card.number, clock_.Now() - absl::Hours(1), clock_.Now() + absl::Hours(1)), files);
+  ASSERT_EQ(done.state, operations::OperationState::kSucceeded) << done.error;
+
+  // The operations API over gRPC, as the gateway calls it.
+  operations::OperationsApi api(*operations_, metrics_, &files);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&api);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  auto stub = operations::v1::OperationsService::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  auto call = [&] {
+    auto context = std::make_unique<grpc::ClientContext>();
+    rpc::WriteCallContext(rpc::CallContext{.program_id = program_,
+                                           .role = "ROLE_ADMIN",
+                                           .principal_id = "key-7",
+                                           .trace = TraceParent::NewRoot()},
+                          *context);
+    return context;
+  };
+  operations::v1::GetOperationRequest get;
+  get.set_id(done.id);
+  operations::v1::DownloadOperationFileRequest download;
+  download.set_id(done.id);
+  operations::v1::Operation shown;
+  operations::v1::FileContent content;
+  ASSERT_TRUE(stub->GetOperation(call().get(), get, &shown).ok());
+  EXPECT_FALSE(shown.result_file().expired());
+  ASSERT_TRUE(shown.result_file().has_expire_time());
+  ASSERT_TRUE(stub->DownloadOperationFile(call().get(), download, &content).ok());
+  EXPECT_FALSE(content.data().empty());
+
+  // The files' times are the database's, so the sweep runs at its clock
+  // plus more than the retention.
+  absl::StatusOr<int64_t> expired = files.ExpireFiles(absl::Now() + absl::Hours(2));
+  ASSERT_TRUE(expired.ok()) << expired.status();
+  EXPECT_GE(*expired, 1);
+  ASSERT_TRUE(stub->GetOperation(call().get(), get, &shown).ok());
+  EXPECT_TRUE(shown.result_file().expired());
+  EXPECT_THAT(shown.result_file().file_name(), HasSubstr(card.number));
+  grpc::Status gone = stub->DownloadOperationFile(call().get(), download, &content);
+  EXPECT_EQ(gone.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(gone.error_message(), HasSubstr("expired at"));
+  server->Shutdown();
+}
+
 TEST_F(HistoryExportPgTest, AnEmptyPeriodGivesTheHeaderOnly) {
   const Card card = NewCard();
   MustCommit(Accrual("a", card, 10));
   const absl::Time later = clock_.Now() + absl::Hours(1);
   operations::Operation done = Run(Request(card.number, later, later + absl::Hours(24)), files_);
   ASSERT_EQ(done.state, operations::OperationState::kSucceeded) << done.error;
-  EXPECT_EQ(Content(done.id), absl::StrCat("\xEF\xBB\xBF", HistoryCsvHeader()));
+  EXPECT_EQ(Content(done.id),
+            "\xEF\xBB\xBFtime,kind,points,balance_after,transfer_id,reference,reason,actor,hold_id"
+            "\r\n");
 }
 
 TEST_F(HistoryExportPgTest, AHistoryOverTheCapFailsAskingForAShorterPeriod) {
@@ -196,8 +320,11 @@ TEST_F(HistoryExportPgTest, RequestsAreCheckedNamingTheField) {
   no_id.clear_request_id();
   EXPECT_EQ(field_of(no_id), "request_id");
   v1::ExportCardOperationsRequest xlsx = request;
-  xlsx.set_format(static_cast<operations::v1::ExportFormat>(2));
-  EXPECT_EQ(field_of(xlsx), "format");
+  xlsx.set_format(operations::v1::EXPORT_FORMAT_XLSX);
+  EXPECT_TRUE(HistoryExportOperation(xlsx, "k").ok());
+  v1::ExportCardOperationsRequest unknown_format = request;
+  unknown_format.set_format(static_cast<operations::v1::ExportFormat>(9));
+  EXPECT_EQ(field_of(unknown_format), "format");
   v1::ExportCardOperationsRequest control = request;
   control.set_card_number("12\n34");
   EXPECT_EQ(field_of(control), "card_number");

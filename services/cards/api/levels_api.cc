@@ -209,7 +209,8 @@ grpc::Status LevelsApi::SetCardLevel(grpc::ServerContext* context,
           }
         }
         ASSIGN_OR_RETURN(Card card, deps_.cards.Get(call.program_id, result.card_number));
-        return DescribeCard(&deps_.card_levels, call.program_id, card, *response);
+        return DescribeCard({.levels = &deps_.card_levels, .masters = deps_.masters},
+                            call.program_id, card, *response);
       });
 }
 

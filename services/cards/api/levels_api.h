@@ -10,6 +10,8 @@
 
 namespace loyalty::cards {
 
+class MasterAccountStore;
+
 // loyalty.cards.v1.LevelsService: level types, levels, and cards' levels
 // (CRD-2).
 class LevelsApi final : public v1::LevelsService::Service {
@@ -21,6 +23,8 @@ class LevelsApi final : public v1::LevelsService::Service {
     LevelRecalculation& recalculation;
     LevelBonuses& bonuses;
     const Clock& clock;
+    // Shows a changed card's master account, when set.
+    MasterAccountStore* masters = nullptr;
   };
   explicit LevelsApi(Deps deps) : deps_(deps) {}
 

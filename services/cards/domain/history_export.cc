@@ -17,6 +17,10 @@ std::string Stamp(absl::Time time) {
   return absl::FormatTime("%Y%m%dT%H%M%SZ", time, absl::UTCTimeZone());
 }
 
+absl::string_view FormatName(ExportFormat format) {
+  return format == ExportFormat::kXlsx ? "xlsx" : "csv";
+}
+
 }  // namespace
 
 absl::StatusOr<HistoryExport> NewHistoryExport(const std::optional<absl::Time>& start_time,
@@ -27,20 +31,20 @@ absl::StatusOr<HistoryExport> NewHistoryExport(const std::optional<absl::Time>& 
 }
 
 std::string EncodeHistoryExport(const HistoryExport& history) {
-  return absl::StrCat("csv ", absl::ToUnixMicros(history.start_time), " ",
+  return absl::StrCat(FormatName(history.format), " ", absl::ToUnixMicros(history.start_time), " ",
                       absl::ToUnixMicros(history.end_time));
 }
 
 absl::StatusOr<HistoryExport> DecodeHistoryExport(absl::string_view params) {
   std::vector<absl::string_view> parts = absl::StrSplit(params, ' ');
   int64_t start = 0, end = 0;
-  if (parts.size() != 3 || parts[0] != "csv" || !absl::SimpleAtoi(parts[1], &start) ||
-      !absl::SimpleAtoi(parts[2], &end)) {
+  if (parts.size() != 3 || (parts[0] != "csv" && parts[0] != "xlsx") ||
+      !absl::SimpleAtoi(parts[1], &start) || !absl::SimpleAtoi(parts[2], &end)) {
     return absl::InternalError(absl::StrCat("stored export parameters do not decode: ", params));
   }
   return HistoryExport{.start_time = absl::FromUnixMicros(start),
                        .end_time = absl::FromUnixMicros(end),
-                       .format = ExportFormat::kCsv};
+                       .format = parts[0] == "xlsx" ? ExportFormat::kXlsx : ExportFormat::kCsv};
 }
 
 std::string HistoryExportFileName(absl::string_view card_number, const HistoryExport& history) {
@@ -49,15 +53,7 @@ std::string HistoryExportFileName(absl::string_view card_number, const HistoryEx
     if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '_';
   }
   return absl::StrCat("card-", number, "-operations-", Stamp(history.start_time), "-",
-                      Stamp(history.end_time), ".csv");
-}
-
-absl::string_view HistoryExportContentType(ExportFormat format) {
-  switch (format) {
-    case ExportFormat::kCsv:
-      return "text/csv; charset=utf-8";
-  }
-  return "application/octet-stream";
+                      Stamp(history.end_time), ".", FormatName(history.format));
 }
 
 }  // namespace loyalty::cards

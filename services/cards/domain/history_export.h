@@ -16,7 +16,7 @@ namespace loyalty::cards {
 
 inline constexpr char kHistoryExportKind[] = "cards.history_export";
 
-enum class ExportFormat { kCsv };
+enum class ExportFormat { kCsv, kXlsx };
 
 struct HistoryExport {
   absl::Time start_time;  // inclusive
@@ -30,17 +30,14 @@ absl::StatusOr<HistoryExport> NewHistoryExport(const std::optional<absl::Time>& 
                                                const std::optional<absl::Time>& end_time,
                                                ExportFormat format);
 
-// The operation's parameters: "csv <start unix micros> <end unix micros>".
-// Part of the idempotency digest, so it must stay stable.
+// The operation's parameters: "<csv|xlsx> <start unix micros> <end unix
+// micros>". Part of the idempotency digest, so it must stay stable.
 std::string EncodeHistoryExport(const HistoryExport& history);
 absl::StatusOr<HistoryExport> DecodeHistoryExport(absl::string_view params);
 
-// "card-<number>-operations-<start>-<end>.csv", the ends as UTC
-// YYYYMMDDTHHMMSSZ; characters other than letters, digits, '-' and '_' in
-// the number become '_'.
+// "card-<number>-operations-<start>-<end>.csv" (or .xlsx), the ends as
+// UTC YYYYMMDDTHHMMSSZ; characters other than letters, digits, '-' and '_'
+// in the number become '_'.
 std::string HistoryExportFileName(absl::string_view card_number, const HistoryExport& history);
-
-// "text/csv; charset=utf-8".
-absl::string_view HistoryExportContentType(ExportFormat format);
 
 }  // namespace loyalty::cards

@@ -31,8 +31,14 @@ TEST(HistoryExportTest, ParametersRoundTripInAPinnedForm) {
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(back->start_time, history.start_time);
   EXPECT_EQ(back->end_time, history.end_time);
+  EXPECT_EQ(back->format, ExportFormat::kCsv);
+  history.format = ExportFormat::kXlsx;
+  EXPECT_EQ(EncodeHistoryExport(history), "xlsx 1704067200000005 1704240000000000");
+  back = DecodeHistoryExport(EncodeHistoryExport(history));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->format, ExportFormat::kXlsx);
   EXPECT_FALSE(DecodeHistoryExport("csv 1").ok());
-  EXPECT_FALSE(DecodeHistoryExport("xlsx 1 2").ok());
+  EXPECT_FALSE(DecodeHistoryExport("pdf 1 2").ok());
 }
 
 TEST(HistoryExportTest, FileNameNamesCardAndPeriodSafely) {
@@ -41,7 +47,9 @@ TEST(HistoryExportTest, FileNameNamesCardAndPeriodSafely) {
             "card-2000000000017-operations-20240101T000000Z-20240201T000000Z.csv");
   EXPECT_EQ(HistoryExportFileName("a\"b/c d", history),
             "card-a_b_c_d-operations-20240101T000000Z-20240201T000000Z.csv");
-  EXPECT_EQ(HistoryExportContentType(ExportFormat::kCsv), "text/csv; charset=utf-8");
+  history.format = ExportFormat::kXlsx;
+  EXPECT_EQ(HistoryExportFileName("2000000000017", history),
+            "card-2000000000017-operations-20240101T000000Z-20240201T000000Z.xlsx");
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "libs/common/errors.h"
 #include "libs/common/random_ids.h"
 #include "libs/common/status_macros.h"
+#include "libs/pg/array_literal.h"
 #include "libs/pg/prepared.h"
 #include "services/cards/domain/definition.h"
 #include "services/cards/domain/fingerprint.h"
@@ -671,6 +672,41 @@ absl::StatusOr<MasterAccountView> MasterAccountStore::Get(absl::string_view prog
     return absl::OkStatus();
   }));
   return view;
+}
+
+absl::StatusOr<std::map<std::string, CardMembership>> MasterAccountStore::MembershipsOf(
+    absl::string_view program_id, const std::vector<std::string>& card_numbers) {
+  std::map<std::string, CardMembership> memberships;
+  if (card_numbers.empty()) return memberships;
+  RETURN_IF_ERROR(pool_.Transact(
+      [&](pg::Tx& tx) -> absl::Status {
+        memberships.clear();
+        std::set<std::string> masters;
+        for (const auto& row : tx.exec_params(
+                 "SELECT DISTINCT account_id::text FROM master_members"
+                 " WHERE program_id = $1 AND card_number = ANY($2::text[]) AND left_at IS NULL",
+                 std::string(program_id), pg::TextArray(card_numbers))) {
+          masters.insert(row[0].as<std::string>());
+        }
+        const std::set<std::string> wanted(card_numbers.begin(), card_numbers.end());
+        for (const std::string& master_id : masters) {
+          const std::vector<MemberRow> members = LoadMembers(tx, program_id, master_id);
+          const int64_t total = TotalContribution(members);
+          for (const MemberRow& member : members) {
+            if (!wanted.contains(member.card_number)) continue;
+            memberships[member.card_number] =
+                CardMembership{.master_account_id = master_id,
+                               .join_time = member.join_time,
+                               .contribution = member.contribution,
+                               .share_bp = ShareBasisPoints(member.contribution, total),
+                               .member_count = static_cast<int32_t>(members.size())};
+          }
+        }
+        return absl::OkStatus();
+      },
+      // One snapshot for the memberships and every family read after them.
+      pg::Isolation::kRepeatableRead));
+  return memberships;
 }
 
 }  // namespace loyalty::cards

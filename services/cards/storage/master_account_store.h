@@ -15,6 +15,7 @@
 // card while a member, less ACCRUAL_REVERSALs debited for it.
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,15 @@ struct MasterAccountView {
   Balance balance;
   absl::Time create_time;
   bool replayed = false;
+};
+
+// A card's current membership, as a card view shows it.
+struct CardMembership {
+  std::string master_account_id;
+  absl::Time join_time;
+  int64_t contribution = 0;
+  int32_t share_bp = 0;
+  int32_t member_count = 0;
 };
 
 struct LeaveResult {
@@ -93,6 +103,12 @@ class MasterAccountStore final {
 
   absl::StatusOr<MasterAccountView> Get(absl::string_view program_id,
                                         absl::string_view master_account_id);
+
+  // The current memberships of those of `card_numbers` (stored numbers)
+  // that are in a master account, by card number. One read of each master
+  // account involved, so a page of cards costs a query per family.
+  absl::StatusOr<std::map<std::string, CardMembership>> MembershipsOf(
+      absl::string_view program_id, const std::vector<std::string>& card_numbers);
 
  private:
   pg::Pool& pool_;

@@ -6,8 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "libs/common/errors.h"
 #include "libs/common/status_macros.h"
-#include "libs/csv/csv.h"
 #include "libs/operations/operations_api.h"
+#include "libs/operations/table_file.h"
 #include "libs/pg/pool.h"
 #include "libs/rpc/handler.h"
 #include "libs/rpc/proto_convert.h"
@@ -21,82 +21,6 @@ using operations::ItemOutcome;
 ItemOutcome FailOperation(absl::Status status) {
   return {.action = ItemOutcome::Action::kFailOperation, .status = std::move(status)};
 }
-
-// Rows of cells into a result file, in one of the formats.
-class TableWriter {
- public:
-  virtual ~TableWriter() = default;
-  virtual absl::Status Row(const std::vector<ExportCell>& cells) = 0;
-  // Completes the file.
-  virtual absl::Status Finish() = 0;
-};
-
-class CsvTable final : public TableWriter {
- public:
-  explicit CsvTable(operations::FileWriter& file) : file_(file) {}
-
-  absl::Status Start() { return file_.Append(csv::kUtf8Bom); }
-
-  absl::Status Row(const std::vector<ExportCell>& cells) override {
-    csv::Row row;
-    for (const ExportCell& cell : cells) {
-      switch (cell.kind) {
-        case ExportCell::Kind::kText:
-          row.Text(cell.text);
-          break;
-        case ExportCell::Kind::kDate:
-          row.Text(absl::FormatCivilTime(cell.day));
-          break;
-        case ExportCell::Kind::kTime:
-          row.Text(absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", cell.time, absl::UTCTimeZone()));
-          break;
-      }
-    }
-    return file_.Append(row.Finish());
-  }
-
-  absl::Status Finish() override { return file_.Finish().status(); }
-
- private:
-  operations::FileWriter& file_;
-};
-
-class XlsxTable final : public TableWriter {
- public:
-  XlsxTable(operations::FileWriter& file, std::unique_ptr<xlsx::SheetWriter> sheet)
-      : file_(file), sheet_(std::move(sheet)) {}
-
-  absl::Status Row(const std::vector<ExportCell>& cells) override {
-    for (const ExportCell& cell : cells) {
-      switch (cell.kind) {
-        case ExportCell::Kind::kText:
-          if (cell.text.empty()) {
-            sheet_->Blank();
-          } else {
-            sheet_->Text(cell.text);
-          }
-          break;
-        case ExportCell::Kind::kDate:
-          sheet_->Date(cell.day);
-          break;
-        case ExportCell::Kind::kTime:
-          sheet_->Time(cell.time);
-          break;
-      }
-    }
-    return sheet_->EndRow();
-  }
-
-  absl::Status Finish() override {
-    RETURN_IF_ERROR(sheet_->Finish([&](absl::string_view piece) { return file_.Append(piece); },
-                                   operations::kFileChunkBytes));
-    return file_.Finish().status();
-  }
-
- private:
-  operations::FileWriter& file_;
-  std::unique_ptr<xlsx::SheetWriter> sheet_;
-};
 
 }  // namespace
 
@@ -185,16 +109,11 @@ ItemOutcome ClientExportHandler::Apply(const operations::OperationRun& run,
 absl::Status ClientExportHandler::Write(const operations::OperationRun& run,
                                         const ClientExport& export_request,
                                         operations::FileWriter& writer) {
-  std::unique_ptr<TableWriter> table;
-  if (export_request.format == ClientExportFormat::kXlsx) {
-    ASSIGN_OR_RETURN(std::unique_ptr<xlsx::SheetWriter> sheet,
-                     xlsx::SheetWriter::Create("Clients", deps_.temp_dir));
-    table = std::make_unique<XlsxTable>(writer, std::move(sheet));
-  } else {
-    auto csv_table = std::make_unique<CsvTable>(writer);
-    RETURN_IF_ERROR(csv_table->Start());
-    table = std::move(csv_table);
-  }
+  ASSIGN_OR_RETURN(std::unique_ptr<operations::TableFile> table,
+                   operations::StartTableFile(export_request.format == ClientExportFormat::kXlsx
+                                                  ? operations::TableFormat::kXlsx
+                                                  : operations::TableFormat::kCsv,
+                                              writer, "Clients", deps_.temp_dir));
   std::vector<ExportCell> header;
   for (ClientColumn column : export_request.columns) {
     header.push_back({.kind = ExportCell::Kind::kText, .text = std::string(ColumnLabel(column))});

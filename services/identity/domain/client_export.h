@@ -15,6 +15,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "libs/operations/table_cell.h"
 #include "services/identity/domain/client.h"
 
 namespace loyalty::identity {
@@ -86,13 +87,7 @@ absl::string_view ClientExportContentType(ClientExportFormat format);
 
 // One cell of an exported row: what kind of value it is decides how each
 // format writes it (text is guarded against formulas, dates are dates).
-struct ExportCell {
-  enum class Kind { kText, kDate, kTime };
-  Kind kind = Kind::kText;
-  std::string text;
-  absl::CivilDay day;
-  absl::Time time;
-};
+using ExportCell = operations::TableCell;
 
 // A client's cells for `columns`. Booleans are "true"/"false", enums
 // their value names without prefix ("FEMALE", "IOS"), social profiles
