@@ -564,6 +564,8 @@ TEST_F(ReceiptBudgetsTest, ALapsedReservationTheBudgetNoLongerCoversSendsTheRece
   ledger_.refuse_commits = true;
   EXPECT_FALSE(budgeted_.Confirm("p", "", "c-2", receipt->receipt_id, ledger_).ok());
   EXPECT_EQ(budgets_.unconsumed, 1);
+}
+
 // A campaign that takes 10% off line 1 when the shared code SPRING was
 // entered, and one that gives 5 points for any code of pool-unique.
 class PromoCampaigns final : public ReceiptCampaigns {
