@@ -94,6 +94,9 @@ absl::Status Pool::Transact(absl::FunctionRef<absl::Status(Tx&)> body, Isolation
         case Isolation::kSerializable:
           last = RunIn<pqxx::transaction<pqxx::serializable>>(connection->db, body);
           break;
+        case Isolation::kAutocommit:
+          last = RunIn<pqxx::nontransaction>(connection->db, body);
+          break;
       }
       Release(std::move(connection), true);
       return last;

@@ -30,7 +30,11 @@ namespace loyalty::pg {
 
 using Tx = pqxx::transaction_base;
 
-enum class Isolation { kReadCommitted, kRepeatableRead, kSerializable };
+// kAutocommit runs each statement as its own transaction (a PreparedBatch
+// as one), without the BEGIN and COMMIT round trips: for reads that lock
+// nothing, which under READ COMMITTED see a fresh snapshot per statement
+// anyway. Never for writes that must stand or fall together.
+enum class Isolation { kReadCommitted, kRepeatableRead, kSerializable, kAutocommit };
 
 struct PoolOptions {
   std::string conninfo;  // libpq keyword string or URI

@@ -1,6 +1,8 @@
 #include <atomic>
 #include <string>
 #include <thread>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include <pqxx/pqxx>
@@ -193,6 +195,54 @@ TEST_F(PoolTest, ErrorStatusRollsBackAndUniqueViolationMaps) {
     return absl::OkStatus();
   });
   EXPECT_EQ(status.code(), absl::StatusCode::kAlreadyExists);
+}
+
+TEST_F(PoolTest, AutocommitRunsEachStatementAloneAndABatchAsOne) {
+  auto pool = MakePool("autocommit");
+  ASSERT_TRUE(ApplyMigrations(*pool, "autocommit", kMigrations).ok());
+  auto two_transaction_ids = [&](Isolation isolation, bool batched) {
+    std::pair<int64_t, int64_t> ids{-1, -1};
+    EXPECT_TRUE(pool->Transact(
+                        [&](Tx& tx) {
+                          if (batched) {
+                            PreparedBatch batch(tx);
+                            batch.Add("SELECT txid_current() + $1", 0);
+                            batch.Add("SELECT txid_current() + $1", 0);
+                            std::vector<pqxx::result> results = batch.Run();
+                            ids = {results[0][0][0].as<int64_t>(), results[1][0][0].as<int64_t>()};
+                          } else {
+                            ids = {tx.exec1("SELECT txid_current()")[0].as<int64_t>(),
+                                   tx.exec1("SELECT txid_current()")[0].as<int64_t>()};
+                          }
+                          return absl::OkStatus();
+                        },
+                        isolation)
+                    .ok());
+    return ids;
+  };
+  auto [first, second] = two_transaction_ids(Isolation::kReadCommitted, false);
+  EXPECT_EQ(first, second);
+  std::tie(first, second) = two_transaction_ids(Isolation::kAutocommit, false);
+  EXPECT_LT(first, second) << "each statement its own transaction";
+  // What LoadReceipt-style batches rely on: one implicit transaction.
+  std::tie(first, second) = two_transaction_ids(Isolation::kAutocommit, true);
+  EXPECT_EQ(first, second);
+
+  // Nothing to roll back: an error status leaves the statements done.
+  absl::Status status = pool->Transact(
+      [](Tx& tx) {
+        tx.exec0("UPDATE counters SET value = 5");
+        return absl::FailedPreconditionError("too late to change my mind");
+      },
+      Isolation::kAutocommit);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  int64_t value = -1;
+  ASSERT_TRUE(pool->Transact([&](Tx& tx) {
+                    value = tx.exec1("SELECT value FROM counters")[0].as<int64_t>();
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(value, 5);
 }
 
 TEST_F(PoolTest, SerializationFailuresAreRetried) {

@@ -88,6 +88,10 @@ struct Receipt {
   // The promo codes entered on the current calculation and their outcome;
   // the applied ones hold a reservation at `campaigns` (promo_codes.h).
   std::vector<ReceiptPromoCode> promo_codes;
+  // Some campaign budget (CMP-5) holds a share of the current calculation:
+  // confirm and cancel settle budgets only then, sparing the common receipt
+  // a transaction.
+  bool budget_reserved = false;
   absl::Time create_time;
   std::optional<absl::Time> confirm_time;
 };

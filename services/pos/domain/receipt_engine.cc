@@ -168,13 +168,14 @@ absl::StatusOr<Receipt> ReceiptEngine::Calculate(const std::string& program_id,
     receipt.messages = within->messages;
     receipt.applied_campaigns = within->applied;
     campaign_pricing = *std::move(within);
+    receipt.budget_reserved = !ClaimsOf(campaign_pricing.consumption, card.has_value()).empty();
   }
   // A calculation that is not saved must not hold budget until it lapses.
   // Only a new receipt's id is this attempt's alone: a recalculation shares
   // its key with any concurrent recalculation of the receipt, which may be
   // the one saved, so its reservations are left to lapse.
   auto release_budgets = [&] {
-    if (budgeted && receipt.calculation == 1) {
+    if (receipt.budget_reserved && receipt.calculation == 1) {
       budgets_->Release(program_id, receipt.receipt_id, receipt.calculation).IgnoreError();
     }
   };
@@ -254,7 +255,8 @@ absl::StatusOr<Receipt> ReceiptEngine::Calculate(const std::string& program_id,
     release_budgets();
     return status;
   }
-  if (budgeted && receipt.calculation > 1) {
+  if (budgets_ != nullptr && receipt.calculation > 1 &&
+      (receipt.budget_reserved || (*existing)->budget_reserved)) {
     // The calculations this one replaced hold nothing any more; if this
     // fails they lapse by their time limit.
     budgets_->ReleaseBefore(program_id, receipt.receipt_id, receipt.calculation).IgnoreError();
@@ -281,7 +283,7 @@ absl::StatusOr<Receipt> ReceiptEngine::Confirm(const std::string& program_id,
 
 absl::StatusOr<Receipt> ReceiptEngine::FinishConfirming(const Receipt& receipt, Ledger& ledger) {
   const std::string& id = receipt.receipt_id;
-  const bool budgeted = budgets_ != nullptr && !receipt.applied_campaigns.empty();
+  const bool budgeted = budgets_ != nullptr && receipt.budget_reserved;
   if (budgeted) {
     // Before the ledger: a lapsed reservation the budget no longer covers
     // sends the receipt back to be calculated, with nothing posted.
@@ -362,7 +364,7 @@ absl::StatusOr<Receipt> ReceiptEngine::Cancel(const std::string& program_id,
   if (!receipt_id.ok()) return receipt_id.status();
   absl::StatusOr<Receipt> receipt = repository_.Cancel(program_id, bound_store_id, *receipt_id);
   if (!receipt.ok()) return receipt;
-  if (budgets_ != nullptr && !receipt->applied_campaigns.empty()) {
+  if (budgets_ != nullptr && receipt->budget_reserved) {
     // After the cancel, so no confirm can consume them meanwhile; a failure
     // is retried by repeating the cancel (reservations also lapse).
     if (absl::Status status = budgets_->Release(program_id, receipt->receipt_id, 0); !status.ok()) {

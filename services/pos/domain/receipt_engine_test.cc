@@ -461,12 +461,12 @@ class BudgetedCampaigns final : public ReceiptCampaigns {
                         .campaign_version = 1,
                         .rule_id = "r1",
                         .discount = lines[0].discount}};
-    pricing.consumption = {{.campaign_id = "capped",
-                            .discount = lines[0].discount,
-                            .budget = {.max_discount = 1'000'000}}};
+    pricing.consumption = {{.campaign_id = "capped", .discount = lines[0].discount}};
+    if (with_budget) pricing.consumption[0].budget = {.max_discount = 1'000'000};
     return pricing;
   }
 
+  bool with_budget = true;
   std::vector<std::vector<std::string>> asked;
 };
 
@@ -480,6 +480,7 @@ class RecordingBudgets final : public CampaignBudgets {
     return std::vector<std::string>{};
   }
   absl::Status Release(const std::string&, const std::string& receipt_id, int32_t) override {
+    ++settlements;
     reserved.erase(receipt_id);
     return absl::OkStatus();
   }
@@ -488,6 +489,7 @@ class RecordingBudgets final : public CampaignBudgets {
   }
   absl::Status Consume(const std::string&, const std::string& receipt_id, int32_t,
                        absl::Time) override {
+    ++settlements;
     if (!consume_result.ok()) return consume_result;
     used += reserved[receipt_id];
     reserved.erase(receipt_id);
@@ -508,6 +510,7 @@ class RecordingBudgets final : public CampaignBudgets {
   int64_t used = 0;
   int unconsumed = 0;
   int given_back = 0;
+  int settlements = 0;  // Consume and Release calls
 };
 
 class ReceiptBudgetsTest : public ReceiptEngineTest {
@@ -547,6 +550,30 @@ TEST_F(ReceiptBudgetsTest, ConfirmUsesTheReservationCancelReleasesItRefundGivesB
   EXPECT_TRUE(budgets_.reserved.contains(cancelled->receipt_id));
   ASSERT_TRUE(budgeted_.Cancel("p", "", cancelled->receipt_id, ledger_).ok());
   EXPECT_FALSE(budgets_.reserved.contains(cancelled->receipt_id));
+}
+
+TEST_F(ReceiptBudgetsTest, ReceiptsNoBudgetCoversSkipTheBudgetsOnConfirmAndCancel) {
+  campaigns_.with_budget = false;
+  auto receipt = budgeted_.Calculate("p", Input(0), ledger_);
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  EXPECT_EQ(receipt->applied_campaigns.size(), 1u);
+  EXPECT_FALSE(receipt->budget_reserved);
+  ASSERT_TRUE(budgeted_.Confirm("p", "", "c-1", receipt->receipt_id, ledger_).ok());
+  CalculateInput other = Input(0);
+  other.receipt_number = "R-2";
+  auto cancelled = budgeted_.Calculate("p", other, ledger_);
+  ASSERT_TRUE(cancelled.ok());
+  ASSERT_TRUE(budgeted_.Cancel("p", "", cancelled->receipt_id, ledger_).ok());
+  EXPECT_EQ(budgets_.settlements, 0);
+
+  // With a budget both settle, as the test above shows in detail.
+  campaigns_.with_budget = true;
+  other.receipt_number = "R-3";
+  auto budgeted = budgeted_.Calculate("p", other, ledger_);
+  ASSERT_TRUE(budgeted.ok());
+  EXPECT_TRUE(budgeted->budget_reserved);
+  ASSERT_TRUE(budgeted_.Confirm("p", "", "c-3", budgeted->receipt_id, ledger_).ok());
+  EXPECT_EQ(budgets_.settlements, 1);
 }
 
 TEST_F(ReceiptBudgetsTest, ALapsedReservationTheBudgetNoLongerCoversSendsTheReceiptBack) {

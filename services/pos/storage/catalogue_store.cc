@@ -351,7 +351,7 @@ absl::StatusOr<std::vector<Product>> CatalogueStore::GetProducts(
       products.push_back(ProductFromRow(row));
     }
     return absl::OkStatus();
-  });
+  }, pg::Isolation::kAutocommit);
   if (!status.ok()) return status;
   return products;
 }

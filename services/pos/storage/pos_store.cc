@@ -32,7 +32,8 @@ constexpr char kReceiptColumns[] =
     " balance_available, balance_pending, balance_held,"
     " (extract(epoch FROM created_at) * 1000000)::bigint,"
     " (extract(epoch FROM confirmed_at) * 1000000)::bigint,"
-    " (SELECT s.partner_id FROM stores s WHERE s.store_id = receipts.store_id)";
+    " (SELECT s.partner_id FROM stores s WHERE s.store_id = receipts.store_id),"
+    " budget_reserved";
 
 // Columns StoreFromRow expects, in order.
 constexpr char kStoreColumns[] =
@@ -113,15 +114,38 @@ std::optional<std::string> TimeParam(const std::optional<absl::Time>& time) {
   return absl::StrCat(absl::ToUnixMicros(*time));
 }
 
+// A receipt with its lines, applied rules and promo codes, in one round
+// trip (confirm reads it twice; a statement each made reading it cost as
+// much as the writes). The child rows are read whether or not the receipt
+// matches, since they are keyed by the receipt id alone; they are used only
+// when it does.
 std::optional<Receipt> LoadReceipt(pg::Tx& tx, const std::string& program_id,
                                    const std::string& receipt_id, bool for_update) {
-  pqxx::result rows =
-      tx.exec_params(absl::StrCat("SELECT ", kReceiptColumns,
-                                  " FROM receipts WHERE program_id = $1 AND receipt_id = $2",
-                                  for_update ? " FOR UPDATE" : ""),
-                     program_id, receipt_id);
-  if (rows.empty()) return std::nullopt;
-  const pqxx::row& row = rows[0];
+  static const std::string kSelectReceipt = absl::StrCat(
+      "SELECT ", kReceiptColumns, " FROM receipts WHERE program_id = $1 AND receipt_id = $2");
+  static const std::string kSelectReceiptForUpdate = kSelectReceipt + " FOR UPDATE";
+  pg::PreparedBatch batch(tx);
+  const size_t head =
+      batch.Add(for_update ? kSelectReceiptForUpdate : kSelectReceipt, program_id, receipt_id);
+  const size_t lines = batch.Add(
+      "SELECT line_number, sku, category, quantity_milli, price, amount, discount,"
+      " points_spent, points_earned, refunded_quantity_milli"
+      " FROM receipt_lines WHERE receipt_id = $1 ORDER BY line_number",
+      receipt_id);
+  const size_t rules = batch.Add(
+      "SELECT campaign_id, campaign_version, rule_id, discount, bonus_points,"
+      " cashier_message FROM receipt_campaigns WHERE receipt_id = $1 ORDER BY position",
+      receipt_id);
+  const size_t rule_lines = batch.Add(
+      "SELECT c.position, l.n, l.d, l.b FROM receipt_campaigns c,"
+      " unnest(c.line_numbers, c.line_discounts, c.line_bonus_points)"
+      " AS l(n, d, b) WHERE c.receipt_id = $1 ORDER BY c.position, l.n",
+      receipt_id);
+  const size_t promo_codes = batch.Add(kSelectReceiptPromoCodes, receipt_id);
+  const std::vector<pqxx::result> results = batch.Run();
+
+  if (results[head].empty()) return std::nullopt;
+  const pqxx::row& row = results[head][0];
   Receipt receipt;
   receipt.receipt_id = row[0].as<std::string>();
   receipt.program_id = row[1].as<std::string>();
@@ -143,12 +167,9 @@ std::optional<Receipt> LoadReceipt(pg::Tx& tx, const std::string& program_id,
   receipt.create_time = absl::FromUnixMicros(row[19].as<int64_t>());
   receipt.confirm_time = OptionalTime(row[20]);
   receipt.partner_id = row[21].as<std::string>();
+  receipt.budget_reserved = row[22].as<bool>();
 
-  for (const auto& line :
-       tx.exec_params("SELECT line_number, sku, category, quantity_milli, price, amount, discount,"
-                      " points_spent, points_earned, refunded_quantity_milli"
-                      " FROM receipt_lines WHERE receipt_id = $1 ORDER BY line_number",
-                      receipt_id)) {
+  for (const auto& line : results[lines]) {
     receipt.lines.push_back(PricedLine{.line_number = line[0].as<int32_t>(),
                                        .sku = line[1].as<std::string>(),
                                        .category = line[2].as<std::string>(),
@@ -160,11 +181,7 @@ std::optional<Receipt> LoadReceipt(pg::Tx& tx, const std::string& program_id,
                                        .points_earned = line[8].as<int64_t>(),
                                        .refunded_quantity_milli = line[9].as<int64_t>()});
   }
-  for (const auto& rule :
-       tx.exec_params("SELECT campaign_id, campaign_version, rule_id, discount, bonus_points,"
-                      " cashier_message FROM receipt_campaigns WHERE receipt_id = $1"
-                      " ORDER BY position",
-                      receipt_id)) {
+  for (const auto& rule : results[rules]) {
     receipt.applied_campaigns.push_back(AppliedRule{.campaign_id = rule[0].as<std::string>(),
                                                     .campaign_version = rule[1].as<int64_t>(),
                                                     .rule_id = rule[2].as<std::string>(),
@@ -172,11 +189,7 @@ std::optional<Receipt> LoadReceipt(pg::Tx& tx, const std::string& program_id,
                                                     .bonus_points = rule[4].as<int64_t>(),
                                                     .cashier_message = rule[5].as<std::string>()});
   }
-  for (const auto& line :
-       tx.exec_params("SELECT position, line_number, discount, bonus_points"
-                      " FROM receipt_campaign_lines WHERE receipt_id = $1"
-                      " ORDER BY position, line_number",
-                      receipt_id)) {
+  for (const auto& line : results[rule_lines]) {
     const auto position = static_cast<size_t>(line[0].as<int>());
     if (position >= receipt.applied_campaigns.size()) continue;
     receipt.applied_campaigns[position].lines.push_back(
@@ -184,7 +197,7 @@ std::optional<Receipt> LoadReceipt(pg::Tx& tx, const std::string& program_id,
          .discount = line[2].as<int64_t>(),
          .bonus_points = line[3].as<int64_t>()});
   }
-  LoadReceiptPromoCodes(tx, receipt);
+  ReadReceiptPromoCodes(results[promo_codes], receipt);
   return receipt;
 }
 
@@ -291,7 +304,7 @@ absl::StatusOr<Store> PosStore::GetStore(const std::string& program_id,
       store = StoreFromRow(rows[0]);
     }
     return absl::OkStatus();
-  });
+  }, pg::Isolation::kAutocommit);
   if (!status.ok()) return status;
   if (!store) return absl::NotFoundError(absl::StrCat("store ", store_id, " not found"));
   return *store;
@@ -391,7 +404,7 @@ absl::StatusOr<PosSettings> PosStore::GetSettings(const std::string& program_id)
                       rows[0][3].as<int64_t>(), rows[0][4].as<int32_t>()};
     }
     return absl::OkStatus();
-  });
+  }, pg::Isolation::kAutocommit);
   if (!status.ok()) return status;
   return settings;
 }
@@ -460,7 +473,7 @@ absl::StatusOr<std::optional<Receipt>> PosStore::FindByNumber(const std::string&
       receipt = LoadReceipt(tx, program_id, rows[0][0].as<std::string>(), false);
     }
     return absl::OkStatus();
-  });
+  }, pg::Isolation::kAutocommit);
   if (!status.ok()) return status;
   return receipt;
 }
@@ -472,7 +485,7 @@ absl::StatusOr<Receipt> PosStore::Get(const std::string& program_id,
   absl::Status status = pool_.Transact([&](pg::Tx& tx) {
     receipt = LoadReceipt(tx, program_id, receipt_id, false);
     return absl::OkStatus();
-  });
+  }, pg::Isolation::kAutocommit);
   if (!status.ok()) return status;
   if (!receipt) return ReceiptNotFound(receipt_id);
   return *receipt;
@@ -526,7 +539,10 @@ void InsertReceiptRows(pg::Tx& tx, const Receipt& receipt) {
   if (receipt.applied_campaigns.empty()) return;
   std::vector<int64_t> positions, versions, rule_discounts, rule_points;
   std::vector<std::string> campaign_ids, rule_ids, messages;
-  std::vector<int64_t> line_positions, line_numbers, line_discounts, line_points;
+  // Each rule's line shares as array literals, one element per rule: cast
+  // back to arrays row by row, since unnest would flatten a 2-D array.
+  std::vector<std::string> line_numbers, line_discounts, line_points;
+  std::vector<int64_t> numbers_of_rule, discounts_of_rule, points_of_rule;
   for (size_t position = 0; position < receipt.applied_campaigns.size(); ++position) {
     const AppliedRule& rule = receipt.applied_campaigns[position];
     positions.push_back(static_cast<int64_t>(position));
@@ -536,30 +552,30 @@ void InsertReceiptRows(pg::Tx& tx, const Receipt& receipt) {
     rule_discounts.push_back(rule.discount);
     rule_points.push_back(rule.bonus_points);
     messages.push_back(rule.cashier_message);
+    numbers_of_rule.clear();
+    discounts_of_rule.clear();
+    points_of_rule.clear();
     for (const AppliedRule::Line& line : rule.lines) {
-      line_positions.push_back(static_cast<int64_t>(position));
-      line_numbers.push_back(line.line_number);
-      line_discounts.push_back(line.discount);
-      line_points.push_back(line.bonus_points);
+      numbers_of_rule.push_back(line.line_number);
+      discounts_of_rule.push_back(line.discount);
+      points_of_rule.push_back(line.bonus_points);
     }
+    line_numbers.push_back(pg::IntArray(numbers_of_rule));
+    line_discounts.push_back(pg::IntArray(discounts_of_rule));
+    line_points.push_back(pg::IntArray(points_of_rule));
   }
   pg::ExecPrepared(tx,
                    "INSERT INTO receipt_campaigns (receipt_id, position, campaign_id,"
-                   " campaign_version, rule_id, discount, bonus_points, cashier_message)"
-                   " SELECT $1::uuid, p, c, v, r, d, b, m FROM unnest($2::bigint[], $3::text[],"
-                   " $4::bigint[], $5::text[], $6::bigint[], $7::bigint[], $8::text[])"
-                   " AS u(p, c, v, r, d, b, m)",
+                   " campaign_version, rule_id, discount, bonus_points, cashier_message,"
+                   " line_numbers, line_discounts, line_bonus_points)"
+                   " SELECT $1::uuid, p, c, v, r, d, b, m, ln::integer[], ld::bigint[],"
+                   " lb::bigint[] FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::text[],"
+                   " $6::bigint[], $7::bigint[], $8::text[], $9::text[], $10::text[], $11::text[])"
+                   " AS u(p, c, v, r, d, b, m, ln, ld, lb)",
                    receipt.receipt_id, pg::IntArray(positions), pg::TextArray(campaign_ids),
                    pg::IntArray(versions), pg::TextArray(rule_ids), pg::IntArray(rule_discounts),
-                   pg::IntArray(rule_points), pg::TextArray(messages));
-  if (line_positions.empty()) return;
-  pg::ExecPrepared(tx,
-                   "INSERT INTO receipt_campaign_lines (receipt_id, position, line_number,"
-                   " discount, bonus_points)"
-                   " SELECT $1::uuid, p, n, d, b FROM unnest($2::bigint[], $3::bigint[], $4::bigint[],"
-                   " $5::bigint[]) AS u(p, n, d, b)",
-                   receipt.receipt_id, pg::IntArray(line_positions), pg::IntArray(line_numbers),
-                   pg::IntArray(line_discounts), pg::IntArray(line_points));
+                   pg::IntArray(rule_points), pg::TextArray(messages), pg::TextArray(line_numbers),
+                   pg::TextArray(line_discounts), pg::TextArray(line_points));
 }
 
 }  // namespace
@@ -571,17 +587,18 @@ absl::Status PosStore::SaveCalculation(const Receipt& receipt) {
           "INSERT INTO receipts (receipt_id, program_id, store_id, receipt_number,"
           " card_number, state, calculation, hold_id, total_amount, max_points_payable,"
           " points_spent, points_earned, point_value, no_loyalty_reason, activate_at,"
-          " expire_at, balance_available, balance_pending, balance_held, created_at)"
+          " expire_at, balance_available, balance_pending, balance_held, created_at,"
+          " budget_reserved)"
           " VALUES ($1, $2, $3, $4, $5, 'CALCULATED', 1, $6, $7, $8, $9, $10, $11, $12,"
           " ('epoch'::timestamptz + $13::bigint * interval '1 microsecond'), ('epoch'::timestamptz "
           "+ $14::bigint * interval '1 microsecond'),"
-          " $15, $16, $17, ('epoch'::timestamptz + $18::bigint * interval '1 microsecond'))",
+          " $15, $16, $17, ('epoch'::timestamptz + $18::bigint * interval '1 microsecond'), $19)",
           receipt.receipt_id, receipt.program_id, receipt.store_id, receipt.receipt_number,
           receipt.card_number, receipt.hold_id, receipt.total_amount, receipt.max_points_payable,
           receipt.points_spent, receipt.points_earned, receipt.point_value,
           static_cast<int>(receipt.no_loyalty_reason), TimeParam(receipt.activate_at),
           TimeParam(receipt.expire_at), receipt.balance.available, receipt.balance.pending,
-          receipt.balance.held, absl::ToUnixMicros(receipt.create_time));
+          receipt.balance.held, absl::ToUnixMicros(receipt.create_time), receipt.budget_reserved);
     } else {
       pqxx::result updated = tx.exec_params(
           "UPDATE receipts SET card_number = $3, calculation = $4, hold_id = $5,"
@@ -590,21 +607,19 @@ absl::Status PosStore::SaveCalculation(const Receipt& receipt) {
           " activate_at = ('epoch'::timestamptz + $12::bigint * interval '1 microsecond'),"
           " expire_at = ('epoch'::timestamptz + $13::bigint * interval '1 microsecond'), "
           "balance_available = $14,"
-          " balance_pending = $15, balance_held = $16"
+          " balance_pending = $15, balance_held = $16, budget_reserved = $17"
           " WHERE program_id = $1 AND receipt_id = $2 AND state = 'CALCULATED'"
           " AND calculation = $4 AND hold_id = ''",
           receipt.program_id, receipt.receipt_id, receipt.card_number, receipt.calculation,
           receipt.hold_id, receipt.total_amount, receipt.max_points_payable, receipt.points_spent,
           receipt.points_earned, receipt.point_value, static_cast<int>(receipt.no_loyalty_reason),
           TimeParam(receipt.activate_at), TimeParam(receipt.expire_at), receipt.balance.available,
-          receipt.balance.pending, receipt.balance.held);
+          receipt.balance.pending, receipt.balance.held, receipt.budget_reserved);
       if (updated.affected_rows() != 1) {
         return absl::AbortedError("the receipt changed while it was being calculated; retry");
       }
       tx.exec_params("DELETE FROM receipt_lines WHERE receipt_id = $1", receipt.receipt_id);
       tx.exec_params("DELETE FROM receipt_campaigns WHERE receipt_id = $1", receipt.receipt_id);
-      tx.exec_params("DELETE FROM receipt_campaign_lines WHERE receipt_id = $1",
-                     receipt.receipt_id);
     }
     InsertReceiptRows(tx, receipt);
     SaveReceiptPromoCodes(tx, receipt);

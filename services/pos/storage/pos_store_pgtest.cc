@@ -233,6 +233,9 @@ TEST_F(PosStoreTest, RecalculationIsClaimedOnceAndBlocksConfirm) {
 
 TEST_F(PosStoreTest, TheCampaignsThatPricedAReceiptAreKeptAndReplacedByARecalculation) {
   Receipt receipt = Calculated("CMP-1");
+  receipt.lines = *PriceLines({{.sku = "a", .quantity = "2", .price = 10000},
+                               {.sku = "b", .quantity = "1", .price = 5000},
+                               {.sku = "c", .quantity = "1", .price = 3000}});
   receipt.lines[0].discount = 2000;
   receipt.applied_campaigns = {
       {.campaign_id = "c-1",
@@ -241,11 +244,19 @@ TEST_F(PosStoreTest, TheCampaignsThatPricedAReceiptAreKeptAndReplacedByARecalcul
        .lines = {{.line_number = receipt.lines[0].line_number, .discount = 2000}},
        .discount = 2000,
        .cashier_message = "10% off"},
-      {.campaign_id = "c-2", .campaign_version = 1, .rule_id = "pts", .bonus_points = 4}};
+      {.campaign_id = "c-2", .campaign_version = 1, .rule_id = "pts", .bonus_points = 4},
+      {.campaign_id = "c-3",
+       .campaign_version = 2,
+       .rule_id = "x2",
+       .lines = {{.line_number = receipt.lines[2].line_number, .bonus_points = 3},
+                 {.line_number = receipt.lines[1].line_number, .discount = 7, .bonus_points = 5}},
+       .bonus_points = 8}};
+  receipt.budget_reserved = true;
   ASSERT_TRUE(store_.SaveCalculation(receipt).ok());
   auto saved = store_.Get(kProgram, receipt.receipt_id);
   ASSERT_TRUE(saved.ok()) << saved.status();
-  ASSERT_EQ(saved->applied_campaigns.size(), 2u);
+  EXPECT_TRUE(saved->budget_reserved);
+  ASSERT_EQ(saved->applied_campaigns.size(), 3u);
   EXPECT_EQ(saved->applied_campaigns[0].campaign_id, "c-1");
   EXPECT_EQ(saved->applied_campaigns[0].campaign_version, 3);
   EXPECT_EQ(saved->applied_campaigns[0].cashier_message, "10% off");
@@ -253,16 +264,27 @@ TEST_F(PosStoreTest, TheCampaignsThatPricedAReceiptAreKeptAndReplacedByARecalcul
   EXPECT_EQ(saved->applied_campaigns[0].lines[0].discount, 2000);
   EXPECT_EQ(saved->applied_campaigns[1].rule_id, "pts");
   EXPECT_EQ(saved->applied_campaigns[1].bonus_points, 4);
+  EXPECT_TRUE(saved->applied_campaigns[1].lines.empty());
+  // Each rule keeps its own shares, in line order.
+  const AppliedRule& doubled = saved->applied_campaigns[2];
+  ASSERT_EQ(doubled.lines.size(), 2u);
+  EXPECT_EQ(doubled.lines[0].line_number, receipt.lines[1].line_number);
+  EXPECT_EQ(doubled.lines[0].discount, 7);
+  EXPECT_EQ(doubled.lines[0].bonus_points, 5);
+  EXPECT_EQ(doubled.lines[1].line_number, receipt.lines[2].line_number);
+  EXPECT_EQ(doubled.lines[1].bonus_points, 3);
 
   // The campaign was paused meanwhile: the recalculation has none.
   ASSERT_TRUE(store_.BeginRecalculation(kProgram, receipt.receipt_id, 1).ok());
   Receipt second = receipt;
   second.calculation = 2;
   second.applied_campaigns.clear();
+  second.budget_reserved = false;
   ASSERT_TRUE(store_.SaveCalculation(second).ok());
   auto confirmed = store_.BeginConfirm(kProgram, "", receipt.receipt_id, "");
   ASSERT_TRUE(confirmed.ok()) << confirmed.status();
   EXPECT_TRUE(confirmed->applied_campaigns.empty());
+  EXPECT_FALSE(confirmed->budget_reserved);
 }
 
 TEST_F(PosStoreTest, StalledConfirmationsAreListedAndRevertible) {

@@ -5,7 +5,10 @@
 namespace loyalty::pos {
 
 void SaveReceiptPromoCodes(pg::Tx& tx, const Receipt& receipt) {
-  tx.exec_params("DELETE FROM receipt_promo_codes WHERE receipt_id = $1", receipt.receipt_id);
+  // A first calculation has no codes to replace.
+  if (receipt.calculation > 1) {
+    tx.exec_params("DELETE FROM receipt_promo_codes WHERE receipt_id = $1", receipt.receipt_id);
+  }
   for (size_t position = 0; position < receipt.promo_codes.size(); ++position) {
     const ReceiptPromoCode& code = receipt.promo_codes[position];
     tx.exec_params(
@@ -16,12 +19,13 @@ void SaveReceiptPromoCodes(pg::Tx& tx, const Receipt& receipt) {
   }
 }
 
-void LoadReceiptPromoCodes(pg::Tx& tx, Receipt& receipt) {
+const char kSelectReceiptPromoCodes[] =
+    "SELECT code, outcome, campaign_id, reason, reservation_id, pool_id"
+    " FROM receipt_promo_codes WHERE receipt_id = $1 ORDER BY position";
+
+void ReadReceiptPromoCodes(const pqxx::result& rows, Receipt& receipt) {
   receipt.promo_codes.clear();
-  for (const auto& row :
-       tx.exec_params("SELECT code, outcome, campaign_id, reason, reservation_id, pool_id"
-                      " FROM receipt_promo_codes WHERE receipt_id = $1 ORDER BY position",
-                      receipt.receipt_id)) {
+  for (const auto& row : rows) {
     receipt.promo_codes.push_back(
         ReceiptPromoCode{.code = row[0].as<std::string>(),
                          .outcome = static_cast<PromoCodeOutcome>(row[1].as<int>()),
