@@ -90,6 +90,60 @@ void ReceiptToProto(const Receipt& receipt, v1::Receipt* out) {
   BalanceToProto(receipt.balance, out->mutable_balance());
   rpc::SetTimestamp(receipt.create_time, out->mutable_create_time());
   if (receipt.confirm_time) rpc::SetTimestamp(*receipt.confirm_time, out->mutable_confirm_time());
+  if (receipt.taken_time) {
+    out->set_offline(true);
+    rpc::SetTimestamp(*receipt.taken_time, out->mutable_taken_time());
+  }
+}
+
+std::vector<LineInput> LinesFromProto(
+    const google::protobuf::RepeatedPtrField<v1::ReceiptLine>& lines) {
+  std::vector<LineInput> out;
+  out.reserve(lines.size());
+  for (const v1::ReceiptLine& line : lines) {
+    out.push_back(LineInput{.line_number = line.line_number(),
+                            .sku = line.sku(),
+                            .category = line.category(),
+                            .quantity = line.quantity(),
+                            .price = line.price(),
+                            .amount = line.amount()});
+  }
+  return out;
+}
+
+CalculateInput OfflineReceiptFromProto(const v1::OfflineReceipt& in) {
+  CalculateInput input{.store_id = in.store_id(),
+                       .receipt_number = in.receipt_number(),
+                       .card_number = in.card_number(),
+                       .lines = LinesFromProto(in.lines()),
+                       .points_to_spend = in.points_spent()};
+  input.promo_codes.assign(in.promo_codes().begin(), in.promo_codes().end());
+  if (in.has_taken_time()) {
+    // A timestamp out of range becomes the infinite past, which the engine
+    // refuses for this receipt alone, naming the field.
+    absl::StatusOr<absl::Time> taken = rpc::TimeFromProto(in.taken_time(), "taken_time");
+    input.taken_time = taken.ok() ? *taken : absl::InfinitePast();
+  }
+  return input;
+}
+
+void OfflineResultToProto(int index, const OfflineResult& result, v1::OfflineReceiptResult* out) {
+  out->set_index(index);
+  switch (result.outcome) {
+    case OfflineOutcome::kConfirmed:
+      out->set_outcome(v1::OFFLINE_RECEIPT_OUTCOME_CONFIRMED);
+      break;
+    case OfflineOutcome::kAlreadyRecorded:
+      out->set_outcome(v1::OFFLINE_RECEIPT_OUTCOME_ALREADY_RECORDED);
+      break;
+    case OfflineOutcome::kFailed:
+      out->set_outcome(v1::OFFLINE_RECEIPT_OUTCOME_FAILED);
+      out->set_error_code(absl::StatusCodeToString(result.error.code()));
+      out->set_field(ViolatedField(result.error).value_or(""));
+      out->set_message(std::string(result.error.message()));
+      break;
+  }
+  if (result.receipt) ReceiptToProto(*result.receipt, out->mutable_receipt());
 }
 
 void RefundToProto(const Refund& refund, v1::Refund* out) {
@@ -167,14 +221,7 @@ grpc::Status PosApi::CalculateReceipt(grpc::ServerContext* context,
                              .card_number = request->card_number(),
                              .points_to_spend = request->points_to_spend()};
         input.promo_codes.assign(request->promo_codes().begin(), request->promo_codes().end());
-        for (const v1::ReceiptLine& line : request->lines()) {
-          input.lines.push_back(LineInput{.line_number = line.line_number(),
-                                          .sku = line.sku(),
-                                          .category = line.category(),
-                                          .quantity = line.quantity(),
-                                          .price = line.price(),
-                                          .amount = line.amount()});
-        }
+        input.lines = LinesFromProto(request->lines());
         GrpcLedger ledger(cards_, call);
         absl::StatusOr<Receipt> receipt = engine_.Calculate(call.program_id, input, ledger);
         if (!receipt.ok()) return receipt.status();
@@ -241,6 +288,27 @@ grpc::Status PosApi::GetReceipt(grpc::ServerContext* context, const v1::GetRecei
           return absl::NotFoundError(absl::StrCat("receipt ", request->receipt_id(), " not found"));
         }
         ReceiptToProto(*receipt, response);
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status PosApi::UploadOfflineReceipts(grpc::ServerContext* context,
+                                           const v1::UploadOfflineReceiptsRequest* request,
+                                           v1::UploadOfflineReceiptsResponse* response) {
+  return rpc::HandleProgramCall(
+      context, "UploadOfflineReceipts", [&](const rpc::CallContext& call) -> absl::Status {
+        std::vector<CalculateInput> receipts;
+        receipts.reserve(request->receipts_size());
+        for (const v1::OfflineReceipt& receipt : request->receipts()) {
+          receipts.push_back(OfflineReceiptFromProto(receipt));
+        }
+        GrpcLedger ledger(cards_, call);
+        absl::StatusOr<std::vector<OfflineResult>> results =
+            engine_.UploadOffline(call.program_id, call.store_id, receipts, ledger);
+        if (!results.ok()) return results.status();
+        for (size_t i = 0; i < results->size(); ++i) {
+          OfflineResultToProto(static_cast<int>(i), (*results)[i], response->add_results());
+        }
         return absl::OkStatus();
       });
 }

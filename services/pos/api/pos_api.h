@@ -34,6 +34,9 @@ class PosApi final : public v1::PosService::Service {
   grpc::Status GetCampaignBudgetUsage(grpc::ServerContext* context,
                                       const v1::GetCampaignBudgetUsageRequest* request,
                                       v1::CampaignBudgetUsage* response) override;
+  grpc::Status UploadOfflineReceipts(grpc::ServerContext* context,
+                                     const v1::UploadOfflineReceiptsRequest* request,
+                                     v1::UploadOfflineReceiptsResponse* response) override;
 
  private:
   ReceiptEngine& engine_;

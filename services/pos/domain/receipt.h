@@ -94,6 +94,9 @@ struct Receipt {
   bool budget_reserved = false;
   absl::Time create_time;
   std::optional<absl::Time> confirm_time;
+  // POS-6: set for a receipt an offline till took and uploaded later: when
+  // the sale happened, which priced it.
+  std::optional<absl::Time> taken_time;
 };
 
 enum class RefundState { kPending, kDone };

@@ -77,6 +77,10 @@ absl::StatusOr<Receipt> ReceiptEngine::Calculate(const std::string& program_id,
   receipt.point_value = settings->point_value;
   receipt.lines = *std::move(lines);
   receipt.create_time = clock_();
+  receipt.taken_time = input.taken_time;
+  // When the sale happened: campaign schedules and the activation of the
+  // points earned count from it (an offline receipt's taken time).
+  const absl::Time sold_at = input.taken_time.value_or(receipt.create_time);
   // Points the previous calculation of this receipt holds on the same card
   // come back when it is replaced, so they count as available for it.
   int64_t replaced_hold = 0;
@@ -142,7 +146,7 @@ absl::StatusOr<Receipt> ReceiptEngine::Calculate(const std::string& program_id,
   CampaignPricing campaign_pricing;
   if (campaigns_ != nullptr) {
     absl::StatusOr<CampaignPricing> priced = campaigns_->Price(
-        program_id, store_id, clock_(), *settings, member_card, receipt.lines, promo.entered, {});
+        program_id, store_id, sold_at, *settings, member_card, receipt.lines, promo.entered, {});
     if (!priced.ok()) return priced.status();
     campaign_pricing = *std::move(priced);
     receipt.messages = campaign_pricing.messages;
@@ -161,7 +165,7 @@ absl::StatusOr<Receipt> ReceiptEngine::Calculate(const std::string& program_id,
          .calculation = receipt.calculation,
          .card_number = card ? input.card_number : ""},
         card.has_value(), now, campaign_pricing, [&](const std::vector<std::string>& excluded) {
-          return campaigns_->Price(program_id, store_id, now, *settings, member_card,
+          return campaigns_->Price(program_id, store_id, sold_at, *settings, member_card,
                                    receipt.lines, promo.entered, excluded);
         });
     if (!within.ok()) return within.status();
@@ -188,7 +192,12 @@ absl::StatusOr<Receipt> ReceiptEngine::Calculate(const std::string& program_id,
   if (card) {
     LoyaltyOutcome outcome =
         ApplyLoyalty(receipt.lines, *settings, input.points_to_spend, card->balance.available);
-    if (input.points_to_spend > outcome.max_points_payable) {
+    if (input.points_to_spend > outcome.max_points_payable && input.reduce_points_to_payable) {
+      receipt.messages.push_back(absl::StrCat(
+          "Points to spend reduced from ", input.points_to_spend, " to ", outcome.points_spent,
+          ": at most ", outcome.max_points_payable, " could pay this receipt (the card has ",
+          card->balance.available, " available)"));
+    } else if (input.points_to_spend > outcome.max_points_payable) {
       // Refused rather than silently reduced: the buyer was promised a
       // payment the till must not take. Nothing has changed yet.
       release_budgets();
@@ -206,8 +215,7 @@ absl::StatusOr<Receipt> ReceiptEngine::Calculate(const std::string& program_id,
       receipt.lines[i].points_earned += campaign_pricing.line_bonus_points[i];
     }
     receipt.points_earned += campaign_pricing.bonus_points;
-    absl::Time now = clock_();
-    receipt.activate_at = now + absl::Seconds(settings->activation_delay_seconds);
+    receipt.activate_at = sold_at + absl::Seconds(settings->activation_delay_seconds);
     if (settings->points_lifetime_days > 0) {
       receipt.expire_at = *receipt.activate_at + absl::Hours(24) * settings->points_lifetime_days;
     }

@@ -92,6 +92,27 @@ struct CalculateInput {
   std::vector<LineInput> lines;
   int64_t points_to_spend = 0;
   std::vector<std::string> promo_codes;  // as entered
+  // POS-6: a receipt an offline till took at this time. Campaigns and the
+  // activation of earned points count from it instead of the clock.
+  std::optional<absl::Time> taken_time;
+  // The buyer already paid with these points at an offline till, so a spend
+  // the card can no longer cover is reduced to what it can (and `messages`
+  // says so) instead of refused.
+  bool reduce_points_to_payable = false;
+};
+
+// What became of one receipt of an offline upload (POS-6).
+enum class OfflineOutcome {
+  kConfirmed = 1,        // priced as of its taken time and confirmed now
+  kAlreadyRecorded = 2,  // the same sale was already confirmed: nothing done
+  kFailed = 3,           // refused or not finished; `error` says why
+};
+
+struct OfflineResult {
+  OfflineOutcome outcome = OfflineOutcome::kFailed;
+  std::optional<Receipt> receipt;  // confirmed or already recorded
+  // kFailed: the error, its field named under `receipts[i].`.
+  absl::Status error;
 };
 
 class ReceiptEngine final {
@@ -124,7 +145,18 @@ class ReceiptEngine final {
   // would.
   absl::Status Resume(const StalledWork& work, Ledger& ledger);
 
+  // POS-6: records receipts an offline till took, each calculated as of its
+  // `taken_time` and confirmed, one after the other (offline_upload.cc).
+  // Whole-request errors (empty, too many, another store than the bound
+  // one) fail the call; otherwise there is one result per receipt, in
+  // order, and a receipt that fails never affects the others.
+  absl::StatusOr<std::vector<OfflineResult>> UploadOffline(
+      const std::string& program_id, const std::string& bound_store_id,
+      const std::vector<CalculateInput>& receipts, Ledger& ledger);
+
  private:
+  OfflineResult RecordOffline(const std::string& program_id, const std::string& bound_store_id,
+                              CalculateInput input, Ledger& ledger);
   absl::StatusOr<Receipt> FinishConfirming(const Receipt& receipt, Ledger& ledger);
   absl::StatusOr<Refund> FinishRefunding(const std::string& program_id, const Refund& refund,
                                          Ledger& ledger);

@@ -1,5 +1,6 @@
 #include "services/pos/domain/receipt_engine.h"
 
+#include <algorithm>
 #include <cctype>
 #include <map>
 #include <set>
@@ -7,6 +8,7 @@
 #include "gtest/gtest.h"
 #include "libs/common/errors.h"
 #include "services/pos/domain/fake_promo_codes.h"
+#include "services/pos/domain/offline_upload.h"
 
 namespace loyalty::pos {
 namespace {
@@ -218,12 +220,13 @@ class ReceiptEngineTest : public ::testing::Test {
 class FakeCampaigns final : public ReceiptCampaigns {
  public:
   absl::StatusOr<CampaignPricing> Price(const std::string&, const std::string& store_id,
-                                        absl::Time, const PosSettings&,
+                                        absl::Time at, const PosSettings&,
                                         const CardInfo* member_card, std::vector<PricedLine>& lines,
                                         const std::vector<promotions::EnteredPromoCode>&,
                                         const std::vector<std::string>&) override {
     if (!failure.ok()) return failure;
     stores.push_back(store_id);
+    times.push_back(at);
     member_cards.push_back(member_card != nullptr ? member_card->number : "");
     lines[0].discount = lines[0].amount / 10;
     CampaignPricing pricing;
@@ -237,6 +240,7 @@ class FakeCampaigns final : public ReceiptCampaigns {
   absl::Status failure;
   std::vector<std::string> stores;
   std::vector<std::string> member_cards;  // "" for none
+  std::vector<absl::Time> times;          // the sale time each pricing was for
 };
 
 TEST_F(ReceiptEngineTest, CampaignDiscountsComeBeforePointsAndBonusPointsAreAdded) {
@@ -772,6 +776,173 @@ TEST_F(ReceiptPromoCodesTest, AWholeRefundGivesTheUseBackAPartialOneKeepsIt) {
   ASSERT_TRUE(whole.ok()) << whole.status();
   EXPECT_EQ(promo_.Consumed("UNIQ1"), 0);
   EXPECT_EQ(promo_.Uses("UNIQ1"), 0);
+}
+
+}  // namespace
+}  // namespace loyalty::pos
+
+namespace loyalty::pos {
+namespace {
+
+// POS-6: offline uploads through the engine, with the same fakes.
+class OfflineUploadTest : public ReceiptEngineTest {
+ protected:
+  static absl::Time Now() { return absl::FromUnixSeconds(1'800'000'000); }
+  CalculateInput Offline(const std::string& number, int64_t points, absl::Duration ago) {
+    CalculateInput input = Input(points);
+    input.receipt_number = number;
+    input.taken_time = Now() - ago;
+    return input;
+  }
+
+  FakeCampaigns campaigns_;
+  ReceiptEngine offline_{repository_, [] { return Now(); }, &campaigns_};
+};
+
+TEST_F(OfflineUploadTest, EachReceiptIsPricedAsOfItsTakenTimeAndReportedInOrder) {
+  CalculateInput bad = Offline("R-2", 0, absl::Hours(1));
+  bad.lines[1].quantity = "0";
+  auto results = offline_.UploadOffline(
+      "p", "", {Offline("R-1", 300, absl::Hours(2)), bad, Offline("R-3", 0, absl::Hours(1))},
+      ledger_);
+  ASSERT_TRUE(results.ok()) << results.status();
+  ASSERT_EQ(results->size(), 3u);
+
+  const OfflineResult& first = (*results)[0];
+  ASSERT_EQ(first.outcome, OfflineOutcome::kConfirmed) << first.error;
+  EXPECT_EQ(first.receipt->state, ReceiptState::kConfirmed);
+  EXPECT_EQ(first.receipt->taken_time, Now() - absl::Hours(2));
+  // Activation counts from the sale (the fake program has no delay).
+  EXPECT_EQ(first.receipt->activate_at, Now() - absl::Hours(2));
+  EXPECT_EQ(campaigns_.times.front(), Now() - absl::Hours(2));
+  EXPECT_EQ(first.receipt->points_spent, 300);
+
+  const OfflineResult& second = (*results)[1];
+  EXPECT_EQ(second.outcome, OfflineOutcome::kFailed);
+  EXPECT_EQ(second.error.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ViolatedField(second.error), "receipts[1].lines[1].quantity");
+  EXPECT_FALSE(second.receipt.has_value());
+
+  EXPECT_EQ((*results)[2].outcome, OfflineOutcome::kConfirmed);
+  EXPECT_EQ(repository_.receipts.size(), 2u);
+  EXPECT_EQ(repository_.confirm_events, 2);
+  EXPECT_EQ(ledger_.held, 0);
+}
+
+TEST_F(OfflineUploadTest, ReplayIsAlreadyRecordedAndChangesNothing) {
+  std::vector<CalculateInput> batch = {Offline("R-1", 300, absl::Hours(2)),
+                                       Offline("R-2", 0, absl::Hours(1))};
+  ASSERT_TRUE(offline_.UploadOffline("p", "", batch, ledger_).ok());
+  const int64_t available = ledger_.available;
+  auto again = offline_.UploadOffline("p", "", batch, ledger_);
+  ASSERT_TRUE(again.ok());
+  for (const OfflineResult& result : *again) {
+    EXPECT_EQ(result.outcome, OfflineOutcome::kAlreadyRecorded) << result.error;
+    EXPECT_EQ(result.receipt->state, ReceiptState::kConfirmed);
+  }
+  EXPECT_EQ(ledger_.available, available);
+  EXPECT_EQ(repository_.confirm_events, 2);
+}
+
+TEST_F(OfflineUploadTest, AReceiptConfirmedOnlineIsAlreadyRecorded) {
+  auto online = engine_.Calculate("p", Input(0), ledger_);
+  ASSERT_TRUE(online.ok());
+  ASSERT_TRUE(engine_.Confirm("p", "", "c-1", online->receipt_id, ledger_).ok());
+  auto results = offline_.UploadOffline("p", "", {Offline("R-1", 0, absl::Hours(1))}, ledger_);
+  ASSERT_TRUE(results.ok());
+  EXPECT_EQ((*results)[0].outcome, OfflineOutcome::kAlreadyRecorded);
+  EXPECT_EQ((*results)[0].receipt->receipt_id, online->receipt_id);
+  EXPECT_EQ(repository_.confirm_events, 1);
+}
+
+TEST_F(OfflineUploadTest, TheSameNumberWithOtherContentIsAConflictOfThatReceiptOnly) {
+  ASSERT_TRUE(offline_.UploadOffline("p", "", {Offline("R-1", 0, absl::Hours(1))}, ledger_).ok());
+  const int64_t available = ledger_.available;
+  CalculateInput changed = Offline("R-1", 0, absl::Hours(1));
+  changed.lines[0].quantity = "3";
+  auto results =
+      offline_.UploadOffline("p", "", {changed, Offline("R-2", 0, absl::Hours(1))}, ledger_);
+  ASSERT_TRUE(results.ok());
+  EXPECT_EQ((*results)[0].outcome, OfflineOutcome::kFailed);
+  EXPECT_EQ((*results)[0].error.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(ViolatedField((*results)[0].error), "receipts[0].receipt_number");
+  EXPECT_EQ((*results)[1].outcome, OfflineOutcome::kConfirmed);
+  // Only R-2 earned.
+  EXPECT_EQ(ledger_.available, available + (*results)[1].receipt->points_earned);
+}
+
+TEST_F(OfflineUploadTest, ASpendTheCardNoLongerCoversIsReducedAndSaid) {
+  ledger_.available = 100;
+  auto results = offline_.UploadOffline("p", "", {Offline("R-1", 300, absl::Hours(1))}, ledger_);
+  ASSERT_TRUE(results.ok());
+  const OfflineResult& result = (*results)[0];
+  ASSERT_EQ(result.outcome, OfflineOutcome::kConfirmed) << result.error;
+  EXPECT_EQ(result.receipt->points_spent, 100);
+  EXPECT_TRUE(std::any_of(
+      result.receipt->messages.begin(), result.receipt->messages.end(),
+      [](const std::string& m) { return m.find("reduced from 300 to 100") != std::string::npos; }));
+  EXPECT_EQ(ledger_.available, result.receipt->points_earned);
+}
+
+TEST_F(OfflineUploadTest, ACrashHalfWayIsCompletedByTheNextUploadWithOneEffect) {
+  ledger_.fail_commits = 1;  // cards goes away while the first receipt confirms
+  std::vector<CalculateInput> batch = {Offline("R-1", 300, absl::Hours(2))};
+  auto first = offline_.UploadOffline("p", "", batch, ledger_);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ((*first)[0].outcome, OfflineOutcome::kFailed);
+  EXPECT_EQ((*first)[0].error.code(), absl::StatusCode::kUnavailable);
+  auto again = offline_.UploadOffline("p", "", batch, ledger_);
+  ASSERT_TRUE(again.ok());
+  ASSERT_EQ((*again)[0].outcome, OfflineOutcome::kAlreadyRecorded) << (*again)[0].error;
+  EXPECT_EQ((*again)[0].receipt->state, ReceiptState::kConfirmed);
+  EXPECT_EQ(ledger_.available, 1000 - 300 + (*again)[0].receipt->points_earned);
+  EXPECT_EQ(ledger_.held, 0);
+  EXPECT_EQ(repository_.confirm_events, 1);
+}
+
+TEST_F(OfflineUploadTest, TheOrderOfBatchesDoesNotChangeAnyReceipt) {
+  std::vector<CalculateInput> a = {Offline("R-1", 200, absl::Hours(3))};
+  std::vector<CalculateInput> b = {Offline("R-2", 100, absl::Hours(2)),
+                                   Offline("R-3", 0, absl::Hours(1))};
+  ASSERT_TRUE(offline_.UploadOffline("p", "", a, ledger_).ok());
+  ASSERT_TRUE(offline_.UploadOffline("p", "", b, ledger_).ok());
+
+  FakeRepository reversed_repository;
+  FakeLedger reversed_ledger;
+  FakeCampaigns campaigns;
+  ReceiptEngine reversed(
+      reversed_repository, [] { return Now(); }, &campaigns);
+  ASSERT_TRUE(reversed.UploadOffline("p", "", b, reversed_ledger).ok());
+  ASSERT_TRUE(reversed.UploadOffline("p", "", a, reversed_ledger).ok());
+
+  for (const std::string number : {"R-1", "R-2", "R-3"}) {
+    auto one = *repository_.FindByNumber("p", FakeRepository::kStore, number);
+    auto other = *reversed_repository.FindByNumber("p", FakeRepository::kStore, number);
+    ASSERT_TRUE(one && other);
+    EXPECT_EQ(one->points_spent, other->points_spent) << number;
+    EXPECT_EQ(one->points_earned, other->points_earned) << number;
+    EXPECT_EQ(one->activate_at, other->activate_at) << number;
+    EXPECT_EQ(one->lines[0].discount, other->lines[0].discount) << number;
+  }
+  EXPECT_EQ(ledger_.available, reversed_ledger.available);
+}
+
+TEST_F(OfflineUploadTest, WholeRequestProblemsFailTheCallAndChangeNothing) {
+  EXPECT_EQ(offline_.UploadOffline("p", "", {}, ledger_).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  auto other_store = offline_.UploadOffline("p", "6f1c1d9e-1111-4222-8333-000000000000",
+                                            {Offline("R-1", 0, absl::Hours(1))}, ledger_);
+  EXPECT_EQ(other_store.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(repository_.receipts.empty());
+}
+
+TEST_F(OfflineUploadTest, AReceiptWithoutATakenTimeIsRefusedAlone) {
+  CalculateInput untimed = Offline("R-1", 0, absl::Hours(1));
+  untimed.taken_time.reset();
+  auto results = offline_.UploadOffline("p", "", {untimed}, ledger_);
+  ASSERT_TRUE(results.ok());
+  EXPECT_EQ(ViolatedField((*results)[0].error), "receipts[0].taken_time");
+  EXPECT_TRUE(repository_.receipts.empty());
 }
 
 }  // namespace

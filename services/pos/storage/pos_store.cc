@@ -33,7 +33,7 @@ constexpr char kReceiptColumns[] =
     " (extract(epoch FROM created_at) * 1000000)::bigint,"
     " (extract(epoch FROM confirmed_at) * 1000000)::bigint,"
     " (SELECT s.partner_id FROM stores s WHERE s.store_id = receipts.store_id),"
-    " budget_reserved";
+    " budget_reserved, (extract(epoch FROM taken_at) * 1000000)::bigint";
 
 // Columns StoreFromRow expects, in order.
 constexpr char kStoreColumns[] =
@@ -168,6 +168,7 @@ std::optional<Receipt> LoadReceipt(pg::Tx& tx, const std::string& program_id,
   receipt.confirm_time = OptionalTime(row[20]);
   receipt.partner_id = row[21].as<std::string>();
   receipt.budget_reserved = row[22].as<bool>();
+  receipt.taken_time = OptionalTime(row[23]);
 
   for (const auto& line : results[lines]) {
     receipt.lines.push_back(PricedLine{.line_number = line[0].as<int32_t>(),
@@ -587,18 +588,20 @@ absl::Status PosStore::SaveCalculation(const Receipt& receipt) {
           "INSERT INTO receipts (receipt_id, program_id, store_id, receipt_number,"
           " card_number, state, calculation, hold_id, total_amount, max_points_payable,"
           " points_spent, points_earned, point_value, no_loyalty_reason, activate_at,"
-          " expire_at, balance_available, balance_pending, balance_held, created_at,"
+          " expire_at, balance_available, balance_pending, balance_held, created_at, taken_at,"
           " budget_reserved)"
           " VALUES ($1, $2, $3, $4, $5, 'CALCULATED', 1, $6, $7, $8, $9, $10, $11, $12,"
           " ('epoch'::timestamptz + $13::bigint * interval '1 microsecond'), ('epoch'::timestamptz "
           "+ $14::bigint * interval '1 microsecond'),"
-          " $15, $16, $17, ('epoch'::timestamptz + $18::bigint * interval '1 microsecond'), $19)",
+          " $15, $16, $17, ('epoch'::timestamptz + $18::bigint * interval '1 microsecond'),"
+          " ('epoch'::timestamptz + $19::bigint * interval '1 microsecond'), $20)",
           receipt.receipt_id, receipt.program_id, receipt.store_id, receipt.receipt_number,
           receipt.card_number, receipt.hold_id, receipt.total_amount, receipt.max_points_payable,
           receipt.points_spent, receipt.points_earned, receipt.point_value,
           static_cast<int>(receipt.no_loyalty_reason), TimeParam(receipt.activate_at),
           TimeParam(receipt.expire_at), receipt.balance.available, receipt.balance.pending,
-          receipt.balance.held, absl::ToUnixMicros(receipt.create_time), receipt.budget_reserved);
+          receipt.balance.held, absl::ToUnixMicros(receipt.create_time),
+          TimeParam(receipt.taken_time), receipt.budget_reserved);
     } else {
       pqxx::result updated = tx.exec_params(
           "UPDATE receipts SET card_number = $3, calculation = $4, hold_id = $5,"
@@ -607,14 +610,17 @@ absl::Status PosStore::SaveCalculation(const Receipt& receipt) {
           " activate_at = ('epoch'::timestamptz + $12::bigint * interval '1 microsecond'),"
           " expire_at = ('epoch'::timestamptz + $13::bigint * interval '1 microsecond'), "
           "balance_available = $14,"
-          " balance_pending = $15, balance_held = $16, budget_reserved = $17"
+          " balance_pending = $15, balance_held = $16,"
+          " taken_at = ('epoch'::timestamptz + $17::bigint * interval '1 microsecond'),"
+          " budget_reserved = $18"
           " WHERE program_id = $1 AND receipt_id = $2 AND state = 'CALCULATED'"
           " AND calculation = $4 AND hold_id = ''",
           receipt.program_id, receipt.receipt_id, receipt.card_number, receipt.calculation,
           receipt.hold_id, receipt.total_amount, receipt.max_points_payable, receipt.points_spent,
           receipt.points_earned, receipt.point_value, static_cast<int>(receipt.no_loyalty_reason),
           TimeParam(receipt.activate_at), TimeParam(receipt.expire_at), receipt.balance.available,
-          receipt.balance.pending, receipt.balance.held, receipt.budget_reserved);
+          receipt.balance.pending, receipt.balance.held, TimeParam(receipt.taken_time),
+          receipt.budget_reserved);
       if (updated.affected_rows() != 1) {
         return absl::AbortedError("the receipt changed while it was being calculated; retry");
       }

@@ -173,6 +173,35 @@ TEST_F(PosStoreTest, ConfirmAndRefundEventsCarryTheReceiptsComposition) {
   EXPECT_EQ(refunded.lines(0).points_earned(), 5);
 }
 
+TEST_F(PosStoreTest, AnOfflineReceiptKeepsItsTakenTimeThroughRecalculationAndTheEvent) {
+  Receipt receipt = Calculated("C-POS6");
+  const absl::Time taken = absl::FromUnixMicros(absl::ToUnixMicros(absl::Now() - absl::Hours(3)));
+  receipt.taken_time = taken;
+  ASSERT_TRUE(store_.SaveCalculation(receipt).ok());
+  auto stored = store_.Get(kProgram, receipt.receipt_id);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->taken_time, taken);
+
+  // A recalculation (a re-upload after a crash) writes it again.
+  ASSERT_TRUE(store_.BeginRecalculation(kProgram, receipt.receipt_id, 1).ok());
+  receipt.calculation = 2;
+  receipt.taken_time = taken + absl::Minutes(1);
+  ASSERT_TRUE(store_.SaveCalculation(receipt).ok());
+  EXPECT_EQ(store_.Get(kProgram, receipt.receipt_id)->taken_time, taken + absl::Minutes(1));
+
+  ASSERT_TRUE(store_.BeginConfirm(kProgram, "", receipt.receipt_id, "").ok());
+  ASSERT_TRUE(store_.FinishConfirm(kProgram, receipt.receipt_id, Balance{}).ok());
+  auto confirmed = LastEvent<v1::ReceiptConfirmed>(*server_, "loyalty.pos.v1.ReceiptConfirmed",
+                                                   receipt.receipt_id);
+  EXPECT_TRUE(confirmed.offline());
+  EXPECT_EQ(confirmed.taken_time().seconds(), absl::ToUnixSeconds(taken + absl::Minutes(1)));
+
+  // An online receipt has none.
+  Receipt online = Calculated("C-POS6-online");
+  ASSERT_TRUE(store_.SaveCalculation(online).ok());
+  EXPECT_FALSE(store_.Get(kProgram, online.receipt_id)->taken_time.has_value());
+}
+
 TEST_F(PosStoreTest, ConfirmIsIdempotentAndEmitsOneEvent) {
   Receipt receipt = Calculated("C-1");
   ASSERT_TRUE(store_.SaveCalculation(receipt).ok());

@@ -39,6 +39,10 @@ v1::ReceiptConfirmed ReceiptConfirmedEvent(const Receipt& receipt) {
     for (const AppliedRule::Line& line : rule.lines) fact->add_line_numbers(line.line_number);
   }
   if (receipt.confirm_time) rpc::SetTimestamp(*receipt.confirm_time, event.mutable_confirm_time());
+  if (receipt.taken_time) {
+    event.set_offline(true);
+    rpc::SetTimestamp(*receipt.taken_time, event.mutable_taken_time());
+  }
   return event;
 }
 
