@@ -45,6 +45,28 @@ struct ReceiptPromoCode {
   std::string pool_id;         // kApplied: the code's pool
 };
 
+// What became of a gift certificate offered on a receipt (the proto's
+// numbers).
+enum class CertificateOutcome {
+  kApplied = 1,       // held for the receipt, spent once confirmed
+  kUnknown = 2,       // not a certificate of this program
+  kBlocked = 3,       // blocked by an operator
+  kExpired = 4,       // past its expiry
+  kInsufficient = 5,  // less available than asked, or nothing
+  kNotNeeded = 6,     // the receipt was already paid in full
+  kUnchecked = 7,     // `cards` could not be asked
+};
+
+struct ReceiptCertificate {
+  std::string number;
+  int64_t requested = 0;  // as asked; 0: as much as it and the receipt allow
+  CertificateOutcome outcome = CertificateOutcome::kUnchecked;
+  int64_t amount = 0;    // kApplied: held, then spent at confirm
+  int64_t refunded = 0;  // given back by refunds so far
+  std::string reason;    // otherwise: why, for the cashier
+  std::string hold_id;   // kApplied: the hold at `cards`
+};
+
 // What one rule of one campaign did, in pos terms.
 struct AppliedRule {
   struct Line {
@@ -88,11 +110,22 @@ struct Receipt {
   // The promo codes entered on the current calculation and their outcome;
   // the applied ones hold a reservation at `campaigns` (promo_codes.h).
   std::vector<ReceiptPromoCode> promo_codes;
+  // The gift certificates offered on the current calculation, in the order
+  // given; the applied ones pay part of it (certificates.h).
+  std::vector<ReceiptCertificate> certificates;
   absl::Time create_time;
   std::optional<absl::Time> confirm_time;
 };
 
 enum class RefundState { kPending, kDone };
+
+// Money a refund gives back to one certificate that paid the receipt.
+struct RefundedCertificate {
+  int32_t position = 0;  // of the certificate on the receipt
+  std::string number;
+  int64_t amount = 0;
+  std::string redemption_id;  // the receipt's posting to give back from
+};
 
 struct Refund {
   std::string refund_id;
@@ -102,6 +135,8 @@ struct Refund {
   std::string card_number;
   RefundState state = RefundState::kPending;
   RefundPlan plan;
+  // The part of plan.amount that goes back to certificates.
+  std::vector<RefundedCertificate> certificates;
   int64_t points_reversed = 0;
   Balance balance;
   absl::Time create_time;
