@@ -41,13 +41,20 @@ struct GrpcCertificates::Stub {
   std::unique_ptr<cv1::CertificatesService::Stub> service;
   absl::Duration timeout;
 
-  // pos asks as itself, for the receipt's program.
-  void Prepare(const std::string& program_id, grpc::ClientContext& context) const {
+  // One call, as pos itself for the receipt's program.
+  template <typename Request, typename Response>
+  absl::Status Call(const std::string& program_id, const Request& request,
+                    grpc::Status (cv1::CertificatesService::Stub::*method)(
+                        grpc::ClientContext*, const Request&, Response*),
+                    Response& response, absl::string_view name) const {
+    grpc::ClientContext context;
     rpc::WriteCallContext(rpc::CallContext{.program_id = program_id,
                                            .role = "ROLE_POS",
                                            .principal_id = "pos:certificates"},
                           context);
     context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+    return Translate(rpc::FromGrpcStatus(((*service).*method)(&context, request, &response)),
+                     name);
   }
 };
 
@@ -59,14 +66,15 @@ GrpcCertificates::~GrpcCertificates() = default;
 
 absl::StatusOr<Certificates::Info> GrpcCertificates::Get(const std::string& program_id,
                                                          const std::string& number) {
-  grpc::ClientContext context;
-  stub_->Prepare(program_id, context);
   cv1::GetCertificateRequest request;
   request.set_number(number);
   cv1::Certificate certificate;
-  absl::Status status =
-      rpc::FromGrpcStatus(stub_->service->GetCertificate(&context, request, &certificate));
-  if (!status.ok()) return Translate(status, "GetCertificate");
+  if (absl::Status status = stub_->Call(program_id, request,
+                                        &cv1::CertificatesService::Stub::GetCertificate,
+                                        certificate, "GetCertificate");
+      !status.ok()) {
+    return status;
+  }
   return Info{.status = StatusFromProto(certificate.status()),
               .available = certificate.available(),
               .status_reason = certificate.status_reason()};
@@ -75,52 +83,42 @@ absl::StatusOr<Certificates::Info> GrpcCertificates::Get(const std::string& prog
 absl::Status GrpcCertificates::Hold(const std::string& program_id, const std::string& number,
                                     const std::string& hold_id, int64_t amount,
                                     const std::string& reference) {
-  grpc::ClientContext context;
-  stub_->Prepare(program_id, context);
   cv1::HoldCertificateRequest request;
   request.set_number(number);
   request.set_hold_id(hold_id);
   request.set_amount(amount);
   request.set_reference(reference);
   cv1::CertificateHold hold;
-  return Translate(rpc::FromGrpcStatus(stub_->service->HoldCertificate(&context, request, &hold)),
-                   "HoldCertificate");
+  return stub_->Call(program_id, request, &cv1::CertificatesService::Stub::HoldCertificate, hold,
+                     "HoldCertificate");
 }
 
 absl::Status GrpcCertificates::Post(const std::string& program_id, const std::string& number,
                                     const std::string& hold_id, int64_t amount,
                                     const std::string& request_id) {
-  grpc::ClientContext context;
-  stub_->Prepare(program_id, context);
   cv1::PostCertificateHoldRequest request;
   request.set_number(number);
   request.set_hold_id(hold_id);
   request.set_amount(amount);
   request.set_request_id(request_id);
   cv1::CertificateOperationResponse response;
-  return Translate(
-      rpc::FromGrpcStatus(stub_->service->PostCertificateHold(&context, request, &response)),
-      "PostCertificateHold");
+  return stub_->Call(program_id, request, &cv1::CertificatesService::Stub::PostCertificateHold,
+                     response, "PostCertificateHold");
 }
 
 absl::Status GrpcCertificates::Void(const std::string& program_id, const std::string& number,
                                     const std::string& hold_id) {
-  grpc::ClientContext context;
-  stub_->Prepare(program_id, context);
   cv1::VoidCertificateHoldRequest request;
   request.set_number(number);
   request.set_hold_id(hold_id);
   cv1::CertificateHold hold;
-  return Translate(
-      rpc::FromGrpcStatus(stub_->service->VoidCertificateHold(&context, request, &hold)),
-      "VoidCertificateHold");
+  return stub_->Call(program_id, request, &cv1::CertificatesService::Stub::VoidCertificateHold,
+                     hold, "VoidCertificateHold");
 }
 
 absl::Status GrpcCertificates::Refund(const std::string& program_id, const std::string& number,
                                       const std::string& redemption_id, int64_t amount,
                                       const std::string& request_id) {
-  grpc::ClientContext context;
-  stub_->Prepare(program_id, context);
   cv1::RefundCertificateRequest request;
   request.set_number(number);
   request.set_redemption_id(redemption_id);
@@ -128,9 +126,8 @@ absl::Status GrpcCertificates::Refund(const std::string& program_id, const std::
   request.set_request_id(request_id);
   request.set_reason("receipt refund");
   cv1::CertificateOperationResponse response;
-  return Translate(
-      rpc::FromGrpcStatus(stub_->service->RefundCertificate(&context, request, &response)),
-      "RefundCertificate");
+  return stub_->Call(program_id, request, &cv1::CertificatesService::Stub::RefundCertificate,
+                     response, "RefundCertificate");
 }
 
 }  // namespace loyalty::pos

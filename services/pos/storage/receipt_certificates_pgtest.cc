@@ -5,23 +5,15 @@
 #include <atomic>
 
 #include "gtest/gtest.h"
-#include "libs/testing/migrated_database.h"
-#include "services/pos/storage/pos_store.h"
+#include "services/pos/storage/pos_database_test.h"
 
 namespace loyalty::pos {
 namespace {
 
 constexpr char kProgram[] = "11111111-2222-4333-8444-555555555555";
 
-class ReceiptCertificatesStoreTest : public ::testing::Test {
+class ReceiptCertificatesStoreTest : public PosDatabaseTest {
  protected:
-  static void SetUpTestSuite() {
-    auto database = testing::StartMigratedDatabase("pos", generated::PosMigrations());
-    ASSERT_TRUE(database.ok()) << database.status();
-    database_ = std::move(*database).release();
-  }
-  static void TearDownTestSuite() { delete database_; }
-
   void SetUp() override {
     auto store = store_.CreateStore(kProgram, Store{.name = "Main"}, "");
     ASSERT_TRUE(store.ok()) << store.status();
@@ -53,12 +45,9 @@ class ReceiptCertificatesStoreTest : public ::testing::Test {
     return receipt;
   }
 
-  static testing::MigratedDatabase* database_;
-  PosStore store_{*database_->pool};
+  PosStore store_{*pool_};
   std::string store_id_;
 };
-
-testing::MigratedDatabase* ReceiptCertificatesStoreTest::database_ = nullptr;
 
 TEST_F(ReceiptCertificatesStoreTest, KeptWithTheCalculationAndUnheldByARecalculationClaim) {
   Receipt receipt = Calculated("C-1");
