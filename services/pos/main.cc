@@ -10,6 +10,7 @@
 #include "services/pos/api/budget_usage_api.h"
 #include "services/pos/api/campaigns_client.h"
 #include "services/pos/api/catalogue_api.h"
+#include "services/pos/api/certificates_client.h"
 #include "services/pos/api/identity_client.h"
 #include "services/pos/api/pos_api.h"
 #include "services/pos/api/promo_codes_client.h"
@@ -62,8 +63,9 @@ int main() {
       (*runtime)->pool(), env.Duration("LOYALTY_POS_BUDGET_RESERVATION_TTL", absl::Minutes(30)));
   loyalty::pos::GrpcPromoCodes promo_codes(loyalty::rpc::DialService(campaigns_address),
                                            campaigns_timeout);
+  loyalty::pos::GrpcCertificates certificates(channel, cards_timeout);
   loyalty::pos::ReceiptEngine engine(store, [] { return absl::Now(); }, &receipt_campaigns,
-                                     &budgets, &promo_codes);
+                                     &budgets, &promo_codes, &certificates);
   loyalty::pos::BudgetUsageReader budget_usage(budgets, snapshots, [] { return absl::Now(); });
   loyalty::pos::PosApi pos_api(engine, store, cards, &budget_usage);
   loyalty::pos::StoreApi store_api(store);

@@ -61,7 +61,18 @@ void ReceiptToProto(const Receipt& receipt, v1::Receipt* out) {
   out->set_max_points_payable(receipt.max_points_payable);
   out->set_points_spent(receipt.points_spent);
   out->set_points_earned(receipt.points_earned);
-  out->set_amount_to_pay(AmountToPay(receipt.lines, receipt.point_value));
+  const int64_t certificates_amount = CertificatesAmount(receipt);
+  out->set_amount_to_pay(AmountToPay(receipt.lines, receipt.point_value) - certificates_amount);
+  out->set_certificates_amount(certificates_amount);
+  for (const ReceiptCertificate& certificate : receipt.certificates) {
+    v1::ReceiptCertificate* offered = out->add_certificates();
+    offered->set_number(certificate.number);
+    // The domain's values are the proto's numbers.
+    offered->set_outcome(static_cast<v1::CertificateOutcome>(certificate.outcome));
+    offered->set_amount(certificate.amount);
+    offered->set_refunded(certificate.refunded);
+    offered->set_reason(certificate.reason);
+  }
   out->set_no_loyalty_reason(static_cast<v1::NoLoyaltyReason>(receipt.no_loyalty_reason));
   for (const std::string& message : receipt.messages) out->add_messages(message);
   for (const AppliedRule& rule : receipt.applied_campaigns) {
@@ -153,6 +164,14 @@ void RefundToProto(const Refund& refund, v1::Refund* out) {
   out->set_points_to_reverse(refund.plan.points_to_reverse);
   out->set_points_reversed(refund.points_reversed);
   out->set_points_returned(refund.plan.points_to_return);
+  int64_t certificates_amount = 0;
+  for (const RefundedCertificate& share : refund.certificates) {
+    v1::RefundedCertificate* returned = out->add_certificates();
+    returned->set_number(share.number);
+    returned->set_amount(share.amount);
+    certificates_amount += share.amount;
+  }
+  out->set_certificates_amount(certificates_amount);
   BalanceToProto(refund.balance, out->mutable_balance());
   rpc::SetTimestamp(refund.create_time, out->mutable_create_time());
 }
@@ -221,6 +240,10 @@ grpc::Status PosApi::CalculateReceipt(grpc::ServerContext* context,
                              .card_number = request->card_number(),
                              .points_to_spend = request->points_to_spend()};
         input.promo_codes.assign(request->promo_codes().begin(), request->promo_codes().end());
+        for (const v1::CertificatePayment& certificate : request->certificates()) {
+          input.certificates.push_back(
+              CertificateInput{.number = certificate.number(), .amount = certificate.amount()});
+        }
         input.lines = LinesFromProto(request->lines());
         GrpcLedger ledger(cards_, call);
         absl::StatusOr<Receipt> receipt = engine_.Calculate(call.program_id, input, ledger);

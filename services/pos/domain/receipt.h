@@ -45,6 +45,28 @@ struct ReceiptPromoCode {
   std::string pool_id;         // kApplied: the code's pool
 };
 
+// What became of a gift certificate offered on a receipt (the proto's
+// numbers).
+enum class CertificateOutcome {
+  kApplied = 1,       // held for the receipt, spent once confirmed
+  kUnknown = 2,       // not a certificate of this program
+  kBlocked = 3,       // blocked by an operator
+  kExpired = 4,       // past its expiry
+  kInsufficient = 5,  // less available than asked, or nothing
+  kNotNeeded = 6,     // the receipt was already paid in full
+  kUnchecked = 7,     // `cards` could not be asked
+};
+
+struct ReceiptCertificate {
+  std::string number;
+  int64_t requested = 0;  // as asked; 0: as much as it and the receipt allow
+  CertificateOutcome outcome = CertificateOutcome::kUnchecked;
+  int64_t amount = 0;    // kApplied: held, then spent at confirm
+  int64_t refunded = 0;  // given back by refunds so far
+  std::string reason;    // otherwise: why, for the cashier
+  std::string hold_id;   // kApplied: the hold at `cards`
+};
+
 // What one rule of one campaign did, in pos terms.
 struct AppliedRule {
   struct Line {
@@ -92,6 +114,9 @@ struct Receipt {
   // confirm and cancel settle budgets only then, sparing the common receipt
   // a transaction.
   bool budget_reserved = false;
+  // The gift certificates offered on the current calculation, in the order
+  // given; the applied ones pay part of it (certificates.h).
+  std::vector<ReceiptCertificate> certificates;
   absl::Time create_time;
   std::optional<absl::Time> confirm_time;
   // POS-6: set for a receipt an offline till took and uploaded later: when
@@ -101,6 +126,14 @@ struct Receipt {
 
 enum class RefundState { kPending, kDone };
 
+// Money a refund gives back to one certificate that paid the receipt.
+struct RefundedCertificate {
+  int32_t position = 0;  // of the certificate on the receipt
+  std::string number;
+  int64_t amount = 0;
+  std::string redemption_id;  // the receipt's posting to give back from
+};
+
 struct Refund {
   std::string refund_id;
   std::string receipt_id;
@@ -109,6 +142,8 @@ struct Refund {
   std::string card_number;
   RefundState state = RefundState::kPending;
   RefundPlan plan;
+  // The part of plan.amount that goes back to certificates.
+  std::vector<RefundedCertificate> certificates;
   int64_t points_reversed = 0;
   Balance balance;
   absl::Time create_time;

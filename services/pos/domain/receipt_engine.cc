@@ -55,6 +55,7 @@ absl::StatusOr<Receipt> ReceiptEngine::Calculate(const std::string& program_id,
   if (!lines.ok()) return lines.status();
   absl::StatusOr<std::vector<std::string>> promo_codes = NormalisePromoCodes(input.promo_codes);
   if (!promo_codes.ok()) return promo_codes.status();
+  if (absl::Status status = ValidateCertificates(input.certificates); !status.ok()) return status;
 
   absl::Status store = repository_.CheckStore(program_id, store_id);
   if (absl::IsNotFound(store)) return InvalidField("store_id", "no such store in this program");
@@ -241,6 +242,12 @@ absl::StatusOr<Receipt> ReceiptEngine::Calculate(const std::string& program_id,
         return status;
       }
     }
+    // Likewise; voided before the new holds so that what they reserved on
+    // a certificate offered again is available to this calculation.
+    if (absl::Status status = VoidCertificateHolds(certificates_, **existing); !status.ok()) {
+      release_budgets();
+      return status;
+    }
   }
   if (receipt.points_spent > 0) {
     // Unique per attempt: a retried or concurrent calculation never shares
@@ -258,8 +265,20 @@ absl::StatusOr<Receipt> ReceiptEngine::Calculate(const std::string& program_id,
       return status;
     }
   }
+  if (!input.certificates.empty()) {
+    // Last: certificates pay what discounts and points left to pay.
+    receipt.certificates = HoldCertificates(certificates_,
+                                            {.program_id = program_id,
+                                             .receipt_id = receipt.receipt_id,
+                                             .calculation = receipt.calculation,
+                                             .amount_to_pay = AmountToPay(receipt.lines,
+                                                                          receipt.point_value),
+                                             .certificates = input.certificates},
+                                            [] { return RandomHex(4); }, receipt.messages);
+  }
   if (absl::Status status = repository_.SaveCalculation(receipt); !status.ok()) {
     if (!receipt.hold_id.empty()) ledger.VoidHold(receipt.hold_id).IgnoreError();
+    VoidCertificateHoldsQuietly(certificates_, program_id, receipt.certificates);
     release_budgets();
     return status;
   }
@@ -335,6 +354,42 @@ absl::StatusOr<Receipt> ReceiptEngine::FinishConfirming(const Receipt& receipt, 
     }
     return status;
   }
+  // Sends the receipt back to be calculated after a refusal: what the
+  // certificates spent is given back and its calculation is claimed anew,
+  // so that no confirm can post the certificates' holds again without a
+  // new calculation. Every step is idempotent: a failure leaves the receipt
+  // CONFIRMING and a retry, or the recovery task, repeats them.
+  auto send_back = [&](absl::Status refusal) -> absl::Status {
+    if (absl::Status status = UndoCertificatePostings(certificates_, receipt); !status.ok()) {
+      return status;
+    }
+    if (budgeted) {
+      if (absl::Status status =
+              budgets_->Unconsume(receipt.program_id, id, receipt.calculation, clock_());
+          !status.ok()) {
+        return status;
+      }
+    }
+    if (absl::Status status = repository_.RevertConfirm(receipt.program_id, id); !status.ok()) {
+      return status;
+    }
+    if (CertificatesAmount(receipt) > 0) {
+      absl::Status claimed =
+          repository_.BeginRecalculation(receipt.program_id, id, receipt.calculation);
+      if (!claimed.ok() && !absl::IsAborted(claimed)) return claimed;
+      // The points hold is no longer any receipt's; if this fails it lapses.
+      if (claimed.ok() && !receipt.hold_id.empty()) {
+        ledger.VoidHold(receipt.hold_id).IgnoreError();
+      }
+    }
+    return refusal;
+  };
+  // Certificates before points: a lapsed certificate hold refuses the
+  // receipt before any point moves. A retry posts again harmlessly.
+  if (absl::Status status = PostCertificates(certificates_, receipt); !status.ok()) {
+    if (!absl::IsFailedPrecondition(status)) return status;  // stays CONFIRMING
+    return send_back(status);
+  }
   Balance balance = receipt.balance;
   if (!transfers.empty()) {
     absl::StatusOr<Ledger::CommitResult> committed = ledger.Commit(transfers);
@@ -344,21 +399,11 @@ absl::StatusOr<Receipt> ReceiptEngine::FinishConfirming(const Receipt& receipt, 
         // transfers, which the ledger applies once.
         return committed.status();
       }
-      // Refused outright (hold lapsed, card blocked): nothing was posted, so
-      // the receipt goes back to be calculated again.
-      if (budgeted) {
-        if (absl::Status status =
-                budgets_->Unconsume(receipt.program_id, id, receipt.calculation, clock_());
-            !status.ok()) {
-          return status;
-        }
-      }
-      if (absl::Status status = repository_.RevertConfirm(receipt.program_id, id); !status.ok()) {
-        return status;
-      }
-      return absl::FailedPreconditionError(absl::StrCat("the ledger refused the receipt (",
-                                                        committed.status().message(),
-                                                        "); calculate it again"));
+      // Refused outright (hold lapsed, card blocked): no point was posted,
+      // so the receipt goes back to be calculated again.
+      return send_back(absl::FailedPreconditionError(absl::StrCat(
+          "the ledger refused the receipt (", committed.status().message(),
+          "); calculate it again")));
     }
     balance = committed->balance;
   }
@@ -383,6 +428,9 @@ absl::StatusOr<Receipt> ReceiptEngine::Cancel(const std::string& program_id,
     // Marked cancelled first, so a racing confirm cannot post the hold;
     // a failed void is retried by repeating the cancel (holds also lapse).
     if (absl::Status status = ledger.VoidHold(receipt->hold_id); !status.ok()) return status;
+  }
+  if (absl::Status status = VoidCertificateHolds(certificates_, *receipt); !status.ok()) {
+    return status;
   }
   if (absl::Status status = ReleasePromoCodes(promo_codes_, *receipt); !status.ok()) {
     return status;
@@ -442,6 +490,11 @@ absl::StatusOr<Refund> ReceiptEngine::FinishRefunding(const std::string& program
     absl::StatusOr<CardInfo> card = ledger.GetCard(refund.card_number);
     if (!card.ok()) return card.status();
     balance = card->balance;
+  }
+  // Before the refund is DONE, so a retry (or the recovery task) finishes
+  // it; each certificate refund is idempotent by the refund id.
+  if (absl::Status status = RefundCertificates(certificates_, program_id, refund); !status.ok()) {
+    return status;
   }
   if (budgets_ != nullptr) {
     // Before the refund is DONE, so a retry (or the recovery task) repeats

@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "services/pos/domain/campaign_budgets.h"
 #include "services/pos/domain/campaign_pricing.h"
+#include "services/pos/domain/certificates.h"
 #include "services/pos/domain/promo_codes.h"
 #include "services/pos/domain/receipt.h"
 
@@ -41,8 +42,8 @@ class ReceiptRepository {
   virtual absl::StatusOr<Receipt> Get(const std::string& program_id,
                                       const std::string& receipt_id) = 0;
   // Claims the next calculation of a receipt still CALCULATED at
-  // `calculation` and clears its hold id, so that no confirm can post the
-  // hold about to be replaced. ABORTED when the receipt changed meanwhile.
+  // `calculation` and clears its hold id and its certificates' hold ids, so
+  // that no confirm can post the holds about to be replaced. ABORTED when the receipt changed meanwhile.
   virtual absl::Status BeginRecalculation(const std::string& program_id,
                                           const std::string& receipt_id, int32_t calculation) = 0;
   // Stores a new receipt (calculation == 1; ABORTED when another
@@ -92,6 +93,7 @@ struct CalculateInput {
   std::vector<LineInput> lines;
   int64_t points_to_spend = 0;
   std::vector<std::string> promo_codes;  // as entered
+  std::vector<CertificateInput> certificates;
   // POS-6: a receipt an offline till took at this time. Campaigns and the
   // activation of earned points count from it instead of the clock.
   std::optional<absl::Time> taken_time;
@@ -121,14 +123,17 @@ class ReceiptEngine final {
 
   // Without `campaigns` receipts are priced without campaigns; without
   // `budgets` campaign budgets are not enforced; without `promo_codes`
-  // entered codes are reported UNCHECKED.
+  // entered codes are reported UNCHECKED; without `certificates` offered
+  // certificates are reported UNCHECKED and pay nothing.
   ReceiptEngine(ReceiptRepository& repository, Clock clock, ReceiptCampaigns* campaigns = nullptr,
-                CampaignBudgets* budgets = nullptr, PromoCodes* promo_codes = nullptr)
+                CampaignBudgets* budgets = nullptr, PromoCodes* promo_codes = nullptr,
+                Certificates* certificates = nullptr)
       : repository_(repository),
         clock_(std::move(clock)),
         campaigns_(campaigns),
         budgets_(budgets),
-        promo_codes_(promo_codes) {}
+        promo_codes_(promo_codes),
+        certificates_(certificates) {}
 
   absl::StatusOr<Receipt> Calculate(const std::string& program_id, const CalculateInput& input,
                                     Ledger& ledger);
@@ -166,6 +171,7 @@ class ReceiptEngine final {
   ReceiptCampaigns* campaigns_;
   CampaignBudgets* budgets_;
   PromoCodes* promo_codes_;
+  Certificates* certificates_;
 };
 
 }  // namespace loyalty::pos

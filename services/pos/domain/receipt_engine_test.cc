@@ -7,6 +7,7 @@
 
 #include "gtest/gtest.h"
 #include "libs/common/errors.h"
+#include "services/pos/domain/fake_certificates.h"
 #include "services/pos/domain/fake_promo_codes.h"
 #include "services/pos/domain/offline_upload.h"
 
@@ -104,6 +105,7 @@ class FakeRepository final : public ReceiptRepository {
     }
     ++receipt.calculation;
     receipt.hold_id.clear();
+    for (ReceiptCertificate& certificate : receipt.certificates) certificate.hold_id.clear();
     return absl::OkStatus();
   }
   absl::Status SaveCalculation(const Receipt& receipt) override {
@@ -127,7 +129,14 @@ class FakeRepository final : public ReceiptRepository {
       return absl::NotFoundError("no receipt");
     }
     if (receipt.state == ReceiptState::kCancelled) return absl::FailedPreconditionError("x");
-    if (receipt.state == ReceiptState::kCalculated) receipt.state = ReceiptState::kConfirming;
+    if (receipt.state == ReceiptState::kCalculated) {
+      for (const ReceiptCertificate& certificate : receipt.certificates) {
+        if (certificate.amount > 0 && certificate.hold_id.empty()) {
+          return absl::FailedPreconditionError("being calculated again");
+        }
+      }
+      receipt.state = ReceiptState::kConfirming;
+    }
     return receipt;
   }
   absl::Status RevertConfirm(const std::string&, const std::string& id) override {
@@ -163,6 +172,8 @@ class FakeRepository final : public ReceiptRepository {
                   .receipt_id = receipt_id,
                   .card_number = receipt.card_number,
                   .plan = *plan};
+    refund.certificates =
+        PlanCertificateRefund(receipt.lines, receipt.point_value, receipt.certificates);
     refunds[request_id] = refund;
     return refund;
   }
@@ -776,6 +787,211 @@ TEST_F(ReceiptPromoCodesTest, AWholeRefundGivesTheUseBackAPartialOneKeepsIt) {
   ASSERT_TRUE(whole.ok()) << whole.status();
   EXPECT_EQ(promo_.Consumed("UNIQ1"), 0);
   EXPECT_EQ(promo_.Uses("UNIQ1"), 0);
+}
+
+// Gift certificates paying part of a receipt (POS-2): 1200.00 on the
+// receipt, 300 points (300.00) paid with points, 900.00 left to pay.
+class ReceiptCertificatesTest : public ReceiptEngineTest {
+ protected:
+  void SetUp() override {
+    certificates_.Issue("4000000001", 50000);
+    certificates_.Issue("4000000002", 100000);
+  }
+  CalculateInput WithCertificates(std::vector<CertificateInput> offered, int64_t points = 300) {
+    CalculateInput input = Input(points);
+    input.certificates = std::move(offered);
+    return input;
+  }
+
+  FakeCertificates certificates_;
+  ReceiptEngine certificates_engine_{repository_,
+                                     [] { return absl::FromUnixSeconds(1'800'000'000); },
+                                     nullptr,
+                                     nullptr,
+                                     nullptr,
+                                     &certificates_};
+};
+
+TEST_F(ReceiptCertificatesTest, CertificatesPayWhatDiscountsAndPointsLeaveAndAreHeld) {
+  auto receipt = certificates_engine_.Calculate(
+      "p", WithCertificates({{.number = "4000000001"}, {.number = "4000000002"}}), ledger_);
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  ASSERT_EQ(receipt->certificates.size(), 2u);
+  // The first pays all it has, the second only what is still left.
+  EXPECT_EQ(receipt->certificates[0].outcome, CertificateOutcome::kApplied);
+  EXPECT_EQ(receipt->certificates[0].amount, 50000);
+  EXPECT_EQ(receipt->certificates[1].outcome, CertificateOutcome::kApplied);
+  EXPECT_EQ(receipt->certificates[1].amount, 40000);
+  EXPECT_EQ(AmountToPay(receipt->lines, receipt->point_value) - CertificatesAmount(*receipt), 0);
+  EXPECT_EQ(certificates_.Held("4000000002"), 40000);
+  EXPECT_EQ(receipt->points_spent, 300);  // points first, untouched
+  EXPECT_EQ(repository_.receipts.at(receipt->receipt_id).certificates.size(), 2u);
+}
+
+TEST_F(ReceiptCertificatesTest, ACertificateThatCannotPayIsAnOutcomeNotAFailure) {
+  certificates_.Issue("4000000003", 1000);
+  certificates_.Issue("4000000004", 1000);
+  certificates_.certificates.at("4000000004").blocked = true;
+  certificates_.Issue("4000000005", 1000);
+  certificates_.certificates.at("4000000005").expired = true;
+  certificates_.Issue("4000000006", 1000);
+  certificates_.certificates.at("4000000006").program_id = "another";
+  auto receipt = certificates_engine_.Calculate(
+      "p",
+      WithCertificates({{.number = "4000000003", .amount = 2000},
+                        {.number = "4000000004"},
+                        {.number = "4000000005"},
+                        {.number = "4000000006"},
+                        {.number = "4000000001", .amount = 30000}}),
+      ledger_);
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  ASSERT_EQ(receipt->certificates.size(), 5u);
+  EXPECT_EQ(receipt->certificates[0].outcome, CertificateOutcome::kInsufficient);
+  EXPECT_EQ(receipt->certificates[1].outcome, CertificateOutcome::kBlocked);
+  EXPECT_EQ(receipt->certificates[2].outcome, CertificateOutcome::kExpired);
+  EXPECT_EQ(receipt->certificates[3].outcome, CertificateOutcome::kUnknown);
+  EXPECT_EQ(receipt->certificates[4].outcome, CertificateOutcome::kApplied);
+  EXPECT_EQ(receipt->certificates[4].amount, 30000);
+  EXPECT_EQ(CertificatesAmount(*receipt), 30000);
+  EXPECT_NE(std::find(receipt->messages.begin(), receipt->messages.end(),
+                      "Certificate 4000000003: only 1000 is available on it"),
+            receipt->messages.end());
+  EXPECT_EQ(certificates_.Held("4000000003"), 0);
+}
+
+TEST_F(ReceiptCertificatesTest, CardsUnavailableLeavesCertificatesUncheckedAndUnpaid) {
+  certificates_.fail_calls = 1;
+  auto receipt = certificates_engine_.Calculate(
+      "p", WithCertificates({{.number = "4000000001"}, {.number = "4000000002"}}), ledger_);
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  EXPECT_EQ(receipt->certificates[0].outcome, CertificateOutcome::kUnchecked);
+  EXPECT_EQ(receipt->certificates[1].outcome, CertificateOutcome::kUnchecked);
+  EXPECT_EQ(CertificatesAmount(*receipt), 0);
+}
+
+TEST_F(ReceiptCertificatesTest, AMalformedEntryIsRefusedNamingItAndNothingIsHeld) {
+  auto receipt = certificates_engine_.Calculate(
+      "p", WithCertificates({{.number = "4000000001"}, {.number = "12a45678"}}), ledger_);
+  EXPECT_EQ(receipt.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ViolatedField(receipt.status()), "certificates[1].number");
+  auto repeated = certificates_engine_.Calculate(
+      "p", WithCertificates({{.number = "4000000001"}, {.number = "4000000001"}}), ledger_);
+  EXPECT_EQ(ViolatedField(repeated.status()), "certificates[1].number");
+  auto negative = certificates_engine_.Calculate(
+      "p", WithCertificates({{.number = "4000000001", .amount = -1}}), ledger_);
+  EXPECT_EQ(ViolatedField(negative.status()), "certificates[0].amount");
+  EXPECT_TRUE(certificates_.holds.empty());
+  EXPECT_TRUE(repository_.receipts.empty());
+}
+
+TEST_F(ReceiptCertificatesTest, RecalculationVoidsTheOldHoldsAndCancelVoidsTheNew) {
+  auto first = certificates_engine_.Calculate(
+      "p", WithCertificates({{.number = "4000000001"}}), ledger_);
+  ASSERT_TRUE(first.ok()) << first.status();
+  // The same certificate again: what the old hold reserved is available.
+  auto second = certificates_engine_.Calculate(
+      "p", WithCertificates({{.number = "4000000001"}}), ledger_);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->certificates[0].amount, 50000);
+  EXPECT_NE(second->certificates[0].hold_id, first->certificates[0].hold_id);
+  EXPECT_EQ(certificates_.holds.at(first->certificates[0].hold_id).state,
+            FakeCertificates::HoldRow::State::kVoided);
+  EXPECT_EQ(certificates_.Held("4000000001"), 50000);
+
+  ASSERT_TRUE(certificates_engine_.Cancel("p", "", second->receipt_id, ledger_).ok());
+  EXPECT_EQ(certificates_.Held("4000000001"), 0);
+  EXPECT_EQ(certificates_.Available("4000000001"), 50000);
+}
+
+TEST_F(ReceiptCertificatesTest, ConfirmPostsOnceAcrossRetriesAndRecovery) {
+  auto receipt = certificates_engine_.Calculate(
+      "p", WithCertificates({{.number = "4000000001", .amount = 20000}}), ledger_);
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  ledger_.fail_commits = 1;  // certificates posted, points not yet
+  EXPECT_EQ(certificates_engine_.Confirm("p", "", "q-1", receipt->receipt_id, ledger_)
+                .status()
+                .code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(repository_.receipts.at(receipt->receipt_id).state, ReceiptState::kConfirming);
+  EXPECT_EQ(certificates_.certificates.at("4000000001").balance, 30000);
+  // The recovery task finishes it; the till's retry then changes nothing.
+  auto stalled = repository_.ListStalled(absl::Seconds(30), 10);
+  ASSERT_TRUE(stalled.ok());
+  ASSERT_EQ(stalled->size(), 1u);
+  ASSERT_TRUE(certificates_engine_.Resume((*stalled)[0], ledger_).ok());
+  auto again = certificates_engine_.Confirm("p", "", "q-1", receipt->receipt_id, ledger_);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->state, ReceiptState::kConfirmed);
+  EXPECT_EQ(certificates_.posts, 1);
+  EXPECT_EQ(certificates_.certificates.at("4000000001").balance, 30000);
+  EXPECT_EQ(ledger_.held, 0);  // the points were posted too
+}
+
+TEST_F(ReceiptCertificatesTest, ALapsedHoldSendsTheReceiptBackBeforeAnyPointMoves) {
+  auto receipt = certificates_engine_.Calculate(
+      "p", WithCertificates({{.number = "4000000001", .amount = 10000},
+                             {.number = "4000000002", .amount = 10000}}),
+      ledger_);
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  certificates_.LapseHolds("4000000002");
+  auto confirmed = certificates_engine_.Confirm("p", "", "q-1", receipt->receipt_id, ledger_);
+  EXPECT_EQ(confirmed.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ViolatedField(confirmed.status()), "certificates");
+  // The first certificate's posting was given back; no point moved.
+  EXPECT_EQ(certificates_.certificates.at("4000000001").balance, 50000);
+  EXPECT_TRUE(ledger_.applied.empty());
+  EXPECT_EQ(repository_.receipts.at(receipt->receipt_id).state, ReceiptState::kCalculated);
+  // Not confirmable again without a new calculation...
+  EXPECT_FALSE(certificates_engine_.Confirm("p", "", "q-2", receipt->receipt_id, ledger_).ok());
+  EXPECT_EQ(certificates_.certificates.at("4000000001").balance, 50000);
+  // ...which holds anew and confirms.
+  auto recalculated = certificates_engine_.Calculate(
+      "p", WithCertificates({{.number = "4000000001", .amount = 10000}}), ledger_);
+  ASSERT_TRUE(recalculated.ok()) << recalculated.status();
+  ASSERT_TRUE(
+      certificates_engine_.Confirm("p", "", "q-3", receipt->receipt_id, ledger_).ok());
+  EXPECT_EQ(certificates_.certificates.at("4000000001").balance, 40000);
+}
+
+TEST_F(ReceiptCertificatesTest, ALedgerRefusalGivesThePostedCertificatesBack) {
+  auto receipt = certificates_engine_.Calculate(
+      "p", WithCertificates({{.number = "4000000001"}}), ledger_);
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  ledger_.refuse_commits = true;
+  EXPECT_EQ(certificates_engine_.Confirm("p", "", "q-1", receipt->receipt_id, ledger_)
+                .status()
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(certificates_.certificates.at("4000000001").balance, 50000);
+  EXPECT_EQ(repository_.receipts.at(receipt->receipt_id).state, ReceiptState::kCalculated);
+}
+
+TEST_F(ReceiptCertificatesTest, RefundsGiveTheCertificatesTheirShareCumulatively) {
+  // 900.00 to pay: 500.00 and 100.00 by certificates, the rest in cash.
+  auto receipt = certificates_engine_.Calculate(
+      "p", WithCertificates({{.number = "4000000001"}, {.number = "4000000002", .amount = 10000}}),
+      ledger_);
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  ASSERT_TRUE(certificates_engine_.Confirm("p", "", "q-1", receipt->receipt_id, ledger_).ok());
+  // One of the two units of line 1: 375.00 of the 900.00 paid comes back.
+  auto first = certificates_engine_.RefundReceipt("p", "", "f-1", receipt->receipt_id,
+                                                  {{1, "1"}}, ledger_);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->certificates.size(), 2u);
+  EXPECT_EQ(first->certificates[0].amount, 20833);  // 50000 * 37500 / 90000
+  EXPECT_EQ(first->certificates[1].amount, 4166);   // 10000 * 37500 / 90000
+  EXPECT_EQ(certificates_.certificates.at("4000000001").balance, 20833);
+  // A retry gives nothing more.
+  ASSERT_TRUE(certificates_engine_.RefundReceipt("p", "", "f-1", receipt->receipt_id, {{1, "1"}},
+                                                 ledger_)
+                  .ok());
+  EXPECT_EQ(certificates_.certificates.at("4000000001").balance, 20833);
+  // The rest: everything each certificate paid is back.
+  auto rest = certificates_engine_.RefundReceipt("p", "", "f-2", receipt->receipt_id, {},
+                                                 ledger_);
+  ASSERT_TRUE(rest.ok()) << rest.status();
+  EXPECT_EQ(certificates_.certificates.at("4000000001").balance, 50000);
+  EXPECT_EQ(certificates_.certificates.at("4000000002").balance, 100000);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "services/pos/storage/pos_store.h"
 
+#include <algorithm>
 #include <tuple>
 
 #include <pqxx/pqxx>
@@ -16,7 +17,9 @@
 #include "libs/pg/prepared.h"
 #include "libs/rpc/proto_convert.h"
 #include "loyalty/pos/v1/events.pb.h"
+#include "services/pos/domain/certificates.h"
 #include "services/pos/storage/receipt_events.h"
+#include "services/pos/storage/receipt_certificates.h"
 #include "services/pos/storage/receipt_promo_codes.h"
 #include "services/pos/storage/reference_store.h"
 
@@ -199,6 +202,7 @@ std::optional<Receipt> LoadReceipt(pg::Tx& tx, const std::string& program_id,
          .bonus_points = line[3].as<int64_t>()});
   }
   ReadReceiptPromoCodes(results[promo_codes], receipt);
+  LoadReceiptCertificates(tx, receipt);
   return receipt;
 }
 
@@ -250,6 +254,7 @@ std::optional<Refund> LoadRefund(pg::Tx& tx, const std::string& program_id,
                                                  .points_earned = line[3].as<int64_t>(),
                                                  .points_spent = line[4].as<int64_t>()});
   }
+  LoadRefundCertificates(tx, refund);
   return refund;
 }
 
@@ -503,6 +508,7 @@ absl::Status PosStore::BeginRecalculation(const std::string& program_id,
     if (claimed.affected_rows() != 1) {
       return absl::AbortedError("the receipt changed while it was being calculated; retry");
     }
+    ClearReceiptCertificateHolds(tx, receipt_id);
     return absl::OkStatus();
   });
 }
@@ -629,6 +635,7 @@ absl::Status PosStore::SaveCalculation(const Receipt& receipt) {
     }
     InsertReceiptRows(tx, receipt);
     SaveReceiptPromoCodes(tx, receipt);
+    SaveReceiptCertificates(tx, receipt);
     return absl::OkStatus();
   });
   if (absl::IsAlreadyExists(saved)) {
@@ -665,7 +672,10 @@ absl::StatusOr<Receipt> PosStore::BeginConfirm(const std::string& program_id,
       case ReceiptState::kCalculated:
         break;
     }
-    if (receipt->points_spent > 0 && receipt->hold_id.empty()) {
+    const bool certificate_unheld = std::any_of(
+        receipt->certificates.begin(), receipt->certificates.end(),
+        [](const ReceiptCertificate& c) { return c.amount > 0 && c.hold_id.empty(); });
+    if ((receipt->points_spent > 0 && receipt->hold_id.empty()) || certificate_unheld) {
       return absl::FailedPreconditionError(
           "the receipt is being calculated again; confirm the new calculation");
     }
@@ -776,6 +786,9 @@ absl::StatusOr<Refund> PosStore::BeginRefund(const std::string& program_id,
     created.partner_id = receipt->partner_id;
     created.card_number = receipt->card_number;
     created.plan = *std::move(plan);
+    // After PlanRefund counted the returned quantities in.
+    created.certificates =
+        PlanCertificateRefund(receipt->lines, receipt->point_value, receipt->certificates);
     pqxx::row row = tx.exec_params1(
         "INSERT INTO refunds (refund_id, program_id, receipt_id, request_id, state, amount,"
         " points_to_reverse, points_to_return) VALUES ($1, $2, $3, $4, 'PENDING', $5, $6, $7)"
@@ -794,6 +807,7 @@ absl::StatusOr<Refund> PosStore::BeginRefund(const std::string& program_id,
           " WHERE receipt_id = $1 AND line_number = $2",
           receipt_id, line.line_number, line.quantity_milli);
     }
+    SaveRefundCertificates(tx, created);
     refund = std::move(created);
     return absl::OkStatus();
   };

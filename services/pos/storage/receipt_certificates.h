@@ -1,0 +1,30 @@
+#pragma once
+
+// The rows of `receipt_certificates` and `refund_certificates` (migration
+// 0014): the gift certificates of a receipt's current calculation and what
+// each refund gives back to them, read and written inside PosStore's
+// transactions.
+
+#include "libs/pg/pool.h"
+#include "services/pos/domain/receipt.h"
+
+namespace loyalty::pos {
+
+// Replaces the receipt's certificates with `receipt.certificates`.
+void SaveReceiptCertificates(pg::Tx& tx, const Receipt& receipt);
+
+// Fills `receipt.certificates`, in the order given.
+void LoadReceiptCertificates(pg::Tx& tx, Receipt& receipt);
+
+// Forgets the hold ids of the receipt's certificates: the calculation that
+// made them is being replaced, so no confirm may post them.
+void ClearReceiptCertificateHolds(pg::Tx& tx, const std::string& receipt_id);
+
+// Records a new refund's certificate shares and adds them to the receipt's
+// certificates' `refunded`.
+void SaveRefundCertificates(pg::Tx& tx, const Refund& refund);
+
+// Fills `refund.certificates`.
+void LoadRefundCertificates(pg::Tx& tx, Refund& refund);
+
+}  // namespace loyalty::pos
