@@ -17,6 +17,7 @@
 #include "libs/rpc/proto_convert.h"
 #include "loyalty/pos/v1/events.pb.h"
 #include "services/pos/storage/receipt_events.h"
+#include "services/pos/storage/receipt_gifts.h"
 #include "services/pos/storage/receipt_promo_codes.h"
 #include "services/pos/storage/reference_store.h"
 
@@ -185,6 +186,7 @@ std::optional<Receipt> LoadReceipt(pg::Tx& tx, const std::string& program_id,
          .bonus_points = line[3].as<int64_t>()});
   }
   LoadReceiptPromoCodes(tx, receipt);
+  LoadReceiptGifts(tx, receipt);
   return receipt;
 }
 
@@ -608,6 +610,7 @@ absl::Status PosStore::SaveCalculation(const Receipt& receipt) {
     }
     InsertReceiptRows(tx, receipt);
     SaveReceiptPromoCodes(tx, receipt);
+    SaveReceiptGifts(tx, receipt);
     return absl::OkStatus();
   });
   if (absl::IsAlreadyExists(saved)) {
