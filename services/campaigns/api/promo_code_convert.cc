@@ -98,4 +98,13 @@ void ReservationToProto(const Reservation& reservation, v1::PromoCodeReservation
   out->set_campaign_id(reservation.campaign_id);
 }
 
+void IssuedCodeToProto(const IssuedCode& issued, v1::IssuedPromoCode* out) {
+  out->set_issue_id(issued.issue_id);
+  out->set_pool_id(issued.pool_id);
+  out->set_code(issued.code);
+  out->set_client_id(issued.client_id);
+  out->set_campaign_id(issued.campaign_id);
+  TimeToProto(issued.issue_time, out->mutable_issue_time());
+}
+
 }  // namespace loyalty::campaigns

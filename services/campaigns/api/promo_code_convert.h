@@ -21,5 +21,6 @@ absl::StatusOr<PromoCodePool> PoolFromProto(const v1::PromoCodePool& message,
 void PoolToProto(const PromoCodePool& pool, v1::PromoCodePool* out);
 void CodeToProto(const PromoCodeUsage& usage, v1::PromoCode* out);
 void ReservationToProto(const Reservation& reservation, v1::PromoCodeReservation* out);
+void IssuedCodeToProto(const IssuedCode& issued, v1::IssuedPromoCode* out);
 
 }  // namespace loyalty::campaigns

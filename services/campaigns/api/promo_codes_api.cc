@@ -192,4 +192,21 @@ grpc::Status PromoCodesApi::ReleaseReservation(grpc::ServerContext* context,
       });
 }
 
+grpc::Status PromoCodesApi::IssuePromoCode(grpc::ServerContext* context,
+                                           const v1::IssuePromoCodeRequest* request,
+                                           v1::IssuedPromoCode* response) {
+  return rpc::HandleProgramCall(
+      context, "IssuePromoCode", [&](const rpc::CallContext& call) -> absl::Status {
+        RETURN_IF_ERROR(CheckKey(request->issue_id(), "issue_id", true));
+        RETURN_IF_ERROR(CheckKey(request->client_id(), "client_id", true));
+        IssueRequest issue;
+        issue.pool_id = request->pool_id();
+        issue.client_id = request->client_id();
+        issue.issue_id = request->issue_id();
+        ASSIGN_OR_RETURN(IssuedCode issued, store_.Issue(call.program_id, issue));
+        IssuedCodeToProto(issued, response);
+        return absl::OkStatus();
+      });
+}
+
 }  // namespace loyalty::campaigns

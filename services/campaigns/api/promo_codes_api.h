@@ -41,6 +41,9 @@ class PromoCodesApi final : public v1::PromoCodeService::Service {
   grpc::Status ReleaseReservation(grpc::ServerContext* context,
                                   const v1::ReleaseReservationRequest* request,
                                   v1::PromoCodeReservation* response) override;
+  grpc::Status IssuePromoCode(grpc::ServerContext* context,
+                              const v1::IssuePromoCodeRequest* request,
+                              v1::IssuedPromoCode* response) override;
 
  private:
   PromoCodeStore& store_;

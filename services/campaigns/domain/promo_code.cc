@@ -131,4 +131,16 @@ absl::Status CheckReservable(const PromoCodePool& pool, const CodeUsage& usage, 
   return absl::OkStatus();
 }
 
+absl::Status CheckIssuable(const PromoCodePool& pool, absl::Time now) {
+  if (pool.archived) {
+    return FieldError(absl::StatusCode::kFailedPrecondition, "pool_id",
+                      absl::StrCat("promo code pool ", pool.pool_id, " is archived"));
+  }
+  if (pool.end_time && now >= *pool.end_time) {
+    return FieldError(absl::StatusCode::kFailedPrecondition, "pool_id",
+                      absl::StrCat("promo code pool ", pool.pool_id, " has ended"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace loyalty::campaigns

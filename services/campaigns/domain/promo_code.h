@@ -84,4 +84,11 @@ struct CodeUsage {
 absl::Status CheckReservable(const PromoCodePool& pool, const CodeUsage& usage, bool has_client,
                              absl::Time now);
 
+// OK when `pool` may hand a code to a client at `now` (IssuePromoCode);
+// otherwise FAILED_PRECONDITION naming `pool_id`: archived, or past its end
+// (the client could never use the code). A pool not yet valid may issue:
+// the code waits for its start. Whether an unused code is left is the
+// store's to find out.
+absl::Status CheckIssuable(const PromoCodePool& pool, absl::Time now);
+
 }  // namespace loyalty::campaigns

@@ -143,5 +143,26 @@ TEST(CheckReservable, UnlimitedSharedCodeAndNoClientLimit) {
   EXPECT_TRUE(CheckReservable(pool, {.counted_uses = 1'000'000}, false, absl::Now()).ok());
 }
 
+TEST(CheckIssuable, RefusesArchivedAndEndedPoolsNamingThePool) {
+  PromoCodePool pool = SharedPool("X");
+  pool.pool_id = "pool-1";
+  pool.start_time = absl::FromUnixSeconds(1000);
+  pool.end_time = absl::FromUnixSeconds(2000);
+  // Before its start a pool still issues: the code waits to become valid.
+  EXPECT_TRUE(CheckIssuable(pool, absl::FromUnixSeconds(999)).ok());
+  EXPECT_TRUE(CheckIssuable(pool, absl::FromUnixSeconds(1999)).ok());
+
+  absl::Status ended = CheckIssuable(pool, absl::FromUnixSeconds(2000));
+  EXPECT_EQ(ended.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ViolatedField(ended), "pool_id");
+  EXPECT_NE(ended.message().find("pool-1 has ended"), std::string::npos);
+
+  pool.archived = true;
+  absl::Status archived = CheckIssuable(pool, absl::FromUnixSeconds(1500));
+  EXPECT_EQ(archived.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ViolatedField(archived), "pool_id");
+  EXPECT_NE(archived.message().find("pool-1 is archived"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace loyalty::campaigns

@@ -8,6 +8,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/random/random.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -66,6 +67,13 @@ constexpr char kReservationSelect[] =
     " FROM promo_code_reservations r JOIN promo_codes c ON c.code_id = r.code_id"
     " JOIN promo_code_pools p ON p.pool_id = r.pool_id"
     " WHERE r.program_id = $1 AND r.reservation_id = $2";
+
+constexpr char kIssueSelect[] =
+    "SELECT i.issue_id, i.pool_id::text, c.code, i.client_id, coalesce(p.campaign_id::text, ''), "
+    LOYALTY_MICROS("i.created_at")
+    " FROM promo_code_issues i JOIN promo_codes c ON c.code_id = i.code_id"
+    " JOIN promo_code_pools p ON p.pool_id = i.pool_id"
+    " WHERE i.program_id = $1 AND i.issue_id = $2";
 #undef LOYALTY_MICROS
 
 std::optional<int64_t> Micros(const std::optional<absl::Time>& time) {
@@ -239,6 +247,59 @@ void SetReservationState(pg::Tx& tx, const std::string& program_id,
       "UPDATE promo_code_reservations SET state = $3, updated_at = now()"
       " WHERE program_id = $1 AND reservation_id = $2",
       program_id, reservation_id, state);
+}
+
+std::optional<IssuedCode> LoadIssue(pg::Tx& tx, const std::string& program_id,
+                                    const std::string& issue_id) {
+  pqxx::result rows = tx.exec_params(kIssueSelect, program_id, issue_id);
+  if (rows.empty()) return std::nullopt;
+  IssuedCode issued;
+  issued.issue_id = rows[0][0].as<std::string>();
+  issued.pool_id = rows[0][1].as<std::string>();
+  issued.code = rows[0][2].as<std::string>();
+  issued.client_id = rows[0][3].as<std::string>();
+  issued.campaign_id = rows[0][4].as<std::string>();
+  issued.issue_time = absl::FromUnixMicros(rows[0][5].as<int64_t>());
+  return issued;
+}
+
+// A UNIQUE pool's code nobody holds: never issued, and not reserved or
+// consumed at a till (whoever typed it there knows it already).
+constexpr char kCodeNotHeld[] =
+    " NOT EXISTS (SELECT 1 FROM promo_code_issues i WHERE i.code_id = c.code_id AND i.exclusive)"
+    " AND NOT EXISTS (SELECT 1 FROM promo_code_reservations r"
+    "                 WHERE r.code_id = c.code_id AND r.state <> 'RELEASED')";
+
+// Looks a claim makes before giving up as ABORTED; each miss means a
+// concurrent issue took the candidate, which the next look no longer sees.
+constexpr int kMaxClaimAttempts = 32;
+
+// Locks and returns an unheld code of a UNIQUE pool.
+absl::StatusOr<int64_t> ClaimUnheldCode(pg::Tx& tx, const std::string& pool_id) {
+  const std::string select_free =
+      absl::StrCat("SELECT c.code_id FROM promo_codes c WHERE c.pool_id = $1 AND", kCodeNotHeld,
+                   " ORDER BY c.code_id LIMIT 1 FOR UPDATE OF c");
+  for (int attempt = 0; attempt < kMaxClaimAttempts; ++attempt) {
+    // SKIP LOCKED: concurrent issues take different codes instead of all
+    // queueing on the first free one. Only when every free code is locked
+    // does the claim wait, since the holder may still roll back: skipping
+    // then would call a pool exhausted that is not.
+    pqxx::result candidate = tx.exec_params(select_free + " SKIP LOCKED", pool_id);
+    if (candidate.empty()) candidate = tx.exec_params(select_free, pool_id);
+    if (candidate.empty()) {
+      return FieldError(absl::StatusCode::kFailedPrecondition, "pool_id",
+                        absl::StrCat("promo code pool ", pool_id, " has no unused code left"));
+    }
+    const int64_t code_id = candidate[0][0].as<int64_t>();
+    // The candidate came from the statement's snapshot: an issue that
+    // committed and let go of the row just before we locked it is not in
+    // that snapshot. A new statement, run while we hold the lock, sees it.
+    pqxx::result still_free = tx.exec_params(
+        absl::StrCat("SELECT 1 FROM promo_codes c WHERE c.code_id = $1 AND", kCodeNotHeld),
+        code_id);
+    if (!still_free.empty()) return code_id;
+  }
+  return absl::AbortedError("concurrent issues kept taking the same promo codes; retry");
 }
 
 }  // namespace
@@ -623,6 +684,48 @@ absl::StatusOr<Reservation> PromoCodeStore::Release(const std::string& program_i
   });
   if (!status.ok()) return status;
   return reservation;
+}
+
+absl::StatusOr<IssuedCode> PromoCodeStore::Issue(const std::string& program_id,
+                                                 const IssueRequest& request) {
+  if (!IsUuid(request.pool_id)) return InvalidField("pool_id", "not a UUID");
+  const absl::Time now = now_();
+  IssuedCode issued;
+  absl::Status status = pool_.TransactIdempotent([&](pg::Tx& tx) -> absl::Status {
+    // Concurrent retries of one issue queue here, so the later finds the
+    // earlier's code rather than claiming a second one it would give back.
+    tx.exec_params("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                   absl::StrCat("promo-issue:", program_id, "/", request.issue_id));
+    if (std::optional<IssuedCode> previous = LoadIssue(tx, program_id, request.issue_id)) {
+      if (!absl::EqualsIgnoreCase(previous->pool_id, request.pool_id) ||
+          previous->client_id != request.client_id) {
+        return FieldError(absl::StatusCode::kAlreadyExists, "issue_id",
+                          "already used to issue a code of another pool or to another client");
+      }
+      issued = *std::move(previous);
+      return absl::OkStatus();
+    }
+    ASSIGN_OR_RETURN(PromoCodePool pool,
+                     LoadPool(tx, program_id, request.pool_id, PoolRead::kToUse));
+    RETURN_IF_ERROR(CheckIssuable(pool, now));
+    const bool exclusive = pool.kind == PoolKind::kUnique;
+    int64_t code_id = 0;
+    if (exclusive) {
+      ASSIGN_OR_RETURN(code_id, ClaimUnheldCode(tx, pool.pool_id));
+    } else {
+      code_id = tx.exec_params1("SELECT code_id FROM promo_codes WHERE pool_id = $1 LIMIT 1",
+                                pool.pool_id)[0]
+                    .as<int64_t>();
+    }
+    tx.exec_params(
+        "INSERT INTO promo_code_issues (program_id, issue_id, pool_id, code_id, client_id,"
+        " exclusive) VALUES ($1, $2, $3, $4, $5, $6)",
+        program_id, request.issue_id, pool.pool_id, code_id, request.client_id, exclusive);
+    issued = *LoadIssue(tx, program_id, request.issue_id);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return issued;
 }
 
 }  // namespace loyalty::campaigns

@@ -43,6 +43,22 @@ struct ReserveRequest {
   std::string receipt_reference;
 };
 
+// A code handed to a client by Issue.
+struct IssuedCode {
+  std::string issue_id;
+  std::string pool_id;
+  std::string code;
+  std::string client_id;
+  std::string campaign_id;
+  absl::Time issue_time;
+};
+
+struct IssueRequest {
+  std::string pool_id;
+  std::string client_id;
+  std::string issue_id;  // the caller's idempotency key
+};
+
 struct PoolPage {
   std::vector<PromoCodePool> pools;
   std::string next_page_token;
@@ -124,6 +140,15 @@ class PromoCodeStore final {
   // the released reservation.
   absl::StatusOr<Reservation> Release(const std::string& program_id,
                                       const std::string& reservation_id);
+
+  // Hands a code of the pool to the client: for a UNIQUE pool one that was
+  // never issued and is not in use (claimed under its row lock, so
+  // concurrent issues never share a code), for a SHARED pool its code. A
+  // retry with the same issue id returns the first issue; the id reused for
+  // another pool or client is ALREADY_EXISTS naming issue_id.
+  // FAILED_PRECONDITION naming pool_id when the pool cannot issue (see
+  // CheckIssuable) or has no unused code left.
+  absl::StatusOr<IssuedCode> Issue(const std::string& program_id, const IssueRequest& request);
 
  private:
   pg::Pool& pool_;

@@ -6,6 +6,8 @@
 #include <atomic>
 #include <chrono>
 #include <iostream>
+#include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -70,6 +72,21 @@ class PromoCodeStoreTest : public ::testing::Test {
     auto created = store_.CreatePool(program_id_, pool, "");
     EXPECT_TRUE(created.ok()) << created.status();
     return created.ok() ? *created : PromoCodePool{};
+  }
+
+  // A UNIQUE pool holding `count` imported codes named <prefix>0, <prefix>1...
+  PromoCodePool CreateUniqueWithCodes(const std::string& prefix, int count) {
+    PromoCodePool pool = CreateUnique(1);
+    std::vector<std::string> codes;
+    for (int i = 0; i < count; ++i) codes.push_back(absl::StrCat(prefix, i));
+    auto imported = store_.ImportCodes(program_id_, pool.pool_id, codes, "");
+    EXPECT_TRUE(imported.ok() && imported->imported == count) << imported.status();
+    return pool;
+  }
+
+  absl::StatusOr<IssuedCode> Issue(const std::string& pool_id, const std::string& client_id,
+                                   const std::string& issue_id) {
+    return store_.Issue(program_id_, {pool_id, client_id, issue_id});
   }
 
   absl::StatusOr<Reservation> Reserve(const std::string& code, const std::string& reservation_id,
@@ -414,6 +431,125 @@ TEST_F(PromoCodeStoreTest, AnotherProgramSeesNothing) {
   EXPECT_EQ(store_.Release(stranger, "r-1").status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(store_.GetCode(program_id_, "MINE")->reserved_uses, 1);
   EXPECT_FALSE(store_.GetPool(program_id_, pool.pool_id)->archived);
+}
+
+TEST_F(PromoCodeStoreTest, IssueHandsEachUniqueCodeToOneClientOncePerIssueId) {
+  PromoCodePool pool = CreateUniqueWithCodes("GIFT", 3);
+  auto first = Issue(pool.pool_id, "client-a", "issue-1");
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->code, "GIFT0");
+  EXPECT_EQ(first->client_id, "client-a");
+  EXPECT_EQ(first->pool_id, pool.pool_id);
+
+  // A retry returns the same code and time, and stores nothing again.
+  auto retried = Issue(pool.pool_id, "client-a", "issue-1");
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(retried->code, first->code);
+  EXPECT_EQ(retried->issue_time, first->issue_time);
+  // The id reused for another client or pool is refused, not re-answered.
+  auto reused = Issue(pool.pool_id, "client-b", "issue-1");
+  EXPECT_EQ(reused.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(ViolatedField(reused.status()), "issue_id");
+
+  // A code someone already typed at a till is not handed out.
+  ASSERT_TRUE(Reserve("GIFT1", "r-1").ok());
+  auto second = Issue(pool.pool_id, "client-b", "issue-2");
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->code, "GIFT2");
+
+  auto exhausted = Issue(pool.pool_id, "client-c", "issue-3");
+  EXPECT_EQ(exhausted.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ViolatedField(exhausted.status()), "pool_id");
+  EXPECT_NE(exhausted.status().message().find(pool.pool_id), std::string::npos);
+  EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM promo_code_issues WHERE program_id = '",
+                               program_id_, "'")),
+            2);
+
+  // The issued code works at a till like any other.
+  EXPECT_TRUE(Reserve("GIFT0", "r-2", "client-a").ok());
+}
+
+TEST_F(PromoCodeStoreTest, SharedPoolIssuesItsOneCodeToEveryClient) {
+  PromoCodePool pool = CreateShared("SPRING", 0);
+  auto a = Issue(pool.pool_id, "client-a", "issue-a");
+  auto b = Issue(pool.pool_id, "client-b", "issue-b");
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ(a->code, "SPRING");
+  EXPECT_EQ(b->code, "SPRING");
+}
+
+TEST_F(PromoCodeStoreTest, IssueRefusesArchivedEndedAndOtherProgramsPools) {
+  PromoCodePool archived = CreateUniqueWithCodes("OLD", 2);
+  ASSERT_TRUE(store_.ArchivePool(program_id_, archived.pool_id).ok());
+  auto refused = Issue(archived.pool_id, "client-a", "issue-1");
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ViolatedField(refused.status()), "pool_id");
+
+  PromoCodePool ending = SharedInput("BYE", 0);
+  ending.end_time = now_ + absl::Hours(1);
+  auto created = store_.CreatePool(program_id_, ending, "");
+  ASSERT_TRUE(created.ok()) << created.status();
+  ASSERT_TRUE(Issue(created->pool_id, "client-a", "issue-2").ok());
+  now_ += absl::Hours(1);
+  auto ended = Issue(created->pool_id, "client-a", "issue-3");
+  EXPECT_EQ(ended.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ViolatedField(ended.status()), "pool_id");
+
+  PromoCodePool mine = CreateUniqueWithCodes("MINE", 1);
+  auto stranger = store_.Issue(NewUuid(), {mine.pool_id, "client-a", "issue-4"});
+  EXPECT_EQ(stranger.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(ViolatedField(stranger.status()), "pool_id");
+  EXPECT_EQ(Issue("not-a-uuid", "client-a", "issue-5").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM promo_code_issues WHERE program_id = '",
+                               program_id_, "'")),
+            1);
+}
+
+TEST_F(PromoCodeStoreTest, ConcurrentIssuesNeverShareACode) {
+  constexpr int kCodes = 12;
+  constexpr int kIssues = 16;
+  constexpr int kRounds = 5;
+  for (int round = 0; round < kRounds; ++round) {
+    PromoCodePool pool = CreateUniqueWithCodes(absl::StrCat("PAR", round, "X"), kCodes);
+    std::atomic<bool> go{false};
+    std::atomic<int> exhausted{0};
+    std::atomic<int> other{0};
+    std::mutex mutex;
+    std::multiset<std::string> codes;
+    std::vector<std::thread> issues;
+    // Every issue twice at once: twins must get one code between them.
+    for (int i = 0; i < 2 * kIssues; ++i) {
+      issues.emplace_back([&, i] {
+        while (!go.load()) std::this_thread::yield();
+        const int issue = i / 2;
+        auto result = Issue(pool.pool_id, absl::StrCat("client-", issue),
+                            absl::StrCat("issue-", round, "-", issue));
+        if (result.ok()) {
+          std::lock_guard<std::mutex> lock(mutex);
+          codes.insert(result->code);
+        } else if (result.status().code() == absl::StatusCode::kFailedPrecondition) {
+          ++exhausted;
+        } else {
+          ++other;
+          ADD_FAILURE() << result.status();
+        }
+      });
+    }
+    go = true;
+    for (auto& issue : issues) issue.join();
+    // Twins answer alike: each code twice, one per issue that got one.
+    std::set<std::string> distinct(codes.begin(), codes.end());
+    EXPECT_EQ(distinct.size(), static_cast<size_t>(kCodes)) << round;
+    for (const std::string& code : distinct) EXPECT_EQ(codes.count(code), 2u) << code;
+    EXPECT_EQ(exhausted.load(), 2 * (kIssues - kCodes)) << round;
+    EXPECT_EQ(other.load(), 0) << round;
+    EXPECT_EQ(Count(absl::StrCat("SELECT count(DISTINCT code_id) FROM promo_code_issues"
+                                 " WHERE pool_id = '",
+                                 pool.pool_id, "'")),
+              kCodes);
+  }
 }
 
 }  // namespace

@@ -98,6 +98,17 @@ void ReceiptToProto(const Receipt& receipt, v1::Receipt* out) {
     entered->set_campaign_id(code.campaign_id);
     entered->set_reason(code.reason);
   }
+  for (const ReceiptGift& gift : receipt.gifts) {
+    v1::ReceiptGift* given = out->add_gifts();
+    given->set_sku(gift.sku);
+    given->set_product_name(gift.product_name);
+    given->set_in_catalogue(gift.in_catalogue);
+    given->set_quantity(FormatMilli(gift.quantity_milli));
+    given->set_price(gift.price);
+    given->set_campaign_id(gift.campaign_id);
+    given->set_campaign_version(gift.campaign_version);
+    given->set_rule_id(gift.rule_id);
+  }
   BalanceToProto(receipt.balance, out->mutable_balance());
   rpc::SetTimestamp(receipt.create_time, out->mutable_create_time());
   if (receipt.confirm_time) rpc::SetTimestamp(*receipt.confirm_time, out->mutable_confirm_time());

@@ -87,6 +87,17 @@ absl::StatusOr<CampaignPricing> SnapshotReceiptCampaigns::Price(
     return pricing;
   }
   CampaignPricing pricing = ApplyCampaignOutcome(*outcome, input, lines);
+  if (!pricing.gifts.empty()) {
+    // Gifts are rare: their names cost a lookup only when a rule gives one.
+    std::vector<std::string> gift_skus;
+    for (const ReceiptGift& gift : pricing.gifts) gift_skus.push_back(gift.sku);
+    absl::StatusOr<std::vector<Product>> gift_products =
+        catalogue_.GetProducts(program_id, gift_skus);
+    if (!gift_products.ok()) return gift_products.status();
+    absl::flat_hash_map<std::string, std::string> names;
+    for (const Product& product : *gift_products) names[product.sku] = product.name;
+    NameGifts(names, pricing);
+  }
   if (member_unavailable) pricing.messages.push_back(kWithoutMemberFacts);
   return pricing;
 }

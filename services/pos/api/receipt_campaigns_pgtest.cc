@@ -97,6 +97,26 @@ TEST_F(ReceiptCampaignsTest, WithCampaignsDownAndNoSnapshotTheCashierIsTold) {
             std::vector<std::string>{"Campaigns are unavailable: priced without campaigns"});
 }
 
+TEST_F(ReceiptCampaignsTest, GiftsAreNamedFromTheCatalogueAndUnknownOnesReported) {
+  promotions::Campaign gifts = PercentOffCategory("c-gift", 3, "dairy", 0, "Gift week");
+  gifts.rules[0].effects = {
+      promotions::GiftEffect{.sku = "milk", .quantity_milli = 1000},
+      promotions::GiftEffect{.sku = "ghost", .quantity_milli = 2000, .price = 50}};
+  source_.active = {{gifts}, 6};
+  std::vector<PricedLine> lines = {Line(1, "milk", 10000)};
+  auto pricing = campaigns_.Price(kProgram, store_id_, absl::FromUnixSeconds(1'800'000'000),
+                                  PosSettings{}, nullptr, lines, {}, {});
+  ASSERT_TRUE(pricing.ok()) << pricing.status();
+  ASSERT_EQ(pricing->gifts.size(), 2u);
+  EXPECT_EQ(pricing->gifts[0].product_name, "Milk");
+  EXPECT_TRUE(pricing->gifts[0].in_catalogue);
+  EXPECT_EQ(pricing->gifts[0].campaign_version, 3);
+  EXPECT_EQ(pricing->gifts[1].sku, "ghost");
+  EXPECT_FALSE(pricing->gifts[1].in_catalogue);
+  EXPECT_EQ(pricing->messages,
+            (std::vector<std::string>{"Gift week", "Gift: 1 x Milk (milk), free",
+                                      "Gift: 2 x ghost at 50 each (not in the catalogue)"}));
+}
 
 class FakeDirectory final : public MemberDirectory {
  public:

@@ -1,6 +1,7 @@
 #include "services/pos/domain/campaign_pricing.h"
 
 #include "absl/strings/str_cat.h"
+#include "libs/common/decimal.h"
 
 namespace loyalty::pos {
 
@@ -67,6 +68,23 @@ CampaignPricing ApplyCampaignOutcome(const promotions::Outcome& outcome, const C
     if (!rule.cashier_message.empty()) pricing.messages.push_back(rule.cashier_message);
     pricing.applied.push_back(std::move(rule));
   }
+  for (const promotions::Gift& gift : outcome.gifts) {
+    // The version is the one the rule applied at; every gift comes from an
+    // applied rule, so it has an explanation.
+    int64_t version = 0;
+    for (const AppliedRule& rule : pricing.applied) {
+      if (rule.campaign_id == gift.campaign_id && rule.rule_id == gift.rule_id) {
+        version = rule.campaign_version;
+        break;
+      }
+    }
+    pricing.gifts.push_back({.campaign_id = gift.campaign_id,
+                             .campaign_version = version,
+                             .rule_id = gift.rule_id,
+                             .sku = gift.sku,
+                             .quantity_milli = gift.quantity_milli,
+                             .price = gift.price});
+  }
   for (const promotions::NearMiss& miss : outcome.near_misses) {
     // The amount is in minor units; the till formats money, not pos.
     pricing.messages.push_back(
@@ -75,6 +93,23 @@ CampaignPricing ApplyCampaignOutcome(const promotions::Outcome& outcome, const C
             : absl::StrCat(miss.cashier_message, " (spend ", miss.missing_amount, " more)"));
   }
   return pricing;
+}
+
+void NameGifts(const absl::flat_hash_map<std::string, std::string>& catalogue,
+               CampaignPricing& pricing) {
+  for (ReceiptGift& gift : pricing.gifts) {
+    auto known = catalogue.find(gift.sku);
+    gift.in_catalogue = known != catalogue.end();
+    gift.product_name = gift.in_catalogue ? known->second : "";
+    // Amounts stay in minor units, as in every other message: the till
+    // formats money.
+    std::string message = absl::StrCat(
+        "Gift: ", FormatMilli(gift.quantity_milli), " x ",
+        gift.in_catalogue ? absl::StrCat(gift.product_name, " (", gift.sku, ")") : gift.sku,
+        gift.price == 0 ? ", free" : absl::StrCat(" at ", gift.price, " each"));
+    if (!gift.in_catalogue) absl::StrAppend(&message, " (not in the catalogue)");
+    pricing.messages.push_back(std::move(message));
+  }
 }
 
 }  // namespace loyalty::pos

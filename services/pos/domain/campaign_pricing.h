@@ -56,18 +56,28 @@ struct CampaignPricing {
   // Per pos line, bonus points on top of the base accrual.
   std::vector<int64_t> line_bonus_points;
   int64_t bonus_points = 0;
-  // Rule messages, then near misses ("spend X more"), for the cashier.
+  // Rule messages, then near misses ("spend X more"), then the gifts to
+  // hand out (NameGifts), for the cashier.
   std::vector<std::string> messages;
   // What each applied campaign gave, with its budget (CMP-5).
   std::vector<promotions::Consumption> consumption;
   // Per promo code given to Price, the campaign that used it ("" for none).
   std::vector<std::string> promo_code_campaigns;
+  // What the applied rules give, not yet named (see NameGifts).
+  std::vector<ReceiptGift> gifts;
 };
 
 // Sets each line's campaign discount (before the points are computed from
 // what is left to pay) and returns what was applied.
 CampaignPricing ApplyCampaignOutcome(const promotions::Outcome& outcome, const CampaignInput& input,
                                      std::vector<PricedLine>& lines);
+
+// Names each gift from `catalogue` (sku -> product name, the skus the
+// catalogue knows) and tells the cashier about it in `messages`, one per
+// gift: what to hand out and at which price; a gift whose sku the catalogue
+// does not know is kept, with a message saying so.
+void NameGifts(const absl::flat_hash_map<std::string, std::string>& catalogue,
+               CampaignPricing& pricing);
 
 // The port Calculate prices through: looks up what the mapping needs and
 // evaluates the program's snapshot with the `promo_codes` the caller

@@ -128,5 +128,54 @@ TEST(ApplyCampaignOutcomeTest, BonusPointsGoToThePosLineTheyWereEarnedOn) {
   EXPECT_EQ(pricing.messages, std::vector<std::string>{"Spend 500 more"});
 }
 
+TEST(ApplyCampaignOutcomeTest, GiftsCarryTheRuleAndVersionThatGaveThem) {
+  std::vector<PricedLine> lines = {Line(1, "milk", "dairy", 7000)};
+  CampaignInput input = BuildCampaignInput(lines, {}, kSale);
+  promotions::Campaign campaign = PercentOffCategory("c-gift", 4, "dairy", 0, "");
+  campaign.rules[0].conditions = {promotions::ReceiptSumCondition{.min_amount = 5000}};
+  campaign.rules[0].effects = {
+      promotions::GiftEffect{.sku = "mug", .quantity_milli = 2000},
+      promotions::GiftEffect{.sku = "cookie", .quantity_milli = 500, .price = 150}};
+  auto snapshot = promotions::Snapshot::Compile({campaign}, absl::UTCTimeZone());
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  auto outcome = promotions::Evaluate(*snapshot, input.receipt);
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+
+  CampaignPricing pricing = ApplyCampaignOutcome(*outcome, input, lines);
+  EXPECT_EQ(lines[0].discount, 0);  // a gift is not a discount
+  ASSERT_EQ(pricing.gifts.size(), 2u);
+  EXPECT_EQ(pricing.gifts[0].sku, "mug");
+  EXPECT_EQ(pricing.gifts[0].quantity_milli, 2000);
+  EXPECT_EQ(pricing.gifts[0].price, 0);
+  EXPECT_EQ(pricing.gifts[0].campaign_id, "c-gift");
+  EXPECT_EQ(pricing.gifts[0].campaign_version, 4);
+  EXPECT_EQ(pricing.gifts[0].rule_id, "r1");
+  EXPECT_EQ(pricing.gifts[1].sku, "cookie");
+  EXPECT_EQ(pricing.gifts[1].price, 150);
+
+  // Under the threshold the rule gives nothing.
+  std::vector<PricedLine> small = {Line(1, "milk", "dairy", 4000)};
+  CampaignInput small_input = BuildCampaignInput(small, {}, kSale);
+  auto none = promotions::Evaluate(*snapshot, small_input.receipt);
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_TRUE(ApplyCampaignOutcome(*none, small_input, small).gifts.empty());
+}
+
+TEST(NameGiftsTest, NamesKnownGiftsAndKeepsUnknownOnesWithAMessage) {
+  CampaignPricing pricing;
+  pricing.messages = {"Rule message"};
+  pricing.gifts = {
+      {.campaign_id = "c", .rule_id = "r", .sku = "mug", .quantity_milli = 1000},
+      {.campaign_id = "c", .rule_id = "r", .sku = "ghost", .quantity_milli = 1500, .price = 250}};
+  NameGifts({{"mug", "Coffee mug"}}, pricing);
+  EXPECT_TRUE(pricing.gifts[0].in_catalogue);
+  EXPECT_EQ(pricing.gifts[0].product_name, "Coffee mug");
+  EXPECT_FALSE(pricing.gifts[1].in_catalogue);
+  EXPECT_EQ(pricing.gifts[1].product_name, "");
+  EXPECT_EQ(pricing.messages,
+            (std::vector<std::string>{"Rule message", "Gift: 1 x Coffee mug (mug), free",
+                                      "Gift: 1.5 x ghost at 250 each (not in the catalogue)"}));
+}
+
 }  // namespace
 }  // namespace loyalty::pos

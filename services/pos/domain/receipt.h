@@ -83,6 +83,22 @@ struct AppliedRule {
   std::string cashier_message;
 };
 
+// An item a campaign rule gives with the receipt (CMP-4): the cashier hands
+// it out; it is not a line of the receipt and changes no amount or points.
+struct ReceiptGift {
+  std::string campaign_id;
+  int64_t campaign_version = 0;
+  std::string rule_id;
+  std::string sku;
+  // From the catalogue; "" when the sku is not in it (in_catalogue false),
+  // which is reported, not dropped: the rule still gives the gift, and the
+  // cashier is told the catalogue does not know it.
+  std::string product_name;
+  bool in_catalogue = false;
+  int64_t quantity_milli = 0;
+  int64_t price = 0;  // per unit, minor units; 0 for a free gift
+};
+
 struct Receipt {
   std::string receipt_id;
   std::string program_id;
@@ -117,6 +133,8 @@ struct Receipt {
   // The gift certificates offered on the current calculation, in the order
   // given; the applied ones pay part of it (certificates.h).
   std::vector<ReceiptCertificate> certificates;
+  // The gifts of the current calculation, in the order the rules gave them.
+  std::vector<ReceiptGift> gifts;
   absl::Time create_time;
   std::optional<absl::Time> confirm_time;
   // POS-6: set for a receipt an offline till took and uploaded later: when

@@ -175,6 +175,7 @@ absl::StatusOr<Receipt> ReceiptEngine::Calculate(const std::string& program_id,
     campaign_pricing = *std::move(within);
     receipt.budget_reserved = !ClaimsOf(campaign_pricing.consumption, card.has_value()).empty();
   }
+  receipt.gifts = campaign_pricing.gifts;
   // A calculation that is not saved must not hold budget until it lapses.
   // Only a new receipt's id is this attempt's alone: a recalculation shares
   // its key with any concurrent recalculation of the receipt, which may be

@@ -245,6 +245,13 @@ class FakeCampaigns final : public ReceiptCampaigns {
     pricing.bonus_points = 7;
     pricing.messages = {"Spring sale"};
     pricing.applied = {{.campaign_id = "c1", .campaign_version = 4, .rule_id = "r1"}};
+    pricing.gifts = {{.campaign_id = "c1",
+                      .campaign_version = 4,
+                      .rule_id = "r1",
+                      .sku = "mug",
+                      .product_name = "Mug",
+                      .in_catalogue = true,
+                      .quantity_milli = 1000}};
     return pricing;
   }
 
@@ -272,6 +279,11 @@ TEST_F(ReceiptEngineTest, CampaignDiscountsComeBeforePointsAndBonusPointsAreAdde
   ASSERT_EQ(receipt->applied_campaigns.size(), 1u);
   EXPECT_EQ(receipt->applied_campaigns[0].campaign_version, 4);
   EXPECT_EQ(AmountToPay(receipt->lines, receipt->point_value), 110000);
+  // The gifts are saved with the calculation; they change no amount.
+  ASSERT_EQ(receipt->gifts.size(), 1u);
+  EXPECT_EQ(receipt->gifts[0].sku, "mug");
+  ASSERT_EQ(repository_.receipts.size(), 1u);
+  EXPECT_EQ(repository_.receipts.begin()->second.gifts.size(), 1u);
 }
 
 TEST_F(ReceiptEngineTest, WithoutACardCampaignsDiscountButEarnNothing) {

@@ -20,6 +20,7 @@
 #include "services/pos/domain/certificates.h"
 #include "services/pos/storage/receipt_events.h"
 #include "services/pos/storage/receipt_certificates.h"
+#include "services/pos/storage/receipt_gifts.h"
 #include "services/pos/storage/receipt_promo_codes.h"
 #include "services/pos/storage/reference_store.h"
 
@@ -203,6 +204,7 @@ std::optional<Receipt> LoadReceipt(pg::Tx& tx, const std::string& program_id,
   }
   ReadReceiptPromoCodes(results[promo_codes], receipt);
   LoadReceiptCertificates(tx, receipt);
+  LoadReceiptGifts(tx, receipt);
   return receipt;
 }
 
@@ -636,6 +638,7 @@ absl::Status PosStore::SaveCalculation(const Receipt& receipt) {
     InsertReceiptRows(tx, receipt);
     SaveReceiptPromoCodes(tx, receipt);
     SaveReceiptCertificates(tx, receipt);
+    SaveReceiptGifts(tx, receipt);
     return absl::OkStatus();
   });
   if (absl::IsAlreadyExists(saved)) {

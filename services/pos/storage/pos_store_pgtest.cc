@@ -316,6 +316,56 @@ TEST_F(PosStoreTest, TheCampaignsThatPricedAReceiptAreKeptAndReplacedByARecalcul
   EXPECT_FALSE(confirmed->budget_reserved);
 }
 
+TEST_F(PosStoreTest, GiftsAreKeptWithTheCalculationReplacedByTheNextAndInTheEvent) {
+  Receipt receipt = Calculated("CMP-4");
+  receipt.gifts = {{.campaign_id = "c-gift",
+                    .campaign_version = 2,
+                    .rule_id = "r1",
+                    .sku = "mug",
+                    .product_name = "Coffee mug",
+                    .in_catalogue = true,
+                    .quantity_milli = 1000},
+                   {.campaign_id = "c-gift",
+                    .campaign_version = 2,
+                    .rule_id = "r1",
+                    .sku = "ghost",
+                    .quantity_milli = 1500,
+                    .price = 250}};
+  ASSERT_TRUE(store_.SaveCalculation(receipt).ok());
+  auto saved = store_.Get(kProgram, receipt.receipt_id);
+  ASSERT_TRUE(saved.ok()) << saved.status();
+  ASSERT_EQ(saved->gifts.size(), 2u);
+  EXPECT_EQ(saved->gifts[0].sku, "mug");
+  EXPECT_EQ(saved->gifts[0].product_name, "Coffee mug");
+  EXPECT_TRUE(saved->gifts[0].in_catalogue);
+  EXPECT_EQ(saved->gifts[0].campaign_version, 2);
+  EXPECT_EQ(saved->gifts[1].sku, "ghost");
+  EXPECT_FALSE(saved->gifts[1].in_catalogue);
+  EXPECT_EQ(saved->gifts[1].quantity_milli, 1500);
+  EXPECT_EQ(saved->gifts[1].price, 250);
+
+  // The recalculation gives only the mug: the ghost is gone.
+  ASSERT_TRUE(store_.BeginRecalculation(kProgram, receipt.receipt_id, 1).ok());
+  Receipt second = receipt;
+  second.calculation = 2;
+  second.gifts.pop_back();
+  ASSERT_TRUE(store_.SaveCalculation(second).ok());
+  auto begun = store_.BeginConfirm(kProgram, "", receipt.receipt_id, "confirm-gifts");
+  ASSERT_TRUE(begun.ok()) << begun.status();
+  ASSERT_EQ(begun->gifts.size(), 1u);
+  EXPECT_EQ(begun->gifts[0].sku, "mug");
+  ASSERT_TRUE(store_.FinishConfirm(kProgram, receipt.receipt_id, Balance{}).ok());
+  auto confirmed = LastEvent<v1::ReceiptConfirmed>(*server_, "loyalty.pos.v1.ReceiptConfirmed",
+                                                   receipt.receipt_id);
+  ASSERT_EQ(confirmed.gifts_size(), 1);
+  EXPECT_EQ(confirmed.gifts(0).sku(), "mug");
+  EXPECT_TRUE(confirmed.gifts(0).in_catalogue());
+  EXPECT_EQ(confirmed.gifts(0).quantity_milli(), 1000);
+  EXPECT_EQ(confirmed.gifts(0).campaign_id(), "c-gift");
+  EXPECT_EQ(confirmed.gifts(0).campaign_version(), 2);
+  EXPECT_EQ(confirmed.gifts(0).rule_id(), "r1");
+}
+
 TEST_F(PosStoreTest, StalledConfirmationsAreListedAndRevertible) {
   Receipt receipt = Calculated("ST-1");
   ASSERT_TRUE(store_.SaveCalculation(receipt).ok());

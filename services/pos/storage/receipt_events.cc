@@ -38,6 +38,16 @@ v1::ReceiptConfirmed ReceiptConfirmedEvent(const Receipt& receipt) {
     fact->set_bonus_points(rule.bonus_points);
     for (const AppliedRule::Line& line : rule.lines) fact->add_line_numbers(line.line_number);
   }
+  for (const ReceiptGift& gift : receipt.gifts) {
+    v1::GiftFact* fact = event.add_gifts();
+    fact->set_sku(gift.sku);
+    fact->set_in_catalogue(gift.in_catalogue);
+    fact->set_quantity_milli(gift.quantity_milli);
+    fact->set_price(gift.price);
+    fact->set_campaign_id(gift.campaign_id);
+    fact->set_campaign_version(gift.campaign_version);
+    fact->set_rule_id(gift.rule_id);
+  }
   if (receipt.confirm_time) rpc::SetTimestamp(*receipt.confirm_time, event.mutable_confirm_time());
   if (receipt.taken_time) {
     event.set_offline(true);

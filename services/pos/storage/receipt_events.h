@@ -10,7 +10,7 @@
 namespace loyalty::pos {
 
 // A receipt just CONFIRMED (its confirm_time set): lines with their
-// discounts and points, the campaign rules that priced it.
+// discounts and points, the campaign rules that priced it, its gifts.
 v1::ReceiptConfirmed ReceiptConfirmedEvent(const Receipt& receipt);
 
 // A refund just DONE, with the earned points actually taken back.
