@@ -60,6 +60,7 @@ void ToProto(const Balance& balance, v1::Balance& out) {
   out.set_pending(balance.pending);
   out.set_held(balance.held);
   out.set_expiring_soon(balance.expiring_soon);
+  out.set_debt(balance.debt);
   if (balance.next_expire_time)
     *out.mutable_next_expire_time() = ToProto(*balance.next_expire_time);
 }
@@ -199,13 +200,16 @@ TransferSpec FromProto(const v1::TransferSpec& spec) {
                       .expire_time = FromProto(spec.has_expire_time(), spec.expire_time()),
                       .reference = spec.reference(),
                       .reason = spec.reason(),
-                      .partner_id = spec.partner_id()};
+                      .partner_id = spec.partner_id(),
+                      .negative_floor = spec.negative_floor()};
 }
 
 void ToProto(const TransferResult& result, v1::TransferResult& out) {
   out.set_transfer_id(result.transfer_id);
   out.set_amount(result.amount);
   *out.mutable_create_time() = ToProto(result.create_time);
+  out.set_amount_into_debt(result.into_debt);
+  out.set_amount_repaying_debt(result.repaid_debt);
 }
 
 v1::HoldState ToProto(HoldState state) {

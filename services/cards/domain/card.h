@@ -32,6 +32,9 @@ struct Balance {
   // for (30 days unless said otherwise), and the soonest such expiry.
   int64_t expiring_soon = 0;
   std::optional<absl::Time> next_expire_time;
+  // Points owed below zero (see DebtOf in ledger.h); `available` is 0 until
+  // the active points exceed it and the holds.
+  int64_t debt = 0;
 
   friend bool operator==(const Balance&, const Balance&) = default;
 };

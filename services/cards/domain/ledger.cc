@@ -177,6 +177,14 @@ absl::Status ValidateTransfer(const TransferSpec& spec, absl::string_view field_
     }
     RETURN_IF_ERROR(ValidateNoControlCharacters(field("partner_id"), spec.partner_id));
   }
+  if (spec.negative_floor != 0) {
+    if (spec.kind != TransferKind::kAccrualReversal) {
+      return InvalidField(field("negative_floor"), "only an ACCRUAL_REVERSAL may go below zero");
+    }
+    if (spec.negative_floor < 0 || spec.negative_floor > kMaxAmount) {
+      return InvalidField(field("negative_floor"), absl::StrCat("must be 0..", kMaxAmount));
+    }
+  }
   if (spec.card_number.empty()) return InvalidField(field("card_number"), "required");
   if (spec.amount <= 0) return InvalidField(field("amount"), "must be positive");
   if (spec.amount > kMaxAmount) {
@@ -242,6 +250,7 @@ std::string TransferFingerprint(const TransferSpec& spec) {
   // still match their retries.
   if (!spec.reason.empty()) fingerprint.Add(spec.reason);
   if (!spec.partner_id.empty()) fingerprint.Add("partner").Add(spec.partner_id);
+  if (spec.negative_floor != 0) fingerprint.Add("negative_floor").Add(spec.negative_floor);
   return fingerprint.Digest();
 }
 
@@ -394,8 +403,20 @@ absl::StatusOr<absl::Duration> ExpiringWindowFromDays(int64_t days, absl::string
   return absl::Hours(24 * days);
 }
 
+int64_t DebtOf(std::span<const Lot> lots, int64_t balance) {
+  int64_t in_lots = 0;
+  for (const Lot& lot : lots) in_lots += lot.remaining;
+  return std::max<int64_t>(0, in_lots - balance);
+}
+
+int64_t PlanDebt(int64_t shortfall, int64_t balance_after_takes, int64_t floor) {
+  if (floor <= 0 || shortfall <= 0) return 0;
+  // Both terms are within 10^12 of zero, far from overflow.
+  return std::clamp<int64_t>(balance_after_takes + floor, 0, shortfall);
+}
+
 Balance SummarizeBalance(std::span<const Lot> lots, int64_t held, absl::Time now,
-                         absl::Duration expiring_window) {
+                         absl::Duration expiring_window, int64_t debt) {
   Balance balance;
   const absl::Time soon = now + expiring_window;
   for (const Lot& lot : lots) {
@@ -417,7 +438,10 @@ Balance SummarizeBalance(std::span<const Lot> lots, int64_t held, absl::Time now
     }
   }
   balance.held = held;
-  balance.available = std::max<int64_t>(0, balance.active - held);
+  balance.debt = debt;
+  // The debt is owed from the first points there are: none is spendable
+  // until the active points cover it and the holds.
+  balance.available = std::max<int64_t>(0, balance.active - held - debt);
   return balance;
 }
 

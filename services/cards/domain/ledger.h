@@ -89,6 +89,10 @@ struct TransferSpec {
   // it; redemptions credit the partner's `redeemed` account. Only for
   // ACCRUAL, REDEMPTION and their reversals.
   std::string partner_id;
+  // ACCRUAL_REVERSAL only: the balance may go down to -negative_floor, what
+  // the member's points do not cover being taken as debt; 0 caps the
+  // reversal at what the member has. Part of the fingerprint when set.
+  int64_t negative_floor = 0;
 };
 
 struct TransferResult {
@@ -96,6 +100,10 @@ struct TransferResult {
   int64_t amount = 0;  // actually moved
   absl::Time create_time;
   bool replayed = false;  // an earlier application was returned
+  // Of `amount`: taken below zero as debt (a reversal with a floor), or
+  // spent repaying debt instead of becoming points (a credit).
+  int64_t into_debt = 0;
+  int64_t repaid_debt = 0;
 };
 
 struct CommitResult {
@@ -180,6 +188,25 @@ absl::StatusOr<std::vector<LotTake>> PlanCorrectionDebit(std::span<const Lot> lo
 // What the expiry sweep takes: everything expired lots have left.
 std::vector<LotTake> PlanExpiration(std::span<const Lot> lots, absl::Time now);
 
+// --- Debt -------------------------------------------------------------------
+//
+// A member account goes below zero only through an ACCRUAL_REVERSAL that
+// names a negative_floor: what its points do not cover becomes debt. The
+// stored balance is then the points left in its lots less the debt, so the
+// debt is never stored on its own: it is what the lots hold beyond the
+// balance. Lots stay >= 0; the next credits that create lots (accruals,
+// redemption reversals, credit corrections) repay the debt first and only
+// the rest becomes a lot; the debt reserves active points like a hold, so
+// nothing is spendable (nor holdable) until it is repaid.
+
+// The debt of an account whose lots are `lots` and stored balance `balance`.
+int64_t DebtOf(std::span<const Lot> lots, int64_t balance);
+
+// How much of `shortfall` (what a reversal could not take from lots) is
+// taken as debt so that `balance_after_takes` (the stored balance once the
+// lots were taken) goes no lower than -floor. 0 when floor is 0.
+int64_t PlanDebt(int64_t shortfall, int64_t balance_after_takes, int64_t floor);
+
 // How far ahead "expiring soon" looks unless the caller says otherwise.
 inline constexpr absl::Duration kDefaultExpiringWindow = absl::Hours(24 * 30);
 inline constexpr absl::Duration kMaxExpiringWindow = absl::Hours(24 * 366);
@@ -189,10 +216,10 @@ inline constexpr absl::Duration kMaxExpiringWindow = absl::Hours(24 * 366);
 // InvalidField(`field`).
 absl::StatusOr<absl::Duration> ExpiringWindowFromDays(int64_t days, absl::string_view field);
 
-// Balance of an account with `lots` and `held` points of open holds;
-// `expiring_window` sets what counts as expiring soon.
+// Balance of an account with `lots`, `held` points of open holds and
+// `debt` (DebtOf); `expiring_window` sets what counts as expiring soon.
 Balance SummarizeBalance(std::span<const Lot> lots, int64_t held, absl::Time now,
-                         absl::Duration expiring_window = kDefaultExpiringWindow);
+                         absl::Duration expiring_window = kDefaultExpiringWindow, int64_t debt = 0);
 
 // --- Holds ------------------------------------------------------------------
 

@@ -442,3 +442,69 @@ TEST(ExpiringWindowTest, DaysWithDefaultAndBounds) {
 
 }  // namespace
 }  // namespace loyalty::cards
+
+namespace loyalty::cards {
+namespace {
+
+TEST(DebtTest, IsWhatTheLotsHoldBeyondTheBalance) {
+  const std::vector<Lot> lots = {MakeLot(1, 60, kNow, std::nullopt),
+                                 MakeLot(2, 40, kNow + absl::Hours(1), std::nullopt)};
+  EXPECT_EQ(DebtOf(lots, 100), 0);
+  EXPECT_EQ(DebtOf(lots, 30), 70);
+  EXPECT_EQ(DebtOf({}, -25), 25);
+  EXPECT_EQ(DebtOf({}, 0), 0);
+}
+
+TEST(DebtTest, PlanDebtStopsAtTheFloor) {
+  EXPECT_EQ(PlanDebt(70, 0, 500), 70);   // all of it fits
+  EXPECT_EQ(PlanDebt(70, 0, 50), 50);    // down to -50, 20 left
+  EXPECT_EQ(PlanDebt(70, -50, 50), 0);   // at the floor already
+  EXPECT_EQ(PlanDebt(70, -40, 50), 10);  // the last 10
+  EXPECT_EQ(PlanDebt(70, 0, 0), 0);      // no floor: capped
+  EXPECT_EQ(PlanDebt(0, 0, 500), 0);     // nothing short
+  // Held points beside the debt count in the balance: -floor is the
+  // balance's limit, not the debt's.
+  EXPECT_EQ(PlanDebt(60, 60, 10), 60);
+}
+
+TEST(DebtTest, ReservesActivePointsLikeAHold) {
+  const std::vector<Lot> lots = {MakeLot(1, 100, kNow - absl::Hours(1), std::nullopt)};
+  Balance balance = SummarizeBalance(lots, 30, kNow, kDefaultExpiringWindow, 50);
+  EXPECT_EQ(balance.debt, 50);
+  EXPECT_EQ(balance.active, 100);
+  EXPECT_EQ(balance.available, 20);
+  EXPECT_EQ(SummarizeBalance(lots, 30, kNow, kDefaultExpiringWindow, 90).available, 0);
+  EXPECT_EQ(SummarizeBalance({}, 0, kNow, kDefaultExpiringWindow, 25), (Balance{.debt = 25}));
+}
+
+TEST(ValidateTransfersTest, NegativeFloorOnlyOnReversalsWithinRange) {
+  TransferSpec reversal{.transfer_id = "t-1",
+                        .kind = TransferKind::kAccrualReversal,
+                        .card_number = "2000000000008",
+                        .amount = 10,
+                        .negative_floor = 500};
+  EXPECT_TRUE(ValidateTransfer(reversal, "").ok());
+  reversal.negative_floor = -1;
+  EXPECT_EQ(ViolatedField(ValidateTransfer(reversal, "t.")), "t.negative_floor");
+  reversal.negative_floor = kMaxAmount + 1;
+  EXPECT_EQ(ViolatedField(ValidateTransfer(reversal, "t.")), "t.negative_floor");
+  TransferSpec accrual = Accrual(10);
+  accrual.negative_floor = 5;
+  EXPECT_EQ(ViolatedField(ValidateTransfer(accrual, "t.")), "t.negative_floor");
+}
+
+TEST(TransferFingerprintTest, NegativeFloorCountsOnlyWhenGiven) {
+  TransferSpec reversal{.transfer_id = "t-1",
+                        .kind = TransferKind::kAccrualReversal,
+                        .card_number = "2000000000008",
+                        .amount = 10};
+  const std::string capped = TransferFingerprint(reversal);
+  reversal.negative_floor = 500;
+  const std::string with_floor = TransferFingerprint(reversal);
+  EXPECT_NE(capped, with_floor);
+  reversal.negative_floor = 400;
+  EXPECT_NE(TransferFingerprint(reversal), with_floor);
+}
+
+}  // namespace
+}  // namespace loyalty::cards

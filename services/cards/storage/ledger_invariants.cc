@@ -8,6 +8,15 @@
 namespace loyalty::cards {
 namespace {
 
+// Each member account's debt (domain/ledger.h DebtOf) from its transfers:
+// reversals take it on the debit side, credits repay it on the credit side.
+#define LOYALTY_DEBTS                                                                \
+  "(SELECT program_id, account_id, sum(debt_change) AS debt FROM ("                  \
+  "   SELECT program_id, debit_account_id AS account_id, debt_change FROM transfers" \
+  "   WHERE debt_change > 0"                                                         \
+  "   UNION ALL SELECT program_id, credit_account_id, debt_change FROM transfers"    \
+  "   WHERE debt_change < 0) d GROUP BY 1, 2)"
+
 constexpr InvariantCheck kChecks[] = {
     {"postings of a program sum to zero",
      "SELECT program_id || ': sum ' || sum(amount) FROM postings"
@@ -21,24 +30,23 @@ constexpr InvariantCheck kChecks[] = {
      "   USING (program_id, account_id)"
      " WHERE a.kind = 'member' AND a.balance IS DISTINCT FROM COALESCE(p.total, 0)"},
 
-    {"member balance is not negative",
-     "SELECT a.program_id || '/' || a.account_id || ': ' || COALESCE(a.balance, p.total)"
-     " FROM accounts a LEFT JOIN (SELECT program_id, account_id, sum(amount) AS total"
-     "                            FROM postings GROUP BY 1, 2) p"
-     "   USING (program_id, account_id)"
-     " WHERE a.kind = 'member' AND (a.balance < 0 OR p.total < 0)"},
+    {"member debt is not negative",
+     "SELECT program_id || '/' || account_id || ': debt ' || debt FROM " LOYALTY_DEBTS
+     " d WHERE debt < 0"},
 
     {"system accounts keep no stored balance",
      "SELECT program_id || '/' || account_id || ' (' || kind || ')' FROM accounts"
      " WHERE kind <> 'member' AND balance IS NOT NULL"},
 
-    {"member balance equals the points left in its lots",
+    {"member balance equals the points left in its lots less its debt",
      "SELECT a.program_id || '/' || a.account_id || ': balance ' || a.balance ||"
-     "       ', lots ' || COALESCE(l.total, 0)"
+     "       ', lots ' || COALESCE(l.total, 0) || ', debt ' || COALESCE(d.debt, 0)"
      " FROM accounts a LEFT JOIN (SELECT program_id, account_id, sum(remaining) AS total"
      "                            FROM lots GROUP BY 1, 2) l"
      "   USING (program_id, account_id)"
-     " WHERE a.kind = 'member' AND a.balance IS DISTINCT FROM COALESCE(l.total, 0)"},
+     " LEFT JOIN " LOYALTY_DEBTS " d USING (program_id, account_id)"
+     " WHERE a.kind = 'member'"
+     "   AND a.balance IS DISTINCT FROM COALESCE(l.total, 0) - COALESCE(d.debt, 0)"},
 
     {"lot remaining equals amount less consumptions",
      "SELECT l.program_id || '/lot ' || l.lot_id || ': amount ' || l.amount ||"
@@ -114,13 +122,16 @@ constexpr InvariantCheck kChecks[] = {
      " LEFT JOIN (SELECT program_id, transfer_id, sum(amount) AS total"
      "            FROM lot_consumptions GROUP BY 1, 2) c USING (program_id, transfer_id)"
      " LEFT JOIN lots l ON l.program_id = t.program_id AND l.transfer_id = t.transfer_id"
+     // A reversal's debt came from no lot; a credit's repayment went to none.
      " WHERE (t.kind IN ('REDEMPTION', 'ACCRUAL_REVERSAL', 'EXPIRATION', 'CORRECTION_DEBIT')"
-     "        AND (COALESCE(c.total, 0) <> t.amount OR l.lot_id IS NOT NULL))"
+     "        AND (COALESCE(c.total, 0) <> t.amount - t.debt_change OR l.lot_id IS NOT NULL))"
      "    OR (t.kind IN ('MERGE', 'POOL_JOIN', 'POOL_LEAVE')"
      "        AND (COALESCE(c.total, 0) <> t.amount OR l.lot_id IS NULL"
      "        OR l.amount <> t.amount OR l.account_id <> t.credit_account_id))"
      "    OR (t.kind IN ('ACCRUAL', 'REDEMPTION_REVERSAL', 'CORRECTION_CREDIT')"
-     "        AND (c.total IS NOT NULL OR l.lot_id IS NULL OR l.amount <> t.amount"
+     "        AND (c.total IS NOT NULL"
+     "             OR (l.lot_id IS NULL) <> (t.amount + t.debt_change = 0)"
+     "             OR l.amount <> t.amount + t.debt_change"
      "             OR l.account_id <> t.credit_account_id))"},
 
     {"expiration took only lots that had expired, and all they had left",
@@ -223,6 +234,8 @@ constexpr InvariantCheck kChecks[] = {
      "SELECT program_id || '/' || transfer_id || ': ' || count(*) || ' records'"
      " FROM transfers GROUP BY program_id, transfer_id HAVING count(*) > 1"},
 };
+
+#undef LOYALTY_DEBTS
 
 constexpr InvariantCheck kEventCheck = {
     "transfer emitted exactly one PointsTransferred event",

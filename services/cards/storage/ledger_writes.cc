@@ -45,15 +45,15 @@ constexpr char kWriteBatch[] =
     "WITH"
     " t AS (INSERT INTO transfers (program_id, transfer_id, kind, fingerprint, card_number,"
     "         debit_account_id, credit_account_id, requested_amount, amount, hold_id,"
-    "         reference, created_at, reason, actor, partner_id)"
+    "         reference, created_at, reason, actor, partner_id, debt_change)"
     "       SELECT $1, t.id, t.kind, t.fingerprint, t.card, t.debit, t.credit, t.requested,"
     "              t.moved, NULLIF(t.hold, ''), t.reference, micros_to_ts($2), t.reason,"
-    "              t.actor, t.partner"
+    "              t.actor, t.partner, t.debt_change"
     "       FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::uuid[],"
     "                   $8::uuid[], $9::bigint[], $10::bigint[], $11::text[], $12::text[],"
-    "                   $13::text[], $14::text[], $15::text[])"
+    "                   $13::text[], $14::text[], $15::text[], $38::bigint[])"
     "            AS t(id, kind, fingerprint, card, debit, credit, requested, moved, hold,"
-    "                 reference, reason, actor, partner)),"
+    "                 reference, reason, actor, partner, debt_change)),"
     " p AS (INSERT INTO postings (program_id, transfer_id, account_id, amount, created_at)"
     "       SELECT $1, p.transfer, p.account, p.amount, micros_to_ts($2)"
     "       FROM unnest($16::text[], $17::uuid[], $18::bigint[]) WITH ORDINALITY"
@@ -153,7 +153,7 @@ absl::Status LedgerWrites::Flush(pg::Tx& tx, absl::string_view program_id_view,
 
   TextColumn ids, kinds, fingerprints, cards, debits, credits, holds, references, reasons, actors,
       partners;
-  IntColumn requested, moved;
+  IntColumn requested, moved, debt_changes;
   TextColumn posting_transfers, posting_accounts;
   IntColumn posting_amounts;
   for (const TransferRecord& t : transfers_) {
@@ -170,6 +170,7 @@ absl::Status LedgerWrites::Flush(pg::Tx& tx, absl::string_view program_id_view,
     reasons.values.push_back(t.reason);
     actors.values.push_back(t.actor);
     partners.values.push_back(t.partner_id);
+    debt_changes.values.push_back(t.debt_change);
     if (t.moved == 0) continue;  // postings are never zero
     posting_transfers.values.insert(posting_transfers.values.end(), {t.transfer_id, t.transfer_id});
     posting_accounts.values.insert(posting_accounts.values.end(),
@@ -237,10 +238,10 @@ absl::Status LedgerWrites::Flush(pg::Tx& tx, absl::string_view program_id_view,
       posting_accounts.literal(), posting_amounts.literal(), lot_accounts.literal(),
       lot_transfers.literal(), lot_origins.literal(), lot_references.literal(),
       lot_amounts.literal(), lot_remaining.literal(), lot_activates.literal(),
-      lot_expires.literal(), lot_partners.literal(), stored_lots.literal(),
-      stored_taken.literal(), consumed_lots.literal(), consumed_new_lots.literal(),
-      consuming_transfers.literal(), consumed_amounts.literal(), hold_ids.literal(),
-      hold_transfers.literal(), delta_accounts.literal(), account_deltas.literal());
+      lot_expires.literal(), lot_partners.literal(), stored_lots.literal(), stored_taken.literal(),
+      consumed_lots.literal(), consumed_new_lots.literal(), consuming_transfers.literal(),
+      consumed_amounts.literal(), hold_ids.literal(), hold_transfers.literal(),
+      delta_accounts.literal(), account_deltas.literal(), debt_changes.literal());
   // The account locks should make both impossible: broken invariants.
   if (counts[0][0].as<int64_t>() != static_cast<int64_t>(stored_lots.values.size())) {
     return absl::InternalError("a lot changed under its account's lock");

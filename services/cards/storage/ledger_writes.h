@@ -38,6 +38,9 @@ struct TransferRecord {
   std::string reason;
   std::string actor;
   std::string partner_id;
+  // The member account's debt: + taken below zero by a reversal, - repaid
+  // by a credit (see DebtOf in domain/ledger.h).
+  int64_t debt_change = 0;
 };
 
 // A lot a transfer creates in a member account.

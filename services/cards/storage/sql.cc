@@ -167,6 +167,23 @@ std::map<std::string, int64_t> LoadHeldOf(pqxx::transaction_base& tx, absl::stri
       ExecPrepared(tx, sql, std::string(program_id), pg::TextArray(account_ids), Micros(now)));
 }
 
+namespace {
+
+// Stored balances of member accounts, by id (for their debt, DebtOf).
+std::map<std::string, int64_t> LoadStoredBalancesOf(pqxx::transaction_base& tx,
+                                                    absl::string_view program_id,
+                                                    const std::vector<std::string>& account_ids) {
+  static const std::string sql =
+      absl::StrCat("SELECT a.* FROM ", kGivenAccounts,
+                   " CROSS JOIN LATERAL (SELECT account_id::text, balance FROM accounts"
+                   "  WHERE program_id = $1 AND account_id = ids.account_id AND kind = 'member'"
+                   "  OFFSET 0) AS a");
+  return ReadAccountAmounts(
+      ExecPrepared(tx, sql, std::string(program_id), pg::TextArray(account_ids)));
+}
+
+}  // namespace
+
 std::map<std::string, Balance> LoadBalances(pqxx::transaction_base& tx,
                                             absl::string_view program_id,
                                             const std::vector<std::string>& account_ids,
@@ -175,8 +192,12 @@ std::map<std::string, Balance> LoadBalances(pqxx::transaction_base& tx,
   if (account_ids.empty()) return balances;
   std::map<std::string, std::vector<Lot>> lots = LoadOpenLotsOf(tx, program_id, account_ids);
   std::map<std::string, int64_t> held = LoadHeldOf(tx, program_id, account_ids, now);
+  std::map<std::string, int64_t> stored = LoadStoredBalancesOf(tx, program_id, account_ids);
   for (const std::string& account_id : account_ids) {
-    balances[account_id] = SummarizeBalance(lots[account_id], held[account_id], now);
+    const std::vector<Lot>& account_lots = lots[account_id];
+    balances[account_id] =
+        SummarizeBalance(account_lots, held[account_id], now, kDefaultExpiringWindow,
+                         DebtOf(account_lots, stored[account_id]));
   }
   return balances;
 }
@@ -263,7 +284,11 @@ int64_t LoadHeld(pqxx::transaction_base& tx, absl::string_view program_id,
 Balance LoadBalance(pqxx::transaction_base& tx, absl::string_view program_id,
                     absl::string_view account_id, absl::Time now, absl::Duration expiring_window) {
   std::vector<Lot> lots = LoadOpenLots(tx, program_id, account_id);
-  return SummarizeBalance(lots, LoadHeld(tx, program_id, account_id, now), now, expiring_window);
+  const std::map<std::string, int64_t> stored =
+      LoadStoredBalancesOf(tx, program_id, {std::string(account_id)});
+  const int64_t debt = stored.empty() ? 0 : DebtOf(lots, stored.begin()->second);
+  return SummarizeBalance(lots, LoadHeld(tx, program_id, account_id, now), now, expiring_window,
+                          debt);
 }
 
 }  // namespace loyalty::cards::sql

@@ -96,11 +96,19 @@ class BatchRun final {
   LedgerWrites writes_;
 };
 
+// A transfer's stored debt_change (+ taken into debt, - repaid) as its
+// result reports it.
+void SetDebtChange(TransferResult& result, int64_t debt_change) {
+  result.into_debt = std::max<int64_t>(0, debt_change);
+  result.repaid_debt = std::max<int64_t>(0, -debt_change);
+}
+
 // Transfer ids already used, with what replaying them returns:
 // ($1 program_id, $2 transfer ids).
 constexpr char kUsedTransferIds[] =
     "SELECT t.* FROM unnest($2::text[]) AS k(id) CROSS JOIN LATERAL"
-    " (SELECT transfer_id, fingerprint, amount, ts_to_micros(created_at) FROM transfers"
+    " (SELECT transfer_id, fingerprint, amount, ts_to_micros(created_at), debt_change"
+    "  FROM transfers"
     "  WHERE program_id = $1 AND transfer_id = k.id OFFSET 0) AS t";
 
 void BatchRun::Load(std::span<const CommitRequest* const> requests) {
@@ -170,6 +178,7 @@ void BatchRun::Load(std::span<const CommitRequest* const> requests) {
                                                             .amount = row[2].as<int64_t>(),
                                                             .create_time = sql::TimeOf(row[3]),
                                                             .replayed = true}});
+      SetDebtChange(used_ids_.at(id).result, row[4].as<int64_t>());
     }
     if (holds) holds_ = sql::ReadHolds(results[*holds], now_);
     return;
@@ -233,7 +242,8 @@ absl::StatusOr<CommitResult> BatchRun::ApplyRequest(const CommitRequest& request
     return status;
   }
   const AccountState& first = accounts_[cards_.at(request.transfers[0].card_number).account_id];
-  out.balance = SummarizeBalance(first.lots, first.held, now_);
+  out.balance = SummarizeBalance(first.lots, first.held, now_, kDefaultExpiringWindow,
+                                 DebtOf(first.lots, first.balance));
   return out;
 }
 
@@ -287,8 +297,13 @@ absl::StatusOr<TransferResult> BatchRun::Apply(const TransferSpec& spec, const s
   std::vector<LotTake> takes;
   sql::HoldRow* hold = nullptr;
   int64_t moved = spec.amount;
+  // + taken below zero, - repaid (the transfers row's debt_change).
+  int64_t debt_change = 0;
+  const int64_t debt = DebtOf(account.lots, account.balance);
   if (route.member_is_source) {
-    int64_t held = account.held;
+    const int64_t held = account.held;
+    // Debt reserves points like a hold: spending must leave it covered.
+    const int64_t reserved = held + debt;
     // Plans that must take the whole amount or refuse.
     auto all_or_refuse = [&](absl::StatusOr<std::vector<LotTake>> plan) -> absl::Status {
       if (!plan.ok()) {
@@ -299,25 +314,37 @@ absl::StatusOr<TransferResult> BatchRun::Apply(const TransferSpec& spec, const s
       return absl::OkStatus();
     };
     switch (spec.kind) {
-      case TransferKind::kRedemption:
-        if (!spec.hold_id.empty()) {
-          ASSIGN_OR_RETURN(hold, HoldForPosting(spec, prefix, card));
-          held -= hold->hold.amount;  // the points this posting spends
+      case TransferKind::kRedemption: {
+        if (spec.hold_id.empty()) {
+          RETURN_IF_ERROR(all_or_refuse(PlanRedemption(account.lots, now_, spec.amount, reserved)));
+          break;
         }
-        RETURN_IF_ERROR(all_or_refuse(PlanRedemption(account.lots, now_, spec.amount, held)));
+        ASSIGN_OR_RETURN(hold, HoldForPosting(spec, prefix, card));
+        // A hold reserved its points before any later debt: posting it
+        // spends them whatever the account owes since (the debt stays).
+        RETURN_IF_ERROR(all_or_refuse(
+            PlanRedemption(account.lots, now_, spec.amount, held - hold->hold.amount)));
         break;
+      }
       case TransferKind::kCorrectionDebit:
-        RETURN_IF_ERROR(all_or_refuse(PlanCorrectionDebit(account.lots, now_, spec.amount, held)));
+        RETURN_IF_ERROR(
+            all_or_refuse(PlanCorrectionDebit(account.lots, now_, spec.amount, reserved)));
         break;
       case TransferKind::kExpiration:
         takes = PlanExpiration(account.lots, now_);
         moved = TotalTaken(takes);
         break;
-      default:  // kAccrualReversal, the only other kind with a member source
+      default: {  // kAccrualReversal, the only other kind with a member source
         takes = PlanAccrualReversal(account.lots, now_, spec.amount, held, spec.reference);
-        moved = TotalTaken(takes);
+        const int64_t taken = TotalTaken(takes);
+        debt_change = PlanDebt(spec.amount - taken, account.balance - taken, spec.negative_floor);
+        moved = taken + debt_change;
         break;
+      }
     }
+  } else if (route.creates_lot) {
+    // A credit repays the debt before it becomes spendable points.
+    debt_change = -std::min(debt, moved);
   }
 
   // A partner's accruals come from its own `issued` account and its
@@ -337,23 +364,26 @@ absl::StatusOr<TransferResult> BatchRun::Apply(const TransferSpec& spec, const s
                      .reference = spec.reference,
                      .reason = spec.reason,
                      .actor = spec.actor,
-                     .partner_id = spec.partner_id});
+                     .partner_id = spec.partner_id,
+                     .debt_change = debt_change});
   const int64_t member_delta = route.member_is_source ? -moved : moved;
   account.balance += member_delta;
   writes_.AddBalanceDelta(card.account_id, member_delta);
 
   const absl::Time activate_time = spec.activate_time.value_or(now_);
-  if (route.creates_lot) {
+  // What repaid debt becomes no lot (a credit that only repays creates none).
+  const int64_t lot_amount = moved + std::min<int64_t>(debt_change, 0);
+  if (route.creates_lot && lot_amount > 0) {
     const int64_t lot_id = writes_.AddLot(NewLot{.account_id = card.account_id,
                                                  .transfer_id = spec.transfer_id,
                                                  .origin = spec.kind,
                                                  .reference = spec.reference,
-                                                 .amount = moved,
+                                                 .amount = lot_amount,
                                                  .activate_time = activate_time,
                                                  .expire_time = spec.expire_time,
                                                  .partner_id = spec.partner_id});
     account.lots.push_back(Lot{.lot_id = lot_id,
-                               .remaining = moved,
+                               .remaining = lot_amount,
                                .activate_time = activate_time,
                                .expire_time = spec.expire_time,
                                .origin = spec.kind,
@@ -376,6 +406,7 @@ absl::StatusOr<TransferResult> BatchRun::Apply(const TransferSpec& spec, const s
 
   TransferResult result{
       .transfer_id = spec.transfer_id, .amount = moved, .create_time = now_, .replayed = false};
+  SetDebtChange(result, debt_change);
   TransferResult replay = result;
   replay.replayed = true;
   used_ids_.emplace(spec.transfer_id, UsedId{.fingerprint = fingerprint, .result = replay});

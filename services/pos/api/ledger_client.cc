@@ -104,6 +104,7 @@ absl::StatusOr<Ledger::CommitResult> GrpcLedger::Commit(const std::vector<Transf
     if (transfer.expire_at) rpc::SetTimestamp(*transfer.expire_at, spec->mutable_expire_time());
     spec->set_reference(transfer.reference);
     spec->set_partner_id(transfer.partner_id);
+    spec->set_negative_floor(transfer.negative_floor);
   }
   cards::v1::CommitTransfersResponse response;
   absl::Status status =
@@ -112,7 +113,10 @@ absl::StatusOr<Ledger::CommitResult> GrpcLedger::Commit(const std::vector<Transf
           "ledger", "CommitTransfers");
   if (!status.ok()) return status;
   CommitResult result;
-  for (const auto& moved : response.results()) result.moved.push_back(moved.amount());
+  for (const auto& moved : response.results()) {
+    result.moved.push_back(moved.amount());
+    result.into_debt.push_back(moved.amount_into_debt());
+  }
   result.balance = FromProto(response.balance());
   return result;
 }

@@ -168,6 +168,12 @@ void OfflineResultToProto(int index, const OfflineResult& result, v1::OfflineRec
   if (result.receipt) ReceiptToProto(*result.receipt, out->mutable_receipt());
 }
 
+v1::RefundShortfallPolicy ShortfallPolicyToProto(RefundShortfallPolicy policy) {
+  return policy == RefundShortfallPolicy::kNegativeBalance
+             ? v1::REFUND_SHORTFALL_POLICY_NEGATIVE_BALANCE
+             : v1::REFUND_SHORTFALL_POLICY_CAP;
+}
+
 void RefundToProto(const Refund& refund, v1::Refund* out) {
   out->set_refund_id(refund.refund_id);
   out->set_receipt_id(refund.receipt_id);
@@ -185,6 +191,11 @@ void RefundToProto(const Refund& refund, v1::Refund* out) {
   out->set_certificates_amount(certificates_amount);
   BalanceToProto(refund.balance, out->mutable_balance());
   rpc::SetTimestamp(refund.create_time, out->mutable_create_time());
+  out->set_points_reversed_from_balance(refund.points_reversed_from_balance());
+  out->set_points_into_negative(refund.points_into_negative);
+  out->set_points_forgiven(refund.points_forgiven());
+  out->set_shortfall_policy(ShortfallPolicyToProto(refund.shortfall_policy));
+  out->set_negative_floor(refund.negative_floor);
 }
 
 void StoreToProto(const Store& store, v1::Store* out) {
@@ -235,6 +246,8 @@ void SettingsToProto(const PosSettings& settings, absl::Time updated, v1::PosSet
   out->set_point_value(settings.point_value);
   out->set_accrual_activation_delay_seconds(settings.activation_delay_seconds);
   out->set_points_lifetime_days(settings.points_lifetime_days);
+  out->set_refund_shortfall_policy(ShortfallPolicyToProto(settings.refund_shortfall_policy));
+  out->set_refund_negative_floor(settings.refund_negative_floor);
   rpc::SetTimestamp(updated, out->mutable_update_time());
 }
 
@@ -430,8 +443,10 @@ grpc::Status StoreApi::UpdatePosSettings(grpc::ServerContext* context,
         std::vector<std::string> paths(request->update_mask().paths().begin(),
                                        request->update_mask().paths().end());
         if (paths.empty()) {
-          paths = {"accrual_rate_bp", "max_redeem_share_bp", "point_value",
-                   "accrual_activation_delay_seconds", "points_lifetime_days"};
+          paths = {"accrual_rate_bp",      "max_redeem_share_bp",
+                   "point_value",          "accrual_activation_delay_seconds",
+                   "points_lifetime_days", "refund_shortfall_policy",
+                   "refund_negative_floor"};
         }
         absl::StatusOr<PosSettings> saved =
             store_.UpdateSettings(call.program_id, [&](PosSettings& settings) -> absl::Status {
@@ -446,6 +461,20 @@ grpc::Status StoreApi::UpdatePosSettings(grpc::ServerContext* context,
                   settings.activation_delay_seconds = in.accrual_activation_delay_seconds();
                 } else if (path == "points_lifetime_days") {
                   settings.points_lifetime_days = in.points_lifetime_days();
+                } else if (path == "refund_shortfall_policy") {
+                  switch (in.refund_shortfall_policy()) {
+                    case v1::REFUND_SHORTFALL_POLICY_UNSPECIFIED:  // reads as CAP
+                    case v1::REFUND_SHORTFALL_POLICY_CAP:
+                      settings.refund_shortfall_policy = RefundShortfallPolicy::kCap;
+                      break;
+                    case v1::REFUND_SHORTFALL_POLICY_NEGATIVE_BALANCE:
+                      settings.refund_shortfall_policy = RefundShortfallPolicy::kNegativeBalance;
+                      break;
+                    default:
+                      return InvalidField("settings.refund_shortfall_policy", "unknown policy");
+                  }
+                } else if (path == "refund_negative_floor") {
+                  settings.refund_negative_floor = in.refund_negative_floor();
                 } else {
                   return InvalidField("update_mask", absl::StrCat("unknown field '", path, "'"));
                 }

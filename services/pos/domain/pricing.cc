@@ -76,7 +76,28 @@ absl::Status ValidateSettings(const PosSettings& settings) {
   if (settings.points_lifetime_days < 0 || settings.points_lifetime_days > 3660) {
     return InvalidField("settings.points_lifetime_days", "must be within 0..3660");
   }
+  if (settings.refund_negative_floor < 0 ||
+      settings.refund_negative_floor > kMaxRefundNegativeFloor) {
+    return InvalidField("settings.refund_negative_floor",
+                        absl::StrCat("must be within 0..", kMaxRefundNegativeFloor));
+  }
   return absl::OkStatus();
+}
+
+absl::string_view RefundShortfallPolicyName(RefundShortfallPolicy policy) {
+  return policy == RefundShortfallPolicy::kNegativeBalance ? "NEGATIVE_BALANCE" : "CAP";
+}
+
+std::optional<RefundShortfallPolicy> ParseRefundShortfallPolicy(absl::string_view name) {
+  if (name == "CAP") return RefundShortfallPolicy::kCap;
+  if (name == "NEGATIVE_BALANCE") return RefundShortfallPolicy::kNegativeBalance;
+  return std::nullopt;
+}
+
+int64_t RefundFloor(const PosSettings& settings) {
+  return settings.refund_shortfall_policy == RefundShortfallPolicy::kNegativeBalance
+             ? settings.refund_negative_floor
+             : 0;
 }
 
 absl::StatusOr<std::vector<PricedLine>> PriceLines(const std::vector<LineInput>& lines) {

@@ -6,12 +6,27 @@
 // units, points, quantities in thousandths); no I/O.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace loyalty::pos {
+
+// What a refund does with earned points to take back that the member has
+// already spent (POS-4). Mirrors loyalty.pos.v1.RefundShortfallPolicy.
+enum class RefundShortfallPolicy {
+  kCap = 1,              // take what is left, forgive the rest
+  kNegativeBalance = 2,  // take the rest as debt, down to a floor
+};
+
+// "CAP", "NEGATIVE_BALANCE": stored and published names.
+absl::string_view RefundShortfallPolicyName(RefundShortfallPolicy policy);
+std::optional<RefundShortfallPolicy> ParseRefundShortfallPolicy(absl::string_view name);
+
+inline constexpr int64_t kMaxRefundNegativeFloor = 1'000'000'000'000;  // cards' kMaxAmount
 
 struct PosSettings {
   int32_t accrual_rate_bp = 0;      // share of the paid amount, basis points
@@ -19,7 +34,14 @@ struct PosSettings {
   int64_t point_value = 100;        // minor units one point pays
   int64_t activation_delay_seconds = 0;
   int32_t points_lifetime_days = 0;  // 0: never expire
+  RefundShortfallPolicy refund_shortfall_policy = RefundShortfallPolicy::kCap;
+  // NEGATIVE_BALANCE: a refund may take the balance down to -floor.
+  int64_t refund_negative_floor = 0;
 };
+
+// How far below zero a refund under `settings` may take a balance: the
+// floor under NEGATIVE_BALANCE, 0 (a cap) under CAP.
+int64_t RefundFloor(const PosSettings& settings);
 
 // Checks ranges; errors name the field under `settings.`.
 absl::Status ValidateSettings(const PosSettings& settings);

@@ -130,3 +130,27 @@ TEST(ValidateSettingsTest, NamesTheField) {
 
 }  // namespace
 }  // namespace loyalty::pos
+
+namespace loyalty::pos {
+namespace {
+
+TEST(RefundShortfallPolicyTest, FloorIsValidatedAndAppliesOnlyToNegativeBalance) {
+  PosSettings settings;
+  settings.refund_negative_floor = -1;
+  EXPECT_EQ(ViolatedField(ValidateSettings(settings)), "settings.refund_negative_floor");
+  settings.refund_negative_floor = kMaxRefundNegativeFloor + 1;
+  EXPECT_EQ(ViolatedField(ValidateSettings(settings)), "settings.refund_negative_floor");
+  settings.refund_negative_floor = 500;
+  EXPECT_TRUE(ValidateSettings(settings).ok());
+  EXPECT_EQ(RefundFloor(settings), 0);  // CAP: the floor is kept but unused
+  settings.refund_shortfall_policy = RefundShortfallPolicy::kNegativeBalance;
+  EXPECT_EQ(RefundFloor(settings), 500);
+  for (RefundShortfallPolicy policy :
+       {RefundShortfallPolicy::kCap, RefundShortfallPolicy::kNegativeBalance}) {
+    EXPECT_EQ(ParseRefundShortfallPolicy(RefundShortfallPolicyName(policy)), policy);
+  }
+  EXPECT_EQ(ParseRefundShortfallPolicy("FORGIVE"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace loyalty::pos

@@ -162,9 +162,20 @@ struct Refund {
   RefundPlan plan;
   // The part of plan.amount that goes back to certificates.
   std::vector<RefundedCertificate> certificates;
+  // The program's shortfall policy when the refund was recorded, kept with
+  // it so that every retry asks the ledger the same (POS-4); negative_floor
+  // is 0 under CAP.
+  RefundShortfallPolicy shortfall_policy = RefundShortfallPolicy::kCap;
+  int64_t negative_floor = 0;
+  // Of plan.points_to_reverse: taken back (points_into_negative of them as
+  // debt below zero); the rest was forgiven.
   int64_t points_reversed = 0;
+  int64_t points_into_negative = 0;
   Balance balance;
   absl::Time create_time;
+
+  int64_t points_reversed_from_balance() const { return points_reversed - points_into_negative; }
+  int64_t points_forgiven() const { return plan.points_to_reverse - points_reversed; }
 };
 
 struct CardInfo {
@@ -199,9 +210,13 @@ class Ledger {
     // The coalition partner owning the receipt's store; the ledger charges
     // accruals to it and credits redemptions to it.
     std::string partner_id;
+    // kAccrualReversal: the balance may go down to -negative_floor (the
+    // program's refund policy); 0 caps the reversal at what is left.
+    int64_t negative_floor = 0;
   };
   struct CommitResult {
-    std::vector<int64_t> moved;  // per transfer
+    std::vector<int64_t> moved;      // per transfer
+    std::vector<int64_t> into_debt;  // per transfer: of moved, taken below zero
     Balance balance;
   };
   // All or nothing.

@@ -467,7 +467,8 @@ absl::StatusOr<Refund> ReceiptEngine::FinishRefunding(const std::string& program
                                          .card_number = refund.card_number,
                                          .amount = refund.plan.points_to_reverse,
                                          .reference = refund.receipt_id,
-                                         .partner_id = refund.partner_id});
+                                         .partner_id = refund.partner_id,
+                                         .negative_floor = refund.negative_floor});
   }
   if (refund.plan.points_to_return > 0) {
     transfers.push_back(Ledger::Transfer{.transfer_id = refund.refund_id + ":return",
@@ -478,14 +479,19 @@ absl::StatusOr<Refund> ReceiptEngine::FinishRefunding(const std::string& program
                                          .partner_id = refund.partner_id});
   }
   int64_t reversed = 0;
+  int64_t into_negative = 0;
   Balance balance;
   if (!transfers.empty()) {
     absl::StatusOr<Ledger::CommitResult> committed = ledger.Commit(transfers);
     if (!committed.ok()) return committed.status();
-    if (committed->moved.size() != transfers.size()) {
+    if (committed->moved.size() != transfers.size() ||
+        committed->into_debt.size() != transfers.size()) {
       return absl::InternalError("the ledger answered a different number of transfers");
     }
-    if (reverse_index >= 0) reversed = committed->moved[reverse_index];
+    if (reverse_index >= 0) {
+      reversed = committed->moved[reverse_index];
+      into_negative = committed->into_debt[reverse_index];
+    }
     balance = committed->balance;
   } else if (!refund.card_number.empty()) {
     absl::StatusOr<CardInfo> card = ledger.GetCard(refund.card_number);
@@ -516,7 +522,7 @@ absl::StatusOr<Refund> ReceiptEngine::FinishRefunding(const std::string& program
       }
     }
   }
-  return repository_.FinishRefund(program_id, refund.refund_id, reversed, balance);
+  return repository_.FinishRefund(program_id, refund.refund_id, reversed, into_negative, balance);
 }
 
 absl::Status ReceiptEngine::Resume(const StalledWork& work, Ledger& ledger) {

@@ -70,7 +70,8 @@ class ReceiptRepository {
                                          const std::string& bound_store_id,
                                          const std::string& receipt_id) = 0;
   // Plans and records a refund under `request_id` (or returns the one
-  // already recorded under it).
+  // already recorded under it), with the program's refund shortfall policy
+  // of that moment.
   virtual absl::StatusOr<Refund> BeginRefund(const std::string& program_id,
                                              const std::string& bound_store_id,
                                              const std::string& receipt_id,
@@ -78,8 +79,11 @@ class ReceiptRepository {
                                              const std::vector<RefundRequestLine>& lines) = 0;
   virtual absl::StatusOr<Refund> GetRefund(const std::string& program_id,
                                            const std::string& refund_id) = 0;
+  // PENDING -> DONE with what the ledger took back (points_into_negative
+  // of it below zero) and the balance after, emitting the event.
   virtual absl::StatusOr<Refund> FinishRefund(const std::string& program_id,
                                               const std::string& refund_id, int64_t points_reversed,
+                                              int64_t points_into_negative,
                                               const Balance& balance) = 0;
   // Confirmations and refunds begun more than `age` ago and not finished.
   virtual absl::StatusOr<std::vector<StalledWork>> ListStalled(absl::Duration age, int limit) = 0;

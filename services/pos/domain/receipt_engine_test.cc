@@ -47,8 +47,11 @@ class FakeLedger final : public Ledger {
     for (const Transfer& t : transfers) {
       if (!applied.insert(t.transfer_id).second) {
         result.moved.push_back(t.amount);
+        result.into_debt.push_back(0);
         continue;
       }
+      int64_t into_debt = 0;
+      int64_t moved = t.amount;
       switch (t.kind) {
         case Transfer::Kind::kAccrual:
         case Transfer::Kind::kRedemptionReversal:
@@ -58,17 +61,26 @@ class FakeLedger final : public Ledger {
           held -= holds.at(t.hold_id);
           holds.erase(t.hold_id);
           break;
-        case Transfer::Kind::kAccrualReversal:
-          available -= std::min(available, t.amount);
+        case Transfer::Kind::kAccrualReversal: {
+          // As cards does: what is left, then debt down to -negative_floor.
+          const int64_t taken = std::clamp<int64_t>(available, 0, t.amount);
+          into_debt = std::clamp<int64_t>(available - taken + t.negative_floor, 0,
+                                          t.negative_floor > 0 ? t.amount - taken : 0);
+          moved = taken + into_debt;
+          available -= moved;
           break;
+        }
       }
-      result.moved.push_back(t.amount);
+      floors.push_back(t.negative_floor);
+      result.moved.push_back(moved);
+      result.into_debt.push_back(into_debt);
     }
     result.balance = Balance{available, 0, held};
     return result;
   }
 
   bool active = true;
+  std::vector<int64_t> floors;  // negative_floor of each applied transfer
   int64_t available = 1000;
   int64_t held = 0;
   int fail_commits = 0;
@@ -79,9 +91,7 @@ class FakeLedger final : public Ledger {
 
 class FakeRepository final : public ReceiptRepository {
  public:
-  absl::StatusOr<PosSettings> GetSettings(const std::string&) override {
-    return PosSettings{.accrual_rate_bp = 1000, .max_redeem_share_bp = 5000, .point_value = 100};
-  }
+  absl::StatusOr<PosSettings> GetSettings(const std::string&) override { return settings; }
   absl::Status CheckStore(const std::string&, const std::string& store_id) override {
     return store_id == kStore ? absl::OkStatus() : absl::NotFoundError("no store");
   }
@@ -171,7 +181,9 @@ class FakeRepository final : public ReceiptRepository {
     Refund refund{.refund_id = "refund-" + request_id,
                   .receipt_id = receipt_id,
                   .card_number = receipt.card_number,
-                  .plan = *plan};
+                  .plan = *plan,
+                  .shortfall_policy = settings.refund_shortfall_policy,
+                  .negative_floor = RefundFloor(settings)};
     refund.certificates =
         PlanCertificateRefund(receipt.lines, receipt.point_value, receipt.certificates);
     refunds[request_id] = refund;
@@ -184,11 +196,13 @@ class FakeRepository final : public ReceiptRepository {
     return absl::NotFoundError("no refund");
   }
   absl::StatusOr<Refund> FinishRefund(const std::string&, const std::string& refund_id,
-                                      int64_t reversed, const Balance& balance) override {
+                                      int64_t reversed, int64_t into_negative,
+                                      const Balance& balance) override {
     for (auto& [key, refund] : refunds) {
       if (refund.refund_id == refund_id) {
         refund.state = RefundState::kDone;
         refund.points_reversed = reversed;
+        refund.points_into_negative = into_negative;
         refund.balance = balance;
         return refund;
       }
@@ -209,6 +223,7 @@ class FakeRepository final : public ReceiptRepository {
   std::map<std::string, Receipt> receipts;
   std::map<std::string, Refund> refunds;
   int confirm_events = 0;
+  PosSettings settings{.accrual_rate_bp = 1000, .max_redeem_share_bp = 5000, .point_value = 100};
 };
 
 class ReceiptEngineTest : public ::testing::Test {
@@ -449,6 +464,46 @@ TEST_F(ReceiptEngineTest, RefundReversesProRataOnce) {
   auto retried = engine_.RefundReceipt("p", "", "r-1", receipt->receipt_id, {{1, "1"}}, ledger_);
   ASSERT_TRUE(retried.ok());
   EXPECT_EQ(ledger_.available, 1070);
+}
+
+// POS-4: the member spent the points a refund must take back.
+TEST_F(ReceiptEngineTest, RefundOfSpentPointsFollowsThePolicyRecordedWithIt) {
+  auto receipt = engine_.Calculate("p", Input(0), ledger_);
+  ASSERT_TRUE(receipt.ok());
+  ASSERT_TRUE(engine_.Confirm("p", "", "c", receipt->receipt_id, ledger_).ok());
+  ledger_.available = 30;  // 120 earned, most of it spent since
+
+  // CAP: 30 taken back, 20 forgiven, nothing below zero.
+  auto capped = engine_.RefundReceipt("p", "", "r-1", receipt->receipt_id, {{1, "1"}}, ledger_);
+  ASSERT_TRUE(capped.ok()) << capped.status();
+  EXPECT_EQ(capped->plan.points_to_reverse, 50);
+  EXPECT_EQ(capped->shortfall_policy, RefundShortfallPolicy::kCap);
+  EXPECT_EQ(capped->points_reversed_from_balance(), 30);
+  EXPECT_EQ(capped->points_into_negative, 0);
+  EXPECT_EQ(capped->points_forgiven(), 20);
+  EXPECT_EQ(ledger_.floors.back(), 0);
+  EXPECT_EQ(ledger_.available, 0);
+
+  // NEGATIVE_BALANCE with floor 40: the other half line's 50 points are all
+  // owed, but only 40 fit above the floor.
+  repository_.settings.refund_shortfall_policy = RefundShortfallPolicy::kNegativeBalance;
+  repository_.settings.refund_negative_floor = 40;
+  auto negative = engine_.RefundReceipt("p", "", "r-2", receipt->receipt_id, {{1, "1"}}, ledger_);
+  ASSERT_TRUE(negative.ok()) << negative.status();
+  EXPECT_EQ(negative->shortfall_policy, RefundShortfallPolicy::kNegativeBalance);
+  EXPECT_EQ(negative->negative_floor, 40);
+  EXPECT_EQ(ledger_.floors.back(), 40);
+  EXPECT_EQ(negative->points_reversed, 40);
+  EXPECT_EQ(negative->points_into_negative, 40);
+  EXPECT_EQ(negative->points_reversed_from_balance(), 0);
+  EXPECT_EQ(negative->points_forgiven(), 10);
+  EXPECT_EQ(ledger_.available, -40);
+
+  // A retry answers the first result and changes nothing.
+  auto retried = engine_.RefundReceipt("p", "", "r-2", receipt->receipt_id, {{1, "1"}}, ledger_);
+  ASSERT_TRUE(retried.ok());
+  EXPECT_EQ(retried->points_into_negative, 40);
+  EXPECT_EQ(ledger_.available, -40);
 }
 
 TEST_F(ReceiptEngineTest, BadInputNamesTheField) {

@@ -225,7 +225,8 @@ std::optional<Refund> LoadRefund(pg::Tx& tx, const std::string& program_id,
                                   " f.points_to_return, f.points_reversed, f.balance_available,"
                                   " f.balance_pending, f.balance_held,"
                                   " (extract(epoch FROM f.created_at) * 1000000)::bigint,"
-                                  " s.partner_id"
+                                  " s.partner_id, f.shortfall_policy, f.negative_floor,"
+                                  " f.points_into_negative"
                                   " FROM refunds f JOIN receipts r USING (receipt_id)"
                                   " JOIN stores s ON s.store_id = r.store_id"
                                   " WHERE f.program_id = $1 AND ",
@@ -246,6 +247,11 @@ std::optional<Refund> LoadRefund(pg::Tx& tx, const std::string& program_id,
   refund.balance = Balance{row[9].as<int64_t>(), row[10].as<int64_t>(), row[11].as<int64_t>()};
   refund.create_time = absl::FromUnixMicros(row[12].as<int64_t>());
   refund.partner_id = row[13].as<std::string>();
+  // The column's CHECK admits only known names.
+  refund.shortfall_policy =
+      ParseRefundShortfallPolicy(row[14].as<std::string>()).value_or(RefundShortfallPolicy::kCap);
+  refund.negative_floor = row[15].as<int64_t>();
+  refund.points_into_negative = row[16].as<int64_t>();
   for (const auto& line :
        tx.exec_params("SELECT line_number, quantity_milli, amount, points_earned, points_spent"
                       " FROM refund_lines WHERE refund_id = $1 ORDER BY line_number",
@@ -258,6 +264,31 @@ std::optional<Refund> LoadRefund(pg::Tx& tx, const std::string& program_id,
   }
   LoadRefundCertificates(tx, refund);
   return refund;
+}
+
+// The columns of pos_settings a PosSettings holds, in ReadSettings order.
+constexpr char kSettingsColumns[] =
+    "accrual_rate_bp, max_redeem_share_bp, point_value, activation_delay_seconds,"
+    " points_lifetime_days, refund_shortfall_policy, refund_negative_floor";
+
+PosSettings ReadSettings(const pqxx::row& row) {
+  return PosSettings{.accrual_rate_bp = row[0].as<int32_t>(),
+                     .max_redeem_share_bp = row[1].as<int32_t>(),
+                     .point_value = row[2].as<int64_t>(),
+                     .activation_delay_seconds = row[3].as<int64_t>(),
+                     .points_lifetime_days = row[4].as<int32_t>(),
+                     // The column's CHECK admits only known names.
+                     .refund_shortfall_policy = ParseRefundShortfallPolicy(row[5].as<std::string>())
+                                                    .value_or(RefundShortfallPolicy::kCap),
+                     .refund_negative_floor = row[6].as<int64_t>()};
+}
+
+// The program's settings, or the defaults when it has none.
+PosSettings LoadSettings(pg::Tx& tx, const std::string& program_id) {
+  pqxx::result rows = tx.exec_params(
+      absl::StrCat("SELECT ", kSettingsColumns, " FROM pos_settings WHERE program_id = $1"),
+      program_id);
+  return rows.empty() ? DefaultSettings() : ReadSettings(rows[0]);
 }
 
 }  // namespace
@@ -401,16 +432,7 @@ absl::StatusOr<StorePage> PosStore::ListStores(const std::string& program_id, in
 absl::StatusOr<PosSettings> PosStore::GetSettings(const std::string& program_id) {
   PosSettings settings = DefaultSettings();
   absl::Status status = pool_.Transact([&](pg::Tx& tx) {
-    pqxx::result rows = tx.exec_params(
-        "SELECT accrual_rate_bp, max_redeem_share_bp, point_value,"
-        " activation_delay_seconds, points_lifetime_days"
-        " FROM pos_settings WHERE program_id = $1",
-        program_id);
-    if (!rows.empty()) {
-      settings =
-          PosSettings{rows[0][0].as<int32_t>(), rows[0][1].as<int32_t>(), rows[0][2].as<int64_t>(),
-                      rows[0][3].as<int64_t>(), rows[0][4].as<int32_t>()};
-    }
+    settings = LoadSettings(tx, program_id);
     return absl::OkStatus();
   }, pg::Isolation::kAutocommit);
   if (!status.ok()) return status;
@@ -443,20 +465,21 @@ absl::StatusOr<PosSettings> PosStore::UpdateSettings(
         program_id, DefaultSettings().accrual_rate_bp, DefaultSettings().max_redeem_share_bp,
         DefaultSettings().point_value, DefaultSettings().activation_delay_seconds,
         DefaultSettings().points_lifetime_days);
-    pqxx::row row = tx.exec_params1(
-        "SELECT accrual_rate_bp, max_redeem_share_bp, point_value,"
-        " activation_delay_seconds, points_lifetime_days"
-        " FROM pos_settings WHERE program_id = $1 FOR UPDATE",
-        program_id);
-    settings = PosSettings{row[0].as<int32_t>(), row[1].as<int32_t>(), row[2].as<int64_t>(),
-                           row[3].as<int64_t>(), row[4].as<int32_t>()};
+    pqxx::row row =
+        tx.exec_params1(absl::StrCat("SELECT ", kSettingsColumns,
+                                     " FROM pos_settings WHERE program_id = $1 FOR UPDATE"),
+                        program_id);
+    settings = ReadSettings(row);
     if (absl::Status changed = change(settings); !changed.ok()) return changed;
     tx.exec_params(
         "UPDATE pos_settings SET accrual_rate_bp = $2, max_redeem_share_bp = $3,"
         " point_value = $4, activation_delay_seconds = $5, points_lifetime_days = $6,"
+        " refund_shortfall_policy = $7, refund_negative_floor = $8,"
         " updated_at = now() WHERE program_id = $1",
         program_id, settings.accrual_rate_bp, settings.max_redeem_share_bp, settings.point_value,
-        settings.activation_delay_seconds, settings.points_lifetime_days);
+        settings.activation_delay_seconds, settings.points_lifetime_days,
+        std::string(RefundShortfallPolicyName(settings.refund_shortfall_policy)),
+        settings.refund_negative_floor);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -781,8 +804,12 @@ absl::StatusOr<Refund> PosStore::BeginRefund(const std::string& program_id,
     }
     absl::StatusOr<RefundPlan> plan = PlanRefund(receipt->lines, lines, receipt->point_value);
     if (!plan.ok()) return plan.status();
+    // The policy of this moment stays with the refund (see migration 0013).
+    const PosSettings settings = LoadSettings(tx, program_id);
 
     Refund created;
+    created.shortfall_policy = settings.refund_shortfall_policy;
+    created.negative_floor = RefundFloor(settings);
     created.refund_id = NewUuid();
     created.receipt_id = receipt_id;
     created.store_id = receipt->store_id;
@@ -794,10 +821,12 @@ absl::StatusOr<Refund> PosStore::BeginRefund(const std::string& program_id,
         PlanCertificateRefund(receipt->lines, receipt->point_value, receipt->certificates);
     pqxx::row row = tx.exec_params1(
         "INSERT INTO refunds (refund_id, program_id, receipt_id, request_id, state, amount,"
-        " points_to_reverse, points_to_return) VALUES ($1, $2, $3, $4, 'PENDING', $5, $6, $7)"
+        " points_to_reverse, points_to_return, shortfall_policy, negative_floor)"
+        " VALUES ($1, $2, $3, $4, 'PENDING', $5, $6, $7, $8, $9)"
         " RETURNING (extract(epoch FROM created_at) * 1000000)::bigint",
         created.refund_id, program_id, receipt_id, request_id, created.plan.amount,
-        created.plan.points_to_reverse, created.plan.points_to_return);
+        created.plan.points_to_reverse, created.plan.points_to_return,
+        std::string(RefundShortfallPolicyName(created.shortfall_policy)), created.negative_floor);
     created.create_time = absl::FromUnixMicros(row[0].as<int64_t>());
     for (const RefundLineResult& line : created.plan.lines) {
       tx.exec_params(
@@ -861,6 +890,7 @@ absl::StatusOr<std::vector<StalledWork>> PosStore::ListStalled(absl::Duration ag
 
 absl::StatusOr<Refund> PosStore::FinishRefund(const std::string& program_id,
                                               const std::string& refund_id, int64_t points_reversed,
+                                              int64_t points_into_negative,
                                               const Balance& balance) {
   std::optional<Refund> refund;
   absl::Status status = pool_.Transact([&](pg::Tx& tx) -> absl::Status {
@@ -870,10 +900,13 @@ absl::StatusOr<Refund> PosStore::FinishRefund(const std::string& program_id,
     if (refund->state == RefundState::kDone) return absl::OkStatus();
     tx.exec_params(
         "UPDATE refunds SET state = 'DONE', points_reversed = $3, balance_available = $4,"
-        " balance_pending = $5, balance_held = $6 WHERE program_id = $1 AND refund_id = $2",
-        program_id, refund_id, points_reversed, balance.available, balance.pending, balance.held);
+        " balance_pending = $5, balance_held = $6, points_into_negative = $7"
+        " WHERE program_id = $1 AND refund_id = $2",
+        program_id, refund_id, points_reversed, balance.available, balance.pending, balance.held,
+        points_into_negative);
     refund->state = RefundState::kDone;
     refund->points_reversed = points_reversed;
+    refund->points_into_negative = points_into_negative;
     refund->balance = balance;
 
     outbox::Append(tx, outbox::StreamFor("pos"), program_id,

@@ -82,7 +82,8 @@ class PosStore final : public ReceiptRepository {
   absl::StatusOr<Refund> GetRefund(const std::string& program_id,
                                    const std::string& refund_id) override;
   absl::StatusOr<Refund> FinishRefund(const std::string& program_id, const std::string& refund_id,
-                                      int64_t points_reversed, const Balance& balance) override;
+                                      int64_t points_reversed, int64_t points_into_negative,
+                                      const Balance& balance) override;
   absl::StatusOr<std::vector<StalledWork>> ListStalled(absl::Duration age, int limit) override;
 
  private:

@@ -110,6 +110,22 @@ TEST_F(PosStoreTest, SettingsDefaultThenUpdate) {
   ASSERT_TRUE(settings.ok());
   EXPECT_EQ(settings->accrual_rate_bp, 700);
   EXPECT_EQ(settings->points_lifetime_days, 180);
+  EXPECT_EQ(settings->refund_shortfall_policy, RefundShortfallPolicy::kCap);
+
+  ASSERT_TRUE(store_
+                  .UpdateSettings(kOtherProgram,
+                                  [](PosSettings& settings) {
+                                    settings.refund_shortfall_policy =
+                                        RefundShortfallPolicy::kNegativeBalance;
+                                    settings.refund_negative_floor = 500;
+                                    return absl::OkStatus();
+                                  })
+                  .ok());
+  settings = store_.GetSettings(kOtherProgram);
+  ASSERT_TRUE(settings.ok());
+  EXPECT_EQ(settings->refund_shortfall_policy, RefundShortfallPolicy::kNegativeBalance);
+  EXPECT_EQ(settings->refund_negative_floor, 500);
+  EXPECT_EQ(settings->accrual_rate_bp, 700);
 }
 
 // The last event of `type` about `id` in the outbox, parsed.
@@ -160,7 +176,7 @@ TEST_F(PosStoreTest, ConfirmAndRefundEventsCarryTheReceiptsComposition) {
   auto refund = store_.BeginRefund(kProgram, "", receipt.receipt_id, "refund-pos7",
                                    {{.line_number = 3, .quantity = "1"}});
   ASSERT_TRUE(refund.ok()) << refund.status();
-  ASSERT_TRUE(store_.FinishRefund(kProgram, refund->refund_id, 4, Balance{}).ok());
+  ASSERT_TRUE(store_.FinishRefund(kProgram, refund->refund_id, 4, 0, Balance{}).ok());
   auto refunded = LastEvent<v1::ReceiptRefunded>(*server_, "loyalty.pos.v1.ReceiptRefunded",
                                                  refund->refund_id);
   EXPECT_EQ(refunded.receipt_id(), receipt.receipt_id);
@@ -425,9 +441,58 @@ TEST_F(PosStoreTest, RefundsArePlannedOnceAndNeverExceedTheReceipt) {
                                " WHERE receipt_id = '",
                                receipt.receipt_id, "'")),
             2000);
-  auto finished = store_.FinishRefund(kProgram, first->refund_id, 5, Balance{});
+  auto finished = store_.FinishRefund(kProgram, first->refund_id, 5, 0, Balance{});
   ASSERT_TRUE(finished.ok()) << finished.status();
   EXPECT_EQ(finished->state, RefundState::kDone);
+}
+
+// POS-4: the policy is the program's when the refund is begun; a retry
+// after the settings changed still sees it, and the event says what
+// became of the points.
+TEST_F(PosStoreTest, RefundKeepsThePolicyOfItsTimeAndSaysWhatHappened) {
+  auto set_policy = [&](RefundShortfallPolicy policy, int64_t floor) {
+    ASSERT_TRUE(store_
+                    .UpdateSettings(kProgram,
+                                    [&](PosSettings& settings) {
+                                      settings.refund_shortfall_policy = policy;
+                                      settings.refund_negative_floor = floor;
+                                      return absl::OkStatus();
+                                    })
+                    .ok());
+  };
+  Receipt receipt = Calculated("R-POS4");
+  ASSERT_TRUE(store_.SaveCalculation(receipt).ok());
+  ASSERT_TRUE(store_.BeginConfirm(kProgram, "", receipt.receipt_id, "").ok());
+  ASSERT_TRUE(store_.FinishConfirm(kProgram, receipt.receipt_id, {}).ok());
+
+  set_policy(RefundShortfallPolicy::kNegativeBalance, 300);
+  auto begun = store_.BeginRefund(kProgram, "", receipt.receipt_id, "refund-pos4", {{1, "2"}});
+  set_policy(RefundShortfallPolicy::kCap, 0);  // also what the other tests expect
+  ASSERT_TRUE(begun.ok()) << begun.status();
+  EXPECT_EQ(begun->shortfall_policy, RefundShortfallPolicy::kNegativeBalance);
+  EXPECT_EQ(begun->negative_floor, 300);
+  auto retried = store_.BeginRefund(kProgram, "", receipt.receipt_id, "refund-pos4", {{1, "2"}});
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(retried->shortfall_policy, RefundShortfallPolicy::kNegativeBalance);
+  EXPECT_EQ(retried->negative_floor, 300);
+
+  // 10 to take back: 3 from the balance, 4 below zero, 3 forgiven.
+  ASSERT_EQ(begun->plan.points_to_reverse, 10);
+  auto finished = store_.FinishRefund(kProgram, begun->refund_id, 7, 4, Balance{});
+  ASSERT_TRUE(finished.ok()) << finished.status();
+  auto stored = store_.GetRefund(kProgram, begun->refund_id);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->points_reversed, 7);
+  EXPECT_EQ(stored->points_into_negative, 4);
+  EXPECT_EQ(stored->points_reversed_from_balance(), 3);
+  EXPECT_EQ(stored->points_forgiven(), 3);
+  auto event =
+      LastEvent<v1::ReceiptRefunded>(*server_, "loyalty.pos.v1.ReceiptRefunded", begun->refund_id);
+  EXPECT_EQ(event.points_to_reverse(), 10);
+  EXPECT_EQ(event.points_reversed(), 7);
+  EXPECT_EQ(event.points_into_negative(), 4);
+  EXPECT_EQ(event.points_forgiven(), 3);
+  EXPECT_EQ(event.shortfall_policy(), "NEGATIVE_BALANCE");
 }
 
 TEST_F(PosStoreTest, PromoCodesAreKeptWithTheCalculationAndReplacedByTheNext) {

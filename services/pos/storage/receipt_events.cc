@@ -66,6 +66,10 @@ v1::ReceiptRefunded ReceiptRefundedEvent(const Refund& refund, absl::Time refund
   event.set_amount(refund.plan.amount);
   event.set_points_reversed(refund.points_reversed);
   event.set_points_returned(refund.plan.points_to_return);
+  event.set_points_to_reverse(refund.plan.points_to_reverse);
+  event.set_points_into_negative(refund.points_into_negative);
+  event.set_points_forgiven(refund.points_forgiven());
+  event.set_shortfall_policy(std::string(RefundShortfallPolicyName(refund.shortfall_policy)));
   for (const RefundLineResult& line : refund.plan.lines) {
     v1::RefundedLineFact* fact = event.add_lines();
     fact->set_line_number(line.line_number);
