@@ -146,6 +146,8 @@ std::optional<Receipt> LoadReceipt(pg::Tx& tx, const std::string& program_id,
       " AS l(n, d, b) WHERE c.receipt_id = $1 ORDER BY c.position, l.n",
       receipt_id);
   const size_t promo_codes = batch.Add(kSelectReceiptPromoCodes, receipt_id);
+  const size_t certificates = batch.Add(kSelectReceiptCertificates, receipt_id);
+  const size_t gifts = batch.Add(kSelectReceiptGifts, receipt_id);
   const std::vector<pqxx::result> results = batch.Run();
 
   if (results[head].empty()) return std::nullopt;
@@ -203,8 +205,8 @@ std::optional<Receipt> LoadReceipt(pg::Tx& tx, const std::string& program_id,
          .bonus_points = line[3].as<int64_t>()});
   }
   ReadReceiptPromoCodes(results[promo_codes], receipt);
-  LoadReceiptCertificates(tx, receipt);
-  LoadReceiptGifts(tx, receipt);
+  ReadReceiptCertificates(results[certificates], receipt);
+  ReadReceiptGifts(results[gifts], receipt);
   return receipt;
 }
 

@@ -5,7 +5,10 @@
 namespace loyalty::pos {
 
 void SaveReceiptCertificates(pg::Tx& tx, const Receipt& receipt) {
-  tx.exec_params("DELETE FROM receipt_certificates WHERE receipt_id = $1", receipt.receipt_id);
+  // A first calculation has nothing to replace.
+  if (receipt.calculation > 1) {
+    tx.exec_params("DELETE FROM receipt_certificates WHERE receipt_id = $1", receipt.receipt_id);
+  }
   for (size_t position = 0; position < receipt.certificates.size(); ++position) {
     const ReceiptCertificate& certificate = receipt.certificates[position];
     tx.exec_params(
@@ -17,12 +20,13 @@ void SaveReceiptCertificates(pg::Tx& tx, const Receipt& receipt) {
   }
 }
 
-void LoadReceiptCertificates(pg::Tx& tx, Receipt& receipt) {
+const char kSelectReceiptCertificates[] =
+    "SELECT number, requested, outcome, amount, refunded, reason, hold_id"
+    " FROM receipt_certificates WHERE receipt_id = $1 ORDER BY position";
+
+void ReadReceiptCertificates(const pqxx::result& rows, Receipt& receipt) {
   receipt.certificates.clear();
-  for (const auto& row : tx.exec_params(
-           "SELECT number, requested, outcome, amount, refunded, reason, hold_id"
-           " FROM receipt_certificates WHERE receipt_id = $1 ORDER BY position",
-           receipt.receipt_id)) {
+  for (const auto& row : rows) {
     receipt.certificates.push_back(
         ReceiptCertificate{.number = row[0].as<std::string>(),
                            .requested = row[1].as<int64_t>(),

@@ -5,6 +5,8 @@
 // each refund gives back to them, read and written inside PosStore's
 // transactions.
 
+#include <pqxx/pqxx>
+
 #include "libs/pg/pool.h"
 #include "services/pos/domain/receipt.h"
 
@@ -13,8 +15,13 @@ namespace loyalty::pos {
 // Replaces the receipt's certificates with `receipt.certificates`.
 void SaveReceiptCertificates(pg::Tx& tx, const Receipt& receipt);
 
-// Fills `receipt.certificates`, in the order given.
-void LoadReceiptCertificates(pg::Tx& tx, Receipt& receipt);
+// Selects the certificates of the receipt $1, in the order given, for
+// ReadReceiptCertificates (PosStore reads them in one batch with the rest
+// of the receipt).
+extern const char kSelectReceiptCertificates[];
+
+// Fills `receipt.certificates` from the rows of kSelectReceiptCertificates.
+void ReadReceiptCertificates(const pqxx::result& rows, Receipt& receipt);
 
 // Forgets the hold ids of the receipt's certificates: the calculation that
 // made them is being replaced, so no confirm may post them.

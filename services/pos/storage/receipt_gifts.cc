@@ -39,13 +39,14 @@ void SaveReceiptGifts(pg::Tx& tx, const Receipt& receipt) {
       pg::TextArray(known), pg::IntArray(quantities), pg::IntArray(prices));
 }
 
-void LoadReceiptGifts(pg::Tx& tx, Receipt& receipt) {
+const char kSelectReceiptGifts[] =
+    "SELECT campaign_id, campaign_version, rule_id, sku, product_name,"
+    " in_catalogue, quantity_milli, price FROM receipt_gifts"
+    " WHERE receipt_id = $1 ORDER BY position";
+
+void ReadReceiptGifts(const pqxx::result& rows, Receipt& receipt) {
   receipt.gifts.clear();
-  for (const auto& row :
-       tx.exec_params("SELECT campaign_id, campaign_version, rule_id, sku, product_name,"
-                      " in_catalogue, quantity_milli, price FROM receipt_gifts"
-                      " WHERE receipt_id = $1 ORDER BY position",
-                      receipt.receipt_id)) {
+  for (const auto& row : rows) {
     receipt.gifts.push_back(ReceiptGift{.campaign_id = row[0].as<std::string>(),
                                         .campaign_version = row[1].as<int64_t>(),
                                         .rule_id = row[2].as<std::string>(),
