@@ -203,8 +203,10 @@ std::vector<LotTake> PlanExpiration(std::span<const Lot> lots, absl::Time now);
 int64_t DebtOf(std::span<const Lot> lots, int64_t balance);
 
 // How much of `shortfall` (what a reversal could not take from lots) is
-// taken as debt so that `balance_after_takes` (the stored balance once the
-// lots were taken) goes no lower than -floor. 0 when floor is 0.
+// taken as debt so that `balance_after_takes` goes no lower than -floor.
+// The caller passes the stored balance once the lots were taken and the
+// open holds posted (they may be posted whatever the debt). 0 when floor
+// is 0.
 int64_t PlanDebt(int64_t shortfall, int64_t balance_after_takes, int64_t floor);
 
 // How far ahead "expiring soon" looks unless the caller says otherwise.

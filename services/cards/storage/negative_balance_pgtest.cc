@@ -147,6 +147,47 @@ TEST_F(NegativeBalanceTest, NothingIsSpendableOrHoldableWhileInDebt) {
   EXPECT_EQ(StoredBalance(other), -60);
 }
 
+// The floor bounds the balance once open holds are posted, and points the
+// debt keeps are not taken again by a later reversal, whatever its floor.
+TEST_F(NegativeBalanceTest, HoldsAndEarlierDebtLeaveNoRoomPastTheFloor) {
+  Card card = NewCard();
+  MustCommit(Accrual("a-1", card, 100));
+  ASSERT_TRUE(
+      ledger_->HoldPoints(program_, {.hold_id = "h-1", .card_number = card.number, .amount = 60})
+          .ok());
+  // 40 unheld points taken, then only 10 owed: posting the held 60 will
+  // take the balance to -10, the floor.
+  TransferSpec reversal = Spec("ar-1", TransferKind::kAccrualReversal, card, 100);
+  reversal.negative_floor = 10;
+  TransferResult taken = MustCommit(reversal);
+  EXPECT_EQ(taken.amount, 50);
+  EXPECT_EQ(taken.into_debt, 10);
+  auto posted = Commit({Redemption("r-1", card, 60, "h-1")});
+  ASSERT_TRUE(posted.ok()) << posted.status();
+  EXPECT_EQ(StoredBalance(card), -10);
+
+  // In debt with nothing held: a capped reversal (floor 0) and one with
+  // the same floor take nothing more.
+  Card owing = NewCard();
+  MustCommit(Accrual("o-1", owing, 100));
+  ASSERT_TRUE(
+      ledger_->HoldPoints(program_, {.hold_id = "h-2", .card_number = owing.number, .amount = 60})
+          .ok());
+  TransferSpec into_debt = Spec("oar-1", TransferKind::kAccrualReversal, owing, 100);
+  into_debt.negative_floor = 60;
+  EXPECT_EQ(MustCommit(into_debt).into_debt, 60);  // 40 taken, 60 owed
+  ASSERT_TRUE(ledger_->VoidHold(program_, "h-2").ok());
+  EXPECT_EQ(StoredBalance(owing), 0);  // 60 points in lots, 60 owed
+  TransferResult capped = MustCommit(Spec("oar-2", TransferKind::kAccrualReversal, owing, 60));
+  EXPECT_EQ(capped.amount, 0);
+  TransferSpec floored = Spec("oar-3", TransferKind::kAccrualReversal, owing, 60);
+  floored.negative_floor = 60;
+  TransferResult at_floor = MustCommit(floored);
+  EXPECT_EQ(at_floor.amount, 60);  // owed down to -60, the floor
+  EXPECT_EQ(at_floor.into_debt, 60);
+  EXPECT_EQ(StoredBalance(owing), -60);
+}
+
 TEST_F(NegativeBalanceTest, RetryHasOneEffectAndMustRepeatTheFloor) {
   Card card = CardWithSpentPoints();
   TransferResult first = MustCommit(Reversal("ar-1", card, 100, 500));

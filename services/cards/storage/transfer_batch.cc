@@ -1,5 +1,6 @@
 #include "services/cards/storage/transfer_batch.h"
 
+#include <algorithm>
 #include <optional>
 #include <set>
 #include <utility>
@@ -335,9 +336,16 @@ absl::StatusOr<TransferResult> BatchRun::Apply(const TransferSpec& spec, const s
         moved = TotalTaken(takes);
         break;
       default: {  // kAccrualReversal, the only other kind with a member source
-        takes = PlanAccrualReversal(account.lots, now_, spec.amount, held, spec.reference);
+        // Debt and open holds both keep their points: the lots give at most
+        // what the balance has beyond them. The floor bounds the balance as
+        // it will be once the holds are posted too (posting is allowed
+        // whatever the debt), so held points are no room for more debt.
+        const int64_t room_in_lots = std::max<int64_t>(0, account.balance - held);
+        takes = PlanAccrualReversal(account.lots, now_, std::min(spec.amount, room_in_lots),
+                                    reserved, spec.reference);
         const int64_t taken = TotalTaken(takes);
-        debt_change = PlanDebt(spec.amount - taken, account.balance - taken, spec.negative_floor);
+        debt_change =
+            PlanDebt(spec.amount - taken, account.balance - taken - held, spec.negative_floor);
         moved = taken + debt_change;
         break;
       }
