@@ -6,6 +6,21 @@
 #include "libs/rpc/call_context.h"
 
 namespace loyalty::pos {
+namespace {
+
+const char* KindName(StalledWork::Kind kind) {
+  switch (kind) {
+    case StalledWork::Kind::kConfirm:
+      return "confirm";
+    case StalledWork::Kind::kRefund:
+      return "refund";
+    case StalledWork::Kind::kCertificateRelease:
+      return "certificate_release";
+  }
+  return "unknown";
+}
+
+}  // namespace
 
 int StalledWorkRecovery::RunOnce() {
   absl::StatusOr<std::vector<StalledWork>> stalled =
@@ -25,7 +40,7 @@ int StalledWorkRecovery::RunOnce() {
     if (status.ok()) {
       ++finished;
       log::Info("stalled work finished",
-                {{"kind", work.kind == StalledWork::Kind::kConfirm ? "confirm" : "refund"},
+                {{"kind", KindName(work.kind)},
                  {"id", work.id},
                  {"program_id", work.program_id}});
     } else {

@@ -201,15 +201,22 @@ absl::Status PostCertificates(Certificates* port, const Receipt& receipt) {
   return absl::OkStatus();
 }
 
-absl::Status UndoCertificatePostings(Certificates* port, const Receipt& receipt) {
-  for (const ReceiptCertificate& certificate : receipt.certificates) {
-    if (certificate.hold_id.empty() || certificate.amount <= 0) continue;
-    if (port == nullptr) return absl::UnavailableError("certificates cannot be refunded now");
+absl::Status ReleaseCertificateHolds(Certificates* port, const std::string& program_id,
+                                     const std::vector<ReceiptCertificate>& holds) {
+  for (const ReceiptCertificate& certificate : holds) {
+    if (certificate.hold_id.empty()) continue;
+    if (port == nullptr) return absl::UnavailableError("certificates cannot be released now");
+    // Voided before anything is given back: once void, no retry of the
+    // confirmation can post it, so nothing can be spent after the check.
+    absl::Status voided = port->Void(program_id, certificate.number, certificate.hold_id);
+    // NOT_FOUND: `cards` never recorded the hold, so nothing is held.
+    if (voided.ok() || absl::IsNotFound(voided)) continue;
+    if (!absl::IsFailedPrecondition(voided)) return voided;
+    // Posted: give the posting back in full.
     absl::Status status =
-        port->Refund(receipt.program_id, certificate.number, CertificateRedemptionId(certificate),
+        port->Refund(program_id, certificate.number, CertificateRedemptionId(certificate),
                      certificate.amount, UndoId(certificate));
-    // NOT_FOUND: this one was never posted, so there is nothing to undo.
-    if (!status.ok() && !absl::IsNotFound(status)) {
+    if (!status.ok()) {
       return Transient(status) ? status
                                : absl::InternalError(absl::StrCat(
                                      "certificate ", certificate.number,

@@ -103,13 +103,16 @@ std::string CertificateRedemptionId(const ReceiptCertificate& certificate);
 
 // Posts every applied certificate's hold (confirm). FAILED_PRECONDITION
 // when one can no longer be posted: calculate again (undo what was posted
-// first). Other errors leave the outcome unknown; repeating is safe.
+// them first). Other errors leave the outcome unknown; repeating is safe.
 absl::Status PostCertificates(Certificates* port, const Receipt& receipt);
 
-// Gives back in full whatever PostCertificates posted, for a confirmation
-// that cannot complete (a lapsed hold, the ledger refusing the points), so
-// the receipt can be calculated again. Repeating is safe.
-absl::Status UndoCertificatePostings(Certificates* port, const Receipt& receipt);
+// Releases the holds a confirmation that cannot complete (a lapsed hold,
+// the ledger refusing the points) left behind, so that the receipt can be
+// calculated again: a hold never posted is voided first, which also stops
+// a late retry of the confirmation from posting it; a posted one has its
+// posting given back in full. Repeating the call is safe.
+absl::Status ReleaseCertificateHolds(Certificates* port, const std::string& program_id,
+                                     const std::vector<ReceiptCertificate>& holds);
 
 // The certificates' share of a refund, after PlanRefund updated the lines'
 // refunded quantities: each certificate gets back what it paid times the

@@ -114,6 +114,10 @@ class FakeCertificates final : public Certificates {
   }
   absl::Status Void(const std::string&, const std::string&, const std::string& hold_id) override {
     if (absl::Status status = Fault(); !status.ok()) return status;
+    if (fail_voids > 0) {
+      --fail_voids;
+      return absl::UnavailableError("cards restarting");
+    }
     auto it = holds.find(hold_id);
     if (it == holds.end()) return absl::NotFoundError("hold not found");
     if (it->second.state == HoldRow::State::kPosted) {
@@ -149,6 +153,7 @@ class FakeCertificates final : public Certificates {
   std::map<std::string, HoldRow> holds;
   std::map<std::string, Operation> operations;
   int fail_calls = 0;  // the next calls fail as if `cards` were down
+  int fail_voids = 0;  // the next Void calls fail so
   int hold_calls = 0;
   int posts = 0;
   int voids = 0;

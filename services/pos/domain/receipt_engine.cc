@@ -1,5 +1,7 @@
 #include "services/pos/domain/receipt_engine.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "libs/common/errors.h"
@@ -325,6 +327,52 @@ absl::StatusOr<Receipt> ReceiptEngine::FinishConfirming(const Receipt& receipt, 
     }
     if (!consumed.ok()) return consumed;
   }
+  // Sends the receipt back to be calculated after a refusal, giving back
+  // what this confirmation consumed. Each step before the receipt leaves
+  // CONFIRMING is idempotent: a failure leaves it CONFIRMING and a retry,
+  // or the recovery task, repeats them.
+  auto send_back = [&](absl::Status refusal) -> absl::Status {
+    if (budgeted) {
+      if (absl::Status status =
+              budgets_->Unconsume(receipt.program_id, id, receipt.calculation, clock_());
+          !status.ok()) {
+        return status;
+      }
+    }
+    const bool holds_certificates =
+        std::any_of(receipt.certificates.begin(), receipt.certificates.end(),
+                    [](const ReceiptCertificate& c) { return !c.hold_id.empty(); });
+    if (!holds_certificates) {
+      if (absl::Status status = repository_.RevertConfirm(receipt.program_id, id); !status.ok()) {
+        return status;
+      }
+      return refusal;
+    }
+    // Certificates may have been posted: the receipt leaves CONFIRMING,
+    // with its next calculation claimed and the holds recorded as to be
+    // released, before anything is given back, so that no confirm can post
+    // them again and a crash leaves the release to the recovery task.
+    absl::StatusOr<std::vector<ReceiptCertificate>> releases =
+        repository_.SendBack(receipt.program_id, id, receipt.calculation);
+    if (!releases.ok()) return releases.status();
+    // The points hold is no longer any receipt's; if this fails it lapses.
+    if (!receipt.hold_id.empty()) ledger.VoidHold(receipt.hold_id).IgnoreError();
+    // If this fails the recovery task finishes it; the refusal stands.
+    FinishReleases(receipt.program_id, id, *releases).IgnoreError();
+    return refusal;
+  };
+  // Promo code uses first: one that lapsed refuses the receipt before any
+  // point moves; once consumed, a retry consumes again harmlessly.
+  if (absl::Status status = ConsumePromoCodes(promo_codes_, receipt); !status.ok()) {
+    if (!absl::IsFailedPrecondition(status)) return status;  // stays CONFIRMING
+    return send_back(status);
+  }
+  // Certificates before points: a lapsed certificate hold refuses the
+  // receipt before any point moves. A retry posts again harmlessly.
+  if (absl::Status status = PostCertificates(certificates_, receipt); !status.ok()) {
+    if (!absl::IsFailedPrecondition(status)) return status;  // stays CONFIRMING
+    return send_back(status);
+  }
   std::vector<Ledger::Transfer> transfers;
   if (receipt.points_spent > 0) {
     transfers.push_back(Ledger::Transfer{.transfer_id = id + ":redeem",
@@ -344,52 +392,6 @@ absl::StatusOr<Receipt> ReceiptEngine::FinishConfirming(const Receipt& receipt, 
                                          .expire_at = receipt.expire_at,
                                          .reference = id,
                                          .partner_id = receipt.partner_id});
-  }
-  // Promo code uses first: one that lapsed refuses the receipt before any
-  // point moves; once consumed, a retry consumes again harmlessly.
-  if (absl::Status status = ConsumePromoCodes(promo_codes_, receipt); !status.ok()) {
-    if (!absl::IsFailedPrecondition(status)) return status;  // stays CONFIRMING
-    if (absl::Status reverted = repository_.RevertConfirm(receipt.program_id, id);
-        !reverted.ok()) {
-      return reverted;
-    }
-    return status;
-  }
-  // Sends the receipt back to be calculated after a refusal: what the
-  // certificates spent is given back and its calculation is claimed anew,
-  // so that no confirm can post the certificates' holds again without a
-  // new calculation. Every step is idempotent: a failure leaves the receipt
-  // CONFIRMING and a retry, or the recovery task, repeats them.
-  auto send_back = [&](absl::Status refusal) -> absl::Status {
-    if (absl::Status status = UndoCertificatePostings(certificates_, receipt); !status.ok()) {
-      return status;
-    }
-    if (budgeted) {
-      if (absl::Status status =
-              budgets_->Unconsume(receipt.program_id, id, receipt.calculation, clock_());
-          !status.ok()) {
-        return status;
-      }
-    }
-    if (absl::Status status = repository_.RevertConfirm(receipt.program_id, id); !status.ok()) {
-      return status;
-    }
-    if (CertificatesAmount(receipt) > 0) {
-      absl::Status claimed =
-          repository_.BeginRecalculation(receipt.program_id, id, receipt.calculation);
-      if (!claimed.ok() && !absl::IsAborted(claimed)) return claimed;
-      // The points hold is no longer any receipt's; if this fails it lapses.
-      if (claimed.ok() && !receipt.hold_id.empty()) {
-        ledger.VoidHold(receipt.hold_id).IgnoreError();
-      }
-    }
-    return refusal;
-  };
-  // Certificates before points: a lapsed certificate hold refuses the
-  // receipt before any point moves. A retry posts again harmlessly.
-  if (absl::Status status = PostCertificates(certificates_, receipt); !status.ok()) {
-    if (!absl::IsFailedPrecondition(status)) return status;  // stays CONFIRMING
-    return send_back(status);
   }
   Balance balance = receipt.balance;
   if (!transfers.empty()) {
@@ -525,7 +527,23 @@ absl::StatusOr<Refund> ReceiptEngine::FinishRefunding(const std::string& program
   return repository_.FinishRefund(program_id, refund.refund_id, reversed, into_negative, balance);
 }
 
+absl::Status ReceiptEngine::FinishReleases(const std::string& program_id,
+                                           const std::string& receipt_id,
+                                           const std::vector<ReceiptCertificate>& releases) {
+  if (absl::Status status = ReleaseCertificateHolds(certificates_, program_id, releases);
+      !status.ok()) {
+    return status;
+  }
+  return repository_.ForgetReleases(program_id, receipt_id, releases);
+}
+
 absl::Status ReceiptEngine::Resume(const StalledWork& work, Ledger& ledger) {
+  if (work.kind == StalledWork::Kind::kCertificateRelease) {
+    absl::StatusOr<std::vector<ReceiptCertificate>> releases =
+        repository_.PendingReleases(work.program_id, work.id);
+    if (!releases.ok()) return releases.status();
+    return FinishReleases(work.program_id, work.id, *releases);
+  }
   if (work.kind == StalledWork::Kind::kConfirm) {
     absl::StatusOr<Receipt> receipt = repository_.Get(work.program_id, work.id);
     if (!receipt.ok()) return receipt.status();

@@ -23,10 +23,12 @@ namespace loyalty::pos {
 
 // Work a crash or an impatient till left half done.
 struct StalledWork {
-  enum class Kind { kConfirm, kRefund };
+  // kCertificateRelease: a refused confirmation's certificate holds (see
+  // ReceiptRepository::SendBack) not all released yet.
+  enum class Kind { kConfirm, kRefund, kCertificateRelease };
   Kind kind = Kind::kConfirm;
   std::string program_id;
-  std::string id;  // receipt id or refund id
+  std::string id;  // receipt id (kConfirm, kCertificateRelease) or refund id
 };
 
 class ReceiptRepository {
@@ -61,6 +63,21 @@ class ReceiptRepository {
   // outright (nothing was posted).
   virtual absl::Status RevertConfirm(const std::string& program_id,
                                      const std::string& receipt_id) = 0;
+  // A confirmation refused after the receipt's certificates may have been
+  // posted: in one transaction, CONFIRMING (at `calculation`) -> CALCULATED
+  // with the next calculation claimed as by BeginRecalculation (the hold ids
+  // cleared, so no confirm can post those holds again) and the
+  // certificates' holds recorded as to be released. Returns every hold of
+  // the receipt still to release; ABORTED when the receipt is no longer
+  // CONFIRMING at `calculation` (another attempt finished it either way).
+  virtual absl::StatusOr<std::vector<ReceiptCertificate>> SendBack(
+      const std::string& program_id, const std::string& receipt_id, int32_t calculation) = 0;
+  // The receipt's certificate holds still to release.
+  virtual absl::StatusOr<std::vector<ReceiptCertificate>> PendingReleases(
+      const std::string& program_id, const std::string& receipt_id) = 0;
+  // Forgets the holds `released`, once ReleaseCertificateHolds is done.
+  virtual absl::Status ForgetReleases(const std::string& program_id, const std::string& receipt_id,
+                                      const std::vector<ReceiptCertificate>& released) = 0;
   // CONFIRMING -> CONFIRMED with the balance after, emitting the event.
   virtual absl::StatusOr<Receipt> FinishConfirm(const std::string& program_id,
                                                 const std::string& receipt_id,
@@ -85,7 +102,8 @@ class ReceiptRepository {
                                               const std::string& refund_id, int64_t points_reversed,
                                               int64_t points_into_negative,
                                               const Balance& balance) = 0;
-  // Confirmations and refunds begun more than `age` ago and not finished.
+  // Confirmations, refunds and certificate releases begun more than `age`
+  // ago and not finished.
   virtual absl::StatusOr<std::vector<StalledWork>> ListStalled(absl::Duration age, int limit) = 0;
 };
 
@@ -169,6 +187,9 @@ class ReceiptEngine final {
   absl::StatusOr<Receipt> FinishConfirming(const Receipt& receipt, Ledger& ledger);
   absl::StatusOr<Refund> FinishRefunding(const std::string& program_id, const Refund& refund,
                                          Ledger& ledger);
+  // Releases certificate holds SendBack recorded, then forgets them.
+  absl::Status FinishReleases(const std::string& program_id, const std::string& receipt_id,
+                              const std::vector<ReceiptCertificate>& releases);
 
   ReceiptRepository& repository_;
   Clock clock_;

@@ -154,6 +154,40 @@ class FakeRepository final : public ReceiptRepository {
     if (receipt.state == ReceiptState::kConfirming) receipt.state = ReceiptState::kCalculated;
     return absl::OkStatus();
   }
+  absl::StatusOr<std::vector<ReceiptCertificate>> SendBack(const std::string&,
+                                                           const std::string& id,
+                                                           int32_t calculation) override {
+    if (fail_send_backs > 0) {
+      --fail_send_backs;
+      return absl::UnavailableError("database restarting");
+    }
+    Receipt& receipt = receipts.at(id);
+    if (receipt.state != ReceiptState::kConfirming || receipt.calculation != calculation) {
+      return absl::AbortedError("changed");
+    }
+    receipt.state = ReceiptState::kCalculated;
+    ++receipt.calculation;
+    receipt.hold_id.clear();
+    for (ReceiptCertificate& certificate : receipt.certificates) {
+      if (certificate.hold_id.empty()) continue;
+      releases[id].push_back(certificate);
+      certificate.hold_id.clear();
+    }
+    return releases[id];
+  }
+  absl::StatusOr<std::vector<ReceiptCertificate>> PendingReleases(const std::string&,
+                                                                  const std::string& id) override {
+    return releases[id];
+  }
+  absl::Status ForgetReleases(const std::string&, const std::string& id,
+                              const std::vector<ReceiptCertificate>& released) override {
+    std::erase_if(releases[id], [&](const ReceiptCertificate& pending) {
+      return std::any_of(released.begin(), released.end(), [&](const ReceiptCertificate& done) {
+        return done.hold_id == pending.hold_id;
+      });
+    });
+    return absl::OkStatus();
+  }
   absl::StatusOr<Receipt> FinishConfirm(const std::string&, const std::string& id,
                                         const Balance& balance) override {
     Receipt& receipt = receipts.at(id);
@@ -216,12 +250,17 @@ class FakeRepository final : public ReceiptRepository {
         work.push_back({StalledWork::Kind::kConfirm, "p", id});
       }
     }
+    for (const auto& [id, pending] : releases) {
+      if (!pending.empty()) work.push_back({StalledWork::Kind::kCertificateRelease, "p", id});
+    }
     return work;
   }
 
   static constexpr char kStore[] = "6f1c1d9e-1111-4222-8333-444455556666";
   std::map<std::string, Receipt> receipts;
   std::map<std::string, Refund> refunds;
+  std::map<std::string, std::vector<ReceiptCertificate>> releases;  // by receipt id
+  int fail_send_backs = 0;  // the next SendBack calls fail
   int confirm_events = 0;
   PosSettings settings{.accrual_rate_bp = 1000, .max_redeem_share_bp = 5000, .point_value = 100};
 };
@@ -696,10 +735,16 @@ class PromoCampaigns final : public ReceiptCampaigns {
         pricing.line_bonus_points[0] += 5;
         pricing.bonus_points += 5;
         pricing.promo_code_campaigns[i] = "c-unique";
+        if (budgeted) {
+          pricing.consumption.push_back(
+              {.campaign_id = "c-unique", .bonus_points = 5, .budget = {.max_bonus_points = 1000}});
+        }
       }
     }
     return pricing;
   }
+
+  bool budgeted = false;  // c-unique has a budget
 };
 
 class ReceiptPromoCodesTest : public ReceiptEngineTest {
@@ -834,6 +879,22 @@ TEST_F(ReceiptPromoCodesTest, ALapsedReservationRefusesTheConfirmBeforeAnyPointM
   ASSERT_TRUE(codes_engine_.Calculate("p", WithCodes({"UNIQ1"}, 100), ledger_).ok());
   ASSERT_TRUE(codes_engine_.Confirm("p", "", "q-2", receipt->receipt_id, ledger_).ok());
   EXPECT_EQ(promo_.Consumed("UNIQ1"), 1);
+}
+
+TEST_F(ReceiptPromoCodesTest, ALapsedReservationGivesBackTheBudgetTheConfirmConsumed) {
+  RecordingBudgets budgets;
+  promo_campaigns_.budgeted = true;
+  ReceiptEngine engine{repository_, [this] { return promo_.now; }, &promo_campaigns_, &budgets,
+                       &promo_};
+  auto receipt = engine.Calculate("p", WithCodes({"UNIQ1"}), ledger_);
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  ASSERT_TRUE(receipt->budget_reserved);
+  promo_.now += absl::Hours(1);
+  auto status = engine.Confirm("p", "", "q-1", receipt->receipt_id, ledger_).status();
+  EXPECT_EQ(ViolatedField(status), "promo_codes");
+  // The budget was consumed before the codes refused; it is given back.
+  EXPECT_EQ(budgets.unconsumed, 1);
+  EXPECT_EQ(repository_.receipts.at(receipt->receipt_id).state, ReceiptState::kCalculated);
 }
 
 TEST_F(ReceiptPromoCodesTest, CancelReleases) {
@@ -1031,6 +1092,78 @@ TEST_F(ReceiptCertificatesTest, ALedgerRefusalGivesThePostedCertificatesBack) {
             absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(certificates_.certificates.at("4000000001").balance, 50000);
   EXPECT_EQ(repository_.receipts.at(receipt->receipt_id).state, ReceiptState::kCalculated);
+}
+
+TEST_F(ReceiptCertificatesTest, AHoldNotYetPostedWhenAnEarlierOneLapsedIsVoided) {
+  auto receipt = certificates_engine_.Calculate(
+      "p", WithCertificates({{.number = "4000000001", .amount = 10000},
+                             {.number = "4000000002", .amount = 10000}}),
+      ledger_);
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  certificates_.LapseHolds("4000000001");
+  EXPECT_EQ(ViolatedField(certificates_engine_
+                              .Confirm("p", "", "q-1", receipt->receipt_id, ledger_)
+                              .status()),
+            "certificates");
+  // The second was never posted: its hold is released at once, not left
+  // to lapse.
+  EXPECT_EQ(certificates_.Held("4000000002"), 0);
+  EXPECT_EQ(certificates_.Available("4000000002"), 100000);
+  EXPECT_TRUE(repository_.releases[receipt->receipt_id].empty());
+}
+
+TEST_F(ReceiptCertificatesTest, ARefusalIsRecordedBeforeAnythingIsGivenBack) {
+  auto receipt = certificates_engine_.Calculate(
+      "p", WithCertificates({{.number = "4000000001", .amount = 20000}}), ledger_);
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  ledger_.refuse_commits = true;
+  repository_.fail_send_backs = 1;  // pos's database restarts at the refusal
+  EXPECT_EQ(certificates_engine_.Confirm("p", "", "q-1", receipt->receipt_id, ledger_)
+                .status()
+                .code(),
+            absl::StatusCode::kUnavailable);
+  // Still CONFIRMING and the certificate still paid: nothing was given back
+  // that a later attempt could not post again.
+  EXPECT_EQ(repository_.receipts.at(receipt->receipt_id).state, ReceiptState::kConfirming);
+  EXPECT_EQ(certificates_.certificates.at("4000000001").balance, 30000);
+  // The ledger takes the points now: the recovery confirms, and the
+  // certificate pays exactly once.
+  ledger_.refuse_commits = false;
+  auto stalled = repository_.ListStalled(absl::Seconds(30), 10);
+  ASSERT_TRUE(stalled.ok());
+  ASSERT_EQ(stalled->size(), 1u);
+  ASSERT_TRUE(certificates_engine_.Resume((*stalled)[0], ledger_).ok());
+  EXPECT_EQ(repository_.receipts.at(receipt->receipt_id).state, ReceiptState::kConfirmed);
+  EXPECT_EQ(certificates_.certificates.at("4000000001").balance, 30000);
+}
+
+TEST_F(ReceiptCertificatesTest, AReleaseCardsInterruptedIsFinishedByTheRecovery) {
+  auto receipt = certificates_engine_.Calculate(
+      "p", WithCertificates({{.number = "4000000001", .amount = 20000}}), ledger_);
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  ledger_.refuse_commits = true;
+  certificates_.fail_voids = 1;  // cards goes down after the posting
+  EXPECT_EQ(certificates_engine_.Confirm("p", "", "q-1", receipt->receipt_id, ledger_)
+                .status()
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
+  // Sent back, and no longer refers to the posted hold: cancel succeeds
+  // and a confirm cannot replay the posting.
+  const Receipt& stored = repository_.receipts.at(receipt->receipt_id);
+  EXPECT_EQ(stored.state, ReceiptState::kCalculated);
+  EXPECT_TRUE(stored.certificates[0].hold_id.empty());
+  EXPECT_FALSE(certificates_engine_.Confirm("p", "", "q-2", receipt->receipt_id, ledger_).ok());
+  EXPECT_EQ(certificates_.certificates.at("4000000001").balance, 30000);
+  // The recovery gives the posting back, once.
+  auto stalled = repository_.ListStalled(absl::Seconds(30), 10);
+  ASSERT_TRUE(stalled.ok());
+  ASSERT_EQ(stalled->size(), 1u);
+  EXPECT_EQ((*stalled)[0].kind, StalledWork::Kind::kCertificateRelease);
+  ASSERT_TRUE(certificates_engine_.Resume((*stalled)[0], ledger_).ok());
+  EXPECT_EQ(certificates_.certificates.at("4000000001").balance, 50000);
+  EXPECT_TRUE(repository_.ListStalled(absl::Seconds(30), 10)->empty());
+  ASSERT_TRUE(certificates_engine_.Cancel("p", "", receipt->receipt_id, ledger_).ok());
+  EXPECT_EQ(certificates_.certificates.at("4000000001").balance, 50000);
 }
 
 TEST_F(ReceiptCertificatesTest, RefundsGiveTheCertificatesTheirShareCumulatively) {

@@ -729,6 +729,54 @@ absl::Status PosStore::RevertConfirm(const std::string& program_id, const std::s
   });
 }
 
+absl::StatusOr<std::vector<ReceiptCertificate>> PosStore::SendBack(const std::string& program_id,
+                                                                   const std::string& receipt_id,
+                                                                   int32_t calculation) {
+  std::vector<ReceiptCertificate> releases;
+  absl::Status status = pool_.Transact([&](pg::Tx& tx) -> absl::Status {
+    pqxx::result sent = tx.exec_params(
+        "UPDATE receipts SET state = 'CALCULATED', confirm_request_id = NULL,"
+        " confirm_started_at = NULL, calculation = calculation + 1, hold_id = ''"
+        " WHERE program_id = $1 AND receipt_id = $2 AND state = 'CONFIRMING'"
+        " AND calculation = $3",
+        program_id, receipt_id, calculation);
+    if (sent.affected_rows() != 1) {
+      return absl::AbortedError("the receipt changed while it was being confirmed; confirm again");
+    }
+    RecordCertificateReleases(tx, program_id, receipt_id);
+    releases = LoadCertificateReleases(tx, program_id, receipt_id);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return releases;
+}
+
+absl::StatusOr<std::vector<ReceiptCertificate>> PosStore::PendingReleases(
+    const std::string& program_id, const std::string& receipt_id) {
+  std::vector<ReceiptCertificate> releases;
+  absl::Status status = pool_.Transact([&](pg::Tx& tx) -> absl::Status {
+    releases = LoadCertificateReleases(tx, program_id, receipt_id);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return releases;
+}
+
+absl::Status PosStore::ForgetReleases(const std::string& program_id,
+                                      const std::string& receipt_id,
+                                      const std::vector<ReceiptCertificate>& released) {
+  std::vector<std::string> hold_ids;
+  for (const ReceiptCertificate& certificate : released) hold_ids.push_back(certificate.hold_id);
+  if (hold_ids.empty()) return absl::OkStatus();
+  return pool_.Transact([&](pg::Tx& tx) -> absl::Status {
+    tx.exec_params(
+        "DELETE FROM certificate_releases WHERE program_id = $1 AND receipt_id = $2"
+        " AND hold_id = ANY($3::text[])",
+        program_id, receipt_id, pg::TextArray(hold_ids));
+    return absl::OkStatus();
+  });
+}
+
 absl::StatusOr<Receipt> PosStore::FinishConfirm(const std::string& program_id,
                                                 const std::string& receipt_id,
                                                 const Balance& balance) {
@@ -883,6 +931,14 @@ absl::StatusOr<std::vector<StalledWork>> PosStore::ListStalled(absl::Duration ag
                         seconds, limit)) {
       work.push_back(StalledWork{StalledWork::Kind::kRefund, row[0].as<std::string>(),
                                  row[1].as<std::string>()});
+    }
+    for (const auto& row : tx.exec_params(
+             "SELECT program_id::text, receipt_id::text FROM certificate_releases"
+             " WHERE created_at < now() - $1 * interval '1 second'"
+             " GROUP BY program_id, receipt_id ORDER BY min(created_at) LIMIT $2",
+             seconds, limit)) {
+      work.push_back(StalledWork{StalledWork::Kind::kCertificateRelease,
+                                 row[0].as<std::string>(), row[1].as<std::string>()});
     }
     return absl::OkStatus();
   });

@@ -70,6 +70,13 @@ class PosStore final : public ReceiptRepository {
                                        const std::string& receipt_id,
                                        const std::string& request_id) override;
   absl::Status RevertConfirm(const std::string& program_id, const std::string& receipt_id) override;
+  absl::StatusOr<std::vector<ReceiptCertificate>> SendBack(const std::string& program_id,
+                                                           const std::string& receipt_id,
+                                                           int32_t calculation) override;
+  absl::StatusOr<std::vector<ReceiptCertificate>> PendingReleases(
+      const std::string& program_id, const std::string& receipt_id) override;
+  absl::Status ForgetReleases(const std::string& program_id, const std::string& receipt_id,
+                              const std::vector<ReceiptCertificate>& released) override;
   absl::StatusOr<Receipt> FinishConfirm(const std::string& program_id,
                                         const std::string& receipt_id,
                                         const Balance& balance) override;

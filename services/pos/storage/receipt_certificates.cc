@@ -43,6 +43,31 @@ void ClearReceiptCertificateHolds(pg::Tx& tx, const std::string& receipt_id) {
                  receipt_id);
 }
 
+void RecordCertificateReleases(pg::Tx& tx, const std::string& program_id,
+                               const std::string& receipt_id) {
+  tx.exec_params(
+      "INSERT INTO certificate_releases (receipt_id, hold_id, program_id, number, amount)"
+      " SELECT receipt_id, hold_id, $1, number, amount FROM receipt_certificates"
+      " WHERE receipt_id = $2 AND hold_id <> '' ON CONFLICT DO NOTHING",
+      program_id, receipt_id);
+  ClearReceiptCertificateHolds(tx, receipt_id);
+}
+
+std::vector<ReceiptCertificate> LoadCertificateReleases(pg::Tx& tx, const std::string& program_id,
+                                                        const std::string& receipt_id) {
+  std::vector<ReceiptCertificate> releases;
+  for (const auto& row : tx.exec_params(
+           "SELECT number, hold_id, amount FROM certificate_releases"
+           " WHERE program_id = $1 AND receipt_id = $2 ORDER BY created_at, hold_id",
+           program_id, receipt_id)) {
+    releases.push_back(ReceiptCertificate{.number = row[0].as<std::string>(),
+                                          .outcome = CertificateOutcome::kApplied,
+                                          .amount = row[2].as<int64_t>(),
+                                          .hold_id = row[1].as<std::string>()});
+  }
+  return releases;
+}
+
 void SaveRefundCertificates(pg::Tx& tx, const Refund& refund) {
   for (const RefundedCertificate& share : refund.certificates) {
     tx.exec_params(

@@ -27,6 +27,15 @@ void ReadReceiptCertificates(const pqxx::result& rows, Receipt& receipt);
 // made them is being replaced, so no confirm may post them.
 void ClearReceiptCertificateHolds(pg::Tx& tx, const std::string& receipt_id);
 
+// Moves the holds of the receipt's certificates to `certificate_releases`
+// (migration 0017) and clears them, as ClearReceiptCertificateHolds.
+void RecordCertificateReleases(pg::Tx& tx, const std::string& program_id,
+                               const std::string& receipt_id);
+
+// The receipt's certificate holds in `certificate_releases`.
+std::vector<ReceiptCertificate> LoadCertificateReleases(pg::Tx& tx, const std::string& program_id,
+                                                        const std::string& receipt_id);
+
 // Records a new refund's certificate shares and adds them to the receipt's
 // certificates' `refunded`.
 void SaveRefundCertificates(pg::Tx& tx, const Refund& refund);

@@ -1,6 +1,7 @@
-// The gift certificates of a receipt in PostgreSQL (migration 0014): kept
-// with the calculation, their holds forgotten when a recalculation is
-// claimed, and each refund's share planned once and counted cumulatively.
+// The gift certificates of a receipt in PostgreSQL (migrations 0014 and
+// 0017): kept with the calculation, their holds forgotten when a
+// recalculation is claimed or recorded for release when a confirmation is
+// sent back, and each refund's share planned once and counted cumulatively.
 
 #include <atomic>
 
@@ -79,6 +80,64 @@ TEST_F(ReceiptCertificatesStoreTest, KeptWithTheCalculationAndUnheldByARecalcula
   ASSERT_TRUE(begun.ok()) << begun.status();
   ASSERT_EQ(begun->certificates.size(), 1u);
   EXPECT_EQ(begun->certificates[0].hold_id, "h-9");
+}
+
+TEST_F(ReceiptCertificatesStoreTest, ASendBackRecordsTheHoldsToReleaseInTheSameTransaction) {
+  Receipt receipt = Calculated("C-SB");
+  ASSERT_TRUE(store_.SaveCalculation(receipt).ok());
+  // Only a receipt being confirmed at that calculation is sent back.
+  EXPECT_EQ(store_.SendBack(kProgram, receipt.receipt_id, 1).status().code(),
+            absl::StatusCode::kAborted);
+  ASSERT_TRUE(store_.BeginConfirm(kProgram, "", receipt.receipt_id, "sb").ok());
+  EXPECT_EQ(store_.SendBack(kProgram, receipt.receipt_id, 2).status().code(),
+            absl::StatusCode::kAborted);
+  auto releases = store_.SendBack(kProgram, receipt.receipt_id, 1);
+  ASSERT_TRUE(releases.ok()) << releases.status();
+  ASSERT_EQ(releases->size(), 2u);
+  EXPECT_EQ((*releases)[0].hold_id, "h-1");
+  EXPECT_EQ((*releases)[0].number, "4000000001");
+  EXPECT_EQ((*releases)[0].amount, 12000);
+  EXPECT_EQ((*releases)[1].hold_id, "h-3");
+  // Back to CALCULATED with the next calculation claimed: no hold of the
+  // refused calculation can be posted, and a retry of the send-back loses.
+  auto sent = store_.Get(kProgram, receipt.receipt_id);
+  ASSERT_TRUE(sent.ok());
+  EXPECT_EQ(sent->state, ReceiptState::kCalculated);
+  EXPECT_EQ(sent->calculation, 2);
+  EXPECT_TRUE(sent->certificates[0].hold_id.empty());
+  EXPECT_EQ(store_.BeginConfirm(kProgram, "", receipt.receipt_id, "sb").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_.SendBack(kProgram, receipt.receipt_id, 1).status().code(),
+            absl::StatusCode::kAborted);
+
+  // The releases outlive the next calculation and are listed for the
+  // recovery until forgotten.
+  Receipt second = receipt;
+  second.calculation = 3;
+  second.certificates = {{.number = "4000000003", .outcome = CertificateOutcome::kApplied,
+                          .amount = 1000, .hold_id = "h-9"}};
+  ASSERT_TRUE(store_.BeginRecalculation(kProgram, receipt.receipt_id, 2).ok());
+  ASSERT_TRUE(store_.SaveCalculation(second).ok());
+  auto pending = store_.PendingReleases(kProgram, receipt.receipt_id);
+  ASSERT_TRUE(pending.ok()) << pending.status();
+  EXPECT_EQ(pending->size(), 2u);
+  auto listed = [&] {
+    auto stalled = store_.ListStalled(absl::ZeroDuration(), 100);
+    EXPECT_TRUE(stalled.ok()) << stalled.status();
+    for (const StalledWork& work : *stalled) {
+      if (work.kind == StalledWork::Kind::kCertificateRelease && work.id == receipt.receipt_id) {
+        return work.program_id == kProgram;
+      }
+    }
+    return false;
+  };
+  EXPECT_TRUE(listed());
+  ASSERT_TRUE(store_.ForgetReleases(kProgram, receipt.receipt_id, {(*pending)[0]}).ok());
+  pending = store_.PendingReleases(kProgram, receipt.receipt_id);
+  ASSERT_EQ(pending->size(), 1u);
+  EXPECT_EQ((*pending)[0].hold_id, "h-3");
+  ASSERT_TRUE(store_.ForgetReleases(kProgram, receipt.receipt_id, *pending).ok());
+  EXPECT_FALSE(listed());
 }
 
 TEST_F(ReceiptCertificatesStoreTest, RefundSharesArePlannedOnceAndAddUp) {
