@@ -52,7 +52,9 @@ absl::StatusOr<CardInfo> GrpcLedger::GetCard(const std::string& number) {
                   .active = card.status() == cards::v1::CARD_STATUS_ACTIVE,
                   .balance = FromProto(card.balance()),
                   .client_id = card.client_id(),
-                  .level_id = card.level().level_id()};
+                  .level_id = card.level().level_id(),
+                  .active_points = card.balance().active(),
+                  .debt = card.balance().debt()};
 }
 
 absl::Status GrpcLedger::Hold(const std::string& hold_id, const std::string& card_number,

@@ -3,6 +3,7 @@
 // Receipts and refunds as the POS engine sees them, and the two ports it
 // works through: its own repository and the points ledger of `cards`.
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -184,6 +185,17 @@ struct CardInfo {
   Balance balance;
   std::string client_id;  // "" for a card not given to anyone yet
   std::string level_id;   // "" for a card without a level
+  // cards' terms: `balance.available` is active_points less holds less
+  // debt, never below 0.
+  int64_t active_points = 0;  // points of active lots, holds included
+  int64_t debt = 0;           // points owed below zero (a refund's shortfall)
+
+  // What will be available once `released` of the held points are no
+  // longer held (a recalculation replacing its own hold), by cards' rule:
+  // a debt covers released points before they become spendable.
+  int64_t AvailableAfterRelease(int64_t released) const {
+    return std::max<int64_t>(0, active_points - (balance.held - released) - debt);
+  }
 };
 
 // What the engine needs from the ledger (`cards`). Every mutation carries

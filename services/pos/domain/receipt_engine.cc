@@ -116,7 +116,7 @@ absl::StatusOr<Receipt> ReceiptEngine::Calculate(const std::string& program_id,
       card_message = "Card is blocked: sale without loyalty";
     } else {
       card = *found;
-      card->balance.available += replaced_hold;
+      card->balance.available = card->AvailableAfterRelease(replaced_hold);
       card->balance.held -= replaced_hold;
     }
   }

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "absl/strings/match.h"
 #include "gtest/gtest.h"
 #include "libs/common/errors.h"
 #include "services/pos/domain/fake_certificates.h"
@@ -19,10 +20,15 @@ class FakeLedger final : public Ledger {
  public:
   absl::StatusOr<CardInfo> GetCard(const std::string& number) override {
     if (number != "2000000000008") return absl::NotFoundError("no card");
-    return CardInfo{number, active, Balance{available, 0, held}};
+    // As cards reports it: available = active - held - debt, at least 0.
+    return CardInfo{.number = number,
+                    .active = active,
+                    .balance = Balance{std::max<int64_t>(0, available - debt), 0, held},
+                    .active_points = available + held,
+                    .debt = debt};
   }
   absl::Status Hold(const std::string& hold_id, const std::string&, int64_t amount) override {
-    if (amount > available) return absl::FailedPreconditionError("insufficient");
+    if (amount > available - debt) return absl::FailedPreconditionError("insufficient");
     holds[hold_id] = amount;
     available -= amount;
     held += amount;
@@ -80,6 +86,7 @@ class FakeLedger final : public Ledger {
   }
 
   bool active = true;
+  int64_t debt = 0;  // owed: covers this much of `available` first
   std::vector<int64_t> floors;  // negative_floor of each applied transfer
   int64_t available = 1000;
   int64_t held = 0;
@@ -396,6 +403,24 @@ TEST_F(ReceiptEngineTest, RecalculationReplacesTheHold) {
   EXPECT_EQ(second->calculation, 2);
   EXPECT_EQ(ledger_.held, 100);
   EXPECT_EQ(ledger_.holds.size(), 1u);
+}
+
+TEST_F(ReceiptEngineTest, ARecalculationCountsItsOwnHoldOnlyAsFarAsTheDebtLeavesIt) {
+  auto first = engine_.Calculate("p", Input(300), ledger_);
+  ASSERT_TRUE(first.ok()) << first.status();
+  // A refund of another receipt left the card owing 900 of its 1000
+  // points: once the hold of 300 is voided, 100 are spendable, not 300.
+  ledger_.debt = 900;
+  auto again = engine_.Calculate("p", Input(300), ledger_);
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ViolatedField(again.status()), "points_to_spend");
+  EXPECT_TRUE(absl::StrContains(again.status().message(), "the card has 100 available"))
+      << again.status();
+  EXPECT_EQ(ledger_.held, 300);  // nothing changed
+  auto within = engine_.Calculate("p", Input(100), ledger_);
+  ASSERT_TRUE(within.ok()) << within.status();
+  EXPECT_EQ(within->points_spent, 100);
+  EXPECT_EQ(ledger_.held, 100);
 }
 
 TEST_F(ReceiptEngineTest, SpendingMoreThanPayableIsRefusedAndChangesNothing) {
