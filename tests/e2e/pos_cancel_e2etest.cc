@@ -26,8 +26,8 @@ using ::testing::HasSubstr;
 
 class PosCancelTest : public SharedStackTest {
  protected:
-  static http::Response Calculate(const std::string& card, const std::string& lines,
-                                  int64_t points, const std::string& certificates = "[]") {
+  static http::Response Calculate(const std::string& card, const std::string& lines, int64_t points,
+                                  const std::string& certificates = "[]") {
     return Pos("POST", "/v1/pos/receipts:calculate",
                absl::StrCat(R"({"receiptNumber": "CN-)", UniqueDigits(8), R"(", "cardNumber": ")",
                             card, R"(", "pointsToSpend": )", points, R"(, "lines": )", lines,
@@ -133,10 +133,10 @@ TEST_F(PosCancelTest, ACancelledSaleGivesPointsAndCertificateBackOnce) {
   EXPECT_EQ(BalanceOf(card).available(), 100);
 
   // Partly refunded first: the cancel takes back only the other unit.
-  http::Response refunded =
-      Pos("POST", "/v1/pos/receipts:refund",
-          absl::StrCat(R"({"requestId": "part-)", earning.receipt_id(), R"(", "receiptId": ")",
-                       earning.receipt_id(), R"(", "lines": [{"lineNumber": 1, "quantity": "1"}]})"));
+  http::Response refunded = Pos(
+      "POST", "/v1/pos/receipts:refund",
+      absl::StrCat(R"({"requestId": "part-)", earning.receipt_id(), R"(", "receiptId": ")",
+                   earning.receipt_id(), R"(", "lines": [{"lineNumber": 1, "quantity": "1"}]})"));
   ASSERT_EQ(refunded.status, 200) << refunded.body;
   EXPECT_EQ(BalanceOf(card).available(), 50);
   http::Response rest = Cancel(earning.receipt_id());
@@ -173,8 +173,8 @@ TEST_F(PosCancelTest, CalculatedReceiptsCancelAsBeforeAndBadCallsChangeNothing) 
             absl::StrCat(R"({"displayName": "other till", "role": "ROLE_POS", "storeId": ")",
                          Parse<pos::v1::Store>(store.body).store_id(), R"("})"));
   ASSERT_EQ(key.status, 200) << key.body;
-  http::Response elsewhere =
-      Cancel(receipt.receipt_id(), Parse<identity::v1::CreateProgramApiKeyResponse>(key.body).secret());
+  http::Response elsewhere = Cancel(
+      receipt.receipt_id(), Parse<identity::v1::CreateProgramApiKeyResponse>(key.body).secret());
   EXPECT_EQ(elsewhere.status, 404) << elsewhere.body;
   EXPECT_EQ(BalanceOf(card).held(), 50);
 

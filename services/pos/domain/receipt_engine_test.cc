@@ -522,10 +522,9 @@ TEST_F(ReceiptEngineTest, CancelOfAConfirmedReceiptUndoesTheSaleOnce) {
   EXPECT_EQ(ledger_.available, 1000);
   EXPECT_EQ(repository_.cancel_events, 1);
   // Neither refunded nor confirmed again.
-  EXPECT_EQ(engine_.RefundReceipt("p", "", "r-late", receipt->receipt_id, {}, ledger_)
-                .status()
-                .code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(
+      engine_.RefundReceipt("p", "", "r-late", receipt->receipt_id, {}, ledger_).status().code(),
+      absl::StatusCode::kFailedPrecondition);
 }
 
 TEST_F(ReceiptEngineTest, CancelAfterAPartialRefundUndoesOnlyTheRest) {
@@ -540,8 +539,7 @@ TEST_F(ReceiptEngineTest, CancelAfterAPartialRefundUndoesOnlyTheRest) {
   ASSERT_TRUE(cancelled->refund.has_value());
   // Together the two give back exactly what the sale moved.
   EXPECT_EQ(refund->plan.points_to_return + cancelled->refund->plan.points_to_return, 300);
-  EXPECT_EQ(refund->points_reversed + cancelled->refund->points_reversed,
-            receipt->points_earned);
+  EXPECT_EQ(refund->points_reversed + cancelled->refund->points_reversed, receipt->points_earned);
   EXPECT_EQ(refund->plan.amount + cancelled->refund->plan.amount,
             AmountToPay(receipt->lines, receipt->point_value));
   EXPECT_EQ(ledger_.available, 1000);
@@ -1188,9 +1186,9 @@ TEST_F(ReceiptCertificatesTest, CancelOfAConfirmedReceiptPaysTheCertificatesBack
   ASSERT_TRUE(certificates_engine_.Confirm("p", "", "q-1", receipt->receipt_id, ledger_).ok());
   ASSERT_EQ(certificates_.certificates.at("4000000001").balance, 0);
   // A partial refund first, then the cancel gives back the rest.
-  ASSERT_TRUE(certificates_engine_
-                  .RefundReceipt("p", "", "f-1", receipt->receipt_id, {{1, "1"}}, ledger_)
-                  .ok());
+  ASSERT_TRUE(
+      certificates_engine_.RefundReceipt("p", "", "f-1", receipt->receipt_id, {{1, "1"}}, ledger_)
+          .ok());
   auto cancelled = certificates_engine_.Cancel("p", "", receipt->receipt_id, ledger_);
   ASSERT_TRUE(cancelled.ok()) << cancelled.status();
   ASSERT_TRUE(cancelled->refund.has_value());

@@ -813,8 +813,8 @@ absl::StatusOr<Cancellation> PosStore::Cancel(const std::string& program_id,
     if (!receipt || !VisibleTo(*receipt, bound_store_id)) return ReceiptNotFound(receipt_id);
     // Read under the receipt's lock: a concurrent cancel that recorded it
     // first has committed by now.
-    std::optional<Refund> cancel_refund = LoadRefund(
-        tx, program_id, "f.receipt_id = $2::uuid AND f.cancels_receipt", receipt_id);
+    std::optional<Refund> cancel_refund =
+        LoadRefund(tx, program_id, "f.receipt_id = $2::uuid AND f.cancels_receipt", receipt_id);
     switch (receipt->state) {
       case ReceiptState::kCancelled:
         break;  // a retry: the same outcome
