@@ -98,7 +98,8 @@ absl::Status PosEventHandler::Handle(const outbox::StreamEvent& event) {
             FactTime(message.has_refund_time(), message.refund_time(), event.occurred_at),
         .amount = message.amount(),
         .points_reversed = message.points_reversed(),
-        .points_returned = message.points_returned()});
+        .points_returned = message.points_returned(),
+        .cancels_sale = message.receipt_cancelled()});
   } else {
     // pos publishes other events on the same stream; not ours to use.
     metrics_->ignored.Increment();

@@ -36,6 +36,9 @@ struct RefundFact {
   int64_t amount = 0;  // returned value, after discounts
   int64_t points_reversed = 0;
   int64_t points_returned = 0;
+  // POS-5: the receipt's cancel refund (ReceiptRefunded.receipt_cancelled):
+  // the sale did not happen, so it stops counting altogether.
+  bool cancels_sale = false;
 };
 
 // What GetSalesSummary adds up: facts with start <= time < end (start

@@ -44,6 +44,16 @@ absl::StatusOr<bool> AnalyticsStore::ApplyRefund(const RefundFact& fact) {
   absl::Status status = pool_.Transact([&](pg::Tx& tx) -> absl::Status {
     applied = MarkProcessed(tx, fact.event_id);
     if (!applied) return absl::OkStatus();
+    if (fact.cancels_sale) {
+      // A cancelled sale never happened (a voided sale at the till): it
+      // leaves the period it was confirmed in, with the refunds it had, so
+      // it counts neither as a receipt nor as revenue or refunded value.
+      tx.exec_params("DELETE FROM sales_facts WHERE program_id = $1 AND receipt_id = $2",
+                     fact.program_id, fact.receipt_id);
+      tx.exec_params("DELETE FROM refund_facts WHERE program_id = $1 AND receipt_id = $2",
+                     fact.program_id, fact.receipt_id);
+      return absl::OkStatus();
+    }
     tx.exec_params(
         "INSERT INTO refund_facts (program_id, refund_id, receipt_id, store_id, refunded_at,"
         " amount, points_reversed, points_returned, event_id)"

@@ -128,6 +128,31 @@ TEST_F(AnalyticsStoreTest, EachEventAndReceiptCountsOnce) {
   EXPECT_EQ(summary.refunded, 300);
 }
 
+// POS-5: a cancelled sale stops counting, with the refunds it had, once.
+TEST_F(AnalyticsStoreTest, ACancelledSaleCountsNeitherAsReceiptNorAsRevenue) {
+  ASSERT_TRUE(store_.ApplySale(Sale(store_a_, kDay, 2000)).ok());
+  SaleFact sale = Sale(store_a_, kDay, 1000);
+  ASSERT_TRUE(store_.ApplySale(sale).ok());
+  RefundFact partial = Refund(store_a_, kDay, 300);
+  partial.receipt_id = sale.receipt_id;
+  ASSERT_TRUE(store_.ApplyRefund(partial).ok());
+  RefundFact cancel = Refund(store_a_, kDay + absl::Minutes(5), 600);
+  cancel.receipt_id = sale.receipt_id;
+  cancel.cancels_sale = true;
+  auto applied = store_.ApplyRefund(cancel);
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  EXPECT_TRUE(*applied);
+  auto again = store_.ApplyRefund(cancel);
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(*again);
+
+  SalesSummary summary = Summary(std::nullopt, kDay + absl::Hours(1));
+  EXPECT_EQ(summary.receipts, 1);
+  EXPECT_EQ(summary.revenue, 1800);
+  EXPECT_EQ(summary.refunded, 0);
+  EXPECT_EQ(summary.points_earned, 20);
+}
+
 TEST_F(AnalyticsStoreTest, ProgramsAreIsolated) {
   ASSERT_TRUE(store_.ApplySale(Sale(store_a_, kDay, 1000)).ok());
   std::string mine = program_id_;

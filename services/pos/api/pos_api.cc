@@ -112,6 +112,7 @@ void ReceiptToProto(const Receipt& receipt, v1::Receipt* out) {
   BalanceToProto(receipt.balance, out->mutable_balance());
   rpc::SetTimestamp(receipt.create_time, out->mutable_create_time());
   if (receipt.confirm_time) rpc::SetTimestamp(*receipt.confirm_time, out->mutable_confirm_time());
+  if (receipt.cancel_time) rpc::SetTimestamp(*receipt.cancel_time, out->mutable_cancel_time());
   if (receipt.taken_time) {
     out->set_offline(true);
     rpc::SetTimestamp(*receipt.taken_time, out->mutable_taken_time());
@@ -196,6 +197,7 @@ void RefundToProto(const Refund& refund, v1::Refund* out) {
   out->set_points_forgiven(refund.points_forgiven());
   out->set_shortfall_policy(ShortfallPolicyToProto(refund.shortfall_policy));
   out->set_negative_floor(refund.negative_floor);
+  out->set_cancels_receipt(refund.cancels_receipt);
 }
 
 void StoreToProto(const Store& store, v1::Store* out) {
@@ -314,10 +316,13 @@ grpc::Status PosApi::CancelReceipt(grpc::ServerContext* context,
   return rpc::HandleProgramCall(
       context, "CancelReceipt", [&](const rpc::CallContext& call) -> absl::Status {
         GrpcLedger ledger(cards_, call);
-        absl::StatusOr<Receipt> receipt =
+        absl::StatusOr<Cancellation> cancellation =
             engine_.Cancel(call.program_id, call.store_id, request->receipt_id(), ledger);
-        if (!receipt.ok()) return receipt.status();
-        ReceiptToProto(*receipt, response);
+        if (!cancellation.ok()) return cancellation.status();
+        ReceiptToProto(cancellation->receipt, response);
+        if (cancellation->refund) {
+          RefundToProto(*cancellation->refund, response->mutable_cancellation());
+        }
         return absl::OkStatus();
       });
 }

@@ -141,6 +141,9 @@ struct Receipt {
   // POS-6: set for a receipt an offline till took and uploaded later: when
   // the sale happened, which priced it.
   std::optional<absl::Time> taken_time;
+  // POS-5: when it was cancelled (a confirmed receipt: when its cancel
+  // refund completed).
+  std::optional<absl::Time> cancel_time;
 };
 
 enum class RefundState { kPending, kDone };
@@ -174,9 +177,20 @@ struct Refund {
   int64_t points_into_negative = 0;
   Balance balance;
   absl::Time create_time;
+  // POS-5: the receipt's cancel refund, of everything earlier refunds left;
+  // its completion makes the receipt CANCELLED. At most one per receipt.
+  bool cancels_receipt = false;
 
   int64_t points_reversed_from_balance() const { return points_reversed - points_into_negative; }
   int64_t points_forgiven() const { return plan.points_to_reverse - points_reversed; }
+};
+
+// What cancelling a receipt did (POS-5).
+struct Cancellation {
+  Receipt receipt;
+  // A confirmed receipt is undone by its cancel refund, reported here;
+  // unset for a receipt cancelled before confirmation.
+  std::optional<Refund> refund;
 };
 
 struct CardInfo {

@@ -413,13 +413,26 @@ absl::StatusOr<Receipt> ReceiptEngine::FinishConfirming(const Receipt& receipt, 
   return repository_.FinishConfirm(receipt.program_id, id, balance);
 }
 
-absl::StatusOr<Receipt> ReceiptEngine::Cancel(const std::string& program_id,
-                                              const std::string& bound_store_id,
-                                              const std::string& receipt_id_text, Ledger& ledger) {
+absl::StatusOr<Cancellation> ReceiptEngine::Cancel(const std::string& program_id,
+                                                   const std::string& bound_store_id,
+                                                   const std::string& receipt_id_text,
+                                                   Ledger& ledger) {
   absl::StatusOr<std::string> receipt_id = ReceiptId(receipt_id_text);
   if (!receipt_id.ok()) return receipt_id.status();
-  absl::StatusOr<Receipt> receipt = repository_.Cancel(program_id, bound_store_id, *receipt_id);
-  if (!receipt.ok()) return receipt;
+  absl::StatusOr<Cancellation> cancellation =
+      repository_.Cancel(program_id, bound_store_id, *receipt_id);
+  if (!cancellation.ok()) return cancellation.status();
+  if (cancellation->refund) {
+    // A confirmed sale, undone by one refund of what is left: the same
+    // reversal as a refund, with the same retry and recovery.
+    if (cancellation->refund->state == RefundState::kDone) return cancellation;
+    absl::StatusOr<Refund> refund = FinishRefunding(program_id, *cancellation->refund, ledger);
+    if (!refund.ok()) return refund.status();
+    absl::StatusOr<Receipt> cancelled = repository_.Get(program_id, *receipt_id);
+    if (!cancelled.ok()) return cancelled.status();
+    return Cancellation{.receipt = *std::move(cancelled), .refund = *std::move(refund)};
+  }
+  const Receipt* receipt = &cancellation->receipt;
   if (budgets_ != nullptr && receipt->budget_reserved) {
     // After the cancel, so no confirm can consume them meanwhile; a failure
     // is retried by repeating the cancel (reservations also lapse).
@@ -438,7 +451,7 @@ absl::StatusOr<Receipt> ReceiptEngine::Cancel(const std::string& program_id,
   if (absl::Status status = ReleasePromoCodes(promo_codes_, *receipt); !status.ok()) {
     return status;
   }
-  return receipt;
+  return cancellation;
 }
 
 absl::StatusOr<Refund> ReceiptEngine::RefundReceipt(const std::string& program_id,

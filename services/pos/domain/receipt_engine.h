@@ -82,10 +82,17 @@ class ReceiptRepository {
   virtual absl::StatusOr<Receipt> FinishConfirm(const std::string& program_id,
                                                 const std::string& receipt_id,
                                                 const Balance& balance) = 0;
-  // CALCULATED -> CANCELLED (idempotent).
-  virtual absl::StatusOr<Receipt> Cancel(const std::string& program_id,
-                                         const std::string& bound_store_id,
-                                         const std::string& receipt_id) = 0;
+  // CALCULATED -> CANCELLED (idempotent). A CONFIRMED receipt instead gets
+  // its cancel refund recorded PENDING (or the one already recorded
+  // returned): a refund of everything earlier refunds left, with the
+  // program's shortfall policy of that moment; the receipt stays CONFIRMED
+  // until FinishRefund completes it. A cancelled receipt comes back with
+  // its cancel refund, if it had one. FAILED_PRECONDITION naming
+  // `receipt_id` when every line was already refunded, or while the
+  // receipt is being confirmed.
+  virtual absl::StatusOr<Cancellation> Cancel(const std::string& program_id,
+                                              const std::string& bound_store_id,
+                                              const std::string& receipt_id) = 0;
   // Plans and records a refund under `request_id` (or returns the one
   // already recorded under it), with the program's refund shortfall policy
   // of that moment.
@@ -97,7 +104,8 @@ class ReceiptRepository {
   virtual absl::StatusOr<Refund> GetRefund(const std::string& program_id,
                                            const std::string& refund_id) = 0;
   // PENDING -> DONE with what the ledger took back (points_into_negative
-  // of it below zero) and the balance after, emitting the event.
+  // of it below zero) and the balance after, emitting the event; a cancel
+  // refund also makes its receipt CANCELLED in the same transaction.
   virtual absl::StatusOr<Refund> FinishRefund(const std::string& program_id,
                                               const std::string& refund_id, int64_t points_reversed,
                                               int64_t points_into_negative,
@@ -162,8 +170,13 @@ class ReceiptEngine final {
   absl::StatusOr<Receipt> Confirm(const std::string& program_id, const std::string& bound_store_id,
                                   const std::string& request_id, const std::string& receipt_id,
                                   Ledger& ledger);
-  absl::StatusOr<Receipt> Cancel(const std::string& program_id, const std::string& bound_store_id,
-                                 const std::string& receipt_id, Ledger& ledger);
+  // POS-5: a calculated receipt is cancelled and its holds voided; a
+  // confirmed one is undone by its cancel refund (see
+  // ReceiptRepository::Cancel), finished here like any refund, so a retry
+  // or the recovery task completes a cancel that stopped half-way.
+  absl::StatusOr<Cancellation> Cancel(const std::string& program_id,
+                                      const std::string& bound_store_id,
+                                      const std::string& receipt_id, Ledger& ledger);
   absl::StatusOr<Refund> RefundReceipt(const std::string& program_id,
                                        const std::string& bound_store_id,
                                        const std::string& request_id, const std::string& receipt_id,

@@ -205,30 +205,29 @@ class FakeRepository final : public ReceiptRepository {
     }
     return receipt;
   }
-  absl::StatusOr<Receipt> Cancel(const std::string&, const std::string&,
-                                 const std::string& id) override {
+  absl::StatusOr<Cancellation> Cancel(const std::string&, const std::string&,
+                                      const std::string& id) override {
     Receipt& receipt = receipts.at(id);
-    if (receipt.state == ReceiptState::kCalculated) receipt.state = ReceiptState::kCancelled;
-    if (receipt.state != ReceiptState::kCancelled) return absl::FailedPreconditionError("x");
-    return receipt;
+    const std::string cancel_key = "cancel:" + id;
+    std::optional<Refund> cancel_refund;
+    if (refunds.contains(cancel_key)) cancel_refund = refunds[cancel_key];
+    if (receipt.state == ReceiptState::kConfirmed && !cancel_refund) {
+      absl::StatusOr<Refund> refund = Record(id, cancel_key, {});
+      if (!refund.ok()) return FieldError(refund.status().code(), "receipt_id", "all returned");
+      cancel_refund = *refund;
+    } else if (receipt.state == ReceiptState::kCalculated) {
+      receipt.state = ReceiptState::kCancelled;
+    } else if (receipt.state != ReceiptState::kCancelled && !cancel_refund) {
+      return absl::FailedPreconditionError("x");
+    }
+    return Cancellation{.receipt = receipt, .refund = cancel_refund};
   }
   absl::StatusOr<Refund> BeginRefund(const std::string&, const std::string&,
                                      const std::string& receipt_id, const std::string& request_id,
                                      const std::vector<RefundRequestLine>& lines) override {
     if (refunds.contains(request_id)) return refunds[request_id];
-    Receipt& receipt = receipts.at(receipt_id);
-    absl::StatusOr<RefundPlan> plan = PlanRefund(receipt.lines, lines, receipt.point_value);
-    if (!plan.ok()) return plan.status();
-    Refund refund{.refund_id = "refund-" + request_id,
-                  .receipt_id = receipt_id,
-                  .card_number = receipt.card_number,
-                  .plan = *plan,
-                  .shortfall_policy = settings.refund_shortfall_policy,
-                  .negative_floor = RefundFloor(settings)};
-    refund.certificates =
-        PlanCertificateRefund(receipt.lines, receipt.point_value, receipt.certificates);
-    refunds[request_id] = refund;
-    return refund;
+    if (refunds.contains("cancel:" + receipt_id)) return absl::FailedPreconditionError("cancel");
+    return Record(receipt_id, request_id, lines);
   }
   absl::StatusOr<Refund> GetRefund(const std::string&, const std::string& refund_id) override {
     for (auto& [key, refund] : refunds) {
@@ -241,6 +240,10 @@ class FakeRepository final : public ReceiptRepository {
                                       const Balance& balance) override {
     for (auto& [key, refund] : refunds) {
       if (refund.refund_id == refund_id) {
+        if (refund.cancels_receipt && refund.state == RefundState::kPending) {
+          receipts.at(refund.receipt_id).state = ReceiptState::kCancelled;
+          ++cancel_events;
+        }
         refund.state = RefundState::kDone;
         refund.points_reversed = reversed;
         refund.points_into_negative = into_negative;
@@ -260,7 +263,32 @@ class FakeRepository final : public ReceiptRepository {
     for (const auto& [id, pending] : releases) {
       if (!pending.empty()) work.push_back({StalledWork::Kind::kCertificateRelease, "p", id});
     }
+    for (const auto& [key, refund] : refunds) {
+      if (refund.state == RefundState::kPending) {
+        work.push_back({StalledWork::Kind::kRefund, "p", refund.refund_id});
+      }
+    }
     return work;
+  }
+
+  // Plans and records a refund under `key`; "cancel:<receipt id>" is the
+  // receipt's cancel refund.
+  absl::StatusOr<Refund> Record(const std::string& receipt_id, const std::string& key,
+                                const std::vector<RefundRequestLine>& lines) {
+    Receipt& receipt = receipts.at(receipt_id);
+    absl::StatusOr<RefundPlan> plan = PlanRefund(receipt.lines, lines, receipt.point_value);
+    if (!plan.ok()) return plan.status();
+    Refund refund{.refund_id = "refund-" + key,
+                  .receipt_id = receipt_id,
+                  .card_number = receipt.card_number,
+                  .plan = *plan,
+                  .shortfall_policy = settings.refund_shortfall_policy,
+                  .negative_floor = RefundFloor(settings),
+                  .cancels_receipt = key == "cancel:" + receipt_id};
+    refund.certificates =
+        PlanCertificateRefund(receipt.lines, receipt.point_value, receipt.certificates);
+    refunds[key] = refund;
+    return refund;
   }
 
   static constexpr char kStore[] = "6f1c1d9e-1111-4222-8333-444455556666";
@@ -269,6 +297,7 @@ class FakeRepository final : public ReceiptRepository {
   std::map<std::string, std::vector<ReceiptCertificate>> releases;  // by receipt id
   int fail_send_backs = 0;  // the next SendBack calls fail
   int confirm_events = 0;
+  int cancel_events = 0;
   PosSettings settings{.accrual_rate_bp = 1000, .max_redeem_share_bp = 5000, .point_value = 100};
 };
 
@@ -528,6 +557,94 @@ TEST_F(ReceiptEngineTest, RefundReversesProRataOnce) {
   auto retried = engine_.RefundReceipt("p", "", "r-1", receipt->receipt_id, {{1, "1"}}, ledger_);
   ASSERT_TRUE(retried.ok());
   EXPECT_EQ(ledger_.available, 1070);
+}
+
+// POS-5: a confirmed sale cancelled is undone entirely, once.
+TEST_F(ReceiptEngineTest, CancelOfAConfirmedReceiptUndoesTheSaleOnce) {
+  auto receipt = engine_.Calculate("p", Input(300), ledger_);
+  ASSERT_TRUE(receipt.ok());
+  ASSERT_TRUE(engine_.Confirm("p", "", "c", receipt->receipt_id, ledger_).ok());
+  ASSERT_GT(receipt->points_earned, 0);
+  EXPECT_EQ(ledger_.available, 1000 - 300 + receipt->points_earned);
+
+  auto cancelled = engine_.Cancel("p", "", receipt->receipt_id, ledger_);
+  ASSERT_TRUE(cancelled.ok()) << cancelled.status();
+  EXPECT_EQ(cancelled->receipt.state, ReceiptState::kCancelled);
+  ASSERT_TRUE(cancelled->refund.has_value());
+  EXPECT_TRUE(cancelled->refund->cancels_receipt);
+  EXPECT_EQ(cancelled->refund->state, RefundState::kDone);
+  EXPECT_EQ(cancelled->refund->plan.points_to_return, 300);
+  EXPECT_EQ(cancelled->refund->points_reversed, receipt->points_earned);
+  EXPECT_EQ(ledger_.available, 1000);
+  EXPECT_EQ(ledger_.held, 0);
+
+  // A retry answers the same refund and moves nothing more.
+  auto again = engine_.Cancel("p", "", receipt->receipt_id, ledger_);
+  ASSERT_TRUE(again.ok()) << again.status();
+  ASSERT_TRUE(again->refund.has_value());
+  EXPECT_EQ(again->refund->refund_id, cancelled->refund->refund_id);
+  EXPECT_EQ(ledger_.available, 1000);
+  EXPECT_EQ(repository_.cancel_events, 1);
+  // Neither refunded nor confirmed again.
+  EXPECT_EQ(
+      engine_.RefundReceipt("p", "", "r-late", receipt->receipt_id, {}, ledger_).status().code(),
+      absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(ReceiptEngineTest, CancelAfterAPartialRefundUndoesOnlyTheRest) {
+  auto receipt = engine_.Calculate("p", Input(300), ledger_);
+  ASSERT_TRUE(receipt.ok());
+  ASSERT_TRUE(engine_.Confirm("p", "", "c", receipt->receipt_id, ledger_).ok());
+  auto refund = engine_.RefundReceipt("p", "", "r-1", receipt->receipt_id, {{1, "1"}}, ledger_);
+  ASSERT_TRUE(refund.ok()) << refund.status();
+
+  auto cancelled = engine_.Cancel("p", "", receipt->receipt_id, ledger_);
+  ASSERT_TRUE(cancelled.ok()) << cancelled.status();
+  ASSERT_TRUE(cancelled->refund.has_value());
+  // Together the two give back exactly what the sale moved.
+  EXPECT_EQ(refund->plan.points_to_return + cancelled->refund->plan.points_to_return, 300);
+  EXPECT_EQ(refund->points_reversed + cancelled->refund->points_reversed, receipt->points_earned);
+  EXPECT_EQ(refund->plan.amount + cancelled->refund->plan.amount,
+            AmountToPay(receipt->lines, receipt->point_value));
+  EXPECT_EQ(ledger_.available, 1000);
+  EXPECT_EQ(cancelled->receipt.state, ReceiptState::kCancelled);
+}
+
+TEST_F(ReceiptEngineTest, AReceiptRefundedWhollyCannotBeCancelled) {
+  auto receipt = engine_.Calculate("p", Input(0), ledger_);
+  ASSERT_TRUE(receipt.ok());
+  ASSERT_TRUE(engine_.Confirm("p", "", "c", receipt->receipt_id, ledger_).ok());
+  ASSERT_TRUE(engine_.RefundReceipt("p", "", "r-1", receipt->receipt_id, {}, ledger_).ok());
+  auto cancelled = engine_.Cancel("p", "", receipt->receipt_id, ledger_);
+  EXPECT_EQ(cancelled.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ViolatedField(cancelled.status()), "receipt_id");
+  EXPECT_EQ(repository_.receipts.at(receipt->receipt_id).state, ReceiptState::kConfirmed);
+}
+
+TEST_F(ReceiptEngineTest, ACancelStoppedHalfWayIsFinishedByResumeOrARetry) {
+  auto receipt = engine_.Calculate("p", Input(300), ledger_);
+  ASSERT_TRUE(receipt.ok());
+  ASSERT_TRUE(engine_.Confirm("p", "", "c", receipt->receipt_id, ledger_).ok());
+  ledger_.fail_commits = 1;
+  EXPECT_EQ(engine_.Cancel("p", "", receipt->receipt_id, ledger_).status().code(),
+            absl::StatusCode::kUnavailable);
+  // Recorded but not done: still CONFIRMED, and refunds are refused now.
+  EXPECT_EQ(repository_.receipts.at(receipt->receipt_id).state, ReceiptState::kConfirmed);
+  EXPECT_EQ(engine_.RefundReceipt("p", "", "r-1", receipt->receipt_id, {{1, "1"}}, ledger_)
+                .status()
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
+  auto stalled = repository_.ListStalled(absl::ZeroDuration(), 10);
+  ASSERT_TRUE(stalled.ok());
+  ASSERT_EQ(stalled->size(), 1u);
+  ASSERT_TRUE(engine_.Resume(stalled->front(), ledger_).ok());
+  EXPECT_EQ(repository_.receipts.at(receipt->receipt_id).state, ReceiptState::kCancelled);
+  EXPECT_EQ(ledger_.available, 1000);
+  // The till's retry after the recovery changes nothing.
+  auto retried = engine_.Cancel("p", "", receipt->receipt_id, ledger_);
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(ledger_.available, 1000);
+  EXPECT_EQ(repository_.cancel_events, 1);
 }
 
 // POS-4: the member spent the points a refund must take back.
@@ -1217,6 +1334,28 @@ TEST_F(ReceiptCertificatesTest, RefundsGiveTheCertificatesTheirShareCumulatively
   ASSERT_TRUE(rest.ok()) << rest.status();
   EXPECT_EQ(certificates_.certificates.at("4000000001").balance, 50000);
   EXPECT_EQ(certificates_.certificates.at("4000000002").balance, 100000);
+}
+
+TEST_F(ReceiptCertificatesTest, CancelOfAConfirmedReceiptPaysTheCertificatesBack) {
+  auto receipt = certificates_engine_.Calculate(
+      "p", WithCertificates({{.number = "4000000001"}, {.number = "4000000002", .amount = 10000}}),
+      ledger_);
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  ASSERT_TRUE(certificates_engine_.Confirm("p", "", "q-1", receipt->receipt_id, ledger_).ok());
+  ASSERT_EQ(certificates_.certificates.at("4000000001").balance, 0);
+  // A partial refund first, then the cancel gives back the rest.
+  ASSERT_TRUE(
+      certificates_engine_.RefundReceipt("p", "", "f-1", receipt->receipt_id, {{1, "1"}}, ledger_)
+          .ok());
+  auto cancelled = certificates_engine_.Cancel("p", "", receipt->receipt_id, ledger_);
+  ASSERT_TRUE(cancelled.ok()) << cancelled.status();
+  ASSERT_TRUE(cancelled->refund.has_value());
+  ASSERT_EQ(cancelled->refund->certificates.size(), 2u);
+  EXPECT_EQ(cancelled->refund->certificates[0].amount, 50000 - 20833);
+  EXPECT_EQ(certificates_.certificates.at("4000000001").balance, 50000);
+  EXPECT_EQ(certificates_.certificates.at("4000000002").balance, 100000);
+  ASSERT_TRUE(certificates_engine_.Cancel("p", "", receipt->receipt_id, ledger_).ok());
+  EXPECT_EQ(certificates_.certificates.at("4000000001").balance, 50000);
 }
 
 }  // namespace

@@ -37,7 +37,8 @@ constexpr char kReceiptColumns[] =
     " (extract(epoch FROM created_at) * 1000000)::bigint,"
     " (extract(epoch FROM confirmed_at) * 1000000)::bigint,"
     " (SELECT s.partner_id FROM stores s WHERE s.store_id = receipts.store_id),"
-    " budget_reserved, (extract(epoch FROM taken_at) * 1000000)::bigint";
+    " budget_reserved, (extract(epoch FROM taken_at) * 1000000)::bigint,"
+    " (extract(epoch FROM cancelled_at) * 1000000)::bigint";
 
 // Columns StoreFromRow expects, in order.
 constexpr char kStoreColumns[] =
@@ -175,6 +176,7 @@ std::optional<Receipt> LoadReceipt(pg::Tx& tx, const std::string& program_id,
   receipt.partner_id = row[21].as<std::string>();
   receipt.budget_reserved = row[22].as<bool>();
   receipt.taken_time = OptionalTime(row[23]);
+  receipt.cancel_time = OptionalTime(row[24]);
 
   for (const auto& line : results[lines]) {
     receipt.lines.push_back(PricedLine{.line_number = line[0].as<int32_t>(),
@@ -228,7 +230,7 @@ std::optional<Refund> LoadRefund(pg::Tx& tx, const std::string& program_id,
                                   " f.balance_pending, f.balance_held,"
                                   " (extract(epoch FROM f.created_at) * 1000000)::bigint,"
                                   " s.partner_id, f.shortfall_policy, f.negative_floor,"
-                                  " f.points_into_negative"
+                                  " f.points_into_negative, f.cancels_receipt"
                                   " FROM refunds f JOIN receipts r USING (receipt_id)"
                                   " JOIN stores s ON s.store_id = r.store_id"
                                   " WHERE f.program_id = $1 AND ",
@@ -254,6 +256,7 @@ std::optional<Refund> LoadRefund(pg::Tx& tx, const std::string& program_id,
       ParseRefundShortfallPolicy(row[14].as<std::string>()).value_or(RefundShortfallPolicy::kCap);
   refund.negative_floor = row[15].as<int64_t>();
   refund.points_into_negative = row[16].as<int64_t>();
+  refund.cancels_receipt = row[17].as<bool>();
   for (const auto& line :
        tx.exec_params("SELECT line_number, quantity_milli, amount, points_earned, points_spent"
                       " FROM refund_lines WHERE refund_id = $1 ORDER BY line_number",
@@ -612,6 +615,50 @@ void InsertReceiptRows(pg::Tx& tx, const Receipt& receipt) {
                    pg::TextArray(line_discounts), pg::TextArray(line_points));
 }
 
+// Records a refund PENDING with `plan` (already counted into the receipt's
+// lines' refunded quantities by PlanRefund), the certificates' shares and
+// the program's shortfall policy of this moment (migration 0013). Without
+// a request id it is the receipt's cancel refund (POS-5).
+Refund RecordRefund(pg::Tx& tx, const std::string& program_id, Receipt& receipt,
+                    const std::optional<std::string>& request_id, RefundPlan plan) {
+  const PosSettings settings = LoadSettings(tx, program_id);
+  Refund created;
+  created.shortfall_policy = settings.refund_shortfall_policy;
+  created.negative_floor = RefundFloor(settings);
+  created.refund_id = NewUuid();
+  created.receipt_id = receipt.receipt_id;
+  created.store_id = receipt.store_id;
+  created.partner_id = receipt.partner_id;
+  created.card_number = receipt.card_number;
+  created.cancels_receipt = !request_id.has_value();
+  created.plan = std::move(plan);
+  created.certificates =
+      PlanCertificateRefund(receipt.lines, receipt.point_value, receipt.certificates);
+  pqxx::row row = tx.exec_params1(
+      "INSERT INTO refunds (refund_id, program_id, receipt_id, request_id, state, amount,"
+      " points_to_reverse, points_to_return, shortfall_policy, negative_floor, cancels_receipt)"
+      " VALUES ($1, $2, $3, $4, 'PENDING', $5, $6, $7, $8, $9, $10)"
+      " RETURNING (extract(epoch FROM created_at) * 1000000)::bigint",
+      created.refund_id, program_id, created.receipt_id, request_id, created.plan.amount,
+      created.plan.points_to_reverse, created.plan.points_to_return,
+      std::string(RefundShortfallPolicyName(created.shortfall_policy)), created.negative_floor,
+      created.cancels_receipt);
+  created.create_time = absl::FromUnixMicros(row[0].as<int64_t>());
+  for (const RefundLineResult& line : created.plan.lines) {
+    tx.exec_params(
+        "INSERT INTO refund_lines (refund_id, line_number, quantity_milli, amount,"
+        " points_earned, points_spent) VALUES ($1, $2, $3, $4, $5, $6)",
+        created.refund_id, line.line_number, line.quantity_milli, line.amount, line.points_earned,
+        line.points_spent);
+    tx.exec_params(
+        "UPDATE receipt_lines SET refunded_quantity_milli = refunded_quantity_milli + $3"
+        " WHERE receipt_id = $1 AND line_number = $2",
+        created.receipt_id, line.line_number, line.quantity_milli);
+  }
+  SaveRefundCertificates(tx, created);
+  return created;
+}
+
 }  // namespace
 
 absl::Status PosStore::SaveCalculation(const Receipt& receipt) {
@@ -805,31 +852,52 @@ absl::StatusOr<Receipt> PosStore::FinishConfirm(const std::string& program_id,
   return *receipt;
 }
 
-absl::StatusOr<Receipt> PosStore::Cancel(const std::string& program_id,
-                                         const std::string& bound_store_id,
-                                         const std::string& receipt_id) {
-  std::optional<Receipt> receipt;
-  absl::Status status = pool_.Transact([&](pg::Tx& tx) -> absl::Status {
-    receipt = LoadReceipt(tx, program_id, receipt_id, true);
+absl::StatusOr<Cancellation> PosStore::Cancel(const std::string& program_id,
+                                              const std::string& bound_store_id,
+                                              const std::string& receipt_id) {
+  std::optional<Cancellation> cancellation;
+  absl::Status status = pool_.TransactIdempotent([&](pg::Tx& tx) -> absl::Status {
+    std::optional<Receipt> receipt = LoadReceipt(tx, program_id, receipt_id, true);
     if (!receipt || !VisibleTo(*receipt, bound_store_id)) return ReceiptNotFound(receipt_id);
+    // Read under the receipt's lock: a concurrent cancel that recorded it
+    // first has committed by now.
+    std::optional<Refund> cancel_refund =
+        LoadRefund(tx, program_id, "f.receipt_id = $2::uuid AND f.cancels_receipt", receipt_id);
     switch (receipt->state) {
       case ReceiptState::kCancelled:
-        return absl::OkStatus();
+        break;  // a retry: the same outcome
       case ReceiptState::kConfirming:
-      case ReceiptState::kConfirmed:
-        return absl::FailedPreconditionError(
-            "the receipt is confirmed; return the goods with a refund instead");
-      case ReceiptState::kCalculated:
+        return FieldError(absl::StatusCode::kFailedPrecondition, "receipt_id",
+                          "the receipt is being confirmed; cancel it once confirmed");
+      case ReceiptState::kConfirmed: {
+        if (cancel_refund) break;  // begun before: finish it
+        absl::StatusOr<RefundPlan> plan =
+            PlanRefund(receipt->lines, /*requested=*/{}, receipt->point_value);
+        if (absl::IsFailedPrecondition(plan.status())) {
+          return FieldError(absl::StatusCode::kFailedPrecondition, "receipt_id",
+                            "every line of this receipt was already refunded; nothing is left "
+                            "to cancel");
+        }
+        if (!plan.ok()) return plan.status();
+        cancel_refund = RecordRefund(tx, program_id, *receipt, std::nullopt, *std::move(plan));
         break;
+      }
+      case ReceiptState::kCalculated: {
+        pqxx::row row = tx.exec_params1(
+            "UPDATE receipts SET state = 'CANCELLED', cancelled_at = now()"
+            " WHERE program_id = $1 AND receipt_id = $2"
+            " RETURNING (extract(epoch FROM cancelled_at) * 1000000)::bigint",
+            program_id, receipt_id);
+        receipt->state = ReceiptState::kCancelled;
+        receipt->cancel_time = absl::FromUnixMicros(row[0].as<int64_t>());
+        break;
+      }
     }
-    tx.exec_params(
-        "UPDATE receipts SET state = 'CANCELLED' WHERE program_id = $1 AND receipt_id = $2",
-        program_id, receipt_id);
-    receipt->state = ReceiptState::kCancelled;
+    cancellation = Cancellation{.receipt = *std::move(receipt), .refund = std::move(cancel_refund)};
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
-  return *receipt;
+  return *std::move(cancellation);
 }
 
 absl::StatusOr<Refund> PosStore::BeginRefund(const std::string& program_id,
@@ -852,45 +920,16 @@ absl::StatusOr<Refund> PosStore::BeginRefund(const std::string& program_id,
     if (receipt->state != ReceiptState::kConfirmed) {
       return absl::FailedPreconditionError("only a confirmed receipt can be refunded");
     }
+    // A cancel being finished has taken every line already; say why.
+    if (!tx.exec_params("SELECT 1 FROM refunds WHERE receipt_id = $1 AND cancels_receipt",
+                        receipt_id)
+             .empty()) {
+      return FieldError(absl::StatusCode::kFailedPrecondition, "receipt_id",
+                        "the receipt is being cancelled");
+    }
     absl::StatusOr<RefundPlan> plan = PlanRefund(receipt->lines, lines, receipt->point_value);
     if (!plan.ok()) return plan.status();
-    // The policy of this moment stays with the refund (see migration 0013).
-    const PosSettings settings = LoadSettings(tx, program_id);
-
-    Refund created;
-    created.shortfall_policy = settings.refund_shortfall_policy;
-    created.negative_floor = RefundFloor(settings);
-    created.refund_id = NewUuid();
-    created.receipt_id = receipt_id;
-    created.store_id = receipt->store_id;
-    created.partner_id = receipt->partner_id;
-    created.card_number = receipt->card_number;
-    created.plan = *std::move(plan);
-    // After PlanRefund counted the returned quantities in.
-    created.certificates =
-        PlanCertificateRefund(receipt->lines, receipt->point_value, receipt->certificates);
-    pqxx::row row = tx.exec_params1(
-        "INSERT INTO refunds (refund_id, program_id, receipt_id, request_id, state, amount,"
-        " points_to_reverse, points_to_return, shortfall_policy, negative_floor)"
-        " VALUES ($1, $2, $3, $4, 'PENDING', $5, $6, $7, $8, $9)"
-        " RETURNING (extract(epoch FROM created_at) * 1000000)::bigint",
-        created.refund_id, program_id, receipt_id, request_id, created.plan.amount,
-        created.plan.points_to_reverse, created.plan.points_to_return,
-        std::string(RefundShortfallPolicyName(created.shortfall_policy)), created.negative_floor);
-    created.create_time = absl::FromUnixMicros(row[0].as<int64_t>());
-    for (const RefundLineResult& line : created.plan.lines) {
-      tx.exec_params(
-          "INSERT INTO refund_lines (refund_id, line_number, quantity_milli, amount,"
-          " points_earned, points_spent) VALUES ($1, $2, $3, $4, $5, $6)",
-          created.refund_id, line.line_number, line.quantity_milli, line.amount, line.points_earned,
-          line.points_spent);
-      tx.exec_params(
-          "UPDATE receipt_lines SET refunded_quantity_milli = refunded_quantity_milli + $3"
-          " WHERE receipt_id = $1 AND line_number = $2",
-          receipt_id, line.line_number, line.quantity_milli);
-    }
-    SaveRefundCertificates(tx, created);
-    refund = std::move(created);
+    refund = RecordRefund(tx, program_id, *receipt, request_id, *std::move(plan));
     return absl::OkStatus();
   };
   absl::Status status = pool_.TransactIdempotent(attempt);
@@ -962,6 +1001,14 @@ absl::StatusOr<Refund> PosStore::FinishRefund(const std::string& program_id,
         " WHERE program_id = $1 AND refund_id = $2",
         program_id, refund_id, points_reversed, balance.available, balance.pending, balance.held,
         points_into_negative);
+    if (refund->cancels_receipt) {
+      // The sale is undone: in this transaction, so the receipt is
+      // CANCELLED exactly when its reversal is complete.
+      tx.exec_params(
+          "UPDATE receipts SET state = 'CANCELLED', cancelled_at = now()"
+          " WHERE program_id = $1 AND receipt_id = $2 AND state = 'CONFIRMED'",
+          program_id, refund->receipt_id);
+    }
     refund->state = RefundState::kDone;
     refund->points_reversed = points_reversed;
     refund->points_into_negative = points_into_negative;

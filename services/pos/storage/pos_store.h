@@ -80,8 +80,9 @@ class PosStore final : public ReceiptRepository {
   absl::StatusOr<Receipt> FinishConfirm(const std::string& program_id,
                                         const std::string& receipt_id,
                                         const Balance& balance) override;
-  absl::StatusOr<Receipt> Cancel(const std::string& program_id, const std::string& bound_store_id,
-                                 const std::string& receipt_id) override;
+  absl::StatusOr<Cancellation> Cancel(const std::string& program_id,
+                                      const std::string& bound_store_id,
+                                      const std::string& receipt_id) override;
   absl::StatusOr<Refund> BeginRefund(const std::string& program_id,
                                      const std::string& bound_store_id,
                                      const std::string& receipt_id, const std::string& request_id,

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
@@ -152,6 +153,14 @@ TEST_F(PosStoreTest, ConfirmAndRefundEventsCarryTheReceiptsComposition) {
                                                   .rule_id = "r1",
                                                   .lines = {{.line_number = 3, .discount = 2000}},
                                                   .discount = 2000});
+  // One certificate paid 30.00; one offered could not (not money: left out).
+  receipt.certificates = {{.number = "7700001",
+                           .outcome = CertificateOutcome::kApplied,
+                           .amount = 3000,
+                           .hold_id = receipt.receipt_id + ":1:ab:c0"},
+                          {.number = "7700002",
+                           .outcome = CertificateOutcome::kInsufficient,
+                           .reason = "nothing available"}};
   ASSERT_TRUE(store_.SaveCalculation(receipt).ok());
   auto begun = store_.BeginConfirm(kProgram, "", receipt.receipt_id, "confirm-pos7");
   ASSERT_TRUE(begun.ok()) << begun.status();
@@ -172,6 +181,9 @@ TEST_F(PosStoreTest, ConfirmAndRefundEventsCarryTheReceiptsComposition) {
   EXPECT_EQ(confirmed.applied_campaigns(0).discount(), 2000);
   EXPECT_EQ(confirmed.applied_campaigns(0).line_numbers().size(), 1);
   EXPECT_TRUE(confirmed.has_confirm_time());
+  ASSERT_EQ(confirmed.certificates_size(), 1);
+  EXPECT_EQ(confirmed.certificates(0).number(), "7700001");
+  EXPECT_EQ(confirmed.certificates(0).amount(), 3000);
 
   auto refund = store_.BeginRefund(kProgram, "", receipt.receipt_id, "refund-pos7",
                                    {{.line_number = 3, .quantity = "1"}});
@@ -187,6 +199,12 @@ TEST_F(PosStoreTest, ConfirmAndRefundEventsCarryTheReceiptsComposition) {
   EXPECT_EQ(refunded.lines(0).quantity_milli(), 1000);
   EXPECT_EQ(refunded.lines(0).amount(), refund->plan.amount);
   EXPECT_EQ(refunded.lines(0).points_earned(), 5);
+  // One of the two units back is half the paid value: the certificate gets
+  // half of its 30.00.
+  ASSERT_EQ(refunded.certificates_size(), 1);
+  EXPECT_EQ(refunded.certificates(0).number(), "7700001");
+  EXPECT_EQ(refunded.certificates(0).amount(), 1500);
+  EXPECT_FALSE(refunded.receipt_cancelled());
 }
 
 TEST_F(PosStoreTest, AnOfflineReceiptKeepsItsTakenTimeThroughRecalculationAndTheEvent) {
@@ -243,9 +261,8 @@ TEST_F(PosStoreTest, ConfirmIsIdempotentAndEmitsOneEvent) {
   auto reused = store_.BeginConfirm(kProgram, "", other.receipt_id, "confirm-1");
   EXPECT_EQ(reused.status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_EQ(ViolatedField(reused.status()), "request_id");
-  // A confirmed receipt cannot be cancelled or recalculated under its number.
-  EXPECT_EQ(store_.Cancel(kProgram, "", receipt.receipt_id).status().code(),
-            absl::StatusCode::kFailedPrecondition);
+  // A confirmed receipt is not recalculated under its number (a cancel
+  // undoes it by a refund instead: CancelOfAConfirmedReceipt...).
   auto found = store_.FindByNumber(kProgram, store_id_, "C-1");
   ASSERT_TRUE(found.ok() && found->has_value());
   EXPECT_EQ((*found)->state, ReceiptState::kConfirmed);
@@ -444,6 +461,109 @@ TEST_F(PosStoreTest, RefundsArePlannedOnceAndNeverExceedTheReceipt) {
   auto finished = store_.FinishRefund(kProgram, first->refund_id, 5, 0, Balance{});
   ASSERT_TRUE(finished.ok()) << finished.status();
   EXPECT_EQ(finished->state, RefundState::kDone);
+}
+
+// POS-5: a confirmed receipt is cancelled by one cancel refund of what
+// refunds left, however many tills ask at once; its completion makes the
+// receipt CANCELLED with its event, once.
+TEST_F(PosStoreTest, CancelOfAConfirmedReceiptIsOneRefundOfTheRest) {
+  Receipt receipt = Calculated("R-CANCEL");
+  ASSERT_TRUE(store_.SaveCalculation(receipt).ok());
+  ASSERT_TRUE(store_.BeginConfirm(kProgram, "", receipt.receipt_id, "").ok());
+  ASSERT_TRUE(store_.FinishConfirm(kProgram, receipt.receipt_id, {}).ok());
+  auto partial = store_.BeginRefund(kProgram, "", receipt.receipt_id, "cancel-partial", {{1, "1"}});
+  ASSERT_TRUE(partial.ok()) << partial.status();
+  ASSERT_TRUE(store_.FinishRefund(kProgram, partial->refund_id, 5, 0, Balance{}).ok());
+
+  // Another store's credentials do not see it.
+  EXPECT_EQ(store_.Cancel(kProgram, "aaaaaaaa-bbbb-4ccc-8ddd-ffffffffffff", receipt.receipt_id)
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+  std::vector<std::string> refund_ids(4);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      auto cancelled = store_.Cancel(kProgram, store_id_, receipt.receipt_id);
+      if (cancelled.ok() && cancelled->refund) refund_ids[i] = cancelled->refund->refund_id;
+    });
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_FALSE(refund_ids[0].empty());
+  for (const std::string& id : refund_ids) EXPECT_EQ(id, refund_ids[0]);
+  EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM pos.refunds WHERE receipt_id = '",
+                               receipt.receipt_id, "' AND cancels_receipt")),
+            1);
+  auto pending = store_.GetRefund(kProgram, refund_ids[0]);
+  ASSERT_TRUE(pending.ok()) << pending.status();
+  EXPECT_TRUE(pending->cancels_receipt);
+  EXPECT_EQ(pending->state, RefundState::kPending);
+  // Only the unit the partial refund left, and its 5 points.
+  ASSERT_EQ(pending->plan.lines.size(), 1u);
+  EXPECT_EQ(pending->plan.lines[0].quantity_milli, 1000);
+  EXPECT_EQ(pending->plan.points_to_reverse, 5);
+  // Not cancelled until the reversal is done; no more refunds meanwhile.
+  auto before = store_.Get(kProgram, receipt.receipt_id);
+  ASSERT_TRUE(before.ok());
+  EXPECT_EQ(before->state, ReceiptState::kConfirmed);
+  auto late = store_.BeginRefund(kProgram, "", receipt.receipt_id, "cancel-late", {{1, "1"}});
+  EXPECT_EQ(late.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ViolatedField(late.status()), "receipt_id");
+  auto stalled = store_.ListStalled(absl::ZeroDuration(), 100);
+  ASSERT_TRUE(stalled.ok());
+  EXPECT_TRUE(std::any_of(stalled->begin(), stalled->end(), [&](const StalledWork& work) {
+    return work.kind == StalledWork::Kind::kRefund && work.id == refund_ids[0];
+  }));
+
+  const int64_t events = Count("SELECT count(*) FROM pos.outbox");
+  ASSERT_TRUE(store_.FinishRefund(kProgram, refund_ids[0], 5, 0, Balance{}).ok());
+  ASSERT_TRUE(store_.FinishRefund(kProgram, refund_ids[0], 5, 0, Balance{}).ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM pos.outbox"), events + 1);
+  auto event =
+      LastEvent<v1::ReceiptRefunded>(*server_, "loyalty.pos.v1.ReceiptRefunded", refund_ids[0]);
+  EXPECT_TRUE(event.receipt_cancelled());
+  EXPECT_EQ(event.points_to_reverse(), 5);
+  auto after = store_.Get(kProgram, receipt.receipt_id);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->state, ReceiptState::kCancelled);
+  EXPECT_TRUE(after->cancel_time.has_value());
+  // A retry answers the done refund with the cancelled receipt.
+  auto retried = store_.Cancel(kProgram, "", receipt.receipt_id);
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  ASSERT_TRUE(retried->refund.has_value());
+  EXPECT_EQ(retried->refund->refund_id, refund_ids[0]);
+  EXPECT_EQ(retried->refund->state, RefundState::kDone);
+  EXPECT_EQ(retried->receipt.state, ReceiptState::kCancelled);
+}
+
+TEST_F(PosStoreTest, AReceiptRefundedWhollyOrBeingConfirmedIsNotCancelled) {
+  Receipt receipt = Calculated("R-ALLBACK");
+  ASSERT_TRUE(store_.SaveCalculation(receipt).ok());
+  ASSERT_TRUE(store_.BeginConfirm(kProgram, "", receipt.receipt_id, "").ok());
+  auto confirming = store_.Cancel(kProgram, "", receipt.receipt_id);
+  EXPECT_EQ(confirming.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ViolatedField(confirming.status()), "receipt_id");
+  ASSERT_TRUE(store_.FinishConfirm(kProgram, receipt.receipt_id, {}).ok());
+  ASSERT_TRUE(store_.BeginRefund(kProgram, "", receipt.receipt_id, "allback", {}).ok());
+  auto cancelled = store_.Cancel(kProgram, "", receipt.receipt_id);
+  EXPECT_EQ(cancelled.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ViolatedField(cancelled.status()), "receipt_id");
+  EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM pos.refunds WHERE receipt_id = '",
+                               receipt.receipt_id, "' AND cancels_receipt")),
+            0);
+}
+
+TEST_F(PosStoreTest, ACalculatedReceiptIsCancelledWithItsTime) {
+  Receipt receipt = Calculated("R-CALC-CANCEL");
+  ASSERT_TRUE(store_.SaveCalculation(receipt).ok());
+  auto cancelled = store_.Cancel(kProgram, "", receipt.receipt_id);
+  ASSERT_TRUE(cancelled.ok()) << cancelled.status();
+  EXPECT_EQ(cancelled->receipt.state, ReceiptState::kCancelled);
+  EXPECT_FALSE(cancelled->refund.has_value());
+  ASSERT_TRUE(cancelled->receipt.cancel_time.has_value());
+  auto read = store_.Get(kProgram, receipt.receipt_id);
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->cancel_time, cancelled->receipt.cancel_time);
 }
 
 // POS-4: the policy is the program's when the refund is begun; a retry

@@ -48,6 +48,14 @@ v1::ReceiptConfirmed ReceiptConfirmedEvent(const Receipt& receipt) {
     fact->set_campaign_version(gift.campaign_version);
     fact->set_rule_id(gift.rule_id);
   }
+  for (const ReceiptCertificate& certificate : receipt.certificates) {
+    // Only an applied certificate paid; the others are outcomes for the
+    // cashier, not money.
+    if (certificate.outcome != CertificateOutcome::kApplied || certificate.amount == 0) continue;
+    v1::CertificateFact* fact = event.add_certificates();
+    fact->set_number(certificate.number);
+    fact->set_amount(certificate.amount);
+  }
   if (receipt.confirm_time) rpc::SetTimestamp(*receipt.confirm_time, event.mutable_confirm_time());
   if (receipt.taken_time) {
     event.set_offline(true);
@@ -78,6 +86,12 @@ v1::ReceiptRefunded ReceiptRefundedEvent(const Refund& refund, absl::Time refund
     fact->set_points_earned(line.points_earned);
     fact->set_points_spent(line.points_spent);
   }
+  for (const RefundedCertificate& share : refund.certificates) {
+    v1::CertificateFact* fact = event.add_certificates();
+    fact->set_number(share.number);
+    fact->set_amount(share.amount);
+  }
+  event.set_receipt_cancelled(refund.cancels_receipt);
   rpc::SetTimestamp(refund_time, event.mutable_refund_time());
   return event;
 }

@@ -10,10 +10,12 @@
 namespace loyalty::pos {
 
 // A receipt just CONFIRMED (its confirm_time set): lines with their
-// discounts and points, the campaign rules that priced it, its gifts.
+// discounts and points, the campaign rules that priced it, its gifts and
+// the certificates that paid.
 v1::ReceiptConfirmed ReceiptConfirmedEvent(const Receipt& receipt);
 
-// A refund just DONE, with the earned points actually taken back.
+// A refund just DONE, with the earned points actually taken back and the
+// certificates paid back; a cancel refund says the receipt is CANCELLED.
 v1::ReceiptRefunded ReceiptRefundedEvent(const Refund& refund, absl::Time refund_time);
 
 }  // namespace loyalty::pos
