@@ -1,6 +1,7 @@
 #include "services/pos/storage/receipt_events.h"
 
 #include "libs/rpc/proto_convert.h"
+#include "services/pos/domain/campaign_actions.h"
 
 namespace loyalty::pos {
 
@@ -47,6 +48,13 @@ v1::ReceiptConfirmed ReceiptConfirmedEvent(const Receipt& receipt) {
     fact->set_campaign_id(gift.campaign_id);
     fact->set_campaign_version(gift.campaign_version);
     fact->set_rule_id(gift.rule_id);
+  }
+  for (const ReceiptAction& action : receipt.actions) {
+    if (action.state != ActionState::kDue) continue;
+    v1::CampaignActionFact* fact = event.add_actions();
+    fact->set_kind(ActionKindName(action.kind));
+    SetActionParameters(action, *fact);
+    fact->set_client_id(action.client_id);
   }
   if (receipt.confirm_time) rpc::SetTimestamp(*receipt.confirm_time, event.mutable_confirm_time());
   if (receipt.taken_time) {
