@@ -10,8 +10,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "libs/common/random_ids.h"
+#include "loyalty/pos/v1/events.pb.h"
 #include "services/pos/storage/pos_database_test.h"
 #include "services/pos/storage/receipt_actions.h"
 
@@ -108,6 +110,31 @@ TEST_F(ReceiptActionsTest, KeptWithTheCalculationAndDueOnlyOnceConfirmed) {
   for (const ReceiptAction& action : confirmed->actions) {
     EXPECT_EQ(action.state, ActionState::kDue);
   }
+  // The event lists the actions that became due.
+  std::string payload;
+  ASSERT_TRUE(pool_
+                  ->Transact([&](pg::Tx& tx) {
+                    payload = tx.exec_params1(
+                                    "SELECT payload FROM outbox WHERE event_type ="
+                                    " 'loyalty.pos.v1.ReceiptConfirmed' AND payload LIKE $1"
+                                    " ORDER BY id DESC LIMIT 1",
+                                    absl::StrCat("%", receipt.receipt_id, "%"))[0]
+                                  .as<std::string>();
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  v1::ReceiptConfirmed event;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(payload, &event).ok()) << payload;
+  ASSERT_EQ(event.actions_size(), 3);
+  EXPECT_EQ(event.actions(0).kind(), "ADD_TAG");
+  EXPECT_EQ(event.actions(0).tag(), "target-0");
+  EXPECT_EQ(event.actions(1).kind(), "SET_ATTRIBUTE");
+  EXPECT_EQ(event.actions(1).attribute_key(), "target-1");
+  EXPECT_EQ(event.actions(1).attribute_value(), "gold");
+  EXPECT_EQ(event.actions(2).kind(), "ISSUE_PROMO_CODE");
+  EXPECT_EQ(event.actions(2).pool_id(), "target-2");
+  EXPECT_EQ(event.actions(2).campaign_version(), 3);
+  EXPECT_EQ(event.actions(2).client_id(), "client-1");
   auto claimed = queue_.Claim(10, absl::Minutes(1));
   ASSERT_TRUE(claimed.ok()) << claimed.status();
   ASSERT_EQ(claimed->size(), 3u);
