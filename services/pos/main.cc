@@ -8,6 +8,7 @@
 #include "libs/rpc/server.h"
 #include "libs/service/runtime.h"
 #include "services/pos/api/budget_usage_api.h"
+#include "services/pos/api/campaign_actions_worker.h"
 #include "services/pos/api/campaigns_client.h"
 #include "services/pos/api/catalogue_api.h"
 #include "services/pos/api/certificates_client.h"
@@ -18,6 +19,7 @@
 #include "services/pos/api/recovery.h"
 #include "services/pos/api/reference_api.h"
 #include "services/pos/storage/purchase_history.h"
+#include "services/pos/storage/receipt_actions.h"
 
 int main() {
   loyalty::rpc::BlockTerminationSignals();
@@ -34,6 +36,13 @@ int main() {
   loyalty::pos::RecoveryOptions recovery_options{
       .interval = env.Duration("LOYALTY_RECOVERY_INTERVAL", absl::Seconds(10)),
       .stalled_after = env.Duration("LOYALTY_RECOVERY_AFTER", absl::Seconds(30))};
+  const absl::Duration actions_interval =
+      env.Duration("LOYALTY_POS_ACTIONS_INTERVAL", absl::Seconds(1));
+  loyalty::pos::ActionRunnerOptions action_options{
+      .lease = env.Duration("LOYALTY_POS_ACTIONS_LEASE", absl::Minutes(2)),
+      .retry = {.max_attempts = static_cast<int>(env.Int("LOYALTY_POS_ACTIONS_MAX_ATTEMPTS", 8, 1, 100)),
+                .first_backoff = env.Duration("LOYALTY_POS_ACTIONS_BACKOFF", absl::Seconds(2)),
+                .max_backoff = env.Duration("LOYALTY_POS_ACTIONS_MAX_BACKOFF", absl::Minutes(10))}};
   auto runtime =
       loyalty::service::Runtime::Create(env, "pos", loyalty::generated::PosMigrations());
   if (!runtime.ok()) return loyalty::service::StartupFailure(runtime.status());
@@ -79,6 +88,16 @@ int main() {
   loyalty::pos::StalledWorkRecovery recovery(engine, store, cards, recovery_options);
   (*runtime)->host().AddBackgroundTask(
       "stalled-work-recovery", [&recovery](std::stop_token stop) { recovery.Run(stop); });
+  // Post-confirm campaign actions: every replica runs a worker; their
+  // claims never overlap (receipt_actions.h).
+  loyalty::pos::PgActionQueue action_queue((*runtime)->pool());
+  loyalty::pos::GrpcMemberActions member_actions(identity_channel, identity_timeout);
+  loyalty::pos::CampaignActionRunner action_runner(action_queue, member_actions, promo_codes,
+                                                   [] { return absl::Now(); }, action_options);
+  loyalty::pos::CampaignActionsWorker actions_worker(action_runner, (*runtime)->registry(),
+                                                     actions_interval, action_options.batch);
+  (*runtime)->host().AddBackgroundTask(
+      "campaign-actions", [&actions_worker](std::stop_token stop) { actions_worker.Run(stop); });
   // Every replica keeps its own snapshots, so every replica needs every
   // ActiveCampaignsChanged: it follows the stream without a group.
   loyalty::redis::Client campaigns_redis({.address = (*runtime)->config().redis_address});

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "services/pos/domain/campaign_actions.h"
 #include "services/pos/domain/campaign_snapshots.h"
 #include "services/pos/domain/member_facts.h"
 
@@ -50,6 +51,36 @@ class GrpcMemberDirectory final : public MemberDirectory {
                                            const std::string& client_id) override;
 
  private:
+  struct Stubs;
+  std::unique_ptr<Stubs> stubs_;
+  absl::Duration timeout_;
+};
+
+// The member side of post-confirm campaign actions: TagsService.AssignTag
+// (a tag named by name is looked up with ListTags first) and
+// AttributesService.SetClientAttributes (the attribute's type, from
+// GetAttribute, says how to read the value; source CAMPAIGN).
+//
+// These calls act for the campaign a marketer configured, not for a till:
+// pos makes them as the platform (role SYSTEM, principal
+// "pos:campaign-actions"), so identity lets them write the attributes
+// operators may edit, which a POS key may not. They go to identity
+// directly over gRPC; the gateway's access rules (which keep POS keys
+// away from tags and attributes) are not involved and stay as they are.
+class GrpcMemberActions final : public MemberActions {
+ public:
+  GrpcMemberActions(std::shared_ptr<grpc::Channel> channel, absl::Duration timeout);
+  ~GrpcMemberActions() override;
+
+  absl::Status AddTag(const std::string& program_id, const std::string& client_id,
+                      const std::string& tag) override;
+  absl::Status SetAttribute(const std::string& program_id, const std::string& client_id,
+                            const std::string& key, const std::string& value,
+                            const std::string& request_id) override;
+
+ private:
+  absl::StatusOr<std::string> TagId(const std::string& program_id, const std::string& tag);
+
   struct Stubs;
   std::unique_ptr<Stubs> stubs_;
   absl::Duration timeout_;

@@ -11,6 +11,7 @@
 #include "libs/rpc/handler.h"
 #include "libs/rpc/proto_convert.h"
 #include "services/pos/api/update_mask.h"
+#include "services/pos/storage/receipt_events.h"
 
 namespace loyalty::pos {
 namespace {
@@ -108,6 +109,16 @@ void ReceiptToProto(const Receipt& receipt, v1::Receipt* out) {
     given->set_campaign_id(gift.campaign_id);
     given->set_campaign_version(gift.campaign_version);
     given->set_rule_id(gift.rule_id);
+  }
+  for (const ReceiptAction& action : receipt.actions) {
+    v1::ReceiptAction* given = out->add_actions();
+    // The domain's values are the proto's numbers.
+    given->set_kind(static_cast<v1::CampaignActionKind>(action.kind));
+    SetActionParameters(action, *given);
+    given->set_state(static_cast<v1::CampaignActionState>(action.state));
+    given->set_promo_code(action.promo_code);
+    given->set_failure_reason(action.reason);
+    given->set_attempts(action.attempts);
   }
   BalanceToProto(receipt.balance, out->mutable_balance());
   rpc::SetTimestamp(receipt.create_time, out->mutable_create_time());

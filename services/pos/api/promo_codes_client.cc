@@ -124,4 +124,22 @@ absl::Status GrpcPromoCodes::Release(const std::string& program_id,
       "ReleaseReservation");
 }
 
+absl::StatusOr<std::string> GrpcPromoCodes::Issue(const std::string& program_id,
+                                                  const std::string& pool_id,
+                                                  const std::string& client_id,
+                                                  const std::string& issue_id) {
+  grpc::ClientContext context;
+  rpc::WriteCallContext(PosCall(program_id), context);
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
+  cv1::IssuePromoCodeRequest request;
+  request.set_pool_id(pool_id);
+  request.set_client_id(client_id);
+  request.set_issue_id(issue_id);
+  cv1::IssuedPromoCode issued;
+  absl::Status status =
+      rpc::FromGrpcStatus(stub_->service->IssuePromoCode(&context, request, &issued));
+  if (!status.ok()) return status;
+  return issued.code();
+}
+
 }  // namespace loyalty::pos

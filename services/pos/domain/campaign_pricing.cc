@@ -1,5 +1,8 @@
 #include "services/pos/domain/campaign_pricing.h"
 
+#include <type_traits>
+#include <variant>
+
 #include "absl/strings/str_cat.h"
 #include "libs/common/decimal.h"
 
@@ -68,22 +71,46 @@ CampaignPricing ApplyCampaignOutcome(const promotions::Outcome& outcome, const C
     if (!rule.cashier_message.empty()) pricing.messages.push_back(rule.cashier_message);
     pricing.applied.push_back(std::move(rule));
   }
-  for (const promotions::Gift& gift : outcome.gifts) {
-    // The version is the one the rule applied at; every gift comes from an
-    // applied rule, so it has an explanation.
-    int64_t version = 0;
+  // The version is the one the rule applied at; every gift and action
+  // comes from an applied rule, so it has an explanation.
+  auto version_of = [&](const std::string& campaign_id, const std::string& rule_id) -> int64_t {
     for (const AppliedRule& rule : pricing.applied) {
-      if (rule.campaign_id == gift.campaign_id && rule.rule_id == gift.rule_id) {
-        version = rule.campaign_version;
-        break;
+      if (rule.campaign_id == campaign_id && rule.rule_id == rule_id) {
+        return rule.campaign_version;
       }
     }
+    return 0;
+  };
+  for (const promotions::Gift& gift : outcome.gifts) {
     pricing.gifts.push_back({.campaign_id = gift.campaign_id,
-                             .campaign_version = version,
+                             .campaign_version = version_of(gift.campaign_id, gift.rule_id),
                              .rule_id = gift.rule_id,
                              .sku = gift.sku,
                              .quantity_milli = gift.quantity_milli,
                              .price = gift.price});
+  }
+  for (const promotions::PendingAction& pending : outcome.actions) {
+    ReceiptAction action{.campaign_id = pending.campaign_id,
+                         .campaign_version = version_of(pending.campaign_id, pending.rule_id),
+                         .rule_id = pending.rule_id};
+    std::visit(
+        [&](const auto& effect) {
+          using T = std::decay_t<decltype(effect)>;
+          if constexpr (std::is_same_v<T, promotions::IssuePromoCodeAction>) {
+            action.kind = ActionKind::kIssuePromoCode;
+            action.target = effect.pool_id;
+          } else if constexpr (std::is_same_v<T, promotions::SetAttributeAction>) {
+            action.kind = ActionKind::kSetAttribute;
+            action.target = effect.key;
+            action.value = effect.value;
+          } else {
+            static_assert(std::is_same_v<T, promotions::AddTagAction>);
+            action.kind = ActionKind::kAddTag;
+            action.target = effect.tag;
+          }
+        },
+        pending.action);
+    pricing.actions.push_back(std::move(action));
   }
   for (const promotions::NearMiss& miss : outcome.near_misses) {
     // The amount is in minor units; the till formats money, not pos.

@@ -65,6 +65,9 @@ struct CampaignPricing {
   std::vector<std::string> promo_code_campaigns;
   // What the applied rules give, not yet named (see NameGifts).
   std::vector<ReceiptGift> gifts;
+  // The post-confirm actions the applied rules give (no member or state
+  // yet: Calculate knows the member).
+  std::vector<ReceiptAction> actions;
 };
 
 // Sets each line's campaign discount (before the points are computed from

@@ -161,6 +161,36 @@ TEST(ApplyCampaignOutcomeTest, GiftsCarryTheRuleAndVersionThatGaveThem) {
   EXPECT_TRUE(ApplyCampaignOutcome(*none, small_input, small).gifts.empty());
 }
 
+TEST(ApplyCampaignOutcomeTest, ActionsCarryTheirParametersRuleAndVersion) {
+  std::vector<PricedLine> lines = {Line(1, "milk", "dairy", 7000)};
+  CampaignInput input = BuildCampaignInput(lines, {}, kSale);
+  promotions::Campaign campaign = PercentOffCategory("c-act", 6, "dairy", 0, "");
+  campaign.rules[0].conditions = {promotions::ReceiptSumCondition{.min_amount = 5000}};
+  campaign.rules[0].effects = {promotions::AddTagAction{.tag = "buyer"},
+                               promotions::SetAttributeAction{.key = "tier", .value = "gold"},
+                               promotions::IssuePromoCodeAction{.pool_id = "pool-1"}};
+  auto snapshot = promotions::Snapshot::Compile({campaign}, absl::UTCTimeZone());
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  auto outcome = promotions::Evaluate(*snapshot, input.receipt);
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+
+  CampaignPricing pricing = ApplyCampaignOutcome(*outcome, input, lines);
+  ASSERT_EQ(pricing.actions.size(), 3u);
+  EXPECT_EQ(pricing.actions[0].kind, ActionKind::kAddTag);
+  EXPECT_EQ(pricing.actions[0].target, "buyer");
+  EXPECT_EQ(pricing.actions[1].kind, ActionKind::kSetAttribute);
+  EXPECT_EQ(pricing.actions[1].target, "tier");
+  EXPECT_EQ(pricing.actions[1].value, "gold");
+  EXPECT_EQ(pricing.actions[2].kind, ActionKind::kIssuePromoCode);
+  EXPECT_EQ(pricing.actions[2].target, "pool-1");
+  for (const ReceiptAction& action : pricing.actions) {
+    EXPECT_EQ(action.campaign_id, "c-act");
+    EXPECT_EQ(action.campaign_version, 6);
+    EXPECT_EQ(action.rule_id, "r1");
+    EXPECT_EQ(action.state, ActionState::kPending);
+  }
+}
+
 TEST(NameGiftsTest, NamesKnownGiftsAndKeepsUnknownOnesWithAMessage) {
   CampaignPricing pricing;
   pricing.messages = {"Rule message"};

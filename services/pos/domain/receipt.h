@@ -100,6 +100,32 @@ struct ReceiptGift {
   int64_t price = 0;  // per unit, minor units; 0 for a free gift
 };
 
+// A post-confirm action a campaign rule gives (CMP-2 / CMP-4), kept with
+// the calculation and run by the actions worker (campaign_actions.h) once
+// the receipt is confirmed, for the receipt's member.
+enum class ActionKind { kIssuePromoCode = 1, kSetAttribute = 2, kAddTag = 3 };
+enum class ActionState {
+  kPending = 1,  // waits for the receipt's confirmation
+  kSkipped = 2,  // the receipt has no member to act on: never runs
+  kDue = 3,      // the receipt is confirmed: the worker runs it
+  kDone = 4,
+  kFailed = 5,  // refused for good, or retried to the limit
+};
+
+struct ReceiptAction {
+  std::string campaign_id;
+  int64_t campaign_version = 0;
+  std::string rule_id;
+  ActionKind kind = ActionKind::kAddTag;
+  std::string target;  // the pool id, attribute key or tag
+  std::string value;   // kSetAttribute: the value
+  std::string client_id;  // the member; "" when skipped
+  ActionState state = ActionState::kPending;
+  int32_t attempts = 0;
+  std::string promo_code;  // kDone kIssuePromoCode: the code issued
+  std::string reason;      // kSkipped, kFailed, or the last error retried
+};
+
 struct Receipt {
   std::string receipt_id;
   std::string program_id;
@@ -136,6 +162,9 @@ struct Receipt {
   std::vector<ReceiptCertificate> certificates;
   // The gifts of the current calculation, in the order the rules gave them.
   std::vector<ReceiptGift> gifts;
+  // The post-confirm actions of the current calculation, in the order the
+  // rules gave them.
+  std::vector<ReceiptAction> actions;
   absl::Time create_time;
   std::optional<absl::Time> confirm_time;
   // POS-6: set for a receipt an offline till took and uploaded later: when

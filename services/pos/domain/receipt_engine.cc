@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/common/errors.h"
 #include "libs/common/random_ids.h"
+#include "services/pos/domain/campaign_actions.h"
 
 namespace loyalty::pos {
 namespace {
@@ -178,6 +179,8 @@ absl::StatusOr<Receipt> ReceiptEngine::Calculate(const std::string& program_id,
     receipt.budget_reserved = !ClaimsOf(campaign_pricing.consumption, card.has_value()).empty();
   }
   receipt.gifts = campaign_pricing.gifts;
+  receipt.actions = AssignActions(std::move(campaign_pricing.actions), card ? card->client_id : "",
+                                  receipt.no_loyalty_reason);
   // A calculation that is not saved must not hold budget until it lapses.
   // Only a new receipt's id is this attempt's alone: a recalculation shares
   // its key with any concurrent recalculation of the receipt, which may be

@@ -24,6 +24,7 @@ class FakeLedger final : public Ledger {
     return CardInfo{.number = number,
                     .active = active,
                     .balance = Balance{std::max<int64_t>(0, available - debt), 0, held},
+                    .client_id = client_id,
                     .active_points = available + held,
                     .debt = debt};
   }
@@ -94,6 +95,7 @@ class FakeLedger final : public Ledger {
   bool refuse_commits = false;
   std::map<std::string, int64_t> holds;
   std::set<std::string> applied;
+  std::string client_id;  // of the card; "" for a card given to no client
 };
 
 class FakeRepository final : public ReceiptRepository {
@@ -342,6 +344,11 @@ class FakeCampaigns final : public ReceiptCampaigns {
                       .product_name = "Mug",
                       .in_catalogue = true,
                       .quantity_milli = 1000}};
+    pricing.actions = {{.campaign_id = "c1",
+                        .campaign_version = 4,
+                        .rule_id = "r1",
+                        .kind = ActionKind::kAddTag,
+                        .target = "buyer"}};
     return pricing;
   }
 
@@ -374,6 +381,38 @@ TEST_F(ReceiptEngineTest, CampaignDiscountsComeBeforePointsAndBonusPointsAreAdde
   EXPECT_EQ(receipt->gifts[0].sku, "mug");
   ASSERT_EQ(repository_.receipts.size(), 1u);
   EXPECT_EQ(repository_.receipts.begin()->second.gifts.size(), 1u);
+}
+
+TEST_F(ReceiptEngineTest, ActionsWaitForTheMembersConfirmationOrAreSkippedWithoutOne) {
+  FakeCampaigns campaigns;
+  ReceiptEngine engine(repository_, [] { return absl::FromUnixSeconds(1'800'000'000); },
+                       &campaigns);
+  ledger_.client_id = "client-1";
+  auto member = engine.Calculate("p", Input(0), ledger_);
+  ASSERT_TRUE(member.ok()) << member.status();
+  ASSERT_EQ(member->actions.size(), 1u);
+  EXPECT_EQ(member->actions[0].state, ActionState::kPending);
+  EXPECT_EQ(member->actions[0].client_id, "client-1");
+  EXPECT_EQ(member->actions[0].target, "buyer");
+  EXPECT_EQ(repository_.receipts.at(member->receipt_id).actions.size(), 1u);
+
+  CalculateInput anonymous = Input(0);
+  anonymous.receipt_number = "R-ANON";
+  anonymous.card_number.clear();
+  auto skipped = engine.Calculate("p", anonymous, ledger_);
+  ASSERT_TRUE(skipped.ok()) << skipped.status();
+  ASSERT_EQ(skipped->actions.size(), 1u);
+  EXPECT_EQ(skipped->actions[0].state, ActionState::kSkipped);
+  EXPECT_EQ(skipped->actions[0].reason, "no member: the receipt has no card");
+
+  // A card nobody was given yet: loyalty, but no member to act on.
+  ledger_.client_id.clear();
+  CalculateInput unowned = Input(0);
+  unowned.receipt_number = "R-UNOWNED";
+  auto no_client = engine.Calculate("p", unowned, ledger_);
+  ASSERT_TRUE(no_client.ok()) << no_client.status();
+  EXPECT_EQ(no_client->actions[0].state, ActionState::kSkipped);
+  EXPECT_EQ(no_client->actions[0].reason, "no member: the card is not given to a client");
 }
 
 TEST_F(ReceiptEngineTest, WithoutACardCampaignsDiscountButEarnNothing) {

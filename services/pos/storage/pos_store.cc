@@ -18,6 +18,7 @@
 #include "libs/rpc/proto_convert.h"
 #include "loyalty/pos/v1/events.pb.h"
 #include "services/pos/domain/certificates.h"
+#include "services/pos/storage/receipt_actions.h"
 #include "services/pos/storage/receipt_events.h"
 #include "services/pos/storage/receipt_certificates.h"
 #include "services/pos/storage/receipt_gifts.h"
@@ -149,6 +150,7 @@ std::optional<Receipt> LoadReceipt(pg::Tx& tx, const std::string& program_id,
   const size_t promo_codes = batch.Add(kSelectReceiptPromoCodes, receipt_id);
   const size_t certificates = batch.Add(kSelectReceiptCertificates, receipt_id);
   const size_t gifts = batch.Add(kSelectReceiptGifts, receipt_id);
+  const size_t actions = batch.Add(kSelectReceiptActions, receipt_id);
   const std::vector<pqxx::result> results = batch.Run();
 
   if (results[head].empty()) return std::nullopt;
@@ -209,6 +211,7 @@ std::optional<Receipt> LoadReceipt(pg::Tx& tx, const std::string& program_id,
   ReadReceiptPromoCodes(results[promo_codes], receipt);
   ReadReceiptCertificates(results[certificates], receipt);
   ReadReceiptGifts(results[gifts], receipt);
+  ReadReceiptActions(results[actions], receipt);
   return receipt;
 }
 
@@ -711,6 +714,7 @@ absl::Status PosStore::SaveCalculation(const Receipt& receipt) {
     SaveReceiptPromoCodes(tx, receipt);
     SaveReceiptCertificates(tx, receipt);
     SaveReceiptGifts(tx, receipt);
+    SaveReceiptActions(tx, receipt);
     return absl::OkStatus();
   });
   if (absl::IsAlreadyExists(saved)) {
@@ -844,6 +848,9 @@ absl::StatusOr<Receipt> PosStore::FinishConfirm(const std::string& program_id,
     receipt->state = ReceiptState::kConfirmed;
     receipt->balance = balance;
     receipt->confirm_time = absl::FromUnixMicros(row[0].as<int64_t>());
+    // Due with the confirmation, in its transaction: a receipt that is
+    // never confirmed runs none.
+    MarkActionsDue(tx, *receipt);
 
     outbox::Append(tx, outbox::StreamFor("pos"), program_id, ReceiptConfirmedEvent(*receipt));
     return absl::OkStatus();

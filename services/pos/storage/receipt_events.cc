@@ -1,6 +1,7 @@
 #include "services/pos/storage/receipt_events.h"
 
 #include "libs/rpc/proto_convert.h"
+#include "services/pos/domain/campaign_actions.h"
 
 namespace loyalty::pos {
 
@@ -55,6 +56,13 @@ v1::ReceiptConfirmed ReceiptConfirmedEvent(const Receipt& receipt) {
     v1::CertificateFact* fact = event.add_certificates();
     fact->set_number(certificate.number);
     fact->set_amount(certificate.amount);
+  }
+  for (const ReceiptAction& action : receipt.actions) {
+    if (action.state != ActionState::kDue) continue;
+    v1::CampaignActionFact* fact = event.add_actions();
+    fact->set_kind(ActionKindName(action.kind));
+    SetActionParameters(action, *fact);
+    fact->set_client_id(action.client_id);
   }
   if (receipt.confirm_time) rpc::SetTimestamp(*receipt.confirm_time, event.mutable_confirm_time());
   if (receipt.taken_time) {
