@@ -39,7 +39,7 @@ int main() {
   const absl::Duration actions_interval =
       env.Duration("LOYALTY_POS_ACTIONS_INTERVAL", absl::Seconds(1));
   loyalty::pos::ActionRunnerOptions action_options{
-      .lease = env.Duration("LOYALTY_POS_ACTIONS_LEASE", absl::Minutes(2)),
+      .lease = env.Duration("LOYALTY_POS_ACTIONS_LEASE", absl::Minutes(10)),
       .retry = {.max_attempts = static_cast<int>(env.Int("LOYALTY_POS_ACTIONS_MAX_ATTEMPTS", 8, 1, 100)),
                 .first_backoff = env.Duration("LOYALTY_POS_ACTIONS_BACKOFF", absl::Seconds(2)),
                 .max_backoff = env.Duration("LOYALTY_POS_ACTIONS_MAX_BACKOFF", absl::Minutes(10))}};

@@ -132,9 +132,10 @@ struct ActionRunCounts {
 
 struct ActionRunnerOptions {
   int batch = 50;
-  // Longer than any run of a batch (each call has its own timeout), so
-  // that a live worker keeps its claims.
-  absl::Duration lease = absl::Minutes(2);
+  // Longer than any run of a batch, so that a live worker keeps its
+  // claims: 50 actions of up to three identity calls at its 1 s timeout
+  // take 150 s at worst.
+  absl::Duration lease = absl::Minutes(10);
   ActionRetryPolicy retry;
 };
 

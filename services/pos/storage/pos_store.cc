@@ -886,6 +886,15 @@ absl::StatusOr<Cancellation> PosStore::Cancel(const std::string& program_id,
                             "to cancel");
         }
         if (!plan.ok()) return plan.status();
+        // A refund still being finished would land after the cancel, on a
+        // sale the consumers of the cancel event have already taken back.
+        if (!tx.exec_params("SELECT 1 FROM refunds WHERE receipt_id = $1 AND state = 'PENDING'",
+                            receipt_id)
+                 .empty()) {
+          return FieldError(absl::StatusCode::kAborted, "receipt_id",
+                            "a refund of this receipt is still being finished; cancel again "
+                            "shortly");
+        }
         cancel_refund = RecordRefund(tx, program_id, *receipt, std::nullopt, *std::move(plan));
         break;
       }
@@ -924,8 +933,13 @@ absl::StatusOr<Refund> PosStore::BeginRefund(const std::string& program_id,
     }
     std::optional<Receipt> receipt = LoadReceipt(tx, program_id, receipt_id, true);
     if (!receipt || !VisibleTo(*receipt, bound_store_id)) return ReceiptNotFound(receipt_id);
+    if (receipt->state == ReceiptState::kCancelled) {
+      return FieldError(absl::StatusCode::kFailedPrecondition, "receipt_id",
+                        "the receipt was cancelled");
+    }
     if (receipt->state != ReceiptState::kConfirmed) {
-      return absl::FailedPreconditionError("only a confirmed receipt can be refunded");
+      return FieldError(absl::StatusCode::kFailedPrecondition, "receipt_id",
+                        "only a confirmed receipt can be refunded");
     }
     // A cancel being finished has taken every line already; say why.
     if (!tx.exec_params("SELECT 1 FROM refunds WHERE receipt_id = $1 AND cancels_receipt",

@@ -534,6 +534,32 @@ TEST_F(PosStoreTest, CancelOfAConfirmedReceiptIsOneRefundOfTheRest) {
   EXPECT_EQ(retried->refund->refund_id, refund_ids[0]);
   EXPECT_EQ(retried->refund->state, RefundState::kDone);
   EXPECT_EQ(retried->receipt.state, ReceiptState::kCancelled);
+  // Once cancelled, a refund is refused naming the receipt.
+  auto refused = store_.BeginRefund(kProgram, "", receipt.receipt_id, "after-cancel", {});
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ViolatedField(refused.status()), "receipt_id");
+}
+
+TEST_F(PosStoreTest, ACancelWaitsForARefundStillBeingFinished) {
+  Receipt receipt = Calculated("R-CANCEL-WAIT");
+  ASSERT_TRUE(store_.SaveCalculation(receipt).ok());
+  ASSERT_TRUE(store_.BeginConfirm(kProgram, "", receipt.receipt_id, "").ok());
+  ASSERT_TRUE(store_.FinishConfirm(kProgram, receipt.receipt_id, {}).ok());
+  auto partial = store_.BeginRefund(kProgram, "", receipt.receipt_id, "wait-partial", {{1, "1"}});
+  ASSERT_TRUE(partial.ok()) << partial.status();
+  // The partial refund is PENDING (its ledger call failed, say): its event
+  // would follow the cancel's, so the cancel is to be asked again.
+  auto early = store_.Cancel(kProgram, "", receipt.receipt_id);
+  EXPECT_EQ(early.status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(ViolatedField(early.status()), "receipt_id");
+  EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM pos.refunds WHERE receipt_id = '",
+                               receipt.receipt_id, "' AND cancels_receipt")),
+            0);
+  ASSERT_TRUE(store_.FinishRefund(kProgram, partial->refund_id, 5, 0, Balance{}).ok());
+  auto cancelled = store_.Cancel(kProgram, "", receipt.receipt_id);
+  ASSERT_TRUE(cancelled.ok()) << cancelled.status();
+  ASSERT_TRUE(cancelled->refund.has_value());
+  EXPECT_EQ(cancelled->refund->plan.lines.size(), 1u);
 }
 
 TEST_F(PosStoreTest, AReceiptRefundedWhollyOrBeingConfirmedIsNotCancelled) {
