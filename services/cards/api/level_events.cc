@@ -115,7 +115,8 @@ std::optional<ActivityFact> LevelEventHandler::PosFact(const outbox::StreamEvent
     return RefundFact{.event_id = event.event_id,
                       .program_id = event.program_id,
                       .receipt_id = message.receipt_id(),
-                      .amount = message.amount()};
+                      .amount = message.amount(),
+                      .cancels_receipt = message.receipt_cancelled()};
   }
   metrics_.EventConsumed(kPosStream, "ignored");  // other pos events
   return std::nullopt;

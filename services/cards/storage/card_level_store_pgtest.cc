@@ -275,6 +275,30 @@ TEST_F(CardLevelStoreTest, RefundsTakeBackFromThePurchaseDayAndVisit) {
   EXPECT_EQ(LevelOf(card), "Base");
 }
 
+TEST_F(CardLevelStoreTest, ACancelTakesBackTheWholeSaleAndItsVisit) {
+  Card card = IssueWith(template_);
+  Purchase(card, 1000, "R-C");
+  auto day_sum = [&](const char* column) {
+    return Scalar(absl::StrCat("SELECT ", column, "::bigint FROM card_activity_days",
+                               " WHERE program_id = $1"));
+  };
+  auto refund = [&](int64_t amount, bool cancels) {
+    auto result = activity_->ApplyRefund(RefundFact{.event_id = NewUuid(),
+                                                    .program_id = program_,
+                                                    .receipt_id = "R-C",
+                                                    .amount = amount,
+                                                    .cancels_receipt = cancels});
+    EXPECT_TRUE(result.ok()) << result.status();
+    return result.value_or(ActivityResult{}).outcome;
+  };
+  EXPECT_EQ(refund(300, false), ActivityOutcome::kApplied);
+  // 200 of the rest was paid with points: the cancel returns 500 in money
+  // but undoes the whole sale, visit included.
+  EXPECT_EQ(refund(500, true), ActivityOutcome::kApplied);
+  EXPECT_EQ(day_sum("purchase_amount"), 0);
+  EXPECT_EQ(day_sum("visits"), 0);
+}
+
 TEST_F(CardLevelStoreTest, VisitsAndPointsLadders) {
   LevelType visits = MakeLevelType(LevelMetric::kVisits);
   MakeLevel(visits, "Newcomer", 0);

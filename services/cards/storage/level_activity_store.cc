@@ -218,7 +218,8 @@ absl::Status Apply(pg::Tx& tx, ActivityBatch& /*batch*/, absl::Time /*now*/,
   }
   const int64_t amount = receipt[2].as<int64_t>();
   const int64_t refunded = receipt[3].as<int64_t>();
-  const int64_t take = std::clamp<int64_t>(fact.amount, 0, std::max<int64_t>(amount - refunded, 0));
+  const int64_t left = std::max<int64_t>(amount - refunded, 0);
+  const int64_t take = fact.cancels_receipt ? left : std::clamp<int64_t>(fact.amount, 0, left);
   if (take == 0) return absl::OkStatus();
   const bool emptied = refunded + take >= amount;
   tx.exec_params(

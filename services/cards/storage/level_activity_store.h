@@ -36,6 +36,11 @@ struct RefundFact {
   std::string program_id;
   std::string receipt_id;
   int64_t amount = 0;  // returned value, minor units
+  // The receipt was cancelled (POS-5): the sale is undone entirely, so
+  // whatever earlier refunds left is taken back and the visit with it,
+  // whatever `amount` says (it is the value returned in money, which
+  // leaves out what points paid).
+  bool cancels_receipt = false;
 };
 
 struct PointsFact {
